@@ -1,0 +1,697 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from '@riak-mesos/logging';
+import { createLogger } from '@riak-mesos/logging';
+import type { Client, Event as ZkEvent, Stat as RawStat } from 'node-zookeeper-client';
+import { ACL, CreateMode, Exception, Id, Permission, createClient } from 'node-zookeeper-client';
+import { parseConnectString } from './connect-string';
+import {
+  ClientClosedError,
+  ConnectionLossError,
+  NoNodeError,
+  NodeExistsError,
+  TransactionError,
+  ZkError,
+  toZkError,
+} from './errors';
+import { joinPath, validatePath } from './names';
+import { ChildWatch, DataWatch } from './watch';
+
+export type CreateModeName =
+  'persistent' | 'ephemeral' | 'persistent_sequential' | 'ephemeral_sequential';
+export type ZkState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+
+export interface Stat {
+  version: number;
+  cversion: number;
+  numChildren: number;
+  dataLength: number;
+  /** Session id owning an ephemeral node, as hex; `'0'` for persistent nodes. */
+  ephemeralOwner: string;
+  ctime: number;
+  mtime: number;
+}
+
+export interface DigestAuth {
+  user: string;
+  password: string;
+}
+
+export type AclSpec = 'open' | 'read-only' | 'creator-all' | ACL[];
+
+export interface ZkClientOptions {
+  /** `host:port,host:port/optional/chroot` (a `zk://` prefix is accepted). */
+  connect: string;
+  sessionTimeoutMs?: number;
+  /** How long `connect()` waits for a first session. */
+  connectTimeoutMs?: number;
+  /** Digest credentials added to every session. */
+  auth?: DigestAuth[];
+  /** ACL for nodes this client creates when a call gives none. */
+  defaultAcl?: AclSpec;
+  logger?: Logger;
+}
+
+export interface CreateOptions {
+  mode?: CreateModeName;
+  acl?: AclSpec;
+  /** Create missing parents (persistent, empty) first. */
+  parents?: boolean;
+}
+
+export type TransactionOp =
+  | { op: 'create'; path: string; data?: Buffer | string; mode?: CreateModeName; acl?: AclSpec }
+  | { op: 'set'; path: string; data: Buffer | string; version?: number }
+  | { op: 'delete'; path: string; version?: number }
+  | { op: 'check'; path: string; version: number };
+
+const MODES: Record<CreateModeName, number> = {
+  persistent: CreateMode.PERSISTENT,
+  ephemeral: CreateMode.EPHEMERAL,
+  persistent_sequential: CreateMode.PERSISTENT_SEQUENTIAL,
+  ephemeral_sequential: CreateMode.EPHEMERAL_SEQUENTIAL,
+};
+
+/** The ACL id ZooKeeper's digest scheme expects: `user:base64(sha1(user:password))`. */
+export function digestId(user: string, password: string): string {
+  return `${user}:${createHash('sha1').update(`${user}:${password}`).digest('base64')}`;
+}
+
+/** An ACL giving `perms` (default: all) to the digest user. */
+export function digestAcl(user: string, password: string, perms: number = Permission.ALL): ACL {
+  return new ACL(perms, new Id('digest', digestId(user, password)));
+}
+
+export { Permission };
+
+function toBuffer(data: Buffer | string | undefined): Buffer {
+  if (data === undefined) return Buffer.alloc(0);
+  return typeof data === 'string' ? Buffer.from(data) : data;
+}
+
+function convertStat(s: RawStat): Stat {
+  const long = (b: Buffer) => Number(b.readBigInt64BE(0));
+  return {
+    version: s.version,
+    cversion: s.cversion,
+    numChildren: s.numChildren,
+    dataLength: s.dataLength,
+    ephemeralOwner: s.ephemeralOwner.readBigUInt64BE(0).toString(16),
+    ctime: long(s.ctime),
+    mtime: long(s.mtime),
+  };
+}
+
+interface OwnedEphemeral {
+  data: Buffer;
+  acl: AclSpec | undefined;
+}
+
+/**
+ * A ZooKeeper client with a promise API.
+ *
+ * - Reconnects by itself while the session lives (the underlying client moves between servers).
+ * - On session expiry it makes a new session, re-creates every ephemeral node made with
+ *   `createEphemeral`, re-arms every watch (which re-reads, so no change is missed), then emits
+ *   `session`. Reads interrupted by a connection loss are retried once connected again.
+ * - Events: `state` (ZkState), `connected`, `disconnected`, `expired`, `session` (new session
+ *   after expiry, ephemerals and watches back), `error` is never emitted for ZooKeeper answers:
+ *   those are thrown by the call that got them.
+ */
+export class ZkClient extends EventEmitter {
+  private raw!: Client;
+  private readonly chroot: string;
+  private readonly hosts: string;
+  private readonly logger: Logger;
+  private readonly sessionTimeoutMs: number;
+  private readonly owned = new Map<string, OwnedEphemeral>();
+  private readonly watches = new Set<DataWatch | ChildWatch>();
+  private _state: ZkState = 'connecting';
+  private closed = false;
+  private ready!: Promise<void>;
+  private markReady!: () => void;
+  private failReady!: (err: Error) => void;
+  private sessionGeneration = 0;
+  private restoring = false;
+  private readyPending = false;
+
+  private constructor(private readonly options: ZkClientOptions) {
+    super();
+    const parsed = parseConnectString(options.connect);
+    this.chroot = parsed.chroot;
+    this.hosts = parsed.hosts;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 15000;
+    this.logger = options.logger ?? createLogger('zk');
+    this.resetReady();
+  }
+
+  /** Connects and waits for a first session, or throws after `connectTimeoutMs`. */
+  static async connect(options: ZkClientOptions): Promise<ZkClient> {
+    const client = new ZkClient(options);
+    client.open();
+    const timeoutMs = options.connectTimeoutMs ?? 15000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.ready,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new ConnectionLossError(
+                  `could not connect to ZooKeeper at ${client.hosts} within ${timeoutMs} ms`,
+                  Exception.CONNECTION_LOSS,
+                ),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]);
+      if (client.chroot) await client.rawMkdirp(client.chroot);
+    } catch (err) {
+      await client.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return client;
+  }
+
+  get state(): ZkState {
+    return this._state;
+  }
+
+  /** The current session id as hex. */
+  get sessionId(): string {
+    return this.raw.getSessionId().readBigUInt64BE(0).toString(16);
+  }
+
+  /** Session id and password: what ZooKeeper needs to resume (or forcibly end) this session. */
+  sessionCredentials(): { id: Buffer; password: Buffer } {
+    return { id: this.raw.getSessionId(), password: this.raw.getSessionPassword() };
+  }
+
+  get sessionTimeout(): number {
+    return this.raw.getSessionTimeout() || this.sessionTimeoutMs;
+  }
+
+  /** The connect string's servers (without chroot). */
+  get servers(): string {
+    return this.hosts;
+  }
+
+  private resetReady(): void {
+    // Callers may already wait on the pending promise: keep it until it settles.
+    if (this.readyPending) return;
+    this.readyPending = true;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.markReady = () => {
+        this.readyPending = false;
+        resolve();
+      };
+      this.failReady = (err: Error) => {
+        this.readyPending = false;
+        reject(err);
+      };
+    });
+    // A rejection with nobody waiting (close before connect) must not become unhandled.
+    this.ready.catch(() => undefined);
+  }
+
+  private setState(state: ZkState): void {
+    if (this._state === state) return;
+    this._state = state;
+    this.emit('state', state);
+  }
+
+  private open(): void {
+    const generation = ++this.sessionGeneration;
+    const raw = createClient(this.hosts, {
+      sessionTimeout: this.sessionTimeoutMs,
+      spinDelay: 200,
+      retries: 0,
+    });
+    this.raw = raw;
+    for (const a of this.options.auth ?? [])
+      raw.addAuthInfo('digest', Buffer.from(`${a.user}:${a.password}`));
+    raw.on('connected', () => {
+      if (generation !== this.sessionGeneration || this.closed) return;
+      const wasExpired = this._state === 'expired';
+      this.setState('connected');
+      this.logger.debug('connected to ZooKeeper', { session: this.sessionId });
+      if (wasExpired || generation > 1) {
+        void this.restoreSession().then(() => this.markReady());
+      } else {
+        this.markReady();
+        // Watches survive a reconnect within one session, but re-reading is cheap and closes any
+        // gap in which the server could not deliver a notification.
+        for (const w of this.watches) w.rearm();
+      }
+      this.emit('connected');
+    });
+    raw.on('disconnected', () => {
+      if (generation !== this.sessionGeneration || this.closed) return;
+      this.logger.warn('disconnected from ZooKeeper; reconnecting', { servers: this.hosts });
+      this.resetReady();
+      this.setState('disconnected');
+      this.emit('disconnected');
+    });
+    raw.on('expired', () => {
+      if (generation !== this.sessionGeneration || this.closed) return;
+      this.logger.warn('ZooKeeper session expired; starting a new session');
+      this.setState('expired');
+      this.emit('expired');
+      this.resetReady();
+      raw.close();
+      this.open();
+    });
+    raw.on('authenticationFailed', () => {
+      this.logger.error('ZooKeeper authentication failed');
+      this.failReady(new ZkError('ZooKeeper authentication failed', Exception.AUTH_FAILED));
+    });
+    raw.connect();
+  }
+
+  private async restoreSession(): Promise<void> {
+    this.restoring = true;
+    try {
+      await this.restoreOwned();
+    } finally {
+      this.restoring = false;
+    }
+    for (const w of this.watches) w.rearm();
+    this.logger.info('new ZooKeeper session established', {
+      session: this.sessionId,
+      ephemerals: this.owned.size,
+      watches: this.watches.size,
+    });
+    this.emit('session');
+  }
+
+  private async restoreOwned(): Promise<void> {
+    if (this.chroot) await this.rawMkdirp(this.chroot).catch(() => undefined);
+    for (const [path, e] of this.owned) {
+      try {
+        const full = this.full(path);
+        const parent = full.slice(0, full.lastIndexOf('/'));
+        if (parent) await this.rawMkdirp(parent);
+        await this.rawCreate(full, e.data, MODES.ephemeral, e.acl, true);
+        this.logger.info('re-created ephemeral node after session expiry', { path });
+      } catch (err) {
+        this.logger.error('could not re-create ephemeral node after session expiry', {
+          path,
+          error: (err as Error).message,
+        });
+      }
+    }
+  }
+
+  private full(path: string): string {
+    validatePath(path);
+    if (!this.chroot) return path;
+    return path === '/' ? this.chroot : this.chroot + path;
+  }
+
+  private strip(path: string): string {
+    if (!this.chroot) return path;
+    const rest = path.slice(this.chroot.length);
+    return rest === '' ? '/' : rest;
+  }
+
+  private acl(spec: AclSpec | undefined): ACL[] {
+    const s = spec ?? this.options.defaultAcl ?? 'open';
+    if (Array.isArray(s)) return s;
+    if (s === 'open') return [new ACL(Permission.ALL, new Id('world', 'anyone'))];
+    if (s === 'read-only') return [new ACL(Permission.READ, new Id('world', 'anyone'))];
+    return [new ACL(Permission.ALL, new Id('auth', ''))];
+  }
+
+  /** Runs one call on the live client, waiting while there is no session. */
+  private async call<T>(
+    op: string,
+    path: string | undefined,
+    fn: (raw: Client, cb: (err: unknown, value?: T) => void) => void,
+    retryOnLoss = false,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed)
+        throw new ClientClosedError('ZooKeeper client is closed', Exception.CONNECTION_LOSS, path);
+      // While a new session is being restored, only the restore itself runs.
+      if (!this.restoring) await this.ready;
+      try {
+        return await new Promise<T>((resolve, reject) => {
+          fn(this.raw, (err, value) =>
+            err ? reject(toZkError(err, op, path)) : resolve(value as T),
+          );
+        });
+      } catch (err) {
+        if (retryOnLoss && err instanceof ConnectionLossError && attempt < 8 && !this.closed) {
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  async exists(path: string): Promise<Stat | null> {
+    const full = this.full(path);
+    const stat = await this.call<RawStat | null>(
+      'exists',
+      path,
+      (raw, cb) => raw.exists(full, (e, s) => cb(e, s ?? null)),
+      true,
+    );
+    return stat ? convertStat(stat) : null;
+  }
+
+  async get(path: string): Promise<{ data: Buffer; stat: Stat }> {
+    const full = this.full(path);
+    const [data, stat] = await this.call<[Buffer, RawStat]>(
+      'get',
+      path,
+      (raw, cb) => raw.getData(full, (e, d, s) => cb(e, [d ?? Buffer.alloc(0), s])),
+      true,
+    );
+    return { data: data ?? Buffer.alloc(0), stat: convertStat(stat) };
+  }
+
+  async getOrNull(path: string): Promise<{ data: Buffer; stat: Stat } | null> {
+    try {
+      return await this.get(path);
+    } catch (err) {
+      if (err instanceof NoNodeError) return null;
+      throw err;
+    }
+  }
+
+  async children(path: string): Promise<string[]> {
+    const full = this.full(path);
+    return this.call<string[]>(
+      'children',
+      path,
+      (raw, cb) => raw.getChildren(full, (e, c) => cb(e, c)),
+      true,
+    );
+  }
+
+  /** Sets data; with `version`, only if the node is still at that version (BadVersionError). */
+  async set(path: string, data: Buffer | string, version = -1): Promise<Stat> {
+    const full = this.full(path);
+    const buf = toBuffer(data);
+    // An unconditional set is idempotent, so it is retried across a connection loss; a
+    // conditional one is not (it may have been applied), so the caller gets the loss.
+    const stat = await this.call<RawStat>(
+      'set',
+      path,
+      (raw, cb) => raw.setData(full, buf, version, (e, s) => cb(e, s)),
+      version === -1,
+    );
+    if (this.owned.has(path)) this.owned.set(path, { ...this.owned.get(path)!, data: buf });
+    return convertStat(stat);
+  }
+
+  /** Creates a node and returns its path (with the sequence suffix for sequential modes). */
+  async create(path: string, data?: Buffer | string, options: CreateOptions = {}): Promise<string> {
+    if (options.parents) {
+      const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+      if (parent !== '/') await this.ensurePath(parent);
+    }
+    const created = await this.rawCreate(
+      this.full(path),
+      toBuffer(data),
+      MODES[options.mode ?? 'persistent'],
+      options.acl,
+      false,
+    );
+    return this.strip(created);
+  }
+
+  /**
+   * Creates an ephemeral node owned by this client: after a session expiry the client makes it
+   * again with its latest data. `delete` of the path ends the ownership.
+   */
+  async createEphemeral(
+    path: string,
+    data?: Buffer | string,
+    options: { acl?: AclSpec; parents?: boolean } = {},
+  ): Promise<string> {
+    const created = await this.create(path, data, { ...options, mode: 'ephemeral' });
+    this.owned.set(path, { data: toBuffer(data), acl: options.acl });
+    return created;
+  }
+
+  private async rawCreate(
+    full: string,
+    data: Buffer,
+    mode: number,
+    acl: AclSpec | undefined,
+    replaceOwnExpired: boolean,
+  ): Promise<string> {
+    try {
+      return await this.call<string>('create', this.strip(full), (raw, cb) =>
+        raw.create(full, data, this.acl(acl), mode, (e, p) => cb(e, p)),
+      );
+    } catch (err) {
+      if (replaceOwnExpired && err instanceof NodeExistsError) {
+        // Left from our expired session (ZooKeeper removes it soon) or made by someone else:
+        // replace it only when it is not owned by a live session other than ours.
+        const current = await this.exists(this.strip(full));
+        if (current && current.ephemeralOwner !== this.sessionId) {
+          throw new NodeExistsError(
+            `ephemeral node ${this.strip(full)} is held by another session`,
+            Exception.NODE_EXISTS,
+            this.strip(full),
+          );
+        }
+        return this.strip(full);
+      }
+      throw err;
+    }
+  }
+
+  private async rawMkdirp(full: string): Promise<void> {
+    const segments = full.split('/').filter(Boolean);
+    let current = '';
+    for (const s of segments) {
+      current += `/${s}`;
+      const path = current;
+      try {
+        await this.call<string>('create', path, (raw, cb) =>
+          raw.create(path, Buffer.alloc(0), this.acl(undefined), MODES.persistent, (e, p) =>
+            cb(e, p),
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof NodeExistsError)) throw err;
+      }
+    }
+  }
+
+  /** `mkdir -p`: creates every missing node of `path` (persistent, empty). */
+  async ensurePath(path: string): Promise<void> {
+    await this.rawMkdirp(this.full(path));
+  }
+
+  /** Deletes a node; with `version`, only at that version (BadVersionError). */
+  async delete(path: string, version = -1): Promise<void> {
+    const full = this.full(path);
+    await this.call<void>('delete', path, (raw, cb) => raw.remove(full, version, (e) => cb(e)));
+    this.owned.delete(path);
+  }
+
+  /** Deletes a node and everything below it; a missing node is not an error. */
+  async deleteRecursive(path: string): Promise<void> {
+    let kids: string[];
+    try {
+      kids = await this.children(path);
+    } catch (err) {
+      if (err instanceof NoNodeError) return;
+      throw err;
+    }
+    for (const k of kids) await this.deleteRecursive(joinPath(path, k));
+    try {
+      await this.delete(path);
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) throw err;
+    }
+  }
+
+  /**
+   * Runs operations atomically (ZooKeeper multi): all of them happen or none. A failure throws
+   * TransactionError naming the operation that failed. Returns the created paths in order.
+   */
+  async transaction(ops: TransactionOp[]): Promise<string[]> {
+    if (ops.length === 0) return [];
+    try {
+      return await this.call<string[]>('transaction', undefined, (raw, cb) => {
+        const t = raw.transaction();
+        for (const o of ops) {
+          const full = this.full(o.path);
+          if (o.op === 'create')
+            t.create(full, toBuffer(o.data), this.acl(o.acl), MODES[o.mode ?? 'persistent']);
+          else if (o.op === 'set') t.setData(full, toBuffer(o.data), o.version ?? -1);
+          else if (o.op === 'delete') t.remove(full, o.version ?? -1);
+          else t.check(full, o.version);
+        }
+        t.commit((err, results: { type: number; path?: string; err?: number }[] | undefined) => {
+          if (!err) {
+            cb(
+              null,
+              ops.map((o, i) =>
+                o.op === 'create' ? this.strip(results?.[i]?.path ?? this.full(o.path)) : o.path,
+              ),
+            );
+            return;
+          }
+          if (!(err instanceof Exception) || !results) return cb(err);
+          const index = results.findIndex(
+            (r) =>
+              r.err !== undefined &&
+              r.err !== Exception.OK &&
+              r.err !== Exception.RUNTIME_INCONSISTENCY,
+          );
+          const failed = index >= 0 ? index : 0;
+          const cause = toZkError(err, ops[failed].op, ops[failed].path) as ZkError;
+          cb(
+            new TransactionError(
+              `transaction failed at operation ${failed} (${ops[failed].op} ${ops[failed].path}): ${cause.message}`,
+              err.getCode(),
+              failed,
+              cause,
+            ),
+          );
+        });
+      });
+    } finally {
+      for (const o of ops) if (o.op === 'delete') this.owned.delete(o.path);
+    }
+  }
+
+  /** Watches a node's data; `change` gets the data (null while the node does not exist). */
+  watchData(path: string): DataWatch {
+    validatePath(path);
+    const w = new DataWatch(path, this.watchBackend(), () => this.watches.delete(w));
+    this.watches.add(w);
+    w.rearm();
+    return w;
+  }
+
+  /** Watches a node's children; `change` gets the sorted names (null while the node does not exist). */
+  watchChildren(path: string): ChildWatch {
+    validatePath(path);
+    const w = new ChildWatch(path, this.watchBackend(), () => this.watches.delete(w));
+    this.watches.add(w);
+    w.rearm();
+    return w;
+  }
+
+  private watchBackend() {
+    return {
+      getData: (path: string, watcher: () => void) =>
+        this.call<Buffer | null>(
+          'get',
+          path,
+          (raw, cb) =>
+            raw.getData(this.full(path), watcherOf(watcher), (e, d) => {
+              if (e instanceof Exception && e.getCode() === Exception.NO_NODE) {
+                // Watch for creation instead.
+                raw.exists(this.full(path), watcherOf(watcher), (e2, s) =>
+                  e2 ? cb(e2) : s ? cb(null, undefined) : cb(null, null),
+                );
+                return;
+              }
+              cb(e, d ?? Buffer.alloc(0));
+            }),
+          true,
+        ),
+      getChildren: (path: string, watcher: () => void) =>
+        this.call<string[] | null>(
+          'children',
+          path,
+          (raw, cb) =>
+            raw.getChildren(this.full(path), watcherOf(watcher), (e, c) => {
+              if (e instanceof Exception && e.getCode() === Exception.NO_NODE) {
+                raw.exists(this.full(path), watcherOf(watcher), (e2, s) =>
+                  e2 ? cb(e2) : s ? cb(null, undefined) : cb(null, null),
+                );
+                return;
+              }
+              cb(e, c);
+            }),
+          true,
+        ),
+      logger: this.logger,
+    };
+  }
+
+  /** Ends the session: ephemeral nodes go, watches stop. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of [...this.watches]) w.close();
+    this.owned.clear();
+    this.failReady(new ClientClosedError('ZooKeeper client is closed', Exception.CONNECTION_LOSS));
+    const raw = this.raw;
+    await new Promise<void>((resolve) => {
+      if (raw.getState() === undefined || this._state !== 'connected') {
+        raw.close();
+        resolve();
+        return;
+      }
+      const t = setTimeout(resolve, 2000);
+      raw.once('disconnected', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      raw.close();
+    });
+    this.setState('closed');
+  }
+}
+
+function watcherOf(fn: () => void): (e: ZkEvent) => void {
+  return () => fn();
+}
+
+/**
+ * Fault injection for tests and drills: ends `client`'s session on the server (by attaching a
+ * second connection to it and closing that one), exactly as if it had expired. Resolves once the
+ * client has seen `expired` (it then makes a new session by itself). The client may win the
+ * session back before the close lands, so the attempt is repeated a few times.
+ */
+export async function expireSession(client: ZkClient): Promise<void> {
+  const { id, password } = client.sessionCredentials();
+  let expired = false;
+  const onExpired = () => (expired = true);
+  client.once('expired', onExpired);
+  try {
+    for (let attempt = 0; attempt < 10 && !expired; attempt++) {
+      const hijack = createClient(client.servers, {
+        sessionTimeout: client.sessionTimeout,
+        sessionId: id,
+        sessionPassword: password,
+      } as Record<string, unknown>);
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(
+          () => reject(new Error('could not attach to the session to expire it')),
+          10000,
+        );
+        const done = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        hijack.once('connected', done);
+        // Already gone: a previous attempt ended it and the client has not noticed yet.
+        hijack.once('expired', done);
+        hijack.connect();
+      });
+      hijack.close();
+      const until = Date.now() + Math.max(2000, client.sessionTimeout);
+      while (!expired && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!expired) throw new Error('the session did not expire');
+  } finally {
+    client.off('expired', onExpired);
+  }
+}

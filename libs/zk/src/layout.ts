@@ -1,0 +1,47 @@
+import { validateName } from './names';
+
+/** Where every framework keeps its data, as the original did. */
+export const FRAMEWORKS_ROOT = '/riak/frameworks';
+
+/**
+ * The framework's ZooKeeper layout under `/riak/frameworks/<framework-name>`, as one set of path
+ * builders. Every name that becomes a path segment is validated.
+ */
+export interface FrameworkLayout {
+  readonly framework: string;
+  readonly root: string;
+  /** Scheduler-wide state: the framework id and registration facts. */
+  readonly scheduler: string;
+  /** Leader election of scheduler instances (ephemeral sequential members). */
+  readonly schedulerLeader: string;
+  readonly clusters: string;
+  cluster(name: string): string;
+  readonly nodes: string;
+  node(key: string): string;
+  /** EPMD replacement registrations: one ephemeral node per Erlang alive-name. */
+  readonly erlpmdNodes: string;
+  erlpmdNode(aliveName: string): string;
+  /** Published endpoints of running Riak nodes (ephemeral, written by executors). */
+  readonly coordinatedNodes: string;
+  coordinatedNode(taskId: string): string;
+}
+
+export function frameworkLayout(frameworkName: string): FrameworkLayout {
+  const framework = validateName('framework', frameworkName);
+  const root = `${FRAMEWORKS_ROOT}/${framework}`;
+  return {
+    framework,
+    root,
+    scheduler: `${root}/scheduler`,
+    schedulerLeader: `${root}/scheduler-leader`,
+    clusters: `${root}/clusters`,
+    cluster: (name) => `${root}/clusters/${validateName('cluster', name)}`,
+    nodes: `${root}/nodes`,
+    node: (key) => `${root}/nodes/${validateName('node', key)}`,
+    erlpmdNodes: `${root}/erlpmd/nodes`,
+    erlpmdNode: (alive) => `${root}/erlpmd/nodes/${validateName('Erlang alive', alive)}`,
+    coordinatedNodes: `${root}/coordinator/coordinatedNodes`,
+    coordinatedNode: (taskId) =>
+      `${root}/coordinator/coordinatedNodes/${validateName('task', taskId)}`,
+  };
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The one test command: set up what is missing, then every format check, lint, type check and test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+rm -rf tmp/test-results
+echo "[test] prettier --check"
+npx prettier --check . --log-level warn
+echo "[test] nx run-many -t lint typecheck test"
+status=0
+npx nx run-many -t lint typecheck test --parallel=2 --outputStyle=stream || status=$?
+node scripts/test-summary.js || status=$?
+exit $status
