@@ -6,7 +6,10 @@ const tsconfig = require('./tsconfig.base.json');
 
 const moduleNameMapper = {};
 for (const [alias, [target]] of Object.entries(tsconfig.compilerOptions.paths)) {
-  moduleNameMapper[`^${alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`] = path.join(__dirname, target);
+  moduleNameMapper[`^${alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`] = path.join(
+    __dirname,
+    target,
+  );
 }
 
 module.exports = {

@@ -2,11 +2,17 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const dir = path.join(__dirname, '..', 'tmp', 'test-results');
-let passed = 0, failed = 0, skipped = 0, suites = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  suites = 0;
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
 for (const f of files) {
   const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-  passed += r.passed; failed += r.failed; skipped += r.skipped; suites += 1;
+  passed += r.passed;
+  failed += r.failed;
+  skipped += r.skipped;
+  suites += 1;
 }
 if (suites === 0) {
   console.error('no test results were written: did any jest project run?');
