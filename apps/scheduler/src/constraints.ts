@@ -1,0 +1,208 @@
+/**
+ * Placement constraints in Marathon's language: `[field, operator, value?]`, where the field is
+ * `hostname` or an agent attribute. Operators: UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, MAX_PER, IS.
+ *
+ * Accepted input forms (all that users of the original relied on): a JSON array of arrays, a
+ * string holding that JSON (the DC/OS package form, e.g. `"[[\"hostname\",\"UNIQUE\"]]"`), the
+ * same string HTML-escaped (`&quot;`), or double-encoded JSON.
+ */
+
+export type ConstraintOperator =
+  'UNIQUE' | 'CLUSTER' | 'GROUP_BY' | 'LIKE' | 'UNLIKE' | 'MAX_PER' | 'IS';
+
+export interface Constraint {
+  field: string;
+  operator: ConstraintOperator;
+  value?: string;
+}
+
+/** What a constraint can see of an agent. */
+export interface PlacementAgent {
+  hostname: string;
+  /** Attribute values as Mesos renders them: text as is, scalars as numbers, ranges `[a-b,c-d]`, sets `{a,b}`. */
+  attributes: Record<string, string>;
+}
+
+export class ConstraintError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConstraintError';
+  }
+}
+
+const OPERATORS: readonly ConstraintOperator[] = [
+  'UNIQUE',
+  'CLUSTER',
+  'GROUP_BY',
+  'LIKE',
+  'UNLIKE',
+  'MAX_PER',
+  'IS',
+];
+
+function unescapeHtml(s: string): string {
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** Parses and validates constraints from any accepted form; throws ConstraintError saying what is wrong. */
+export function parseConstraints(input: unknown): Constraint[] {
+  let value = input;
+  for (let depth = 0; typeof value === 'string' && depth < 4; depth++) {
+    const text = unescapeHtml(value).trim();
+    if (text === '') return [];
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new ConstraintError(`constraints are not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value))
+    throw new ConstraintError(
+      'constraints must be a JSON array of [field, operator, value?] arrays',
+    );
+  return value.map((entry: unknown, i) => parseOne(entry, i));
+}
+
+function parseOne(entry: unknown, index: number): Constraint {
+  const where = `constraint ${index + 1}`;
+  if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3) {
+    throw new ConstraintError(
+      `${where} must be [field, operator] or [field, operator, value]; got ${JSON.stringify(entry)}`,
+    );
+  }
+  const [field, op, raw] = entry as unknown[];
+  if (typeof field !== 'string' || field.trim() === '')
+    throw new ConstraintError(`${where}: the field must be a non-empty string`);
+  if (typeof op !== 'string') throw new ConstraintError(`${where}: the operator must be a string`);
+  const operator = op.toUpperCase() as ConstraintOperator;
+  if (!OPERATORS.includes(operator)) {
+    throw new ConstraintError(
+      `${where}: unknown operator '${op}'; use one of ${OPERATORS.join(', ')}`,
+    );
+  }
+  if (raw !== undefined && typeof raw !== 'string' && typeof raw !== 'number') {
+    throw new ConstraintError(`${where}: the value must be a string`);
+  }
+  const value = raw === undefined ? undefined : String(raw);
+  switch (operator) {
+    case 'UNIQUE':
+      if (value !== undefined) throw new ConstraintError(`${where}: UNIQUE takes no value`);
+      break;
+    case 'CLUSTER':
+      break;
+    case 'GROUP_BY':
+      if (value !== undefined && !/^[1-9]\d*$/.test(value))
+        throw new ConstraintError(
+          `${where}: GROUP_BY takes an optional positive whole number of groups`,
+        );
+      break;
+    case 'MAX_PER':
+      if (value === undefined || !/^[1-9]\d*$/.test(value))
+        throw new ConstraintError(`${where}: MAX_PER needs a positive whole number`);
+      break;
+    case 'LIKE':
+    case 'UNLIKE':
+      if (value === undefined)
+        throw new ConstraintError(`${where}: ${operator} needs a regular expression`);
+      try {
+        new RegExp(`^(?:${value})$`);
+      } catch (err) {
+        throw new ConstraintError(
+          `${where}: invalid regular expression '${value}': ${(err as Error).message}`,
+        );
+      }
+      break;
+    case 'IS':
+      if (value === undefined) throw new ConstraintError(`${where}: IS needs a value`);
+      break;
+  }
+  return value === undefined ? { field, operator } : { field, operator, value };
+}
+
+function fieldValue(agent: PlacementAgent, field: string): string | undefined {
+  if (field === 'hostname') return agent.hostname;
+  return agent.attributes[field];
+}
+
+/**
+ * Whether one more task may go on `candidate`, given the agents the group's other tasks are
+ * already placed on (one entry per task, so an agent appears once per task it runs).
+ */
+export function satisfies(
+  constraint: Constraint,
+  candidate: PlacementAgent,
+  placed: readonly PlacementAgent[],
+): boolean {
+  const mine = fieldValue(candidate, constraint.field);
+  const values = placed.map((a) => fieldValue(a, constraint.field));
+  switch (constraint.operator) {
+    case 'UNIQUE':
+      return mine !== undefined && !values.includes(mine);
+    case 'CLUSTER': {
+      if (mine === undefined) return false;
+      if (constraint.value !== undefined) return mine === constraint.value;
+      const first = values.find((v) => v !== undefined);
+      return first === undefined || first === mine;
+    }
+    case 'IS':
+      return mine === constraint.value;
+    case 'LIKE':
+      return mine !== undefined && new RegExp(`^(?:${constraint.value})$`).test(mine);
+    case 'UNLIKE':
+      return mine === undefined || !new RegExp(`^(?:${constraint.value})$`).test(mine);
+    case 'MAX_PER':
+      return (
+        mine !== undefined && values.filter((v) => v === mine).length < Number(constraint.value)
+      );
+    case 'GROUP_BY': {
+      if (mine === undefined) return false;
+      const counts = new Map<string, number>();
+      for (const v of values) if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
+      const own = counts.get(mine) ?? 0;
+      const expected = constraint.value === undefined ? undefined : Number(constraint.value);
+      // While fewer groups are in use than expected, only a group not yet used is acceptable.
+      if (expected !== undefined && counts.size < expected) return own === 0;
+      if (counts.size === 0) return true;
+      const min = Math.min(...counts.values(), counts.has(mine) ? Infinity : 0);
+      return own <= min;
+    }
+  }
+}
+
+/** All constraints hold for placing one more task on `candidate`. */
+export function satisfiesAll(
+  constraints: readonly Constraint[],
+  candidate: PlacementAgent,
+  placed: readonly PlacementAgent[],
+): boolean {
+  return constraints.every((c) => satisfies(c, candidate, placed));
+}
+
+/** Mesos attribute rendering, for building PlacementAgent from an offer's attributes. */
+export function renderAttributeValue(attr: {
+  type?: string;
+  text?: { value: string };
+  scalar?: { value: number };
+  ranges?: { range?: { begin: number | string; end: number | string }[] };
+  set?: { item?: string[] };
+}): string {
+  if (attr.text) return attr.text.value;
+  if (attr.scalar) return String(attr.scalar.value);
+  if (attr.ranges)
+    return `[${(attr.ranges.range ?? []).map((r) => `${r.begin}-${r.end}`).join(',')}]`;
+  if (attr.set) return `{${(attr.set.item ?? []).join(',')}}`;
+  return '';
+}
+
+export function formatConstraint(c: Constraint): string {
+  return JSON.stringify(
+    c.value === undefined ? [c.field, c.operator] : [c.field, c.operator, c.value],
+  );
+}
