@@ -1,0 +1,116 @@
+import { isValidName } from '@riak-mesos/zk';
+import { z } from 'zod';
+import { NODE_STATES } from './node-state';
+
+/**
+ * The documents the scheduler keeps in ZooKeeper (through DocumentStore: validated on every read
+ * and write, written with compare-and-set). Wanted state (clusters, nodes) and progress (node
+ * state, agent, task) live together per node, so a restarted scheduler resumes from them.
+ */
+
+const name = (kind: string) =>
+  z
+    .string()
+    .refine(
+      isValidName,
+      `${kind} name must be letters, digits, _ - . and start with a letter or digit`,
+    );
+
+export const CLUSTER_STATES = [
+  'requested',
+  'running',
+  'restarting',
+  'shutting_down',
+  'shutdown',
+] as const;
+export type ClusterState = (typeof CLUSTER_STATES)[number];
+
+/** A rolling operation over a cluster's nodes, one node at a time. */
+export const rollingOperationSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['restart', 'config', 'upgrade']),
+  state: z.enum(['running', 'paused', 'aborted', 'done', 'failed']),
+  /** Node keys in the order they are handled. */
+  order: z.array(z.string()),
+  /** How many of `order` are done. */
+  done: z.number().int().nonnegative(),
+  current: z.string().optional(),
+  targetRiakVersion: z.string().optional(),
+  startedAt: z.string(),
+  message: z.string().optional(),
+});
+export type RollingOperation = z.infer<typeof rollingOperationSchema>;
+
+export const clusterSchema = z.object({
+  name: name('cluster'),
+  state: z.enum(CLUSTER_STATES),
+  /** Riak package name, e.g. `riak-kv-2-2` (a key of the scheduler's resource URLs). */
+  riakVersion: z.string().min(1),
+  /** riak.conf template (validated when stored); absent: the package's own riak.conf. */
+  riakConf: z.string().optional(),
+  advancedConfig: z.string().optional(),
+  /** Next node generation: node keys are `<framework>-<cluster>-<generation>`. */
+  nextGeneration: z.number().int().positive(),
+  createdAt: z.string(),
+  operation: rollingOperationSchema.optional(),
+});
+export type ClusterDoc = z.infer<typeof clusterSchema>;
+
+export const portsSchema = z.object({
+  http: z.number().int().min(1).max(65535),
+  pb: z.number().int().min(1).max(65535),
+  handoff: z.number().int().min(1).max(65535),
+  disterl: z.number().int().min(1).max(65535),
+  epmd: z.number().int().min(1).max(65535),
+});
+export type NodePorts = z.infer<typeof portsSchema>;
+
+export const nodeSchema = z.object({
+  key: name('node'),
+  cluster: name('cluster'),
+  generation: z.number().int().positive(),
+  state: z.enum(NODE_STATES),
+  /** Whether the node should exist (false once removal was asked for). */
+  wanted: z.boolean(),
+  /** Set once placed: the agent holding the node's reservation and volume. */
+  agentId: z.string().optional(),
+  hostname: z.string().optional(),
+  /** Persistence id of the node's volume (stable across relaunches). */
+  persistenceId: z.string(),
+  /** Ports reserved for the node (10, as the original). */
+  reservedPorts: z.array(z.number().int()).default([]),
+  ports: portsSchema.optional(),
+  /** Current task id (the node key, as the original) and executor id. */
+  taskId: z.string(),
+  executorId: z.string().optional(),
+  lastTaskState: z.string().optional(),
+  lastTaskMessage: z.string().optional(),
+  /** Riak package the running task was launched with. */
+  riakVersion: z.string().optional(),
+  /** Member of the Riak ring (joined). */
+  member: z.boolean(),
+  /** Unintended task failures in a row; drives the relaunch backoff. */
+  failures: z.number().int().nonnegative(),
+  /** Not before this time (ISO) is the node relaunched. */
+  relaunchAfter: z.string().optional(),
+  /** When the agent was first seen gone (for replacement elsewhere). */
+  agentLostSince: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type NodeDoc = z.infer<typeof nodeSchema>;
+
+export const schedulerSchema = z.object({
+  frameworkId: z.string().optional(),
+  registeredAt: z.string().optional(),
+  /** The master that accepted the last subscription. */
+  master: z.string().optional(),
+});
+export type SchedulerDoc = z.infer<typeof schedulerSchema>;
+
+export const SCHEMA_VERSION = 1;
+
+/** `<framework>-<cluster>-<generation>`, the node key, task id and Erlang alive-name. */
+export function nodeKey(framework: string, cluster: string, generation: number): string {
+  return `${framework}-${cluster}-${generation}`;
+}
