@@ -1,0 +1,288 @@
+import { connect } from 'node:net';
+import type { ZooKeeperServer } from '@riak-mesos/testing';
+import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
+import { createLogger } from '@riak-mesos/logging';
+import { ZkClient } from '@riak-mesos/zk';
+import WebSocket from 'ws';
+import { EventHub } from '../events';
+import { SchedulerStore } from '../store';
+import type { ApiServer } from './server';
+import { startApiServer } from './server';
+
+let zkServer: ZooKeeperServer;
+let zk: ZkClient;
+let store: SchedulerStore;
+let events: EventHub;
+let api: ApiServer;
+let leader = true;
+
+class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+beforeAll(async () => {
+  zkServer = await startZooKeeper();
+  zk = await ZkClient.connect({ connect: zkServer.connectString + uniqueChroot('api') });
+  store = new SchedulerStore(zk, 'riak');
+  await store.init();
+  events = new EventHub();
+  events.follow(store);
+  api = await startApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    events,
+    logger: createLogger('api-test'),
+    riakVersions: () => ['riak-kv-2-2', 'riak-ts-1-5'],
+    isLeader: () => leader,
+    leaderUrl: () => Promise.resolve('http://leader.example:9090'),
+    frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
+    // A real validator arrives with libs/riak-config; here, a rule with a line number.
+    validateRiakConf: (t) => {
+      const bad = t
+        .split('\n')
+        .findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#') && !l.includes('='));
+      if (bad >= 0) throw new TemplateError(`line ${bad + 1}: expected key = value`, bad + 1);
+    },
+    validateAdvancedConfig: () => undefined,
+  });
+});
+
+afterAll(async () => {
+  await api.close();
+  await zk.close();
+  await zkServer.close();
+});
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(api.url + path, {
+    method,
+    headers:
+      body === undefined
+        ? headers
+        : {
+            'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+            ...headers,
+          },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+describe('clusters and nodes', () => {
+  it('creates a cluster, adds nodes and lists them', async () => {
+    expect((await call('GET', '/api/v1/riak/versions')).json).toEqual({
+      versions: ['riak-kv-2-2', 'riak-ts-1-5'],
+    });
+    const created = await call('POST', '/api/v1/clusters/default/create', {
+      riak_version: 'riak-kv-2-2',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.cluster).toMatchObject({
+      name: 'default',
+      state: 'requested',
+      riak_version: 'riak-kv-2-2',
+    });
+    expect((await call('PUT', '/api/v1/clusters/default', {})).status).toBe(409);
+    const added = await call('POST', '/api/v1/clusters/default/nodes', { nodes: 3 });
+    expect(added.status).toBe(201);
+    expect(added.json.nodes.map((n: { name: string }) => n.name)).toEqual([
+      'riak-default-1',
+      'riak-default-2',
+      'riak-default-3',
+    ]);
+    const info = await call('GET', '/api/v1/clusters/default');
+    expect(info.json.cluster.nodes).toEqual(['riak-default-1', 'riak-default-2', 'riak-default-3']);
+    const node = await call('GET', '/api/v1/clusters/default/nodes/riak-default-2');
+    expect(node.json.node).toMatchObject({
+      name: 'riak-default-2',
+      state: 'requested',
+      wanted: true,
+    });
+    expect((await call('GET', '/api/v1/clusters')).json.clusters).toHaveLength(1);
+  });
+
+  it('stores, validates and deletes config templates', async () => {
+    expect((await call('GET', '/api/v1/clusters/default/config')).status).toBe(404);
+    const bad = await call(
+      'PUT',
+      '/api/v1/clusters/default/config',
+      'nodename = x\nthis line is wrong\n',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ line: 2 });
+    expect(bad.json.error.message).toMatch(/invalid config template: line 2/);
+    expect((await call('PUT', '/api/v1/clusters/default/config', 'ring_size = 64\n')).status).toBe(
+      200,
+    );
+    const got = await call('GET', '/api/v1/clusters/default/config');
+    expect(got.text).toBe('ring_size = 64\n');
+    expect((await call('DELETE', '/api/v1/clusters/default/config')).status).toBe(204);
+    expect((await call('GET', '/api/v1/clusters/default/config')).status).toBe(404);
+  });
+
+  it('starts one rolling restart at a time, and can pause and abort it', async () => {
+    const first = await call('POST', '/api/v1/clusters/default/restart');
+    expect(first.status).toBe(202);
+    expect(first.json.operation).toMatchObject({
+      kind: 'restart',
+      state: 'running',
+      done: 0,
+      order: ['riak-default-1', 'riak-default-2', 'riak-default-3'],
+    });
+    const second = await call('POST', '/api/v1/clusters/default/restart');
+    expect(second.status).toBe(409);
+    expect(second.json.error.message).toMatch(/already has a restart in progress/);
+    expect(
+      (await call('POST', '/api/v1/clusters/default/operation/pause')).json.operation.state,
+    ).toBe('paused');
+    expect(
+      (await call('POST', '/api/v1/clusters/default/operation/abort')).json.operation.state,
+    ).toBe('aborted');
+    expect((await call('POST', '/api/v1/clusters/default/operation/abort')).status).toBe(409);
+    expect((await call('POST', '/api/v1/clusters/default/operation/explode')).status).toBe(404);
+  });
+
+  it('marks a removed node as no longer wanted', async () => {
+    const res = await call('DELETE', '/api/v1/clusters/default/nodes/riak-default-3');
+    expect(res.status).toBe(202);
+    expect(res.json.node).toMatchObject({ name: 'riak-default-3', wanted: false });
+  });
+});
+
+describe('bad and hostile requests', () => {
+  it.each([
+    ['GET', '/api/v1/clusters/nope', 404, /cluster 'nope' does not exist/],
+    ['GET', '/api/v1/clusters/default/nodes/riak-default-99', 404, /does not exist/],
+    ['GET', '/api/v1/clusters/..%2F..%2Fetc', 400, /cluster name/],
+    ['GET', '/api/v1/clusters/%00x', 400, /cluster name/],
+    ['PUT', '/api/v1/clusters/a%20b', 400, /cluster name/],
+    ['GET', '/api/v1/clusters/default/nodes/.hidden', 400, /node name/],
+    ['GET', '/api/v1/nothing-here', 404, /no route/],
+    [
+      'POST',
+      '/api/v1/clusters/x2/create?riak_version=riak-kv-9',
+      400,
+      /unknown Riak version "riak-kv-9"/,
+    ],
+  ])('%s %s -> %d', async (method, path, status, message) => {
+    const res = await call(method, path);
+    expect(res.status).toBe(status);
+    expect(res.json.error.message).toMatch(message);
+  });
+
+  it('rejects malformed JSON, wrong types and huge bodies with 4xx JSON', async () => {
+    const malformed = await fetch(`${api.url}/api/v1/clusters/default/nodes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"nodes": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as any).error.message).toMatch(/not valid JSON/);
+    for (const nodes of [0, -1, 1.5, 'three', 1000]) {
+      const res = await call('POST', '/api/v1/clusters/default/nodes', { nodes });
+      expect(res.status).toBe(400);
+      expect(res.json.error.message).toMatch(/from 1 to 100/);
+    }
+    const huge = await call('POST', '/api/v1/clusters/default/nodes', {
+      nodes: 1,
+      pad: 'x'.repeat(200_000),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.json.error.message).toMatch(/too large/);
+    const hugeTemplate = await call(
+      'PUT',
+      '/api/v1/clusters/default/config',
+      'a = b\n'.repeat(200_000),
+    );
+    expect(hugeTemplate.status).toBe(413);
+    expect((await call('PUT', '/api/v1/clusters/default/config', '')).status).toBe(400);
+    // The store is unchanged by all of it.
+    expect((await store.listNodes('default')).length).toBe(3);
+  });
+
+  it('rejects dot-dot segments sent raw (no client normalisation)', async () => {
+    const { request } = await import('node:http');
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: api.port, path: '/api/v1/clusters/../nodes', method: 'GET' },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatch(/cluster name '..' is invalid/);
+  });
+
+  it('survives garbage on the socket', async () => {
+    await new Promise<void>((resolve) => {
+      const s = connect(api.port, '127.0.0.1', () =>
+        s.end(Buffer.from('\x00\xff GARBAGE\r\n\r\n')),
+      );
+      s.on('data', () => undefined);
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+    });
+    expect((await call('GET', '/healthcheck')).status).toBe(200);
+  });
+
+  it('answers 503 with the leader on a standby', async () => {
+    leader = false;
+    try {
+      const res = await call('POST', '/api/v1/clusters/default/nodes', { nodes: 1 });
+      expect(res.status).toBe(503);
+      expect(res.json.error).toMatchObject({ leader: 'http://leader.example:9090' });
+      expect((await call('GET', '/api/v1/clusters/default')).status).toBe(200);
+    } finally {
+      leader = true;
+    }
+  });
+});
+
+describe('event stream', () => {
+  it('streams state changes over a WebSocket', async () => {
+    const ws = new WebSocket(`${api.url.replace('http', 'ws')}/api/v1/events`);
+    const messages: any[] = [];
+    ws.on('message', (m) => messages.push(JSON.parse((m as Buffer).toString())));
+    await new Promise((r) => ws.once('open', r));
+    await call('POST', '/api/v1/clusters/streamed/create', { riak_version: 'riak-ts-1-5' });
+    await call('POST', '/api/v1/clusters/streamed/nodes', { nodes: 1 });
+    await waitFor(() => messages.some((m) => m.type === 'node' && m.node === 'riak-streamed-1'), {
+      what: 'node event',
+    });
+    expect(messages[0]).toMatchObject({ type: 'hello', leader: true });
+    expect(messages.find((m) => m.type === 'cluster' && m.cluster === 'streamed')).toMatchObject({
+      state: 'requested',
+      previousState: null,
+    });
+    ws.close();
+  });
+
+  it('refuses WebSockets elsewhere', async () => {
+    const ws = new WebSocket(`${api.url.replace('http', 'ws')}/api/v1/other`);
+    const err = await new Promise<Error>((r) => ws.once('error', r));
+    expect(err.message).toMatch(/404/);
+  });
+});

@@ -1,0 +1,372 @@
+import type { NextFunction, Request, Response, Router } from 'express';
+import express from 'express';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Logger } from '@riak-mesos/logging';
+import { validateName } from '@riak-mesos/zk';
+import type { EventHub } from '../events';
+import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
+import type { SchedulerStore } from '../store';
+import { HttpError, badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
+
+/** Views of one Riak node, answered by the node itself (through its executor). */
+export type NodeView = 'status' | 'ringready' | 'transfers' | 'aae' | 'types';
+
+export interface NodeViews {
+  query(node: NodeDoc, view: NodeView, args?: Record<string, string>): Promise<unknown>;
+}
+
+export interface ApiDeps {
+  store: SchedulerStore;
+  events: EventHub;
+  logger: Logger;
+  /** Riak package names that can be deployed (keys of the resource URLs). */
+  riakVersions: () => string[];
+  isLeader: () => boolean;
+  /** Where the current leader's API is, for 503 answers on a standby. */
+  leaderUrl: () => Promise<string | undefined>;
+  frameworkStatus: () => { registered: boolean; frameworkId?: string };
+  validateRiakConf: (template: string) => void;
+  validateAdvancedConfig: (template: string) => void;
+  nodeViews?: NodeViews;
+  auth?: { token?: string; basic?: string };
+  /** Largest JSON body accepted. */
+  jsonLimit?: string;
+  /** Largest config template accepted. */
+  templateLimit?: string;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Optional API authentication: a bearer token or basic credentials. */
+export function authMiddleware(auth: ApiDeps['auth']) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (!auth?.token && !auth?.basic) return next();
+    const header = req.get('authorization') ?? '';
+    const [scheme, value = ''] = header.split(' ', 2);
+    if (auth.token && scheme?.toLowerCase() === 'bearer' && safeEqual(value, auth.token))
+      return next();
+    if (
+      auth.basic &&
+      scheme?.toLowerCase() === 'basic' &&
+      safeEqual(Buffer.from(value, 'base64').toString('utf8'), auth.basic)
+    )
+      return next();
+    next(
+      new HttpError(
+        401,
+        'unauthorized',
+        'authentication required: send Authorization: Bearer <token> or Basic credentials',
+      ),
+    );
+  };
+}
+
+function param(req: Request, name: string): string {
+  const raw = req.params[name];
+  const value = Array.isArray(raw) ? raw.join('/') : raw;
+  return validateName(name, value);
+}
+
+function clusterView(c: ClusterDoc, nodes: NodeDoc[]) {
+  return {
+    name: c.name,
+    state: c.state,
+    riak_version: c.riakVersion,
+    created_at: c.createdAt,
+    has_riak_conf: c.riakConf !== undefined,
+    has_advanced_config: c.advancedConfig !== undefined,
+    operation: c.operation ?? null,
+    nodes: nodes.map((n) => n.key),
+  };
+}
+
+export function nodeView(n: NodeDoc) {
+  return {
+    name: n.key,
+    cluster: n.cluster,
+    state: n.state,
+    wanted: n.wanted,
+    member: n.member,
+    agent_id: n.agentId ?? null,
+    hostname: n.hostname ?? null,
+    node_name: n.hostname ? `${n.key}@${n.hostname}` : null,
+    ports: n.ports ?? null,
+    endpoints:
+      n.hostname && n.ports
+        ? { http: `${n.hostname}:${n.ports.http}`, pb: `${n.hostname}:${n.ports.pb}` }
+        : null,
+    persistence_id: n.persistenceId,
+    task_id: n.taskId,
+    last_task_state: n.lastTaskState ?? null,
+    last_task_message: n.lastTaskMessage ?? null,
+    riak_version: n.riakVersion ?? null,
+    failures: n.failures,
+    updated_at: n.updatedAt,
+  };
+}
+
+function startOperation(
+  kind: RollingOperation['kind'],
+  nodes: NodeDoc[],
+  target?: string,
+): RollingOperation {
+  return {
+    id: randomUUID(),
+    kind,
+    state: 'running',
+    order: nodes.filter((n) => n.wanted).map((n) => n.key),
+    done: 0,
+    startedAt: new Date().toISOString(),
+    ...(target ? { targetRiakVersion: target } : {}),
+  };
+}
+
+/** The framework API under /api/v1 (plus /healthcheck), as the original's routes. */
+export function createApiRouter(deps: ApiDeps): Router {
+  const { store } = deps;
+  const api = express.Router();
+  const json = express.json({ limit: deps.jsonLimit ?? '64kb', strict: true });
+  const text = express.text({ type: () => true, limit: deps.templateLimit ?? '512kb' });
+
+  const leaderOnly = async (_req: Request, _res: Response, next: NextFunction) => {
+    if (deps.isLeader()) return next();
+    const leader = await deps.leaderUrl().catch(() => undefined);
+    next(
+      unavailable(
+        'this scheduler is a standby; send changes to the leader',
+        leader ? { leader } : undefined,
+      ),
+    );
+  };
+
+  api.use(authMiddleware(deps.auth));
+
+  api.get('/riak/versions', (_req, res) => {
+    res.json({ versions: deps.riakVersions() });
+  });
+
+  api.get('/clusters', async (_req, res) => {
+    const clusters = await store.listClusters();
+    const nodes = await store.listNodes();
+    res.json({
+      clusters: clusters.map((c) =>
+        clusterView(
+          c,
+          nodes.filter((n) => n.cluster === c.name),
+        ),
+      ),
+    });
+  });
+
+  const create = async (name: string, riakVersion: unknown, res: Response) => {
+    const versions = deps.riakVersions();
+    const version = riakVersion === undefined || riakVersion === '' ? versions[0] : riakVersion;
+    if (typeof version !== 'string' || !versions.includes(version)) {
+      throw badRequest(
+        `unknown Riak version ${JSON.stringify(version)}; available: ${versions.join(', ') || '(none configured)'}`,
+      );
+    }
+    const cluster = await store.createCluster(name, version);
+    res.status(201).json({ cluster: clusterView(cluster, []) });
+  };
+
+  const bodyVersion = (req: Request): unknown => {
+    const body = req.body as Record<string, unknown> | undefined;
+    return (
+      body?.riak_version ?? body?.riakVersion ?? req.query.riak_version ?? req.query.riakVersion
+    );
+  };
+
+  api.put('/clusters/:cluster', leaderOnly, json, async (req, res) =>
+    create(param(req, 'cluster'), bodyVersion(req), res),
+  );
+  api.post('/clusters/:cluster/create', leaderOnly, json, async (req, res) =>
+    create(param(req, 'cluster'), bodyVersion(req), res),
+  );
+
+  api.get('/clusters/:cluster', async (req, res) => {
+    const name = param(req, 'cluster');
+    const cluster = await store.requireCluster(name);
+    res.json({ cluster: clusterView(cluster, await store.listNodes(name)) });
+  });
+
+  api.delete('/clusters/:cluster', leaderOnly, async (req, res) => {
+    const name = param(req, 'cluster');
+    const cluster = await store.updateCluster(name, (c) =>
+      c.state === 'shutting_down' || c.state === 'shutdown'
+        ? undefined
+        : { ...c, state: 'shutting_down', operation: undefined },
+    );
+    for (const n of await store.listNodes(name))
+      if (n.wanted) await store.updateNode(n.key, (x) => ({ ...x, wanted: false }));
+    res.status(202).json({ cluster: clusterView(cluster, await store.listNodes(name)) });
+  });
+
+  const rolling = (kind: RollingOperation['kind']) => async (req: Request, res: Response) => {
+    const name = param(req, 'cluster');
+    const nodes = await store.listNodes(name);
+    const target = kind === 'upgrade' ? bodyVersion(req) : undefined;
+    if (
+      kind === 'upgrade' &&
+      (typeof target !== 'string' || !deps.riakVersions().includes(target))
+    ) {
+      throw badRequest(
+        `upgrade needs a known riak_version; available: ${deps.riakVersions().join(', ')}`,
+      );
+    }
+    const cluster = await store.updateCluster(name, (c) => {
+      if (c.state === 'shutting_down' || c.state === 'shutdown')
+        throw conflict(`cluster '${name}' is being destroyed`);
+      if (c.operation && (c.operation.state === 'running' || c.operation.state === 'paused')) {
+        throw conflict(
+          `cluster '${name}' already has a ${c.operation.kind} in progress (${c.operation.done}/${c.operation.order.length}); pause, resume or abort it first`,
+        );
+      }
+      return {
+        ...c,
+        state: 'restarting',
+        operation: startOperation(kind, nodes, target as string | undefined),
+      };
+    });
+    res.status(202).json({ operation: cluster.operation });
+  };
+  api.post('/clusters/:cluster/restart', leaderOnly, json, rolling('restart'));
+  api.post('/clusters/:cluster/upgrade', leaderOnly, json, rolling('upgrade'));
+  api.post('/clusters/:cluster/config/apply', leaderOnly, json, rolling('config'));
+
+  api.get('/clusters/:cluster/operation', async (req, res) => {
+    const cluster = await store.requireCluster(param(req, 'cluster'));
+    res.json({ operation: cluster.operation ?? null });
+  });
+  api.post('/clusters/:cluster/operation/:action', leaderOnly, async (req, res) => {
+    const name = param(req, 'cluster');
+    const action = req.params.action;
+    if (action !== 'pause' && action !== 'resume' && action !== 'abort')
+      throw notFound(`unknown operation action '${String(action)}'; use pause, resume or abort`);
+    const cluster = await store.updateCluster(name, (c) => {
+      const op = c.operation;
+      if (!op || (op.state !== 'running' && op.state !== 'paused'))
+        throw conflict(`cluster '${name}' has no operation in progress`);
+      const state = action === 'pause' ? 'paused' : action === 'resume' ? 'running' : 'aborted';
+      return {
+        ...c,
+        state: state === 'aborted' ? 'running' : c.state,
+        operation: { ...op, state },
+      };
+    });
+    res.json({ operation: cluster.operation });
+  });
+
+  for (const [route, field, validate] of [
+    ['config', 'riakConf', deps.validateRiakConf],
+    ['advancedConfig', 'advancedConfig', deps.validateAdvancedConfig],
+  ] as const) {
+    api.get(`/clusters/:cluster/${route}`, async (req, res) => {
+      const cluster = await store.requireCluster(param(req, 'cluster'));
+      const value = cluster[field];
+      if (value === undefined)
+        throw notFound(
+          `cluster '${cluster.name}' has no ${route} template; nodes use the package's own file`,
+        );
+      res.type('text/plain').send(value);
+    });
+    api.put(`/clusters/:cluster/${route}`, leaderOnly, text, async (req, res) => {
+      const name = param(req, 'cluster');
+      const body: unknown = req.body;
+      if (typeof body !== 'string' || body.trim() === '')
+        throw badRequest(`send the ${route} template as the request body`);
+      try {
+        validate(body);
+      } catch (err) {
+        const e = err as Error & { line?: number; column?: number; variable?: string };
+        throw badRequest(`invalid ${route} template: ${e.message}`, {
+          ...(e.line !== undefined ? { line: e.line } : {}),
+          ...(e.column !== undefined ? { column: e.column } : {}),
+        });
+      }
+      await store.updateCluster(name, (c) => ({ ...c, [field]: body }));
+      res.json({
+        cluster: name,
+        [route]: 'stored',
+        note: 'nodes pick it up when they restart (POST /clusters/{cluster}/restart)',
+      });
+    });
+    api.delete(`/clusters/:cluster/${route}`, leaderOnly, async (req, res) => {
+      const name = param(req, 'cluster');
+      await store.updateCluster(name, (c) => {
+        const next = { ...c };
+        delete next[field];
+        return next;
+      });
+      res.status(204).end();
+    });
+  }
+
+  api.get('/clusters/:cluster/nodes', async (req, res) => {
+    const name = param(req, 'cluster');
+    await store.requireCluster(name);
+    res.json({ nodes: (await store.listNodes(name)).map(nodeView) });
+  });
+
+  api.post('/clusters/:cluster/nodes', leaderOnly, json, async (req, res) => {
+    const name = param(req, 'cluster');
+    const raw = (req.body as Record<string, unknown> | undefined)?.nodes ?? req.query.nodes ?? 1;
+    const count = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 100)
+      throw badRequest('nodes must be a whole number from 1 to 100');
+    const added = await store.addNodes(name, count);
+    res.status(201).json({ nodes: added.map(nodeView) });
+  });
+
+  api.get('/clusters/:cluster/nodes/:node', async (req, res) => {
+    res.json({
+      node: nodeView(await store.requireNode(param(req, 'cluster'), param(req, 'node'))),
+    });
+  });
+
+  api.delete('/clusters/:cluster/nodes/:node', leaderOnly, async (req, res) => {
+    const cluster = param(req, 'cluster');
+    const key = param(req, 'node');
+    await store.requireNode(cluster, key);
+    const node = await store.updateNode(key, (n) =>
+      n.wanted ? { ...n, wanted: false } : undefined,
+    );
+    res.status(202).json({ node: nodeView(node) });
+  });
+
+  api.post('/clusters/:cluster/nodes/:node/restart', leaderOnly, async (req, res) => {
+    const name = param(req, 'cluster');
+    const node = await store.requireNode(name, param(req, 'node'));
+    const cluster = await store.updateCluster(name, (c) => {
+      if (c.operation && (c.operation.state === 'running' || c.operation.state === 'paused'))
+        throw conflict(`cluster '${name}' already has a ${c.operation.kind} in progress`);
+      return { ...c, state: 'restarting', operation: startOperation('restart', [node]) };
+    });
+    res.status(202).json({ operation: cluster.operation });
+  });
+
+  const view = (v: NodeView, arg?: string) => async (req: Request, res: Response) => {
+    const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
+    if (!deps.nodeViews) throw unavailable('node views are not available on this scheduler');
+    if (node.state !== 'running')
+      throw conflict(`node '${node.key}' is ${node.state}, not running`);
+    const args = arg ? { [arg]: validateName('bucket type', req.params[arg]) } : undefined;
+    res.json(await deps.nodeViews.query(node, v, args));
+  };
+  api.get('/clusters/:cluster/nodes/:node/status', view('status'));
+  api.get('/clusters/:cluster/nodes/:node/ringready', view('ringready'));
+  api.get('/clusters/:cluster/nodes/:node/transfers', view('transfers'));
+  api.get('/clusters/:cluster/nodes/:node/aae', view('aae'));
+  api.get('/clusters/:cluster/nodes/:node/types', view('types'));
+  api.get('/clusters/:cluster/nodes/:node/types/:type', view('types', 'type'));
+
+  api.use((req, _res, next) =>
+    next(notFound(`no route for ${req.method} ${req.baseUrl}${req.path}`)),
+  );
+  api.use(errorHandler(deps.logger));
+  return api;
+}

@@ -1,0 +1,123 @@
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
+import type { StampedEvent } from '../events';
+import { authMiddleware, createApiRouter } from './routes';
+import type { ApiDeps } from './routes';
+import { errorHandler } from './errors';
+
+export interface ApiServerOptions extends ApiDeps {
+  host: string;
+  port: number;
+  /** Extra routes mounted at the root (metrics, explorer page). */
+  extend?: (app: express.Express) => void;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The scheduler's HTTP server: `/api/v1/...`, `/healthcheck` for Marathon, and the WebSocket
+ * event stream at `/api/v1/events` (JSON messages, one per state change; `?since=<seq>` replays
+ * what is still held).
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.get('/healthcheck', (_req, res) => {
+    const status = options.frameworkStatus();
+    const leader = options.isLeader();
+    res.status(200).json({
+      status: 'OK',
+      leader,
+      registered: status.registered,
+      framework_id: status.frameworkId ?? null,
+    });
+  });
+  options.extend?.(app);
+  app.use('/api/v1', createApiRouter(options));
+  app.use((req, res) => {
+    res.status(404).json({
+      error: {
+        status: 404,
+        code: 'not_found',
+        message: `no route for ${req.method} ${req.path}`,
+      },
+    });
+  });
+  app.use(errorHandler(options.logger));
+
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024 }, app);
+  server.headersTimeout = 20000;
+  server.requestTimeout = 60000;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const auth = authMiddleware(options.auth);
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    socket.on('error', () => socket.destroy());
+    if (url.pathname !== '/api/v1/events') {
+      socket.end(
+        'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"status":404,"message":"no WebSocket at this path"}}',
+      );
+      return;
+    }
+    auth(
+      { get: (h: string) => req.headers[h.toLowerCase()] } as never,
+      {} as never,
+      (err?: unknown) => {
+        if (err) {
+          socket.end(
+            'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"status":401,"message":"authentication required"}}',
+          );
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) =>
+          attach(ws, Number(url.searchParams.get('since') ?? 'NaN')),
+        );
+      },
+    );
+  });
+
+  const attach = (ws: WebSocket, since: number) => {
+    const send = (e: StampedEvent) => {
+      if (ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 20) ws.send(JSON.stringify(e));
+    };
+    ws.send(
+      JSON.stringify({ type: 'hello', leader: options.isLeader(), ...options.frameworkStatus() }),
+    );
+    if (Number.isFinite(since)) for (const e of options.events.since(since)) send(e);
+    options.events.on('event', send);
+    const ping = setInterval(() => ws.ping(), 15000);
+    ws.on('message', () => undefined);
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      clearInterval(ping);
+      options.events.off('event', send);
+    });
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost =
+    options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    async close() {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { EventEmitter } from 'node:events';
+import type { ClusterDoc, NodeDoc } from './model';
+import type { SchedulerStore } from './store';
+
+/** One state change, as sent on `GET /api/v1/events`. */
+export type SchedulerEvent =
+  | {
+      type: 'cluster';
+      cluster: string;
+      state: string;
+      previousState: string | null;
+      riakVersion: string;
+      operation?: ClusterDoc['operation'];
+    }
+  | { type: 'cluster-deleted'; cluster: string }
+  | {
+      type: 'node';
+      cluster: string;
+      node: string;
+      state: string;
+      previousState: string | null;
+      member: boolean;
+      agentId?: string;
+      hostname?: string;
+    }
+  | { type: 'node-deleted'; cluster: string; node: string }
+  | {
+      type: 'task';
+      node: string;
+      taskId: string;
+      state: string;
+      reason?: string;
+      message?: string;
+      agentId?: string;
+    }
+  | { type: 'operation'; cluster: string; operation: NonNullable<ClusterDoc['operation']> }
+  | {
+      type: 'scheduler';
+      state: 'leader' | 'standby' | 'subscribed' | 'disconnected';
+      frameworkId?: string;
+    };
+
+export type StampedEvent = SchedulerEvent & { seq: number; time: string };
+
+/** Fans state changes out to listeners (the WebSocket stream, metrics), numbered in order. */
+export class EventHub extends EventEmitter<{ event: [StampedEvent] }> {
+  private seq = 0;
+  private readonly recent: StampedEvent[] = [];
+
+  constructor(private readonly keep = 200) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  publish(event: SchedulerEvent): StampedEvent {
+    const stamped = { ...event, seq: ++this.seq, time: new Date().toISOString() };
+    this.recent.push(stamped);
+    if (this.recent.length > this.keep) this.recent.shift();
+    this.emit('event', stamped);
+    return stamped;
+  }
+
+  /** Events after `seq` still held in memory (for clients that reconnect). */
+  since(seq: number): StampedEvent[] {
+    return this.recent.filter((e) => e.seq > seq);
+  }
+
+  /** Publishes every change the store makes. */
+  follow(store: SchedulerStore): void {
+    store.on('cluster', (c: ClusterDoc, prev: ClusterDoc | null) => {
+      if (prev?.state !== c.state || prev === null) {
+        this.publish({
+          type: 'cluster',
+          cluster: c.name,
+          state: c.state,
+          previousState: prev?.state ?? null,
+          riakVersion: c.riakVersion,
+          operation: c.operation,
+        });
+      }
+      if (c.operation && JSON.stringify(c.operation) !== JSON.stringify(prev?.operation)) {
+        this.publish({ type: 'operation', cluster: c.name, operation: c.operation });
+      }
+    });
+    store.on('cluster-deleted', (c: ClusterDoc) =>
+      this.publish({ type: 'cluster-deleted', cluster: c.name }),
+    );
+    store.on('node', (n: NodeDoc, prev: NodeDoc | null) => {
+      if (prev && prev.state === n.state && prev.member === n.member) return;
+      this.publish({
+        type: 'node',
+        cluster: n.cluster,
+        node: n.key,
+        state: n.state,
+        previousState: prev?.state ?? null,
+        member: n.member,
+        agentId: n.agentId,
+        hostname: n.hostname,
+      });
+    });
+    store.on('node-deleted', (n: NodeDoc) =>
+      this.publish({ type: 'node-deleted', cluster: n.cluster, node: n.key }),
+    );
+  }
+}
