@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a machine for this repository; safe to run again and again.
 # - Debian packages the project runs and tests against, installed only when missing:
-#   zookeeper (with Java), erlang-base (Erlang nodes for the EPMD tests), haproxy (benchmark peer).
+#   zookeeper (with Java), erlang-base (Erlang nodes for the EPMD tests), haproxy (benchmark peer),
+#   chromium (headless browser test of the scheduler's explorer page).
 # - npm dependencies, installed with `npm ci` only when package-lock.json changed since the last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ missing=()
 command -v erl >/dev/null 2>&1 || missing+=(erlang-base)
 command -v epmd >/dev/null 2>&1 || missing+=(erlang-base)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
@@ -26,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -qq --no-install-recommends ${pkgs} >/dev/null
 else
-  log "Debian packages present (zookeeper, java, erlang-base, haproxy)"
+  log "Debian packages present (zookeeper, java, erlang-base, haproxy, chromium)"
 fi
 
 stamp=node_modules/.setup-lock-hash

@@ -357,6 +357,37 @@ export function createApiRouter(deps: ApiDeps): Router {
     const args = arg ? { [arg]: validateName('bucket type', req.params[arg]) } : undefined;
     res.json(await deps.nodeViews.query(node, v, args));
   };
+  api.get('/clusters/:cluster/nodes/:node/stats', async (req, res) => {
+    const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
+    if (node.state !== 'running' || !node.hostname || !node.ports)
+      throw conflict(`node '${node.key}' is ${node.state}, not running`);
+    const answer = await fetch(`http://${node.hostname}:${node.ports.http}/stats`, {
+      signal: AbortSignal.timeout(3000),
+    }).catch((err: Error) => {
+      throw unavailable(`node '${node.key}' did not answer: ${err.message}`);
+    });
+    if (!answer.ok)
+      throw unavailable(`node '${node.key}' answered /stats with HTTP ${answer.status}`);
+    const stats = (await answer.json()) as Record<string, unknown>;
+    const pick = [
+      'nodename',
+      'ring_members',
+      'connected_nodes',
+      'node_gets',
+      'node_puts',
+      'vnode_gets',
+      'vnode_puts',
+      'riak_kv_version',
+      'sys_otp_release',
+    ];
+    res.json(
+      Object.fromEntries(
+        pick
+          .filter((k) => k in stats)
+          .map((k) => [k, Array.isArray(stats[k]) ? (stats[k] as unknown[]).length : stats[k]]),
+      ),
+    );
+  });
   api.get('/clusters/:cluster/nodes/:node/status', view('status'));
   api.get('/clusters/:cluster/nodes/:node/ringready', view('ringready'));
   api.get('/clusters/:cluster/nodes/:node/transfers', view('transfers'));

@@ -5,6 +5,8 @@ import express from 'express';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { StampedEvent } from '../events';
+import { EXPLORER_HTML } from '../explorer/page';
+import type { SchedulerMetrics } from '../metrics';
 import { authMiddleware, createApiRouter } from './routes';
 import type { ApiDeps } from './routes';
 import { errorHandler } from './errors';
@@ -12,8 +14,8 @@ import { errorHandler } from './errors';
 export interface ApiServerOptions extends ApiDeps {
   host: string;
   port: number;
-  /** Extra routes mounted at the root (metrics, explorer page). */
-  extend?: (app: express.Express) => void;
+  /** Served at /metrics in Prometheus' text format. */
+  metrics?: SchedulerMetrics;
 }
 
 export interface ApiServer {
@@ -41,7 +43,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       framework_id: status.frameworkId ?? null,
     });
   });
-  options.extend?.(app);
+  const page = (_req: express.Request, res: express.Response) => {
+    res.set(
+      'content-security-policy',
+      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
+    );
+    res.type('html').send(EXPLORER_HTML);
+  };
+  app.get('/', page);
+  app.get('/explorer', page);
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   app.use('/api/v1', createApiRouter(options));
   app.use((req, res) => {
     res.status(404).json({

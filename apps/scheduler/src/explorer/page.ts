@@ -1,0 +1,139 @@
+/**
+ * The explorer: one self-contained page served by the scheduler at `/explorer` (and `/`). It lists
+ * clusters and nodes with their state, endpoints and basic Riak stats, and follows the event
+ * stream (`/api/v1/events`) to update live. No front-end framework: plain DOM code.
+ */
+export const EXPLORER_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Riak Mesos Explorer</title>
+<style>
+  :root { font-family: system-ui, sans-serif; color: #1d2430; background: #f5f6f8; }
+  body { margin: 0; }
+  header { background: #1d2430; color: #fff; padding: 12px 24px; display: flex; align-items: center; gap: 16px; }
+  header h1 { font-size: 18px; margin: 0; font-weight: 600; }
+  #conn { font-size: 12px; padding: 2px 8px; border-radius: 10px; background: #8a6d00; }
+  #conn.live { background: #1f7a3f; }
+  main { padding: 16px 24px; display: grid; gap: 16px; }
+  section.cluster { background: #fff; border-radius: 8px; box-shadow: 0 1px 3px rgba(0,0,0,.12); padding: 12px 16px; }
+  section.cluster h2 { margin: 0 0 8px; font-size: 16px; display: flex; gap: 12px; align-items: baseline; }
+  .muted { color: #6b7280; font-size: 12px; font-weight: 400; }
+  table { border-collapse: collapse; width: 100%; font-size: 13px; }
+  th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; }
+  th { color: #6b7280; font-weight: 500; }
+  .state { padding: 1px 8px; border-radius: 10px; font-size: 12px; background: #e5e7eb; }
+  .state.running { background: #d1fae5; color: #065f46; }
+  .state.failed { background: #fee2e2; color: #991b1b; }
+  .state.starting, .state.launching, .state.reserving, .state.restarting, .state.leaving { background: #fef3c7; color: #92400e; }
+  #log { font-family: ui-monospace, monospace; font-size: 12px; background: #fff; border-radius: 8px; padding: 8px 16px; max-height: 200px; overflow: auto; }
+  #empty { color: #6b7280; }
+</style>
+</head>
+<body>
+<header><h1>Riak Mesos Explorer</h1><span id="framework" class="muted"></span><span id="conn">connecting</span></header>
+<main>
+  <div id="clusters"><p id="empty">No clusters yet.</p></div>
+  <div><h3>Events</h3><div id="log"></div></div>
+</main>
+<script>
+(function () {
+  'use strict';
+  var base = location.pathname.replace(/\\/(explorer\\/?)?$/, '');
+  var api = base + '/api/v1';
+  var stats = {};
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return e;
+  }
+  function get(path) {
+    return fetch(api + path, { headers: { accept: 'application/json' } }).then(function (r) {
+      if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+      return r.json();
+    });
+  }
+  function render(clusters) {
+    var root = document.getElementById('clusters');
+    root.textContent = '';
+    if (!clusters.length) { root.appendChild(el('p', { id: 'empty' }, ['No clusters yet.'])); return; }
+    clusters.forEach(function (c) {
+      var rows = c.nodeDocs.map(function (n) {
+        var s = stats[n.name] || {};
+        return el('tr', { 'data-node': n.name }, [
+          el('td', {}, [n.name]),
+          el('td', {}, [el('span', { class: 'state ' + n.state }, [n.state])]),
+          el('td', {}, [n.member ? 'yes' : 'no']),
+          el('td', {}, [n.hostname || '-']),
+          el('td', {}, [n.endpoints ? 'http ' + n.endpoints.http + ' / pb ' + n.endpoints.pb : '-']),
+          el('td', {}, [s.ring_members !== undefined ? String(s.ring_members) : '-']),
+          el('td', {}, [s.node_gets !== undefined ? s.node_gets + ' / ' + s.node_puts : '-'])
+        ]);
+      });
+      var op = c.operation && (c.operation.state === 'running' || c.operation.state === 'paused')
+        ? ' · ' + c.operation.kind + ' ' + c.operation.done + '/' + c.operation.order.length + ' (' + c.operation.state + ')' : '';
+      root.appendChild(el('section', { class: 'cluster', 'data-cluster': c.name }, [
+        el('h2', {}, [c.name, el('span', { class: 'state ' + c.state }, [c.state]), el('span', { class: 'muted' }, [c.riak_version + op])]),
+        el('table', {}, [
+          el('thead', {}, [el('tr', {}, ['Node', 'State', 'Member', 'Host', 'Endpoints', 'Ring members', 'Gets / puts'].map(function (h) { return el('th', {}, [h]); }))]),
+          el('tbody', {}, rows)
+        ])
+      ]));
+    });
+  }
+  var pending = null;
+  function refresh() {
+    if (pending) return pending;
+    pending = get('/clusters').then(function (body) {
+      return Promise.all(body.clusters.map(function (c) {
+        return get('/clusters/' + encodeURIComponent(c.name) + '/nodes').then(function (n) { c.nodeDocs = n.nodes; return c; });
+      }));
+    }).then(render).catch(function (e) { log('refresh failed: ' + e.message); }).then(function () { pending = null; });
+    return pending;
+  }
+  function refreshStats() {
+    var rows = document.querySelectorAll('tr[data-node]');
+    Array.prototype.forEach.call(rows, function (tr) {
+      var node = tr.getAttribute('data-node');
+      var cluster = tr.closest('section').getAttribute('data-cluster');
+      if (tr.querySelector('.state.running') === null) return;
+      get('/clusters/' + encodeURIComponent(cluster) + '/nodes/' + encodeURIComponent(node) + '/stats')
+        .then(function (s) { stats[node] = s; }).catch(function () {});
+    });
+  }
+  function log(line) {
+    var box = document.getElementById('log');
+    box.insertBefore(el('div', {}, [new Date().toLocaleTimeString() + '  ' + line]), box.firstChild);
+    while (box.childNodes.length > 100) box.removeChild(box.lastChild);
+  }
+  function describe(e) {
+    if (e.type === 'node') return 'node ' + e.node + ': ' + (e.previousState || 'new') + ' -> ' + e.state + (e.member ? ' (member)' : '');
+    if (e.type === 'cluster') return 'cluster ' + e.cluster + ': ' + (e.previousState || 'new') + ' -> ' + e.state;
+    if (e.type === 'task') return 'task ' + e.taskId + ': ' + e.state + (e.message ? ' (' + e.message + ')' : '');
+    if (e.type === 'operation') return 'cluster ' + e.cluster + ': ' + e.operation.kind + ' ' + e.operation.done + '/' + e.operation.order.length + ' ' + e.operation.state;
+    return e.type + ' ' + (e.cluster || e.node || e.state || '');
+  }
+  var lastSeq = 0;
+  function connect() {
+    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + api + '/events' + (lastSeq ? '?since=' + lastSeq : ''));
+    var conn = document.getElementById('conn');
+    ws.onopen = function () { conn.textContent = 'live'; conn.className = 'live'; refresh(); };
+    ws.onmessage = function (m) {
+      var e = JSON.parse(m.data);
+      if (e.type === 'hello') { document.getElementById('framework').textContent = e.frameworkId ? 'framework ' + e.frameworkId : ''; return; }
+      lastSeq = e.seq || lastSeq;
+      log(describe(e));
+      refresh();
+    };
+    ws.onclose = function () { conn.textContent = 'reconnecting'; conn.className = ''; setTimeout(connect, 2000); };
+  }
+  refresh().then(refreshStats);
+  setInterval(function () { refreshStats(); }, 10000);
+  connect();
+})();
+</script>
+</body>
+</html>
+`;
