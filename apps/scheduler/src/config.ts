@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { isValidName, parseConnectString } from '@riak-mesos/zk';
 import { z } from 'zod';
-import type { Constraint } from './constraints';
-import { ConstraintError, parseConstraints } from './constraints';
+import type { Constraint } from '@riak-mesos/placement';
+import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
 
 /**
  * Scheduler configuration from, lowest to highest precedence: built-in defaults, a JSON file

@@ -132,6 +132,97 @@ function fieldValue(agent: PlacementAgent, field: string): string | undefined {
 }
 
 /**
+ * How a group's tasks are spread, per constraint field: value → number of tasks. Kept up to date
+ * as tasks are placed, so that checking a constraint costs O(distinct values), not O(tasks).
+ */
+export class PlacementCounts {
+  private readonly byField = new Map<string, Map<string, number>>();
+
+  constructor(private readonly fields: readonly string[]) {
+    for (const f of fields) this.byField.set(f, new Map());
+  }
+
+  static of(
+    constraints: readonly Constraint[],
+    placed: readonly PlacementAgent[],
+  ): PlacementCounts {
+    const counts = new PlacementCounts([...new Set(constraints.map((c) => c.field))]);
+    for (const a of placed) counts.add(a);
+    return counts;
+  }
+
+  add(agent: PlacementAgent): void {
+    for (const f of this.fields) {
+      const v = fieldValue(agent, f);
+      if (v === undefined) continue;
+      const m = this.byField.get(f)!;
+      m.set(v, (m.get(v) ?? 0) + 1);
+    }
+  }
+
+  values(field: string): Map<string, number> {
+    let m = this.byField.get(field);
+    if (!m) {
+      m = new Map();
+      this.byField.set(field, m);
+    }
+    return m;
+  }
+}
+
+/** Whether one more task may go on `candidate`, given how the group is spread already. */
+export function satisfiesCounts(
+  constraint: Constraint,
+  candidate: PlacementAgent,
+  counts: PlacementCounts,
+): boolean {
+  const mine = fieldValue(candidate, constraint.field);
+  switch (constraint.operator) {
+    case 'IS':
+      return mine === constraint.value;
+    case 'LIKE':
+      return mine !== undefined && regex(constraint.value!).test(mine);
+    case 'UNLIKE':
+      return mine === undefined || !regex(constraint.value!).test(mine);
+    default:
+      break;
+  }
+  if (mine === undefined) return false;
+  const values = counts.values(constraint.field);
+  const own = values.get(mine) ?? 0;
+  switch (constraint.operator) {
+    case 'UNIQUE':
+      return own === 0;
+    case 'CLUSTER': {
+      if (constraint.value !== undefined) return mine === constraint.value;
+      return values.size === 0 || (values.size === 1 && own > 0);
+    }
+    case 'MAX_PER':
+      return own < Number(constraint.value);
+    case 'GROUP_BY': {
+      const expected = constraint.value === undefined ? undefined : Number(constraint.value);
+      // While fewer groups are in use than expected, only a group not yet used is acceptable.
+      if (expected !== undefined && values.size < expected) return own === 0;
+      if (values.size === 0) return true;
+      let min = values.has(mine) ? Infinity : 0;
+      for (const c of values.values()) if (c < min) min = c;
+      return own <= min;
+    }
+  }
+}
+
+const regexCache = new Map<string, RegExp>();
+function regex(source: string): RegExp {
+  let r = regexCache.get(source);
+  if (!r) {
+    r = new RegExp(`^(?:${source})$`);
+    if (regexCache.size > 1000) regexCache.clear();
+    regexCache.set(source, r);
+  }
+  return r;
+}
+
+/**
  * Whether one more task may go on `candidate`, given the agents the group's other tasks are
  * already placed on (one entry per task, so an agent appears once per task it runs).
  */
@@ -140,49 +231,18 @@ export function satisfies(
   candidate: PlacementAgent,
   placed: readonly PlacementAgent[],
 ): boolean {
-  const mine = fieldValue(candidate, constraint.field);
-  const values = placed.map((a) => fieldValue(a, constraint.field));
-  switch (constraint.operator) {
-    case 'UNIQUE':
-      return mine !== undefined && !values.includes(mine);
-    case 'CLUSTER': {
-      if (mine === undefined) return false;
-      if (constraint.value !== undefined) return mine === constraint.value;
-      const first = values.find((v) => v !== undefined);
-      return first === undefined || first === mine;
-    }
-    case 'IS':
-      return mine === constraint.value;
-    case 'LIKE':
-      return mine !== undefined && new RegExp(`^(?:${constraint.value})$`).test(mine);
-    case 'UNLIKE':
-      return mine === undefined || !new RegExp(`^(?:${constraint.value})$`).test(mine);
-    case 'MAX_PER':
-      return (
-        mine !== undefined && values.filter((v) => v === mine).length < Number(constraint.value)
-      );
-    case 'GROUP_BY': {
-      if (mine === undefined) return false;
-      const counts = new Map<string, number>();
-      for (const v of values) if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
-      const own = counts.get(mine) ?? 0;
-      const expected = constraint.value === undefined ? undefined : Number(constraint.value);
-      // While fewer groups are in use than expected, only a group not yet used is acceptable.
-      if (expected !== undefined && counts.size < expected) return own === 0;
-      if (counts.size === 0) return true;
-      const min = Math.min(...counts.values(), counts.has(mine) ? Infinity : 0);
-      return own <= min;
-    }
-  }
+  return satisfiesCounts(constraint, candidate, PlacementCounts.of([constraint], placed));
 }
 
 /** All constraints hold for placing one more task on `candidate`. */
 export function satisfiesAll(
   constraints: readonly Constraint[],
   candidate: PlacementAgent,
-  placed: readonly PlacementAgent[],
+  placed: readonly PlacementAgent[] | PlacementCounts,
 ): boolean {
-  return constraints.every((c) => satisfies(c, candidate, placed));
+  const counts =
+    placed instanceof PlacementCounts ? placed : PlacementCounts.of(constraints, placed);
+  return constraints.every((c) => satisfiesCounts(c, candidate, counts));
 }
 
 /** Mesos attribute rendering, for building PlacementAgent from an offer's attributes. */
