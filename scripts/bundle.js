@@ -18,6 +18,8 @@ esbuild
     format: 'cjs',
     sourcemap: true,
     tsconfig: path.join(root, 'tsconfig.base.json'),
+    banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
   })
+  .then(() => require('node:fs').chmodSync(path.join(root, 'dist', projectRoot, 'main.js'), 0o755))
   .catch(() => process.exit(1));

@@ -1,0 +1,313 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Context } from '../context';
+import { CliError } from '../errors';
+import type { ApiCluster, ApiNode } from './types';
+
+type Ctx = () => Context;
+
+function readTemplate(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+export async function clusterReady(
+  ctx: Context,
+  name: string,
+): Promise<{ nodes: ApiNode[] } | undefined> {
+  const { body } = await ctx.api<{ nodes: ApiNode[] }>(
+    'GET',
+    `/clusters/${encodeURIComponent(name)}/nodes`,
+  );
+  const wanted = body.nodes.filter((n) => n.wanted);
+  return wanted.length > 0 && wanted.every((n) => n.state === 'running' && n.member)
+    ? body
+    : undefined;
+}
+
+export function registerCluster(program: Command, ctx: Ctx): void {
+  const cluster = program
+    .command('cluster')
+    .description('create, inspect, change and destroy Riak clusters');
+
+  cluster
+    .command('list')
+    .description('list clusters')
+    .action(async () => {
+      const c = ctx();
+      const { body } = await c.api<{ clusters: ApiCluster[] }>('GET', '/clusters');
+      c.result(body, () =>
+        body.clusters.length === 0
+          ? c.print('no clusters')
+          : c.table(
+              ['Cluster', 'State', 'Riak version', 'Nodes', 'Operation'],
+              body.clusters.map((x) => [
+                x.name,
+                x.state,
+                x.riak_version,
+                x.nodes.length,
+                x.operation
+                  ? `${x.operation.kind} ${x.operation.done}/${x.operation.order.length} ${x.operation.state}`
+                  : '',
+              ]),
+            ),
+      );
+    });
+
+  cluster
+    .command('create <name> [riak-version]')
+    .description('create a cluster (see `riak-mesos config riak-versions`)')
+    .action(async (name: string, version?: string) => {
+      const c = ctx();
+      const { body } = await c.api<{ cluster: ApiCluster }>(
+        'POST',
+        `/clusters/${encodeURIComponent(name)}/create`,
+        version ? { riak_version: version } : {},
+      );
+      c.result(body, () =>
+        c.print(
+          `cluster ${body.cluster.name} created (Riak ${body.cluster.riak_version}); add nodes with 'riak-mesos cluster add-node ${name} --nodes 3'`,
+        ),
+      );
+    });
+
+  cluster
+    .command('info <name>')
+    .description('show a cluster')
+    .action(async (name: string) => {
+      const c = ctx();
+      const { body } = await c.api<{ cluster: ApiCluster }>(
+        'GET',
+        `/clusters/${encodeURIComponent(name)}`,
+      );
+      c.result(body, () => {
+        const x = body.cluster;
+        c.table(
+          ['Field', 'Value'],
+          [
+            ['name', x.name],
+            ['state', x.state],
+            ['riak version', x.riak_version],
+            ['nodes', x.nodes.join(', ')],
+            ['custom riak.conf', x.has_riak_conf],
+            ['custom advanced.config', x.has_advanced_config],
+            [
+              'operation',
+              x.operation
+                ? `${x.operation.kind} ${x.operation.done}/${x.operation.order.length} ${x.operation.state}`
+                : 'none',
+            ],
+          ],
+        );
+      });
+    });
+
+  for (const [cmd, route, what] of [
+    ['config', 'config', 'riak.conf'],
+    ['config-advanced', 'advancedConfig', 'advanced.config'],
+  ] as const) {
+    cluster
+      .command(`${cmd} <name>`)
+      .description(
+        `show the cluster's ${what} template, or store one with --file (or remove it with --delete)`,
+      )
+      .option('-f, --file <path>', `${what} template to store`)
+      .option('--delete', 'remove the stored template (nodes then use the package file)')
+      .action(async (name: string, o: { file?: string; delete?: boolean }) => {
+        const c = ctx();
+        const path = `/clusters/${encodeURIComponent(name)}/${route}`;
+        if (o.file && o.delete) throw new CliError('give either --file or --delete');
+        if (o.delete) {
+          await c.api('DELETE', path);
+          c.result({ deleted: true }, () => c.print(`${what} template removed from ${name}`));
+          return;
+        }
+        if (o.file) {
+          const body = await c.api('PUT', path, readTemplate(o.file));
+          c.result(body.body, () =>
+            c.print(
+              `${what} template stored for ${name}; run 'riak-mesos cluster restart ${name}' to apply it`,
+            ),
+          );
+          return;
+        }
+        const res = await c.api<string>('GET', path, undefined, { accept404: true, text: true });
+        if (res.status === 404)
+          throw new CliError(
+            `cluster ${name} has no ${what} template (nodes use the package's own file)`,
+          );
+        c.result({ [route]: res.body }, () => c.print(res.body.replace(/\n$/, '')));
+      });
+  }
+
+  cluster
+    .command('restart <name>')
+    .description('rolling restart: one node at a time, each back in the ring before the next')
+    .option('--wait', 'wait until the restart is done')
+    .action(async (name: string, o: { wait?: boolean }) => {
+      const c = ctx();
+      const { body } = await c.api<{ operation: NonNullable<ApiCluster['operation']> }>(
+        'POST',
+        `/clusters/${encodeURIComponent(name)}/restart`,
+      );
+      if (!o.wait)
+        return c.result(body, () =>
+          c.print(`rolling restart of ${name} started (${body.operation.order.length} nodes)`),
+        );
+      await waitOperation(c, name);
+    });
+
+  cluster
+    .command('upgrade <name> <riak-version>')
+    .description('rolling Riak version upgrade, one node at a time')
+    .option('--wait', 'wait until the upgrade is done')
+    .action(async (name: string, version: string, o: { wait?: boolean }) => {
+      const c = ctx();
+      const { body } = await c.api<{ operation: NonNullable<ApiCluster['operation']> }>(
+        'POST',
+        `/clusters/${encodeURIComponent(name)}/upgrade`,
+        { riak_version: version },
+      );
+      if (!o.wait) return c.result(body, () => c.print(`upgrade of ${name} to ${version} started`));
+      await waitOperation(c, name);
+    });
+
+  cluster
+    .command('operation <name> <action>')
+    .description('pause, resume or abort the rolling operation of a cluster')
+    .action(async (name: string, action: string) => {
+      const c = ctx();
+      if (!['pause', 'resume', 'abort'].includes(action))
+        throw new CliError(`action must be pause, resume or abort; got '${action}'`);
+      const { body } = await c.api(
+        'POST',
+        `/clusters/${encodeURIComponent(name)}/operation/${action}`,
+      );
+      c.result(body, () => c.print(`${action}: done`));
+    });
+
+  cluster
+    .command('destroy <name>')
+    .description('remove every node of the cluster and release its reservations and volumes')
+    .option('--wait', 'wait until the cluster is gone')
+    .action(async (name: string, o: { wait?: boolean }) => {
+      const c = ctx();
+      await c.api('DELETE', `/clusters/${encodeURIComponent(name)}`);
+      if (!o.wait)
+        return c.result({ destroying: name }, () => c.print(`cluster ${name} is being destroyed`));
+      await c.wait(
+        `destroying cluster ${name}`,
+        async () =>
+          (
+            await c.api('GET', `/clusters/${encodeURIComponent(name)}`, undefined, {
+              accept404: true,
+            })
+          ).status === 404,
+      );
+      c.result({ destroyed: name }, () => c.print(`cluster ${name} destroyed`));
+    });
+
+  cluster
+    .command('add-node <name>')
+    .description('add nodes to a cluster')
+    .option('-n, --nodes <count>', 'how many nodes', '1')
+    .action(async (name: string, o: { nodes: string }) => {
+      const c = ctx();
+      if (!/^\d+$/.test(o.nodes)) throw new CliError('--nodes must be a whole number');
+      const { body } = await c.api<{ nodes: ApiNode[] }>(
+        'POST',
+        `/clusters/${encodeURIComponent(name)}/nodes`,
+        { nodes: Number(o.nodes) },
+      );
+      c.result(body, () => c.print(`added ${body.nodes.map((n) => n.name).join(', ')}`));
+    });
+
+  cluster
+    .command('remove-node <name> <node>')
+    .description('remove a node gracefully (it leaves the ring, hands off its data, then stops)')
+    .action(async (name: string, node: string) => {
+      const c = ctx();
+      const { body } = await c.api(
+        'DELETE',
+        `/clusters/${encodeURIComponent(name)}/nodes/${encodeURIComponent(node)}`,
+      );
+      c.result(body, () => c.print(`node ${node} is leaving ${name}`));
+    });
+
+  cluster
+    .command('endpoints <name>')
+    .description("the cluster's Riak HTTP and protocol buffers endpoints")
+    .action(async (name: string) => {
+      const c = ctx();
+      const { body } = await c.api<{ nodes: ApiNode[] }>(
+        'GET',
+        `/clusters/${encodeURIComponent(name)}/nodes`,
+      );
+      const running = body.nodes.filter((n) => n.state === 'running' && n.endpoints);
+      c.result(
+        {
+          nodes: running.map((n) => ({
+            name: n.name,
+            node_name: n.node_name,
+            http: n.endpoints!.http,
+            pb: n.endpoints!.pb,
+          })),
+        },
+        () =>
+          running.length
+            ? c.table(
+                ['Node', 'HTTP', 'Protocol buffers'],
+                running.map((n) => [n.name, n.endpoints!.http, n.endpoints!.pb]),
+              )
+            : c.print(`cluster ${name} has no running nodes`),
+      );
+    });
+
+  cluster
+    .command('wait-for-service <name>')
+    .description('wait until every node of the cluster runs and is a ring member')
+    .action(async (name: string) => {
+      const c = ctx();
+      let note = '';
+      const ready = await c.wait(
+        `waiting for cluster ${name}`,
+        async () => {
+          const { body } = await c.api<{ nodes: ApiNode[] }>(
+            'GET',
+            `/clusters/${encodeURIComponent(name)}/nodes`,
+          );
+          const wanted = body.nodes.filter((n) => n.wanted);
+          note =
+            wanted.length === 0
+              ? 'no nodes yet'
+              : `${wanted.filter((n) => n.state === 'running' && n.member).length}/${wanted.length} nodes running and joined`;
+          return clusterReady(c, name);
+        },
+        () => note,
+      );
+      c.result(ready, () => c.print(`cluster ${name} is ready`));
+    });
+}
+
+export async function waitOperation(c: Context, name: string): Promise<void> {
+  let note = '';
+  const op = await c.wait(
+    `rolling operation on ${name}`,
+    async () => {
+      const { body } = await c.api<{ operation: ApiCluster['operation'] }>(
+        'GET',
+        `/clusters/${encodeURIComponent(name)}/operation`,
+      );
+      const o = body.operation;
+      if (!o) return { state: 'done' };
+      note = `${o.done}/${o.order.length}${o.current ? `, now ${o.current}` : ''}, ${o.state}`;
+      return o.state === 'running' || o.state === 'paused' ? undefined : o;
+    },
+    () => note,
+  );
+  if (op.state !== 'done') throw new CliError(`the operation on ${name} ended ${op.state}`);
+  c.result(op, () => c.print(`rolling operation on ${name} done`));
+}

@@ -1,0 +1,175 @@
+import type { Command } from 'commander';
+import type { Context } from '../context';
+import { CliError } from '../errors';
+import { Marathon, directorApp, directorAppId, schedulerApp } from '../marathon';
+
+type Ctx = () => Context;
+
+export function registerFramework(program: Command, ctx: Ctx): void {
+  const fw = program
+    .command('framework')
+    .description('install, inspect and remove the framework (scheduler)');
+
+  fw.command('install')
+    .description('install the scheduler as a Marathon app')
+    .option('--dry-run', 'print the Marathon app definition instead of installing it')
+    .action(async (o: { dryRun?: boolean }) => {
+      const c = ctx();
+      const app = schedulerApp(c.config);
+      if (o.dryRun) return c.print(JSON.stringify(app, null, 2));
+      await new Marathon(c.config).install(app);
+      c.result({ installed: app.id }, () =>
+        c.print(
+          `scheduler installed as Marathon app ${app.id}; 'riak-mesos framework wait-for-service' waits for it`,
+        ),
+      );
+    });
+
+  fw.command('uninstall')
+    .description(
+      'remove the scheduler app from Marathon (clusters keep running until the failover timeout)',
+    )
+    .action(async () => {
+      const c = ctx();
+      const id = `/${c.config.frameworkName}`;
+      const removed = await new Marathon(c.config).uninstall(id);
+      if (!removed) throw new CliError(`Marathon has no app ${id}`);
+      c.result({ uninstalled: id }, () => c.print(`Marathon app ${id} removed`));
+    });
+
+  const status = async (c: Context) => {
+    const scheduler = await c.scheduler();
+    const { body } = await scheduler.get<{
+      status: string;
+      leader: boolean;
+      registered: boolean;
+      framework_id: string | null;
+    }>('/healthcheck');
+    return body;
+  };
+
+  fw.command('status')
+    .description('scheduler health, leadership and registration')
+    .action(async () => {
+      const c = ctx();
+      const s = await status(c);
+      c.result(s, () =>
+        c.table(
+          ['Field', 'Value'],
+          [
+            ['status', s.status],
+            ['leader', s.leader],
+            ['registered', s.registered],
+            ['framework id', s.framework_id],
+          ],
+        ),
+      );
+    });
+
+  fw.command('endpoints')
+    .description("the scheduler's API address")
+    .action(async () => {
+      const c = ctx();
+      const s = await c.scheduler();
+      c.result(
+        { scheduler: s.baseUrl, api: `${s.baseUrl}/api/v1`, explorer: `${s.baseUrl}/explorer` },
+        () => {
+          c.print(`scheduler API: ${s.baseUrl}/api/v1`);
+          c.print(`explorer:      ${s.baseUrl}/explorer`);
+        },
+      );
+    });
+
+  fw.command('wait-for-service')
+    .description('wait until the scheduler answers, leads and is registered with Mesos')
+    .action(async () => {
+      const c = ctx();
+      let note = '';
+      const s = await c.wait(
+        'waiting for the scheduler',
+        async () => {
+          try {
+            const st = await status(c);
+            note = st.registered ? 'registered' : 'not yet registered with Mesos';
+            return st.leader && st.registered ? st : undefined;
+          } catch (err) {
+            note = (err as Error).message;
+            return undefined;
+          }
+        },
+        () => note,
+      );
+      c.result(s, () => c.print(`scheduler ready (framework ${s.framework_id})`));
+    });
+
+  const director = program
+    .command('director')
+    .description('the smart proxy beside client applications');
+  director
+    .command('install <cluster>')
+    .description('install a director for a cluster as a Marathon app')
+    .option('--dry-run', 'print the Marathon app definition instead of installing it')
+    .action(async (cluster: string, o: { dryRun?: boolean }) => {
+      const c = ctx();
+      const app = directorApp(c.config, cluster);
+      if (o.dryRun) return c.print(JSON.stringify(app, null, 2));
+      await new Marathon(c.config).install(app);
+      c.result({ installed: app.id }, () =>
+        c.print(`director installed as Marathon app ${app.id}`),
+      );
+    });
+  director
+    .command('uninstall <cluster>')
+    .description('remove the director app from Marathon')
+    .action(async (cluster: string) => {
+      const c = ctx();
+      const id = directorAppId(c.config.frameworkName, cluster);
+      if (!(await new Marathon(c.config).uninstall(id)))
+        throw new CliError(`Marathon has no app ${id}`);
+      c.result({ uninstalled: id }, () => c.print(`Marathon app ${id} removed`));
+    });
+  const directorEndpoints = async (c: Context, cluster: string) => {
+    const tasks = await new Marathon(c.config).tasks(
+      directorAppId(c.config.frameworkName, cluster),
+    );
+    const t = tasks?.find((x) => x.ports.length >= 3);
+    if (!t) return undefined;
+    return {
+      riak_http: `${t.host}:${t.ports[0]}`,
+      riak_pb: `${t.host}:${t.ports[1]}`,
+      director_http: `${t.host}:${t.ports[2]}`,
+      healthy:
+        (t.healthCheckResults ?? []).every((h) => h.alive) &&
+        (t.healthCheckResults ?? []).length > 0,
+    };
+  };
+  director
+    .command('endpoints <cluster>')
+    .description("the director's Riak HTTP, PB and API addresses")
+    .action(async (cluster: string) => {
+      const c = ctx();
+      const e = await directorEndpoints(c, cluster);
+      if (!e) throw new CliError(`no running director for cluster ${cluster}`);
+      c.result(e, () =>
+        c.table(
+          ['Endpoint', 'Address'],
+          [
+            ['riak_http', e.riak_http],
+            ['riak_pb', e.riak_pb],
+            ['director_http', e.director_http],
+          ],
+        ),
+      );
+    });
+  director
+    .command('wait-for-service <cluster>')
+    .description('wait until the director runs and passes its health check')
+    .action(async (cluster: string) => {
+      const c = ctx();
+      const e = await c.wait(`waiting for the director of ${cluster}`, async () => {
+        const x = await directorEndpoints(c, cluster);
+        return x?.healthy ? x : undefined;
+      });
+      c.result(e, () => c.print(`director ready: riak http ${e.riak_http}, pb ${e.riak_pb}`));
+    });
+}

@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import type { Context } from '../context';
+import type { ApiNode } from './types';
+
+type Ctx = () => Context;
+
+const nodePath = (cluster: string, node: string) =>
+  `/clusters/${encodeURIComponent(cluster)}/nodes/${encodeURIComponent(node)}`;
+
+export function registerNode(program: Command, ctx: Ctx): void {
+  const node = program.command('node').description('inspect and manage the nodes of a cluster');
+
+  node
+    .command('list <cluster>')
+    .description("list a cluster's nodes")
+    .action(async (cluster: string) => {
+      const c = ctx();
+      const { body } = await c.api<{ nodes: ApiNode[] }>(
+        'GET',
+        `/clusters/${encodeURIComponent(cluster)}/nodes`,
+      );
+      c.result(body, () =>
+        c.table(
+          ['Node', 'State', 'Member', 'Host', 'HTTP', 'PB', 'Last task state'],
+          body.nodes.map((n) => [
+            n.name + (n.wanted ? '' : ' (removing)'),
+            n.state,
+            n.member,
+            n.hostname,
+            n.ports?.http,
+            n.ports?.pb,
+            n.last_task_state,
+          ]),
+        ),
+      );
+    });
+
+  node
+    .command('info <cluster> <node>')
+    .description('show one node')
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      const { body } = await c.api<{ node: ApiNode }>('GET', nodePath(cluster, name));
+      c.result(body, () =>
+        c.table(
+          ['Field', 'Value'],
+          Object.entries(body.node).map(([k, v]) => [
+            k,
+            v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as string),
+          ]),
+        ),
+      );
+    });
+
+  node
+    .command('remove <cluster> <node>')
+    .description('remove a node gracefully')
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      const { body } = await c.api('DELETE', nodePath(cluster, name));
+      c.result(body, () => c.print(`node ${name} is leaving ${cluster}`));
+    });
+
+  node
+    .command('restart <cluster> <node>')
+    .description('restart one node (it keeps its data)')
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      const { body } = await c.api('POST', `${nodePath(cluster, name)}/restart`);
+      c.result(body, () => c.print(`node ${name} is restarting`));
+    });
+
+  for (const view of ['status', 'ringready', 'transfers', 'aae', 'stats'] as const) {
+    node
+      .command(`${view} <cluster> <node>`)
+      .description(
+        `the node's ${view === 'status' ? 'member status' : view === 'aae' ? 'active anti-entropy status' : view}, as Riak reports it`,
+      )
+      .action(async (cluster: string, name: string) => {
+        const c = ctx();
+        const { body } = await c.api('GET', `${nodePath(cluster, name)}/${view}`);
+        c.print(JSON.stringify(body, null, 2));
+      });
+  }
+
+  const bucketType = node.command('bucket-type').description('bucket types of a node');
+  bucketType
+    .command('list <cluster> <node>')
+    .description('list bucket types')
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      const { body } = await c.api('GET', `${nodePath(cluster, name)}/types`);
+      c.print(JSON.stringify(body, null, 2));
+    });
+
+  node
+    .command('wait-for-service <cluster> <node>')
+    .description('wait until the node runs and is a ring member')
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      let note = '';
+      const n = await c.wait(
+        `waiting for node ${name}`,
+        async () => {
+          const { body } = await c.api<{ node: ApiNode }>('GET', nodePath(cluster, name));
+          note = `${body.node.state}${body.node.member ? ', member' : ''}`;
+          return body.node.state === 'running' && body.node.member ? body.node : undefined;
+        },
+        () => note,
+      );
+      c.result({ node: n }, () => c.print(`node ${name} is ready`));
+    });
+}

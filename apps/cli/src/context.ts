@@ -1,0 +1,105 @@
+import Table from 'cli-table3';
+import ora from 'ora';
+import type { CliConfig, GlobalOptions } from './config';
+import { loadCliConfig } from './config';
+import { CliError } from './errors';
+import { HttpClient } from './http';
+import { Marathon } from './marathon';
+
+/** What every command gets: configuration, the scheduler API client, and output helpers. */
+export class Context {
+  readonly config: CliConfig;
+  private schedulerClient: HttpClient | undefined;
+
+  constructor(
+    opts: GlobalOptions,
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly err: NodeJS.WritableStream = process.stderr,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.config = loadCliConfig(opts, env);
+  }
+
+  /** The scheduler API: from --url / RIAK_MESOS_URL / config, else found through Marathon. */
+  async scheduler(): Promise<HttpClient> {
+    if (this.schedulerClient) return this.schedulerClient;
+    let url = this.config.schedulerUrl;
+    if (!url) {
+      if (!this.config.marathonUrl)
+        throw new CliError(
+          'where is the scheduler? give --url http://host:port, set RIAK_MESOS_URL, or set riak.marathon in the config file',
+        );
+      const tasks = await new Marathon(this.config).tasks(`/${this.config.frameworkName}`);
+      const task = tasks?.find((t) => t.ports.length > 0);
+      if (!task)
+        throw new CliError(
+          `framework '${this.config.frameworkName}' has no running scheduler in Marathon; run 'riak-mesos framework install' first`,
+        );
+      url = `http://${task.host}:${task.ports[0]}`;
+    }
+    const headers: Record<string, string> = this.config.apiToken
+      ? { authorization: `Bearer ${this.config.apiToken}` }
+      : {};
+    this.schedulerClient = new HttpClient(url, 'scheduler', headers);
+    return this.schedulerClient;
+  }
+
+  api = async <T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { accept404?: boolean; text?: boolean },
+  ) => (await this.scheduler()).request<T>(method, `/api/v1${path}`, body, options);
+
+  print(line = ''): void {
+    this.out.write(`${line}\n`);
+  }
+
+  /** `--json` prints the value; otherwise `human` prints it for people. */
+  result(value: unknown, human: () => void): void {
+    if (this.config.json) this.print(JSON.stringify(value, null, 2));
+    else human();
+  }
+
+  table(head: string[], rows: (string | number | boolean | null | undefined)[][]): void {
+    const t = new Table({ head, style: { head: [], border: [] } });
+    for (const r of rows) t.push(r.map((c) => (c === null || c === undefined ? '-' : String(c))));
+    this.print(t.toString());
+  }
+
+  /**
+   * Polls `check` until it returns a value, with a spinner on a terminal (or progress lines
+   * otherwise), failing after the configured timeout.
+   */
+  async wait<T>(
+    what: string,
+    check: () => Promise<T | undefined | false>,
+    progress?: () => string,
+  ): Promise<T> {
+    const tty = Boolean((this.err as NodeJS.WriteStream).isTTY) && !this.config.json;
+    const spinner = tty ? ora({ text: what, stream: this.err }).start() : undefined;
+    const deadline = Date.now() + this.config.timeoutMs;
+    let last = '';
+    try {
+      for (;;) {
+        const value = await check();
+        if (value !== undefined && value !== false) {
+          spinner?.succeed(what);
+          return value;
+        }
+        const note = progress?.() ?? '';
+        if (spinner) spinner.text = note ? `${what} (${note})` : what;
+        else if (note !== last && !this.config.json) this.err.write(`${what}: ${note}\n`);
+        last = note;
+        if (Date.now() > deadline)
+          throw new CliError(
+            `timed out after ${this.config.timeoutMs / 1000} s: ${what}${note ? ` (${note})` : ''}`,
+          );
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } catch (err) {
+      spinner?.fail(what);
+      throw err;
+    }
+  }
+}

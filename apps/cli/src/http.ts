@@ -1,0 +1,65 @@
+import { CliError } from './errors';
+
+export interface HttpResult<T> {
+  status: number;
+  body: T;
+}
+
+/** A small JSON-over-HTTP client that turns every failure into a CliError naming what failed. */
+export class HttpClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly what: string,
+    private readonly headers: Record<string, string> = {},
+    private readonly timeoutMs = 15000,
+  ) {}
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { accept404?: boolean; text?: boolean } = {},
+  ): Promise<HttpResult<T>> {
+    const url = this.baseUrl + path;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...this.headers,
+          ...(body === undefined
+            ? {}
+            : { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }),
+        },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const c = (err as { cause?: { code?: string; message?: string } }).cause;
+      const cause = c?.code ?? c?.message ?? (err as Error).message;
+      throw new CliError(`cannot reach the ${this.what} at ${this.baseUrl}: ${cause}`);
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    if (!options.text) {
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (res.ok || (options.accept404 && res.status === 404))
+      return { status: res.status, body: parsed as T };
+    const message =
+      (parsed as { error?: { message?: string }; message?: string })?.error?.message ??
+      (parsed as { message?: string })?.message ??
+      (text.slice(0, 200) || res.statusText);
+    throw new CliError(`${this.what} answered ${res.status} to ${method} ${path}: ${message}`);
+  }
+
+  get<T = unknown>(path: string, options?: { accept404?: boolean; text?: boolean }) {
+    return this.request<T>('GET', path, undefined, options);
+  }
+}
