@@ -1,0 +1,2 @@
+export { ProcessGroup, groupMembers, isAlive } from './process';
+export type { ExitInfo, GroupSpawnOptions } from './process';

@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcessGroup, groupMembers, isAlive } from './process';
+
+const dir = mkdtempSync(join(tmpdir(), 'process-'));
+
+describe('ProcessGroup', () => {
+  it('stops the whole group: SIGTERM first, SIGKILL after the grace period', async () => {
+    // A shell that ignores SIGTERM and starts a grandchild that ignores it too.
+    const p = new ProcessGroup("trap '' TERM; sh -c \"trap '' TERM; sleep 60\" & sleep 60", [], {
+      shell: true,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(groupMembers(p.pid!).length).toBeGreaterThanOrEqual(2);
+    const started = Date.now();
+    const exit = await p.stop(300);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(exit.signal).toBe('SIGKILL');
+    expect(groupMembers(p.pid!)).toEqual([]);
+  });
+
+  it('ends politely when the process honours SIGTERM', async () => {
+    const p = new ProcessGroup('sleep', ['60']);
+    await new Promise((r) => setTimeout(r, 100));
+    const exit = await p.stop(5000);
+    expect(exit.signal).toBe('SIGTERM');
+    expect(isAlive(p.pid!)).toBe(false);
+  });
+
+  it('writes output to files and reports the exit code', async () => {
+    const p = new ProcessGroup('echo out; echo err >&2; exit 3', [], {
+      shell: true,
+      stdoutFile: join(dir, 'stdout'),
+      stderrFile: join(dir, 'stderr'),
+    });
+    expect(await p.exited).toEqual({ code: 3, signal: null });
+    expect(readFileSync(join(dir, 'stdout'), 'utf8')).toBe('out\n');
+    expect(readFileSync(join(dir, 'stderr'), 'utf8')).toBe('err\n');
+  });
+
+  it('gives lines to callbacks and reports a missing program as exit 127', async () => {
+    const seen: string[] = [];
+    const p = new ProcessGroup('printf', ['a\\nb\\nc'], { onStdoutLine: (l) => seen.push(l) });
+    await p.exited;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['a', 'b', 'c']);
+    const missing = new ProcessGroup('/nonexistent/program', []);
+    expect((await missing.exited).code).toBe(127);
+  });
+});

@@ -1,0 +1,208 @@
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '@riak-mesos/logging';
+import { createLogger } from '@riak-mesos/logging';
+import type { Attribute, Resource } from '@riak-mesos/mesos';
+import { resources as R } from '@riak-mesos/mesos';
+import { Agent } from './agent';
+import { HttpAnswer, Master } from './master';
+
+export interface AgentSpec {
+  cpus?: number;
+  mem?: number;
+  disk?: number;
+  /** Inclusive port range; default 31000 + 1000 × index, 1000 ports. */
+  ports?: [number, number];
+  attributes?: Record<string, string>;
+}
+
+export interface MesosLocalOptions {
+  agents?: number | AgentSpec[];
+  /** Master port (0 for any free port). */
+  port?: number;
+  host?: string;
+  workDir: string;
+  logger?: Logger;
+  heartbeatIntervalSeconds?: number;
+  allocationIntervalMs?: number;
+  agentPingTimeoutMs?: number;
+  executorRegistrationTimeoutMs?: number;
+  executorReregisterTimeoutMs?: number;
+  statusRetryMs?: number;
+  executorShutdownGraceMs?: number;
+  /** `principal:secret` pairs; when given, the scheduler API requires HTTP basic authentication. */
+  credentials?: string[];
+}
+
+export interface MesosLocal {
+  readonly masterUrl: string;
+  readonly master: Master;
+  readonly agents: Agent[];
+  state(): ReturnType<Master['state']>;
+  stopAgent(id: string): Promise<void>;
+  startAgent(id: string): Promise<void>;
+  /** SIGKILL to an executor's (or command task's) whole process group. */
+  killExecutor(frameworkId: string, executorId: string): boolean;
+  dropFrameworkStream(frameworkId: string): boolean;
+  failover(): void;
+  close(): Promise<void>;
+}
+
+function agentResources(i: number, spec: AgentSpec): Resource[] {
+  const ports = spec.ports ?? [31000 + i * 1000, 31000 + i * 1000 + 999];
+  return [
+    R.scalar('cpus', spec.cpus ?? 4),
+    R.scalar('mem', spec.mem ?? 8192),
+    R.scalar('disk', spec.disk ?? 40960),
+    R.ranges('ports', [ports]),
+  ].map((r) => ({ ...r, role: '*' }));
+}
+
+function agentAttributes(i: number, spec: AgentSpec): Attribute[] {
+  const attrs = spec.attributes ?? { rack_id: `rack-${(i % 2) + 1}` };
+  return Object.entries(attrs).map(([name, value]) => ({ name, type: 'TEXT', text: { value } }));
+}
+
+/** Starts a local Mesos master with agents on loopback (agent i at 127.0.0.(i+2)). */
+export async function startMesosLocal(options: MesosLocalOptions): Promise<MesosLocal> {
+  const logger = options.logger ?? createLogger('mesos-local');
+  await mkdir(options.workDir, { recursive: true });
+  const credentials = new Map(
+    (options.credentials ?? []).map((c) => [
+      c.slice(0, c.indexOf(':')),
+      c.slice(c.indexOf(':') + 1),
+    ]),
+  );
+  const master = new Master({
+    logger: logger.child({ role: 'master' }),
+    heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 5,
+    allocationIntervalMs: options.allocationIntervalMs ?? 500,
+    agentPingTimeoutMs: options.agentPingTimeoutMs ?? 3000,
+    credentials,
+  });
+  const specs: AgentSpec[] =
+    typeof options.agents === 'number' || options.agents === undefined
+      ? Array.from({ length: options.agents ?? 3 }, () => ({}))
+      : options.agents;
+  if (specs.length > 250) throw new Error('at most 250 agents (one loopback address each)');
+  const agents = specs.map(
+    (spec, i) =>
+      new Agent({
+        id: `${master.id}-S${i}`,
+        ip: `127.0.0.${i + 2}`,
+        port: 0,
+        workDir: options.workDir,
+        resources: agentResources(i, spec),
+        attributes: agentAttributes(i, spec),
+        logger: logger.child({ role: 'agent' }),
+        master,
+        executorRegistrationTimeoutMs: options.executorRegistrationTimeoutMs ?? 60000,
+        executorReregisterTimeoutMs: options.executorReregisterTimeoutMs ?? 5000,
+        statusRetryMs: options.statusRetryMs ?? 2000,
+        executorShutdownGraceMs: options.executorShutdownGraceMs ?? 5000,
+      }),
+  );
+  for (const a of agents) {
+    await a.start();
+    master.addAgent(a);
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const answer = (status: number, body: unknown) => {
+      if (res.headersSent) return;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const run = async () => {
+      if (url.pathname === '/api/v1/scheduler' && req.method === 'POST')
+        return master.handleScheduler(req, res);
+      if (
+        (url.pathname === '/master/state' ||
+          url.pathname === '/state' ||
+          url.pathname === '/master/state.json') &&
+        req.method === 'GET'
+      )
+        return answer(200, master.state());
+      if (url.pathname === '/health') return answer(200, { status: 'OK' });
+      const m =
+        /^\/admin\/(agents\/([^/]+)\/(stop|start)|executors\/([^/]+)\/([^/]+)\/kill|frameworks\/([^/]+)\/drop-stream|master\/failover)$/.exec(
+          url.pathname,
+        );
+      if (m && req.method === 'POST') {
+        if (m[2] && m[3] === 'stop') await cluster.stopAgent(decodeURIComponent(m[2]));
+        else if (m[2]) await cluster.startAgent(decodeURIComponent(m[2]));
+        else if (m[4]) {
+          if (!cluster.killExecutor(decodeURIComponent(m[4]), decodeURIComponent(m[5])))
+            throw new HttpAnswer(404, 'no such executor');
+        } else if (m[6]) {
+          if (!cluster.dropFrameworkStream(decodeURIComponent(m[6])))
+            throw new HttpAnswer(404, 'no such connected framework');
+        } else cluster.failover();
+        return answer(200, { ok: true });
+      }
+      throw new HttpAnswer(404, `no route for ${req.method} ${url.pathname}`);
+    };
+    run().catch((err: Error) => {
+      const status = err instanceof HttpAnswer ? err.status : 500;
+      if (status === 500) logger.error('request failed', { path: url.pathname, error: err.stack });
+      if (!res.headersSent)
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(err.message);
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 5050, host, () => resolve());
+  });
+  master.port = (server.address() as { port: number }).port;
+  master.host = host;
+  master.start();
+  const masterUrl = `http://${host}:${master.port}`;
+  logger.info('mesos-local started', {
+    master: masterUrl,
+    agents: agents.map((a) => `${a.id}@${a.ip}:${a.port}`),
+  });
+
+  const find = (id: string) => {
+    const a = agents.find((x) => x.id === id || x.ip === id || String(agents.indexOf(x)) === id);
+    if (!a) throw new HttpAnswer(404, `no agent ${id}`);
+    return a;
+  };
+  const cluster: MesosLocal = {
+    masterUrl,
+    master,
+    agents,
+    state: () => master.state(),
+    async stopAgent(id) {
+      const a = find(id);
+      await a.stop();
+      master.agentDown(a);
+    },
+    async startAgent(id) {
+      const a = find(id);
+      await a.start();
+      await a.recover();
+    },
+    killExecutor(frameworkId, executorId) {
+      for (const a of agents) {
+        const p = a.executorProcess(frameworkId, executorId);
+        if (p) {
+          p.signal('SIGKILL');
+          return true;
+        }
+      }
+      return false;
+    },
+    dropFrameworkStream: (id) => master.dropStream(id),
+    failover: () => master.failover(),
+    async close() {
+      master.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await Promise.all(agents.map((a) => a.destroy()));
+      logger.info('mesos-local stopped');
+    },
+  };
+  return cluster;
+}

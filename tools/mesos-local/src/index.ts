@@ -1,0 +1,2 @@
+export { startMesosLocal } from './cluster';
+export type { AgentSpec, MesosLocal, MesosLocalOptions } from './cluster';
