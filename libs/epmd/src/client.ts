@@ -1,0 +1,140 @@
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Registration } from './protocol';
+import {
+  ALIVE2_RESP,
+  ALIVE2_X_RESP,
+  NAMES_REQ,
+  NODE_TYPE_NORMAL,
+  PORT_PLEASE2_REQ,
+  DUMP_REQ,
+  KILL_REQ,
+  STOP_REQ,
+  EpmdProtocolError,
+  decodePort2,
+  encodeAlive2,
+  frame,
+} from './protocol';
+
+export interface EpmdClientOptions {
+  port: number;
+  host?: string;
+  timeoutMs?: number;
+}
+
+export interface Registered {
+  creation: number;
+  /** Closes the registration connection, which unregisters the node. */
+  close(): void;
+  readonly socket: Socket;
+}
+
+function exchange(o: EpmdClientOptions, request: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: o.port, host: o.host ?? '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    socket.setTimeout(o.timeoutMs ?? 5000, () =>
+      socket.destroy(new Error(`EPMD at ${o.host ?? '127.0.0.1'}:${o.port} did not answer`)),
+    );
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('close', (hadError) => !hadError && resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}
+
+/** A client of the EPMD protocol (ours or stock epmd). */
+export class EpmdClient {
+  constructor(private readonly o: EpmdClientOptions) {}
+
+  /** Registers a node and keeps the connection open for as long as the registration lasts. */
+  register(r: {
+    name: string;
+    port: number;
+    nodeType?: number;
+    highestVersion?: number;
+    lowestVersion?: number;
+    extra?: Buffer;
+  }): Promise<Registered> {
+    const req = encodeAlive2({
+      name: r.name,
+      port: r.port,
+      nodeType: r.nodeType ?? NODE_TYPE_NORMAL,
+      protocol: 0,
+      highestVersion: r.highestVersion ?? 6,
+      lowestVersion: r.lowestVersion ?? 5,
+      extra: r.extra ?? Buffer.alloc(0),
+    });
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port: this.o.port, host: this.o.host ?? '127.0.0.1' });
+      let buf = Buffer.alloc(0);
+      socket.setTimeout(this.o.timeoutMs ?? 5000, () =>
+        socket.destroy(new Error('EPMD did not answer the registration')),
+      );
+      socket.on('connect', () => socket.write(req));
+      socket.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        const need = buf[0] === ALIVE2_X_RESP ? 6 : 4;
+        if (buf.length < need) return;
+        socket.setTimeout(0);
+        if (buf[0] !== ALIVE2_X_RESP && buf[0] !== ALIVE2_RESP) {
+          socket.destroy();
+          reject(new EpmdProtocolError('unexpected answer to ALIVE2_REQ'));
+          return;
+        }
+        if (buf[1] !== 0) {
+          socket.destroy();
+          reject(new Error(`EPMD refused to register ${r.name} (already registered?)`));
+          return;
+        }
+        const creation = buf[0] === ALIVE2_X_RESP ? buf.readUInt32BE(2) : buf.readUInt16BE(2);
+        resolve({ creation, socket, close: () => socket.destroy() });
+      });
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error('EPMD closed the registration connection')));
+    });
+  }
+
+  /** PORT_PLEASE2: the node's registration, or undefined if it is not registered. */
+  async portPlease(name: string): Promise<Registration | undefined> {
+    const answer = await exchange(
+      this.o,
+      frame(Buffer.concat([Buffer.from([PORT_PLEASE2_REQ]), Buffer.from(name, 'latin1')])),
+    );
+    if (answer.length === 0)
+      throw new EpmdProtocolError('EPMD closed the connection without an answer');
+    return decodePort2(answer);
+  }
+
+  async names(): Promise<{ epmdPort: number; nodes: { name: string; port: number }[] }> {
+    const answer = await exchange(this.o, frame(Buffer.from([NAMES_REQ])));
+    if (answer.length < 4) throw new EpmdProtocolError('short NAMES answer');
+    const nodes = answer
+      .subarray(4)
+      .toString('latin1')
+      .split('\n')
+      .map((l) => /^name (\S+) at port (\d+)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ name: m[1], port: Number(m[2]) }));
+    return { epmdPort: answer.readUInt32BE(0), nodes };
+  }
+
+  async dump(): Promise<string> {
+    const answer = await exchange(this.o, frame(Buffer.from([DUMP_REQ])));
+    return answer.subarray(4).toString('latin1');
+  }
+
+  async kill(): Promise<string> {
+    return (await exchange(this.o, frame(Buffer.from([KILL_REQ])))).toString('latin1');
+  }
+
+  async stop(name: string): Promise<string> {
+    return (
+      await exchange(
+        this.o,
+        frame(Buffer.concat([Buffer.from([STOP_REQ]), Buffer.from(name, 'latin1')])),
+      )
+    ).toString('latin1');
+  }
+}

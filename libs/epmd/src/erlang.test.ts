@@ -1,0 +1,155 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { ProcessGroup } from '@riak-mesos/process';
+import type { ZooKeeperServer } from '@riak-mesos/testing';
+import { freePorts, startZooKeeper, tempDir, uniqueChroot, waitFor } from '@riak-mesos/testing';
+import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
+import { EpmdClient } from './client';
+import { EpmdServer } from './server';
+import { ZkStore } from './store';
+
+// Real Erlang nodes (Debian erlang-base) against our EPMD, through the shipped epmd module.
+let beamDir: string;
+let zkServer: ZooKeeperServer;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  beamDir = await tempDir('epmd-beam');
+  execFileSync('erlc', ['-o', beamDir, join(__dirname, '..', 'erlang', 'riak_mesos_epmd.erl')]);
+  zkServer = await startZooKeeper();
+}, 60000);
+
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+afterAll(async () => zkServer.close());
+
+function erlNode(
+  name: string,
+  epmdPort: number,
+  distPort: number,
+  evalExpr: string,
+  out: (l: string) => void = () => undefined,
+): ProcessGroup {
+  const p = new ProcessGroup(
+    'erl',
+    [
+      '-noshell',
+      '-noinput',
+      '-name',
+      `${name}@127.0.0.1`,
+      '-setcookie',
+      'riak-test',
+      '-start_epmd',
+      'false',
+      '-epmd_module',
+      'riak_mesos_epmd',
+      '-epmd_port',
+      String(epmdPort),
+      '-pa',
+      beamDir,
+      '-kernel',
+      'inet_dist_listen_min',
+      String(distPort),
+      'inet_dist_listen_max',
+      String(distPort),
+      '-eval',
+      evalExpr,
+    ],
+    {
+      env: { ...process.env, ERL_EPMD_PORT: String(epmdPort) },
+      onStdoutLine: out,
+      onStderrLine: out,
+    },
+  );
+  cleanup.push(() => p.stop(2000));
+  return p;
+}
+
+async function zkEpmd(framework: string, chroot: string): Promise<EpmdServer> {
+  const zk = await ZkClient.connect({ connect: zkServer.connectString + chroot });
+  const server = new EpmdServer({ port: 0, store: new ZkStore(zk, framework, '127.0.0.1') });
+  await server.start();
+  cleanup.push(async () => {
+    await server.stop();
+    await zk.close();
+  });
+  return server;
+}
+
+describe('real Erlang nodes', () => {
+  it('an erl node registers with our server and the C epmd client lists it', async () => {
+    const server = new EpmdServer({ port: 0 });
+    await server.start();
+    cleanup.push(() => server.stop());
+    const [dist] = await freePorts(1);
+    erlNode('alpha', server.port, dist, 'receive after infinity -> ok end.');
+    const client = new EpmdClient({ port: server.port });
+    await waitFor(async () => (await client.portPlease('alpha'))?.port === dist, {
+      timeoutMs: 20000,
+      what: 'alpha to register',
+    });
+    const { stdout: listed } = await promisify(execFile)(
+      'epmd',
+      ['-port', String(server.port), '-names'],
+      { encoding: 'utf8' },
+    );
+    expect(listed).toContain(`epmd: up and running on port ${server.port} with data:`);
+    expect(listed).toContain(`name alpha at port ${dist}`);
+  }, 40000);
+
+  it('two nodes, each with its own EPMD on another port sharing one ZooKeeper, reach each other', async () => {
+    const chroot = uniqueChroot('erlpmd');
+    const epmdA = await zkEpmd('riak', chroot);
+    const epmdB = await zkEpmd('riak', chroot);
+    expect(epmdA.port).not.toBe(epmdB.port);
+    const [distA, distB] = await freePorts(2);
+    const nodeB = erlNode('bravo', epmdB.port, distB, 'receive after infinity -> ok end.');
+    await waitFor(
+      async () => (await new EpmdClient({ port: epmdA.port }).portPlease('bravo'))?.port === distB,
+      { timeoutMs: 20000, what: 'bravo visible through the other EPMD' },
+    );
+    const lines: string[] = [];
+    const nodeA = erlNode(
+      'alpha',
+      epmdA.port,
+      distA,
+      'io:format("ping=~p~n", [net_adm:ping(\'bravo@127.0.0.1\')]), halt().',
+      (l) => lines.push(l),
+    );
+    await nodeA.exited;
+    expect(lines).toContain('ping=pong');
+
+    // The registration is an ephemeral znode; when bravo stops it is gone.
+    const zk = await ZkClient.connect({ connect: zkServer.connectString + chroot });
+    cleanup.push(() => zk.close());
+    const path = frameworkLayout('riak').erlpmdNode('bravo');
+    expect(JSON.parse((await zk.get(path)).data.toString())).toMatchObject({
+      name: 'bravo',
+      port: distB,
+    });
+    await nodeB.stop(2000);
+    await waitFor(async () => (await zk.exists(path)) === null, {
+      timeoutMs: 10000,
+      what: 'bravo unregistered',
+    });
+  }, 60000);
+
+  it('refuses a name held by a live node elsewhere instead of overwriting it', async () => {
+    const chroot = uniqueChroot('erlpmd-dup');
+    const epmdA = await zkEpmd('riak', chroot);
+    const epmdB = await zkEpmd('riak', chroot);
+    const first = await new EpmdClient({ port: epmdA.port }).register({
+      name: 'riak-default-1',
+      port: 40001,
+    });
+    cleanup.push(() => Promise.resolve(first.close()));
+    await expect(
+      new EpmdClient({ port: epmdB.port }).register({ name: 'riak-default-1', port: 40002 }),
+    ).rejects.toThrow(/refused/);
+    expect((await new EpmdClient({ port: epmdB.port }).portPlease('riak-default-1'))?.port).toBe(
+      40001,
+    );
+  });
+});

@@ -1,0 +1,7 @@
+export * from './protocol';
+export { EpmdServer } from './server';
+export type { EpmdServerOptions } from './server';
+export { MemoryStore, ZkStore } from './store';
+export type { EpmdStore } from './store';
+export { EpmdClient } from './client';
+export type { EpmdClientOptions, Registered } from './client';

@@ -1,0 +1,200 @@
+import { randomInt } from 'node:crypto';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
+import type { Logger } from '@riak-mesos/logging';
+import { createLogger } from '@riak-mesos/logging';
+import type { Registration } from './protocol';
+import {
+  EpmdProtocolError,
+  encodeAliveResponse,
+  encodeDump,
+  encodeNames,
+  encodePort2,
+  parseRequest,
+} from './protocol';
+import type { EpmdStore } from './store';
+import { MemoryStore } from './store';
+
+export interface EpmdServerOptions {
+  port?: number;
+  /** Addresses to listen on; loopback only unless told otherwise. */
+  addresses?: string[];
+  store?: EpmdStore;
+  /** Allow KILL with nodes registered, and STOP (forced unregistration). */
+  relaxedCommandCheck?: boolean;
+  logger?: Logger;
+  /** Largest request accepted (the 2-byte length allows 65535; names are at most 255). */
+  maxRequestBytes?: number;
+  /** Connections idle this long without a complete request are closed. */
+  idleTimeoutMs?: number;
+  /** Called after a KILL was honoured. */
+  onKill?: () => void;
+}
+
+/**
+ * An EPMD server: ALIVE2 (answered with ALIVE2_X_RESP or ALIVE2_RESP by the node's version),
+ * PORT_PLEASE2, NAMES, DUMP, KILL, STOP, with a pluggable store. Registrations last as long as
+ * the registering connection. Malformed, truncated, oversized or unknown requests close that
+ * connection; nothing a client sends stops the server.
+ */
+export class EpmdServer {
+  private readonly servers: Server[] = [];
+  readonly store: EpmdStore;
+  private readonly logger: Logger;
+  private readonly sockets = new Set<Socket>();
+  private readonly owned = new Map<Socket, string>();
+  port = 0;
+
+  constructor(private readonly o: EpmdServerOptions = {}) {
+    this.store = o.store ?? new MemoryStore();
+    this.logger = o.logger ?? createLogger('epmd');
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  async start(): Promise<void> {
+    const addresses = this.o.addresses?.length ? this.o.addresses : ['127.0.0.1'];
+    let port = this.o.port ?? 4369;
+    for (const address of addresses) {
+      const server = createServer({ noDelay: true }, (s) => this.accept(s));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, address, () => resolve());
+      });
+      port = (server.address() as AddressInfo).port;
+      this.servers.push(server);
+    }
+    this.port = port;
+    this.logger.info('EPMD listening', { addresses, port });
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.length = 0;
+    await this.store.close();
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    let buf = Buffer.alloc(0);
+    let handled = false;
+    const max = this.o.maxRequestBytes ?? 2048;
+    socket.setTimeout(this.o.idleTimeoutMs ?? 10000, () => {
+      if (!this.owned.has(socket)) socket.destroy();
+    });
+    socket.on('data', (chunk) => {
+      if (handled) {
+        // Only a registration keeps its connection; it sends nothing more.
+        if (this.owned.has(socket)) return;
+        socket.destroy();
+        return;
+      }
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      if (buf.length < 2) return;
+      const len = buf.readUInt16BE(0);
+      if (len === 0 || len > max) {
+        this.logger.debug('closing a connection: bad request length', { length: len });
+        socket.destroy();
+        return;
+      }
+      if (buf.length < 2 + len) return;
+      if (buf.length > 2 + len) {
+        socket.destroy();
+        return;
+      }
+      handled = true;
+      socket.setTimeout(0);
+      void this.handle(socket, buf.subarray(2, 2 + len));
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      const name = this.owned.get(socket);
+      if (name) {
+        this.owned.delete(socket);
+        this.store.unregister(name).then(
+          () => this.logger.info('node unregistered', { name }),
+          (err: Error) =>
+            this.logger.error('could not unregister a node', { name, error: err.message }),
+        );
+      }
+    });
+  }
+
+  private async handle(socket: Socket, body: Buffer): Promise<void> {
+    try {
+      const req = parseRequest(body);
+      switch (req.type) {
+        case 'alive2': {
+          const extended = req.registration.highestVersion >= 6;
+          // Creation: 32-bit and never 0 for new nodes; 1..3 for the old 2-bit field.
+          const creation = extended ? randomInt(4, 0x7fffffff) : randomInt(1, 4);
+          const ok = await this.store.register({ ...req.registration, creation });
+          if (socket.destroyed) {
+            if (ok) await this.store.unregister(req.registration.name);
+            return;
+          }
+          if (!ok) {
+            socket.end(encodeAliveResponse(1, 0, extended));
+            return;
+          }
+          this.owned.set(socket, req.registration.name);
+          socket.setKeepAlive(true);
+          socket.write(encodeAliveResponse(0, creation, extended));
+          this.logger.info('node registered', {
+            name: req.registration.name,
+            port: req.registration.port,
+          });
+          return;
+        }
+        case 'port_please2':
+          socket.end(encodePort2(await this.store.lookup(req.name)));
+          return;
+        case 'names':
+          socket.end(encodeNames(this.port, await this.store.list()));
+          return;
+        case 'dump':
+          socket.end(encodeDump(this.port, await this.store.list()));
+          return;
+        case 'kill': {
+          const registered = (await this.store.list()).length;
+          if (!this.o.relaxedCommandCheck && registered > 0) {
+            this.logger.warn('refusing KILL: nodes are registered (use -relaxed_command_check)', {
+              registered,
+            });
+            socket.end(Buffer.from('NO'));
+            return;
+          }
+          socket.end(Buffer.from('OK'));
+          this.logger.warn('KILL received: stopping');
+          this.o.onKill?.();
+          return;
+        }
+        case 'stop': {
+          if (!this.o.relaxedCommandCheck) {
+            this.logger.warn('refusing STOP without -relaxed_command_check', { name: req.name });
+            socket.destroy();
+            return;
+          }
+          const found: Registration | undefined = await this.store.lookup(req.name);
+          if (!found) {
+            socket.end(Buffer.from('NOEXIST'));
+            return;
+          }
+          for (const [s, n] of this.owned) if (n === req.name) s.destroy();
+          await this.store.unregister(req.name);
+          socket.end(Buffer.from('STOPPED'));
+          return;
+        }
+      }
+    } catch (err) {
+      if (err instanceof EpmdProtocolError)
+        this.logger.debug('closing a connection: malformed request', { error: err.message });
+      else this.logger.error('request failed', { error: (err as Error).message });
+      socket.destroy();
+    }
+  }
+}
