@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import { createLogger } from '@riak-mesos/logging';
+import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { ZkClient } from '@riak-mesos/zk';
 import WebSocket from 'ws';
 import { EventHub } from '../events';
@@ -15,15 +16,6 @@ let store: SchedulerStore;
 let events: EventHub;
 let api: ApiServer;
 let leader = true;
-
-class TemplateError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(message);
-  }
-}
 
 beforeAll(async () => {
   zkServer = await startZooKeeper();
@@ -42,14 +34,8 @@ beforeAll(async () => {
     isLeader: () => leader,
     leaderUrl: () => Promise.resolve('http://leader.example:9090'),
     frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
-    // A real validator arrives with libs/riak-config; here, a rule with a line number.
-    validateRiakConf: (t) => {
-      const bad = t
-        .split('\n')
-        .findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#') && !l.includes('='));
-      if (bad >= 0) throw new TemplateError(`line ${bad + 1}: expected key = value`, bad + 1);
-    },
-    validateAdvancedConfig: () => undefined,
+    validateRiakConf: validateRiakConfTemplate,
+    validateAdvancedConfig: validateAdvancedConfigTemplate,
   });
 });
 
@@ -127,7 +113,21 @@ describe('clusters and nodes', () => {
       'nodename = x\nthis line is wrong\n',
     );
     expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatchObject({ line: 2 });
+    expect(bad.json.error).toMatchObject({ line: 2, column: 1 });
+    const unknown = await call(
+      'PUT',
+      '/api/v1/clusters/default/config',
+      'listener.http.internal = 0.0.0.0:{{htpport}}\n',
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.message).toMatch(/unknown variable 'htpport'/);
+    const advanced = await call(
+      'PUT',
+      '/api/v1/clusters/default/advancedConfig',
+      '[{riak_kv, [{a, 1}]].',
+    );
+    expect(advanced.status).toBe(400);
+    expect(advanced.json.error).toMatchObject({ line: 1, column: 20 });
     expect(bad.json.error.message).toMatch(/invalid config template: line 2/);
     expect((await call('PUT', '/api/v1/clusters/default/config', 'ring_size = 64\n')).status).toBe(
       200,
