@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, buildCommand, loadConfig } from './config';
 
 const dir = mkdtempSync(join(tmpdir(), 'sched-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function parse(argv: string[]) {
   return buildCommand().exitOverride().parse(argv, { from: 'user' }).opts();
