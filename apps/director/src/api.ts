@@ -1,0 +1,193 @@
+import type { Server } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@riak-mesos/logging';
+import { InvalidNameError, validateName } from '@riak-mesos/zk';
+
+/** One node as `GET /nodes` shows it. */
+export interface NodeView {
+  id: string;
+  name: string;
+  protobuf: { host: string; port: number; status?: string };
+  http: { host: string; port: number; status?: string };
+}
+
+/** What the API asks of the director. */
+export interface DirectorApi {
+  statusDocument(): unknown;
+  /** Children of `/riak/frameworks`; throws ZooKeeperUnavailableError without a session. */
+  frameworks(): Promise<string[]>;
+  clusters(): string[];
+  nodeViews(): NodeView[];
+  configure(framework: string, cluster: string): void;
+  health(): { ok: boolean; detail: Record<string, unknown> };
+  readonly registry: Registry;
+}
+
+export class ZooKeeperUnavailableError extends Error {
+  constructor(message = 'no ZooKeeper session yet') {
+    super(message);
+    this.name = 'ZooKeeperUnavailableError';
+  }
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface ApiServerOptions {
+  host: string;
+  port: number;
+  director: DirectorApi;
+  logger: Logger;
+}
+
+export interface ApiServer {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+function sendError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { status, code, message } });
+}
+
+/** The express application: the original's routes plus a truthful /health and /metrics. */
+export function createApiApp(director: DirectorApi, logger: Logger): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const only =
+    (...methods: string[]) =>
+    (req: Request, res: Response, next: NextFunction) => {
+      if (methods.includes(req.method) || (req.method === 'HEAD' && methods.includes('GET'))) {
+        next();
+        return;
+      }
+      res.set('allow', methods.join(', '));
+      sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}`);
+    };
+
+  app.all('/status', only('GET'), (_req, res) => {
+    res.json(director.statusDocument());
+  });
+  app.all('/health', only('GET'), (_req, res) => {
+    const h = director.health();
+    res.status(h.ok ? 200 : 503).json({ status: h.ok ? 'OK' : 'UNAVAILABLE', ...h.detail });
+  });
+  app.all('/frameworks', only('GET'), async (_req, res) => {
+    res.json({ frameworks: await director.frameworks() });
+  });
+  app.all('/clusters', only('GET'), (_req, res) => {
+    res.json({ clusters: director.clusters() });
+  });
+  app.all('/nodes', only('GET'), (_req, res) => {
+    res.json({ nodes: director.nodeViews() });
+  });
+  app.all('/frameworks/:framework/clusters/:cluster', only('PUT'), (req, res) => {
+    const framework = validateName('framework', req.params.framework);
+    const cluster = validateName('cluster', req.params.cluster);
+    director.configure(framework, cluster);
+    res.json({ framework, cluster });
+  });
+  app.all('/metrics', only('GET'), async (_req, res) => {
+    res.type(director.registry.contentType).send(await director.registry.metrics());
+  });
+  app.use((req, res) => {
+    sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path}`);
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof InvalidNameError) {
+      sendError(res, 400, 'bad_request', err.message);
+      return;
+    }
+    if (err instanceof ZooKeeperUnavailableError) {
+      sendError(res, 503, 'unavailable', err.message);
+      return;
+    }
+    if (err instanceof HttpError) {
+      sendError(res, err.status, err.code, err.message);
+      return;
+    }
+    const e = err as { status?: unknown; message?: unknown };
+    if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      sendError(
+        res,
+        e.status,
+        'bad_request',
+        typeof e.message === 'string' ? e.message : (STATUS_CODES[e.status] ?? 'bad request'),
+      );
+      return;
+    }
+    logger.error('request failed', {
+      method: req.method,
+      path: req.path,
+      error: (err as Error)?.stack ?? String(err),
+    });
+    sendError(res, 500, 'internal', 'internal error');
+  });
+  return app;
+}
+
+/** Starts the API server. Malformed requests are answered 400 (431 for huge headers) and closed. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const app = createApiApp(options.director, options.logger);
+  const server: Server = createServer(
+    { maxHeaderSize: 16 * 1024, requestTimeout: 30000, headersTimeout: 10000 },
+    app,
+  );
+  server.keepAliveTimeout = 5000;
+  server.maxConnections = 1024;
+  server.maxRequestsPerSocket = 1000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    options.logger.debug('malformed API request', { error: err.code ?? err.message });
+    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+    socket.destroySoon();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(
+        new Error(`cannot listen for the API on ${options.host}:${options.port}: ${err.message}`),
+      ),
+    );
+    server.listen({ host: options.host, port: options.port }, () => resolve());
+  });
+  server.on('error', (err) => options.logger.error('API server error', { error: err.message }));
+  const port = (server.address() as AddressInfo).port;
+  const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
+  options.logger.info('API listening', { host: options.host, port });
+  return {
+    port,
+    url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,136 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir } from '@riak-mesos/testing';
+import type { CliOptions } from './config';
+import { ConfigError, DEFAULTS, buildCommand, loadConfig } from './config';
+
+function flags(...argv: string[]): CliOptions {
+  const cmd = buildCommand().exitOverride();
+  cmd.parse(['node', 'director', ...argv]);
+  return cmd.opts<CliOptions>();
+}
+
+function problem(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('director configuration', () => {
+  it('has the original defaults', () => {
+    const c = loadConfig({}, {});
+    expect(c).toEqual(DEFAULTS);
+    expect(c.pbPort).toBe(8087);
+    expect(c.httpPort).toBe(8098);
+    expect(c.api.port).toBe(9000);
+    expect(c.connectTimeoutMs).toBe(5000);
+    expect(c.idleTimeoutMs).toBe(180000);
+    expect(c.maxConnPerBackend).toBe(1024);
+  });
+
+  it('takes Marathon ports as the original: PORT0 HTTP, PORT1 PB, PORT2 API', () => {
+    const c = loadConfig({}, { PORT0: '31000', PORT1: '31001', PORT2: '31002' });
+    expect([c.httpPort, c.pbPort, c.api.port]).toEqual([31000, 31001, 31002]);
+  });
+
+  it('reads DIRECTOR_* variables, and flags win over them', () => {
+    const env = {
+      DIRECTOR_ZK: 'zk://z1:2181,z2:2181/riak',
+      DIRECTOR_FRAMEWORK: 'fw',
+      DIRECTOR_CLUSTER: 'c1',
+      DIRECTOR_WEB_ENABLED: 'false',
+      DIRECTOR_BALANCE: 'roundrobin',
+      DIRECTOR_CONNECT_TIMEOUT: '2s',
+      DIRECTOR_HEALTH_RISE: '4',
+      PORT1: '31001',
+      DIRECTOR_PB_PORT: '31555',
+    };
+    const c = loadConfig({}, env);
+    expect(c.zk).toBe('zk://z1:2181,z2:2181/riak');
+    expect([c.framework, c.cluster]).toEqual(['fw', 'c1']);
+    expect(c.api.enabled).toBe(false);
+    expect(c.balance).toBe('roundrobin');
+    expect(c.connectTimeoutMs).toBe(2000);
+    expect(c.health.rise).toBe(4);
+    expect(c.pbPort).toBe(31555);
+    const f = loadConfig(
+      flags('--cluster', 'c2', '--pb-port', '1234', '--idle-timeout', '3m'),
+      env,
+    );
+    expect(f.cluster).toBe('c2');
+    expect(f.pbPort).toBe(1234);
+    expect(f.idleTimeoutMs).toBe(180000);
+    expect(loadConfig(flags('--no-api'), {}).api.enabled).toBe(false);
+  });
+
+  it('reads a JSON file, below the environment', async () => {
+    const dir = await tempDir('director-config');
+    const file = join(dir, 'director.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        zk: 'h:2181',
+        cluster: 'from-file',
+        health: { intervalMs: 500, timeoutMs: 250 },
+        api: { port: 9100 },
+      }),
+    );
+    const c = loadConfig({ config: file }, { DIRECTOR_CLUSTER: 'from-env' });
+    expect(c.zk).toBe('h:2181');
+    expect(c.cluster).toBe('from-env');
+    expect(c.health).toEqual({ ...DEFAULTS.health, intervalMs: 500, timeoutMs: 250 });
+    expect(c.api).toEqual({ ...DEFAULTS.api, port: 9100 });
+  });
+
+  it('rejects bad values with the key, the reason and where it came from', () => {
+    const msg = problem(() =>
+      loadConfig(flags('--pb-port', '70000', '--balance', 'roundrobin'), {
+        DIRECTOR_CLUSTER: 'bad/name',
+        DIRECTOR_CONNECT_TIMEOUT: 'soon',
+        DIRECTOR_ZK: 'h:99999',
+      }),
+    );
+    expect(msg).toMatch(/pbPort: must be at most 65535 \(from flag --pb-port\)/);
+    expect(msg).toMatch(
+      /cluster: cluster name 'bad\/name' is invalid.*\(from environment DIRECTOR_CLUSTER\)/,
+    );
+    expect(msg).toMatch(/connectTimeoutMs: must be a duration.*DIRECTOR_CONNECT_TIMEOUT/);
+    expect(msg).toMatch(/zk: .*invalid port/);
+  });
+
+  it('rejects unknown keys, bad JSON and unreadable files', async () => {
+    const dir = await tempDir('director-config');
+    const typo = join(dir, 'typo.json');
+    await writeFile(typo, JSON.stringify({ clustr: 'x', health: { raise: 2 } }));
+    const msg = problem(() => loadConfig({ config: typo }, {}));
+    expect(msg).toMatch(/unknown key 'clustr'/);
+    expect(msg).toMatch(/health: unknown key 'raise'/);
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{"zk": ');
+    expect(problem(() => loadConfig({ config: bad }, {}))).toMatch(/is not valid JSON/);
+    await writeFile(bad, '[1]');
+    expect(problem(() => loadConfig({ config: bad }, {}))).toMatch(/must hold a JSON object/);
+    expect(problem(() => loadConfig({ config: join(dir, 'missing.json') }, {}))).toMatch(
+      /cannot read config file/,
+    );
+  });
+
+  it('rejects listeners sharing a port', () => {
+    expect(problem(() => loadConfig({}, { PORT0: '9000' }))).toMatch(
+      /httpPort and api.port are both 9000/,
+    );
+    expect(loadConfig({ api: false }, { PORT0: '9000' }).httpPort).toBe(9000);
+  });
+
+  it('rejects a bad boolean and a bad balance mode from the environment', () => {
+    const msg = problem(() =>
+      loadConfig({}, { DIRECTOR_WEB_ENABLED: 'maybe', DIRECTOR_BALANCE: 'random' }),
+    );
+    expect(msg).toMatch(/api.enabled: must be true or false/);
+    expect(msg).toMatch(/balance: must be 'leastconn' or 'roundrobin'/);
+  });
+});

@@ -1,0 +1,376 @@
+import type { Logger } from '@riak-mesos/logging';
+import { createLogger } from '@riak-mesos/logging';
+import { ZkClient, frameworkLayout, parseConnectString, validateName } from '@riak-mesos/zk';
+import type { Registry } from 'prom-client';
+import type { ApiServer, DirectorApi, NodeView } from './api';
+import { ZooKeeperUnavailableError, startApiServer } from './api';
+import type { Backend, BackendSpec } from './backends';
+import { BackendPool } from './backends';
+import type { DirectorConfig } from './config';
+import type { RiakNode } from './discovery';
+import { Discovery } from './discovery';
+import type { HealthCheck } from './health';
+import { HealthChecker, httpPing, pbPing } from './health';
+import { createMetrics } from './metrics';
+import { ProxyListener } from './proxy';
+
+export interface DirectorOptions {
+  logger?: Logger;
+  /** Replaces the active checks (tests inject faults through real servers instead). */
+  checks?: { protobuf?: HealthCheck; http?: HealthCheck };
+}
+
+interface Lane {
+  /** `protobuf` or `http`. */
+  name: 'protobuf' | 'http';
+  /** The original's proxy name, kept in the status document. */
+  legacyName: string;
+  pool: BackendPool;
+  proxy: ProxyListener;
+  checker: HealthChecker;
+  portOf: (n: RiakNode) => number;
+}
+
+function erlangTime(d: Date | undefined): string | null {
+  if (!d) return null;
+  return d.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/**
+ * The director: two proxy listeners (PB and HTTP) with their backend pools and health checks,
+ * node discovery from ZooKeeper, and the HTTP API. `start()` binds every port first (so a busy
+ * port fails at once), then connects to ZooKeeper in the background, retrying until it can:
+ * the proxies run meanwhile with no backends, and /health says so.
+ */
+export class Director implements DirectorApi {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  private readonly lanes: Lane[];
+  private zk: ZkClient | undefined;
+  private discovery: Discovery | undefined;
+  private api: ApiServer | undefined;
+  private target: { framework: string; cluster: string };
+  private stopped = false;
+  private zkLoop: Promise<void> | undefined;
+  private wakeZkLoop: (() => void) | undefined;
+
+  constructor(
+    readonly config: DirectorConfig,
+    options: DirectorOptions = {},
+  ) {
+    this.logger = options.logger ?? createLogger('director');
+    this.target = { framework: config.framework, cluster: config.cluster };
+    const lane = (
+      name: 'protobuf' | 'http',
+      legacyName: string,
+      port: number,
+      check: HealthCheck,
+      portOf: (n: RiakNode) => number,
+    ): Lane => {
+      const pool = new BackendPool({
+        name,
+        balance: config.balance,
+        maxConnPerBackend: config.maxConnPerBackend,
+        rise: config.health.rise,
+        fall: config.health.fall,
+        ejectAfter: config.health.ejectAfter,
+        drainTimeoutMs: config.drainTimeoutMs,
+        logger: this.logger,
+      });
+      const proxy = new ProxyListener({
+        name,
+        host: config.host,
+        port,
+        pool,
+        connectTimeoutMs: config.connectTimeoutMs,
+        connectAttempts: config.connectAttempts,
+        queueTimeoutMs: config.queueTimeoutMs,
+        idleTimeoutMs: config.idleTimeoutMs,
+        maxClientConnections: config.maxClientConnections,
+        logger: this.logger,
+      });
+      const checker = new HealthChecker(pool, check, {
+        intervalMs: config.health.intervalMs,
+        timeoutMs: config.health.timeoutMs,
+        logger: this.logger,
+      });
+      return { name, legacyName, pool, proxy, checker, portOf };
+    };
+    this.lanes = [
+      lane(
+        'protobuf',
+        'balance_protobuf',
+        config.pbPort,
+        options.checks?.protobuf ?? pbPing,
+        (n) => n.pbPort,
+      ),
+      lane(
+        'http',
+        'balance_http',
+        config.httpPort,
+        options.checks?.http ?? httpPing,
+        (n) => n.httpPort,
+      ),
+    ];
+    this.registry = createMetrics({
+      listeners: () => this.lanes.map((l) => l.proxy),
+      zookeeperConnected: () => this.zkConnected,
+      configuration: () => ({ ...this.target }),
+    });
+  }
+
+  /** Bound ports (useful when configured as 0). */
+  get ports(): { pb: number; http: number; api: number | undefined } {
+    return {
+      pb: this.lane('protobuf').proxy.port,
+      http: this.lane('http').proxy.port,
+      api: this.api?.port,
+    };
+  }
+
+  get framework(): string {
+    return this.target.framework;
+  }
+
+  get cluster(): string {
+    return this.target.cluster;
+  }
+
+  get zkConnected(): boolean {
+    return this.zk?.state === 'connected';
+  }
+
+  /** The pool of one listener (for tests and status). */
+  pool(name: 'protobuf' | 'http'): BackendPool {
+    return this.lane(name).pool;
+  }
+
+  proxy(name: 'protobuf' | 'http'): ProxyListener {
+    return this.lane(name).proxy;
+  }
+
+  /** Watches open on ZooKeeper for node discovery (0 before the first session). */
+  get discoveryWatches(): number {
+    return this.discovery?.openWatches ?? 0;
+  }
+
+  private lane(name: 'protobuf' | 'http'): Lane {
+    return this.lanes.find((l) => l.name === name)!;
+  }
+
+  async start(): Promise<void> {
+    try {
+      for (const l of this.lanes) await l.proxy.listen();
+      if (this.config.api.enabled) {
+        this.api = await startApiServer({
+          host: this.config.api.host,
+          port: this.config.api.port,
+          director: this,
+          logger: this.logger,
+        });
+      }
+    } catch (err) {
+      await this.stop(0);
+      throw err;
+    }
+    for (const l of this.lanes) l.checker.start();
+    this.zkLoop = this.connectZooKeeper();
+  }
+
+  /** Connects to ZooKeeper, retrying with back-off until it works or the director stops. */
+  private async connectZooKeeper(): Promise<void> {
+    let delayMs = 500;
+    while (!this.stopped) {
+      try {
+        const zk = await ZkClient.connect({
+          connect: this.config.zk,
+          sessionTimeoutMs: this.config.zkSessionTimeoutMs,
+          connectTimeoutMs: 10000,
+          logger: this.logger,
+        });
+        if (this.stopped) {
+          await zk.close();
+          return;
+        }
+        this.zk = zk;
+        zk.on('disconnected', () =>
+          this.logger.warn('ZooKeeper connection lost; keeping backends'),
+        );
+        zk.on('connected', () => this.logger.info('ZooKeeper connected'));
+        this.startDiscovery(zk);
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger.warn('cannot connect to ZooKeeper; retrying', {
+          zk: parseConnectString(this.config.zk).hosts,
+          error: (err as Error).message,
+          retryInMs: delayMs,
+        });
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delayMs);
+          this.wakeZkLoop = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wakeZkLoop = undefined;
+        delayMs = Math.min(delayMs * 2, 30000);
+      }
+    }
+  }
+
+  private startDiscovery(zk: ZkClient): void {
+    const discovery = new Discovery(zk, this.target, this.logger);
+    this.discovery = discovery;
+    discovery.on('nodes', (nodes: RiakNode[]) => this.applyNodes(nodes));
+    discovery.start();
+  }
+
+  private applyNodes(nodes: RiakNode[]): void {
+    this.logger.info('cluster nodes', {
+      framework: this.target.framework,
+      cluster: this.target.cluster,
+      nodes: nodes.map((n) => `${n.nodeName} (${n.hostname})`),
+    });
+    for (const l of this.lanes) {
+      const specs: BackendSpec[] = nodes.map((n) => ({
+        id: n.id,
+        node: n.nodeName,
+        host: n.hostname,
+        port: l.portOf(n),
+      }));
+      l.pool.sync(specs);
+    }
+  }
+
+  /** Switches framework and cluster: the old nodes drain, the old watches are closed. */
+  configure(framework: string, cluster: string): void {
+    validateName('framework', framework);
+    validateName('cluster', cluster);
+    if (framework === this.target.framework && cluster === this.target.cluster) return;
+    this.logger.info('reconfiguring', {
+      from: { ...this.target },
+      to: { framework, cluster },
+    });
+    this.target = { framework, cluster };
+    this.discovery?.configure(this.target);
+  }
+
+  async frameworks(): Promise<string[]> {
+    if (!this.discovery || !this.zkConnected) throw new ZooKeeperUnavailableError();
+    return this.discovery.frameworks();
+  }
+
+  clusters(): string[] {
+    return [...new Set((this.discovery?.allNodes() ?? []).map((n) => n.cluster))].sort();
+  }
+
+  nodes(): RiakNode[] {
+    return this.discovery?.nodes() ?? [];
+  }
+
+  nodeViews(): NodeView[] {
+    const stateOf = (lane: 'protobuf' | 'http', n: RiakNode, port: number) =>
+      this.lane(lane)
+        .pool.list()
+        .find((b) => b.id === n.id && b.host === n.hostname && b.port === port)?.state;
+    return this.nodes().map((n) => ({
+      id: n.id,
+      name: n.nodeName,
+      protobuf: { host: n.hostname, port: n.pbPort, status: stateOf('protobuf', n, n.pbPort) },
+      http: { host: n.hostname, port: n.httpPort, status: stateOf('http', n, n.httpPort) },
+    }));
+  }
+
+  /** OK only when both listeners have at least one healthy backend. */
+  health(): { ok: boolean; detail: Record<string, unknown> } {
+    const healthy = Object.fromEntries(this.lanes.map((l) => [l.name, l.pool.healthyCount()]));
+    const ok = this.lanes.every((l) => l.pool.healthyCount() > 0);
+    const detail: Record<string, unknown> = {
+      healthy_backends: healthy,
+      zookeeper: this.zkConnected ? 'connected' : 'disconnected',
+    };
+    if (!ok) {
+      detail.reason = this.lanes.some((l) => l.pool.list().length > 0)
+        ? 'no healthy backend on ' +
+          this.lanes
+            .filter((l) => l.pool.healthyCount() === 0)
+            .map((l) => l.name)
+            .join(' and ')
+        : `no nodes of cluster ${this.target.cluster} published in ZooKeeper`;
+    }
+    return { ok, detail };
+  }
+
+  statusDocument(): unknown {
+    const zk = parseConnectString(this.config.zk);
+    const backendView = (b: Backend) => ({
+      id: b.id,
+      node: b.node,
+      name: b.host,
+      port: b.port,
+      status: b.state,
+      maxconn: this.config.maxConnPerBackend,
+      pendconn: b.pending,
+      actconn: b.active,
+      lasterr: b.lastError ?? null,
+      lasterrtime: erlangTime(b.lastErrorTime),
+      act_count: b.completedConnections,
+      act_time: b.completedTimeMs,
+      connections_total: b.connectionsTotal,
+      connect_errors: b.connectErrors,
+      last_check: b.lastCheck
+        ? { ok: b.lastCheck.ok, at: b.lastCheck.at.toISOString(), detail: b.lastCheck.detail }
+        : null,
+    });
+    return {
+      status: {
+        framework: this.target.framework,
+        cluster: this.target.cluster,
+        proxy: this.lanes.map((l) => ({
+          name: l.legacyName,
+          listener: l.name,
+          local_ip: this.config.host,
+          local_port: l.proxy.port,
+          conn_timeout: this.config.connectTimeoutMs,
+          act_timeout: this.config.idleTimeoutMs,
+          balance: this.config.balance,
+          open_connections: l.proxy.openConnections,
+          waiting: l.pool.queued,
+          nodes: l.pool.list().map(backendView),
+        })),
+        web: {
+          enabled: this.config.api.enabled,
+          host: this.config.api.host,
+          port: this.api?.port ?? this.config.api.port,
+        },
+        zookeeper: {
+          hosts: zk.servers.map((s) => `${s.host}:${s.port}`),
+          chroot: zk.chroot || null,
+          connected: this.zkConnected,
+          nodes_location: frameworkLayout(this.target.framework).coordinatedNodes,
+          invalid_nodes: this.discovery?.invalidNodes() ?? [],
+        },
+      },
+    };
+  }
+
+  /**
+   * Stops accepting, lets open connections finish for `graceMs` (default from config), then
+   * closes everything, ZooKeeper last.
+   */
+  async stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wakeZkLoop?.();
+    for (const l of this.lanes) {
+      l.checker.stop();
+      l.pool.close();
+    }
+    await Promise.all(this.lanes.map((l) => l.proxy.close(graceMs)));
+    await this.api?.close();
+    this.discovery?.stop();
+    await this.zkLoop;
+    await this.zk?.close();
+  }
+}

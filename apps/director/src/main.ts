@@ -1,0 +1,86 @@
+import { CommanderError } from 'commander';
+import { createLogger } from '@riak-mesos/logging';
+import type { CliOptions } from './config';
+import { ConfigError, buildCommand, loadConfig } from './config';
+import { Director } from './director';
+
+/** Exit codes: 0 normal stop, 1 runtime failure (e.g. a port in use), 2 bad configuration. */
+async function main(argv: string[]): Promise<number> {
+  const command = buildCommand()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+  let flags: CliOptions;
+  try {
+    command.parse(argv);
+    flags = command.opts<CliOptions>();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      return 2;
+    }
+    throw err;
+  }
+  let logger;
+  try {
+    logger = createLogger('director');
+  } catch (err) {
+    process.stderr.write(`riak-mesos-director: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`riak-mesos-director: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const director = new Director(config, { logger });
+  try {
+    await director.start();
+  } catch (err) {
+    logger.error('cannot start', { error: (err as Error).message });
+    return 1;
+  }
+  logger.info('director started', {
+    framework: config.framework,
+    cluster: config.cluster,
+    pb: director.ports.pb,
+    http: director.ports.http,
+    api: director.ports.api ?? 'disabled',
+  });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn('second signal: exiting now', { signal });
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info('stopping', { signal, graceMs: config.shutdownGraceMs });
+      director.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error('error while stopping', { error: (err as Error).message });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`riak-mesos-director: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,432 @@
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { Logger } from '@riak-mesos/logging';
+import type { Backend, BackendPool, ConnectionHandle } from './backends';
+import { describeError } from './health';
+
+export interface ProxyListenerOptions {
+  /** `protobuf` or `http`: names the listener in logs, metrics and the status document. */
+  name: string;
+  host: string;
+  port: number;
+  pool: BackendPool;
+  connectTimeoutMs: number;
+  connectAttempts: number;
+  queueTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxClientConnections: number;
+  logger: Logger;
+}
+
+/** Why a client connection ended badly, as counted in `stats.errors`. */
+export type ProxyErrorReason =
+  | 'no_backend'
+  | 'connect_failed'
+  | 'client_error'
+  | 'backend_error'
+  | 'idle_timeout'
+  | 'drain_timeout'
+  | 'shutdown';
+
+export const PROXY_ERROR_REASONS: readonly ProxyErrorReason[] = [
+  'no_backend',
+  'connect_failed',
+  'client_error',
+  'backend_error',
+  'idle_timeout',
+  'drain_timeout',
+  'shutdown',
+];
+
+export interface ProxyStats {
+  /** Client connections accepted. */
+  accepted: number;
+  /** Client connections refused because `maxClientConnections` were open. */
+  refused: number;
+  /** Client connections that reached a backend. */
+  proxied: number;
+  /** Backend connect attempts that failed (each retry counts). */
+  connectFailures: number;
+  errors: Record<ProxyErrorReason, number>;
+  /** Bytes of ended connections: client to backend (`in`) and backend to client (`out`). */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/**
+ * One TCP proxy listener. Each client connection:
+ * - is accepted paused (its first bytes wait in the kernel) with TCP_NODELAY;
+ * - claims a backend from the pool (waiting in line up to `queueTimeoutMs` if none is
+ *   available) and connects to it within `connectTimeoutMs`; a failed connect is reported to the
+ *   pool (passive ejection) and another backend is tried, up to `connectAttempts` in all;
+ * - is then piped both ways with back-pressure (`pipe` pauses the reader while the writer is
+ *   full); half-close is passed on (a FIN from one side ends the other side's writes only);
+ * - ends after `idleTimeoutMs` without data either way, on an error of either side (the other
+ *   side is reset), or when its backend's drain time runs out.
+ */
+export class ProxyListener {
+  private server: Server | undefined;
+  private readonly connections = new Set<ProxiedConnection>();
+  readonly stats: ProxyStats = {
+    accepted: 0,
+    refused: 0,
+    proxied: 0,
+    connectFailures: 0,
+    errors: Object.fromEntries(PROXY_ERROR_REASONS.map((r) => [r, 0])) as Record<
+      ProxyErrorReason,
+      number
+    >,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
+  private closing = false;
+
+  constructor(readonly options: ProxyListenerOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get pool(): BackendPool {
+    return this.options.pool;
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    const a = this.server?.address() as AddressInfo | null | undefined;
+    return a?.port ?? this.options.port;
+  }
+
+  get host(): string {
+    return this.options.host;
+  }
+
+  /** Open client connections (connecting, waiting or proxied). */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /** Bytes so far, open connections included. */
+  bytes(): { in: number; out: number } {
+    let bytesIn = this.stats.bytesIn;
+    let bytesOut = this.stats.bytesOut;
+    for (const c of this.connections) {
+      bytesIn += c.client.bytesRead;
+      bytesOut += c.client.bytesWritten;
+    }
+    return { in: bytesIn, out: bytesOut };
+  }
+
+  listen(): Promise<void> {
+    const server = createServer({
+      allowHalfOpen: true,
+      pauseOnConnect: true,
+      noDelay: true,
+    });
+    server.maxConnections = this.options.maxClientConnections;
+    server.on('connection', (client: Socket) => this.accept(client));
+    server.on('drop', () => {
+      this.stats.refused++;
+    });
+    this.server = server;
+    return new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => {
+        reject(
+          new Error(
+            `cannot listen for ${this.name} on ${this.options.host}:${this.options.port}: ${describeError(err)}`,
+          ),
+        );
+      };
+      server.once('error', onError);
+      server.listen({ host: this.options.host, port: this.options.port, backlog: 511 }, () => {
+        server.off('error', onError);
+        server.on('error', (err) =>
+          this.options.logger.error('listener error', {
+            listener: this.name,
+            error: describeError(err),
+          }),
+        );
+        this.options.logger.info('proxy listening', {
+          listener: this.name,
+          host: this.options.host,
+          port: this.port,
+        });
+        resolve();
+      });
+    });
+  }
+
+  private accept(client: Socket): void {
+    if (this.closing) {
+      client.destroy();
+      return;
+    }
+    this.stats.accepted++;
+    const conn = new ProxiedConnection(this, client);
+    this.connections.add(conn);
+    conn.run().catch((err: unknown) => {
+      // Not expected; one connection's failure must never take the listener down.
+      this.options.logger.error('proxied connection failed', {
+        listener: this.name,
+        error: (err as Error)?.stack ?? String(err),
+      });
+      conn.abort('client_error');
+    });
+  }
+
+  /** Called by a connection when both of its sockets are closed. */
+  ended(conn: ProxiedConnection): void {
+    if (!this.connections.delete(conn)) return;
+    this.stats.bytesIn += conn.client.bytesRead;
+    this.stats.bytesOut += conn.client.bytesWritten;
+  }
+
+  /**
+   * Stops accepting, lets open connections finish for up to `graceMs`, then closes the rest.
+   */
+  async close(graceMs = 0): Promise<void> {
+    this.closing = true;
+    const server = this.server;
+    const closed = server
+      ? new Promise<void>((resolve) => server.close(() => resolve()))
+      : Promise.resolve();
+    if (graceMs > 0 && this.connections.size > 0) {
+      const deadline = Date.now() + graceMs;
+      while (this.connections.size > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    for (const c of [...this.connections]) c.abort('shutdown');
+    await closed;
+  }
+}
+
+/** One client connection and, once chosen, its backend connection. */
+class ProxiedConnection implements ConnectionHandle {
+  private upstream: Socket | undefined;
+  private backend: Backend | undefined;
+  private cancelWait: (() => void) | undefined;
+  private connecting: Socket | undefined;
+  private readonly startedAt = Date.now();
+  private proxiedAt = 0;
+  private closed = false;
+  private clientClosed = false;
+  private upstreamClosed = false;
+  private reason: ProxyErrorReason | undefined;
+
+  constructor(
+    private readonly listener: ProxyListener,
+    readonly client: Socket,
+  ) {
+    client.on('error', (err) => this.onSocketError('client', err));
+    client.on('close', () => {
+      this.clientClosed = true;
+      this.onClose();
+    });
+  }
+
+  private get options(): ProxyListenerOptions {
+    return this.listener.options;
+  }
+
+  /** Debug lines only when enabled: building a log entry costs more than proxying a small request. */
+  private debug(message: string, meta: Record<string, unknown>): void {
+    const logger = this.options.logger;
+    if (logger.isDebugEnabled()) logger.debug(message, meta);
+  }
+
+  async run(): Promise<void> {
+    const pool = this.options.pool;
+    const tried = new Set<Backend>();
+    const deadline = this.startedAt + this.options.queueTimeoutMs;
+    for (let attempt = 1; attempt <= this.options.connectAttempts; attempt++) {
+      if (this.closed) return;
+      const claim = pool.acquire(tried, Math.max(0, deadline - Date.now()));
+      this.cancelWait = claim.cancel;
+      const backend = await claim.promise;
+      this.cancelWait = undefined;
+      if (!backend) break;
+      if (this.closed) {
+        pool.abandon(backend);
+        return;
+      }
+      let socket: Socket;
+      try {
+        socket = await this.connectTo(backend);
+      } catch (err) {
+        if (this.closed) {
+          pool.abandon(backend);
+          return;
+        }
+        const message = describeError(err);
+        this.listener.stats.connectFailures++;
+        pool.connectFailed(backend, message);
+        tried.add(backend);
+        this.debug('backend connect failed', {
+          listener: this.listener.name,
+          backend: backend.address,
+          attempt,
+          error: message,
+        });
+        continue;
+      }
+      if (this.closed) {
+        socket.destroy();
+        pool.abandon(backend);
+        return;
+      }
+      this.attach(backend, socket);
+      return;
+    }
+    if (this.closed) return;
+    this.reason = tried.size > 0 ? 'connect_failed' : 'no_backend';
+    this.debug('no backend for client', {
+      listener: this.listener.name,
+      client: this.client.remoteAddress,
+      reason: this.reason,
+      tried: [...tried].map((b) => b.address),
+    });
+    this.listener.stats.errors[this.reason]++;
+    this.closed = true;
+    this.client.destroy();
+  }
+
+  private connectTo(backend: Backend): Promise<Socket> {
+    return new Promise<Socket>((resolve, reject) => {
+      const socket = connect({
+        host: backend.host,
+        port: backend.port,
+        allowHalfOpen: true,
+        noDelay: true,
+      });
+      this.connecting = socket;
+      const timer = setTimeout(() => {
+        socket.destroy();
+        done(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
+      }, this.options.connectTimeoutMs);
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        socket.off('connect', onConnect);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        this.connecting = undefined;
+        if (err) {
+          socket.destroy();
+          reject(err);
+        } else resolve(socket);
+      };
+      const onConnect = () => done();
+      const onError = (err: Error) => done(err);
+      const onClose = () => done(new Error('connection closed while connecting'));
+      socket.once('connect', onConnect);
+      socket.once('error', onError);
+      socket.once('close', onClose);
+    });
+  }
+
+  private attach(backend: Backend, upstream: Socket): void {
+    const { client } = this;
+    const pool = this.options.pool;
+    this.backend = backend;
+    this.upstream = upstream;
+    this.proxiedAt = Date.now();
+    pool.connected(backend, this);
+    this.listener.stats.proxied++;
+    upstream.on('error', (err) => this.onSocketError('backend', err));
+    upstream.on('close', () => {
+      this.upstreamClosed = true;
+      this.onClose();
+    });
+    const idle = () => this.abort('idle_timeout');
+    client.setTimeout(this.options.idleTimeoutMs, idle);
+    upstream.setTimeout(this.options.idleTimeoutMs, idle);
+    // pipe() keeps back-pressure both ways and ends the other side's writes on a FIN.
+    upstream.pipe(client);
+    client.pipe(upstream);
+  }
+
+  private onSocketError(side: 'client' | 'backend', err: Error): void {
+    if (this.closed) return;
+    this.reason = side === 'client' ? 'client_error' : 'backend_error';
+    this.debug('connection error', {
+      listener: this.listener.name,
+      side,
+      backend: this.backend?.address,
+      error: describeError(err),
+    });
+    this.teardown(true);
+  }
+
+  /** Closes both sides now (idle timeout, drain timeout, shutdown). */
+  abort(reason: ProxyErrorReason): void {
+    if (this.closed) return;
+    this.reason = reason;
+    this.debug('closing connection', {
+      listener: this.listener.name,
+      reason,
+      backend: this.backend?.address,
+    });
+    this.teardown(false);
+  }
+
+  /** ConnectionHandle: the pool closes connections of a backend whose drain timed out. */
+  destroy(): void {
+    this.abort('drain_timeout');
+  }
+
+  private teardown(reset: boolean): void {
+    this.closed = true;
+    if (this.reason) this.listener.stats.errors[this.reason]++;
+    this.cancelWait?.();
+    this.connecting?.destroy();
+    for (const s of [this.client, this.upstream]) {
+      if (!s || s.destroyed) continue;
+      // An error on one side is passed on as a reset, so the peer cannot take it for a clean end.
+      if (reset && typeof s.resetAndDestroy === 'function' && !s.connecting) {
+        try {
+          s.resetAndDestroy();
+          continue;
+        } catch {
+          // fall through to a plain destroy
+        }
+      }
+      s.destroy();
+    }
+  }
+
+  private onClose(): void {
+    if (!this.upstream) {
+      // The client went away before a backend was connected.
+      if (!this.clientClosed) return;
+      this.closed = true;
+      this.cancelWait?.();
+      this.connecting?.destroy();
+      this.finish();
+      return;
+    }
+    if (this.clientClosed && this.upstreamClosed) {
+      this.finish();
+      return;
+    }
+    // One side is closed cleanly: the other only finishes writing what pipe() already passed on
+    // (or is ended by the idle timeout if its peer never closes).
+    const other = this.clientClosed ? this.upstream : this.client;
+    if (!other.destroyed && !other.writableEnded) other.end();
+  }
+
+  private finished = false;
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.closed = true;
+    if (this.backend && this.upstream) {
+      this.options.pool.release(this.backend, this, {
+        durationMs: Date.now() - this.proxiedAt,
+        bytesIn: this.client.bytesRead,
+        bytesOut: this.client.bytesWritten,
+      });
+    }
+    this.listener.ended(this);
+  }
+}

@@ -1,0 +1,589 @@
+/**
+ * Director benchmark: many concurrent clients doing Riak PB round trips and bulk transfers,
+ * direct to the nodes, through the director, and through HAProxy (TCP mode, equivalent config),
+ * in one run. Prints requests/s, MB/s, p50/p99 latency, the latency added over direct, the
+ * proxy's CPU use, and director/HAProxy ratios. Loopback only; everything started is stopped.
+ *
+ *   npx tsx bench/director/run.ts [--duration 5] [--clients 64] [--bulk-kib 64] [--nodes 3]
+ *       [--haproxy-threads 1] [--balance leastconn|roundrobin] [--scenarios ping,get,bulk,connect]
+ *       [--backends host:pb:http,...] [--json file]
+ *
+ * `--backends` benchmarks running Riak nodes (e.g. riak-local ones) instead of the built-in fast
+ * PB backends (bench/director/backend.ts).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
+import type { ZooKeeperServer } from '@riak-mesos/testing';
+import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
+
+const ROOT = join(__dirname, '..', '..');
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '64' },
+    'bulk-kib': { type: 'string', default: '64' },
+    nodes: { type: 'string', default: '3' },
+    'haproxy-threads': { type: 'string', default: '1' },
+    balance: { type: 'string', default: 'leastconn' },
+    scenarios: { type: 'string', default: 'ping,get,bulk,connect' },
+    backends: { type: 'string' },
+    json: { type: 'string' },
+    /** Extra node flags for the director process, e.g. "--cpu-prof --cpu-prof-dir=prof". */
+    'director-node-args': { type: 'string', default: '' },
+  },
+});
+const DURATION_MS = Number(opts.duration) * 1000;
+const CLIENTS = Number(opts.clients);
+const BULK = Number(opts['bulk-kib']) * 1024;
+const WARMUP_MS = 500;
+
+interface Node {
+  host: string;
+  pb: number;
+  http: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PB frames
+function frame(code: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(payload.length + 1, 0);
+  head[4] = code;
+  return Buffer.concat([head, payload]);
+}
+function lengthDelimited(tag: number, value: Buffer): Buffer {
+  const len: number[] = [];
+  let n = value.length;
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    len.push(b);
+  } while (n);
+  return Buffer.concat([Buffer.from([(tag << 3) | 2, ...len]), value]);
+}
+const PING = frame(1);
+const GET = frame(
+  9,
+  Buffer.concat([lengthDelimited(1, Buffer.from('bench')), lengthDelimited(2, Buffer.from('k'))]),
+);
+// RpbPutReq { bucket, key, content { value } }; the built-in backend echoes it as RpbPutResp.
+const PUT = frame(
+  11,
+  Buffer.concat([
+    lengthDelimited(1, Buffer.from('bench')),
+    lengthDelimited(2, Buffer.from('bulk')),
+    lengthDelimited(4, lengthDelimited(1, Buffer.alloc(BULK, 0x62))),
+  ]),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Load
+interface Scenario {
+  name: string;
+  description: string;
+  request: Buffer;
+  /** Expected response code. */
+  code: number;
+  /** A new connection per request (connect + ping + close). */
+  perRequestConnection?: boolean;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  ping: { name: 'ping', description: 'PB ping round trips', request: PING, code: 2 },
+  get: { name: 'get', description: 'PB get (100-byte value)', request: GET, code: 10 },
+  bulk: {
+    name: 'bulk',
+    description: `PB put of ${BULK / 1024} KiB, echoed back`,
+    request: PUT,
+    code: 12,
+  },
+  connect: {
+    name: 'connect',
+    description: 'new connection per request: connect, ping, close',
+    request: PING,
+    code: 2,
+    perRequestConnection: true,
+  },
+};
+
+interface RunResult {
+  requests: number;
+  errors: number;
+  bytes: number;
+  elapsedMs: number;
+  latencies: Float64Array;
+}
+
+/** Reads one PB frame per request; resolves with the frame's code. */
+class Conn {
+  private buf: Buffer = Buffer.alloc(0);
+  private want: ((r: { code: number; size: number }) => void) | undefined;
+  private fail: ((e: Error) => void) | undefined;
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+      if (this.buf.length < 5) return;
+      const len = this.buf.readUInt32BE(0);
+      if (this.buf.length < 4 + len) return;
+      const code = this.buf[4];
+      this.buf = this.buf.subarray(4 + len);
+      const w = this.want;
+      this.want = undefined;
+      w?.({ code, size: 4 + len });
+    });
+    const onError = (e: Error) => {
+      const f = this.fail;
+      this.want = undefined;
+      this.fail = undefined;
+      f?.(e);
+    };
+    socket.on('error', onError);
+    socket.on('close', () => onError(new Error('closed')));
+  }
+  static open(port: number, host = '127.0.0.1'): Promise<Conn> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ port, host, noDelay: true });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new Conn(s));
+      });
+      s.once('error', reject);
+    });
+  }
+  call(req: Buffer): Promise<{ code: number; size: number }> {
+    return new Promise((resolve, reject) => {
+      this.want = resolve;
+      this.fail = reject;
+      this.socket.write(req);
+    });
+  }
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+async function load(targets: Node[], s: Scenario, durationMs: number): Promise<RunResult> {
+  const latencies: number[] = [];
+  let requests = 0;
+  let errors = 0;
+  let bytes = 0;
+  const start = performance.now();
+  const deadline = start + durationMs;
+  const client = async (i: number) => {
+    const t = targets[i % targets.length];
+    let conn: Conn | undefined;
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        if (!conn) conn = await Conn.open(t.pb, t.host);
+        const { code, size } = await conn.call(s.request);
+        if (code !== s.code) throw new Error(`unexpected response code ${code}`);
+        latencies.push(performance.now() - t0);
+        requests++;
+        bytes += s.request.length + size;
+        if (s.perRequestConnection) {
+          conn.close();
+          conn = undefined;
+        }
+      } catch {
+        errors++;
+        conn?.close();
+        conn = undefined;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    conn?.close();
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
+  const elapsedMs = performance.now() - start;
+  const sorted = Float64Array.from(latencies).sort();
+  return { requests, errors, bytes, elapsedMs, latencies: sorted };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+const children: ChildProcess[] = [];
+function track(c: ChildProcess): ChildProcess {
+  children.push(c);
+  return c;
+}
+
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function startBackends(count: number): Promise<{ nodes: Node[]; pid?: number }> {
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'backend.ts'), String(count)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`backend process exited with ${code}`)));
+  });
+  const parsed = JSON.parse(line) as { nodes: { pb: number; http: number }[] };
+  return { nodes: parsed.nodes.map((n) => ({ host: '127.0.0.1', ...n })), pid: child.pid };
+}
+
+function httpStatus(port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+async function startDirector(zk: string, nodeCount: number) {
+  const bundle = join(ROOT, 'dist', 'apps', 'director', 'main.js');
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.js'), 'apps/director'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (built.status !== 0 || !existsSync(bundle)) throw new Error('could not bundle the director');
+  const [pb, http, api] = await freePorts(3);
+  const child = track(
+    spawn(
+      process.execPath,
+      [
+        ...opts['director-node-args'].split(' ').filter(Boolean),
+        bundle,
+        '--host',
+        '127.0.0.1',
+        '--api-host',
+        '127.0.0.1',
+        '--balance',
+        opts.balance,
+        '--shutdown-grace',
+        '0',
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DIRECTOR_ZK: zk,
+          DIRECTOR_FRAMEWORK: 'bench',
+          DIRECTOR_CLUSTER: 'default',
+          PORT0: String(http),
+          PORT1: String(pb),
+          PORT2: String(api),
+          LOG_LEVEL: 'warn',
+          NODE_ENV: 'production',
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    ),
+  );
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error('the director exited');
+      const status = await httpStatus(api, '/status');
+      if (status !== 200) return false;
+      const body = await new Promise<string>((resolve) => {
+        const req = request(
+          { host: '127.0.0.1', port: api, path: '/health', agent: false },
+          (res) => {
+            let b = '';
+            res.on('data', (c: Buffer) => (b += c.toString()));
+            res.on('end', () => resolve(b));
+          },
+        );
+        req.on('error', () => resolve(''));
+        req.end();
+      });
+      return body.includes(`"protobuf":${nodeCount}`);
+    },
+    { timeoutMs: 30000, intervalMs: 200, what: 'the director to see every node healthy' },
+  );
+  return { pb, http, api, pid: child.pid };
+}
+
+function haproxyConfig(nodes: Node[], pb: number, http: number, threads: number): string {
+  const servers = (port: (n: Node) => number, check: string) =>
+    nodes
+      .map(
+        (n, i) =>
+          `  server n${i + 1} ${n.host}:${port(n)} maxconn 1024 check inter 2s rise 2 fall 3 ${check}`,
+      )
+      .join('\n');
+  return `global
+  maxconn 8000
+  nbthread ${threads}
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 180s
+  timeout server 180s
+  timeout queue 5s
+  retries 2
+  option redispatch 1
+  default-server observe layer4 error-limit 1 on-error mark-down
+frontend riak_pb
+  bind 127.0.0.1:${pb}
+  default_backend riak_pb
+frontend riak_http
+  bind 127.0.0.1:${http}
+  default_backend riak_http
+backend riak_pb
+  balance ${opts.balance}
+  option tcp-check
+  tcp-check send-binary 0000000101
+  tcp-check expect binary 0000000102
+${servers((n) => n.pb, '')}
+backend riak_http
+  balance ${opts.balance}
+  option httpchk GET /ping
+${servers((n) => n.http, '')}
+`;
+}
+
+async function startHaproxy(nodes: Node[], dir: string) {
+  const [pb, http] = await freePorts(2);
+  const cfg = join(dir, 'haproxy.cfg');
+  await writeFile(cfg, haproxyConfig(nodes, pb, http, Number(opts['haproxy-threads'])));
+  const check = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`haproxy rejects its config:\n${check.stderr}`);
+  const child = track(
+    spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'inherit'] }),
+  );
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error('haproxy exited');
+      const c = await Conn.open(pb).catch(() => undefined);
+      if (!c) return false;
+      const r = await c.call(PING).catch(() => undefined);
+      c.close();
+      return r?.code === 2;
+    },
+    { timeoutMs: 15000, intervalMs: 200, what: 'haproxy to answer' },
+  );
+  return { pb, http, pid: child.pid };
+}
+
+// ---------------------------------------------------------------------------------------------
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '-');
+
+async function main(): Promise<void> {
+  const scenarios = opts.scenarios.split(',').map((s) => {
+    const sc = SCENARIOS[s.trim()];
+    if (!sc) throw new Error(`unknown scenario '${s}': use ${Object.keys(SCENARIOS).join(', ')}`);
+    return sc;
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'bench-director-'));
+  let zkServer: ZooKeeperServer | undefined;
+  let zk: ZkClient | undefined;
+  try {
+    let nodes: Node[];
+    let backendPid: number | undefined;
+    if (opts.backends) {
+      nodes = opts.backends.split(',').map((b) => {
+        const [host, pb, http] = b.split(':');
+        if (!host || !Number(pb) || !Number(http))
+          throw new Error(`--backends entry '${b}' is not host:pb:http`);
+        return { host, pb: Number(pb), http: Number(http) };
+      });
+    } else {
+      const b = await startBackends(Number(opts.nodes));
+      nodes = b.nodes;
+      backendPid = b.pid;
+    }
+    zkServer = await startZooKeeper();
+    const connectString = zkServer.connectString + uniqueChroot('bench-director');
+    zk = await ZkClient.connect({ connect: connectString });
+    const layout = frameworkLayout('bench');
+    for (const [i, n] of nodes.entries()) {
+      await zk.createEphemeral(
+        layout.coordinatedNode(`bench-default-${i + 1}`),
+        JSON.stringify({
+          FrameworkName: 'bench',
+          ClusterName: 'default',
+          NodeName: `bench-default-${i + 1}@${n.host}`,
+          DisterlPort: 1,
+          PBPort: n.pb,
+          HTTPPort: n.http,
+          Hostname: n.host,
+        }),
+        { parents: true },
+      );
+    }
+    const director = await startDirector(connectString, nodes.length);
+    const haproxy = await startHaproxy(nodes, dir);
+    const haproxyVersion = spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0];
+
+    console.log(
+      `director benchmark: ${CLIENTS} concurrent clients, ${DURATION_MS / 1000} s per run, ${nodes.length} backends (${opts.backends ? 'given' : 'built-in fast PB backends'}), balance ${opts.balance}`,
+    );
+    console.log(`node ${process.version}; ${haproxyVersion}, nbthread ${opts['haproxy-threads']}`);
+
+    const paths: { name: string; targets: Node[]; pid?: number }[] = [
+      { name: 'direct', targets: nodes },
+      {
+        name: 'director',
+        targets: [{ host: '127.0.0.1', pb: director.pb, http: director.http }],
+        pid: director.pid,
+      },
+      {
+        name: 'haproxy',
+        targets: [{ host: '127.0.0.1', pb: haproxy.pb, http: haproxy.http }],
+        pid: haproxy.pid,
+      },
+    ];
+    const results: Record<string, unknown>[] = [];
+    const ratios: string[] = [];
+    for (const s of scenarios) {
+      const table = new Table({
+        style: { head: [], border: [] },
+        head: [
+          'path',
+          'req/s',
+          'MB/s',
+          'p50 ms',
+          'p99 ms',
+          '+p50 ms',
+          '+p99 ms',
+          'proxy CPU',
+          'errors',
+        ],
+      });
+      const byPath: Record<
+        string,
+        {
+          rps: number;
+          mbps: number;
+          p50: number;
+          p99: number;
+          addP50: number;
+          addP99: number;
+          cpu: number;
+        }
+      > = {};
+      for (const p of paths) {
+        await load(p.targets, s, WARMUP_MS);
+        const cpu0 = cpuSeconds(p.pid);
+        const backendCpu0 = cpuSeconds(backendPid);
+        const r = await load(p.targets, s, DURATION_MS);
+        const cpu = (cpuSeconds(p.pid) - cpu0) / (r.elapsedMs / 1000);
+        const backendCpu = (cpuSeconds(backendPid) - backendCpu0) / (r.elapsedMs / 1000);
+        const rps = r.requests / (r.elapsedMs / 1000);
+        const mbps = r.bytes / (r.elapsedMs / 1000) / 1e6;
+        const p50 = percentile(r.latencies, 50);
+        const p99 = percentile(r.latencies, 99);
+        const direct = byPath.direct;
+        const addP50 = direct ? p50 - direct.p50 : 0;
+        const addP99 = direct ? p99 - direct.p99 : 0;
+        byPath[p.name] = { rps, mbps, p50, p99, addP50, addP99, cpu };
+        table.push([
+          p.name,
+          fmt(rps),
+          fmt(mbps, 1),
+          ms(p50),
+          ms(p99),
+          direct ? ms(addP50) : '',
+          direct ? ms(addP99) : '',
+          p.pid ? `${fmt(cpu * 100)}%` : '',
+          String(r.errors),
+        ]);
+        results.push({
+          scenario: s.name,
+          path: p.name,
+          requests: r.requests,
+          errors: r.errors,
+          rps,
+          mbps,
+          p50,
+          p99,
+          addP50,
+          addP99,
+          proxyCpu: p.pid ? cpu : null,
+          backendCpu,
+        });
+      }
+      console.log(`\n${s.name}: ${s.description}`);
+      console.log(table.toString());
+      const d = byPath.director;
+      const h = byPath.haproxy;
+      const line = `${s.name}: director/haproxy throughput ${(d.rps / h.rps).toFixed(2)}x, p50 ${(d.p50 / h.p50).toFixed(2)}x, p99 ${(d.p99 / h.p99).toFixed(2)}x, added p50 ${ms(d.addP50)} vs ${ms(h.addP50)} ms, CPU per request ${(d.cpu / d.rps / (h.cpu / h.rps)).toFixed(2)}x`;
+      ratios.push(line);
+    }
+    console.log('\nratios');
+    for (const l of ratios) console.log(`  ${l}`);
+    if (opts.json) {
+      await writeFile(
+        opts.json,
+        JSON.stringify(
+          { clients: CLIENTS, durationMs: DURATION_MS, nodes: nodes.length, results },
+          null,
+          2,
+        ),
+      );
+      console.log(`\nresults written to ${opts.json}`);
+    }
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              const t = setTimeout(() => {
+                c.kill('SIGKILL');
+                resolve();
+              }, 5000);
+              c.once('exit', () => {
+                clearTimeout(t);
+                resolve();
+              });
+            }),
+      ),
+    );
+    await zk?.close();
+    await zkServer?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);
