@@ -146,6 +146,20 @@ describe('EpmdServer', () => {
     await waitFor(() => server.connections === 0, { what: 'last connection to close' });
   }, 60000);
 
+  it('closes connections that never complete a request', async () => {
+    const slow = new EpmdServer({ port: 0, idleTimeoutMs: 300 });
+    await slow.start();
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect(slow.port, '127.0.0.1', () => s.write(Buffer.from([0])));
+      s.on('close', () => resolve(true));
+      s.on('error', () => undefined);
+      setTimeout(() => resolve(false), 5000);
+    });
+    expect(closed).toBe(true);
+    await waitFor(() => slow.connections === 0);
+    await slow.stop();
+  });
+
   it('parses requests strictly', () => {
     expect(() => parseRequest(Buffer.from([110, 1]))).toThrow(/NAMES_REQ takes no arguments/);
     expect(parseRequest(Buffer.from('zabc', 'latin1'))).toEqual({

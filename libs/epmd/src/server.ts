@@ -43,6 +43,8 @@ export class EpmdServer {
   private readonly logger: Logger;
   private readonly sockets = new Set<Socket>();
   private readonly owned = new Map<Socket, string>();
+  private readonly openedAt = new Map<Socket, number>();
+  private sweeper: NodeJS.Timeout | undefined;
   port = 0;
 
   constructor(private readonly o: EpmdServerOptions = {}) {
@@ -67,10 +69,20 @@ export class EpmdServer {
       this.servers.push(server);
     }
     this.port = port;
+    const idle = this.o.idleTimeoutMs ?? 10000;
+    this.sweeper = setInterval(
+      () => {
+        const cutoff = Date.now() - idle;
+        for (const [s, t] of this.openedAt) if (t < cutoff) s.destroy();
+      },
+      Math.max(100, Math.min(idle, 5000)),
+    );
+    this.sweeper.unref();
     this.logger.info('EPMD listening', { addresses, port });
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const s of this.sockets) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.length = 0;
@@ -82,9 +94,8 @@ export class EpmdServer {
     let buf = Buffer.alloc(0);
     let handled = false;
     const max = this.o.maxRequestBytes ?? 2048;
-    socket.setTimeout(this.o.idleTimeoutMs ?? 10000, () => {
-      if (!this.owned.has(socket)) socket.destroy();
-    });
+    // Idle connections are closed by a periodic sweep (cheaper than a timer per connection).
+    this.openedAt.set(socket, Date.now());
     socket.on('data', (chunk) => {
       if (handled) {
         // Only a registration keeps its connection; it sends nothing more.
@@ -106,12 +117,13 @@ export class EpmdServer {
         return;
       }
       handled = true;
-      socket.setTimeout(0);
+      this.openedAt.delete(socket);
       void this.handle(socket, buf.subarray(2, 2 + len));
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.sockets.delete(socket);
+      this.openedAt.delete(socket);
       const name = this.owned.get(socket);
       if (name) {
         this.owned.delete(socket);
