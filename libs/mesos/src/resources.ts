@@ -31,6 +31,24 @@ export function round(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
+/** The same quantity with no reservation and no disk info (what an UNRESERVE gives back). */
+export function bare(r: Resource): Resource {
+  return {
+    name: r.name,
+    type: r.type,
+    ...(r.scalar ? { scalar: r.scalar } : {}),
+    ...(r.ranges ? { ranges: r.ranges } : {}),
+    ...(r.set ? { set: r.set } : {}),
+  };
+}
+
+/** The same reserved disk without its persistent volume (what a DESTROY gives back). */
+export function withoutVolume(r: Resource): Resource {
+  const copy = structuredClone(r);
+  delete copy.disk;
+  return copy;
+}
+
 /** Sorted, merged, non-overlapping ranges. */
 export function normalizeRanges(rs: Range[]): Range[] {
   const sorted = rs

@@ -426,13 +426,7 @@ export class Master implements MasterLink {
               if (r.disk?.persistence)
                 throw new Error('RESERVE must not carry a persistent volume');
             }
-            const unreserved = rs.map((r) => ({
-              name: r.name,
-              type: r.type,
-              ...(r.scalar ? { scalar: r.scalar } : {}),
-              ...(r.ranges ? { ranges: r.ranges } : {}),
-              ...(r.set ? { set: r.set } : {}),
-            }));
+            const unreserved = rs.map(R.bare);
             available = R.subtractResources(available, unreserved);
             agent.resources = R.addResources(R.subtractResources(agent.resources, unreserved), rs);
             available = R.addResources(available, rs);
@@ -446,13 +440,7 @@ export class Master implements MasterLink {
               if (r.disk?.persistence)
                 throw new Error('UNRESERVE of a persistent volume: DESTROY it first');
             }
-            const unreserved = rs.map((r) => ({
-              name: r.name,
-              type: r.type,
-              ...(r.scalar ? { scalar: r.scalar } : {}),
-              ...(r.ranges ? { ranges: r.ranges } : {}),
-              ...(r.set ? { set: r.set } : {}),
-            }));
+            const unreserved = rs.map(R.bare);
             available = R.subtractResources(available, rs);
             agent.resources = R.addResources(R.subtractResources(agent.resources, rs), unreserved);
             available = R.addResources(available, unreserved);
@@ -470,8 +458,7 @@ export class Master implements MasterLink {
                   `persistence id '${v.disk.persistence.id}' already exists on the agent`,
                 );
             }
-            const plain = vs.map((v) => ({ ...v, disk: undefined }));
-            for (const p of plain) delete (p as { disk?: unknown }).disk;
+            const plain = vs.map(R.withoutVolume);
             available = R.addResources(R.subtractResources(available, plain), vs);
             agent.resources = R.addResources(R.subtractResources(agent.resources, plain), vs);
             for (const v of vs) await agent.createVolume(v);
@@ -485,11 +472,7 @@ export class Master implements MasterLink {
               if (inUse.has(v.disk.persistence.id))
                 throw new Error(`volume '${v.disk.persistence.id}' is in use by a task`);
             }
-            const plain = vs.map((v) => {
-              const c = structuredClone(v);
-              delete c.disk;
-              return c;
-            });
+            const plain = vs.map(R.withoutVolume);
             available = R.addResources(R.subtractResources(available, vs), plain);
             agent.resources = R.addResources(R.subtractResources(agent.resources, vs), plain);
             for (const v of vs) await agent.destroyVolume(v);
