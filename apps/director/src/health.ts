@@ -1,14 +1,13 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Logger } from '@riak-mesos/logging';
+import { CODES, encodeFrame } from '@riak-mesos/riak-pb';
 import type { Backend, BackendPool } from './backends';
 
-/** Riak PB message codes used here: `<4-byte big-endian length><1-byte code><payload>`. */
-export const RPB_ERROR_RESP = 0;
-export const RPB_PING_REQ = 1;
-export const RPB_PING_RESP = 2;
-/** An RpbPingReq frame: length 1 (the code byte alone), code 1. */
-export const PB_PING_FRAME = Buffer.from([0, 0, 0, 1, RPB_PING_REQ]);
+const RPB_ERROR_RESP = CODES.RpbErrorResp;
+const RPB_PING_RESP = CODES.RpbPingResp;
+/** An RpbPingReq frame (`00 00 00 01 01`): length 1 (the code byte alone), code 1. */
+export const PB_PING_FRAME = encodeFrame(CODES.RpbPingReq);
 
 /** Where a check connects; kept apart from Backend so the checks can be used on any address. */
 export interface CheckTarget {
