@@ -1,13 +1,15 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile, open } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  ZooKeeperProcess,
+  findZooKeeperInstall,
+  zooKeeperConfig,
+  zooKeeperRuok,
+} from '@riak-mesos/zookeeper-server';
 import { freePorts } from './ports';
-import { tempDir, waitFor } from './util';
+import { tempDir } from './util';
 
-const SETUP_HINT = 'run `npm run setup` (scripts/setup.sh) to install it';
+export { findZooKeeperInstall, zooKeeperRuok };
 
 export interface StartZooKeeperOptions {
   /** ZooKeeper tick in ms; session timeouts are bounded by 2 and 20 ticks unless set below. */
@@ -16,57 +18,6 @@ export interface StartZooKeeperOptions {
   maxSessionTimeoutMs?: number;
   /** How long to wait for `ruok` to answer `imok`. */
   startTimeoutMs?: number;
-}
-
-interface Install {
-  java: string;
-  classpath: string;
-}
-
-/**
- * Finds Java and the Debian `zookeeper` package's jar. Throws one clear message naming the
- * set-up command when either is missing.
- */
-export function findZooKeeperInstall(): Install {
-  const javaHome = process.env.JAVA_HOME;
-  const javaCandidates = [javaHome ? join(javaHome, 'bin', 'java') : '', '/usr/bin/java'].filter(
-    Boolean,
-  );
-  const java = javaCandidates.find((p) => existsSync(p));
-  const jar = ['/usr/share/java/zookeeper.jar', process.env.ZOOKEEPER_JAR ?? ''].find(
-    (p) => p && existsSync(p),
-  );
-  const missing = [
-    !java && 'Java (package default-jre-headless)',
-    !jar && 'ZooKeeper (package zookeeper)',
-  ].filter(Boolean);
-  if (!java || !jar) {
-    throw new Error(
-      `cannot start a ZooKeeper server for tests: ${missing.join(' and ')} not found; ${SETUP_HINT}`,
-    );
-  }
-  return { java, classpath: `${jar}:/etc/zookeeper/conf` };
-}
-
-/** Sends ZooKeeper's four-letter `ruok`; resolves true when the server answers `imok`. */
-export function zooKeeperRuok(
-  port: number,
-  host = '127.0.0.1',
-  timeoutMs = 1000,
-): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    let answer = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on('connect', () => socket.write('ruok'));
-    socket.on('data', (d) => (answer += d.toString()));
-    socket.on('end', () => done(answer === 'imok'));
-    socket.on('error', () => done(false));
-  });
 }
 
 export interface ZooKeeperMember {
@@ -91,107 +42,6 @@ export interface ZooKeeperEnsemble {
   close(): Promise<void>;
 }
 
-class Member implements ZooKeeperMember {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> | undefined;
-
-  constructor(
-    readonly id: number,
-    readonly clientPort: number,
-    private readonly dir: string,
-    private readonly config: string,
-    private readonly install: Install,
-    private readonly startTimeoutMs: number,
-    private readonly waitForRuok: boolean,
-  ) {}
-
-  get connectString(): string {
-    return `127.0.0.1:${this.clientPort}`;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
-  async prepare(): Promise<void> {
-    await mkdir(join(this.dir, 'data'), { recursive: true });
-    await writeFile(join(this.dir, 'zoo.cfg'), this.config);
-    await writeFile(join(this.dir, 'data', 'myid'), `${this.id}\n`);
-  }
-
-  async start(): Promise<void> {
-    if (this.child) return;
-    const log = await open(join(this.dir, 'server.log'), 'a');
-    const child = spawn(
-      this.install.java,
-      [
-        '-Xmx256m',
-        '-XX:+UseSerialGC',
-        '-XX:TieredStopAtLevel=1',
-        '-Dzookeeper.admin.enableServer=false',
-        `-Dzookeeper.log.dir=${this.dir}`,
-        '-cp',
-        this.install.classpath,
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-        join(this.dir, 'zoo.cfg'),
-      ],
-      { stdio: ['ignore', log.fd, log.fd], detached: false },
-    );
-    await log.close();
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    void this.exited.then(() => {
-      if (this.child === child) this.child = undefined;
-    });
-    if (this.waitForRuok) await this.awaitReady();
-  }
-
-  async awaitReady(): Promise<void> {
-    await waitFor(
-      async () => {
-        if (!this.child)
-          throw new Error(
-            `ZooKeeper member ${this.id} exited; see ${join(this.dir, 'server.log')}`,
-          );
-        return zooKeeperRuok(this.clientPort);
-      },
-      {
-        timeoutMs: this.startTimeoutMs,
-        intervalMs: 100,
-        what: `ZooKeeper on port ${this.clientPort} to answer ruok`,
-      },
-    );
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = undefined;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await this.exited;
-    clearTimeout(killer);
-  }
-}
-
-function baseConfig(dataDir: string, clientPort: number, o: StartZooKeeperOptions): string[] {
-  const tick = o.tickTimeMs ?? 200;
-  return [
-    `tickTime=${tick}`,
-    'initLimit=50',
-    'syncLimit=25',
-    `dataDir=${dataDir}`,
-    `clientPort=${clientPort}`,
-    'clientPortAddress=127.0.0.1',
-    'admin.enableServer=false',
-    '4lw.commands.whitelist=ruok,srvr,stat,mntr,cons',
-    `minSessionTimeout=${o.minSessionTimeoutMs ?? tick * 2}`,
-    `maxSessionTimeout=${o.maxSessionTimeoutMs ?? 60000}`,
-    'maxClientCnxns=0',
-    'autopurge.purgeInterval=0',
-  ];
-}
-
 /**
  * Starts a real standalone ZooKeeper server (the Debian package, on Java) on a free loopback port
  * with a fresh data directory, and waits until it answers `ruok`.
@@ -202,17 +52,35 @@ export async function startZooKeeper(
   const install = findZooKeeperInstall();
   const dir = await tempDir('zk-standalone');
   const [port] = await freePorts(1);
-  const config = baseConfig(join(dir, 'data'), port, options).join('\n') + '\n';
-  const member = new Member(1, port, dir, config, install, options.startTimeoutMs ?? 30000, true);
-  await member.prepare();
-  await member.start();
-  return Object.assign(member, {
+  const server = new ZooKeeperProcess({
+    id: 1,
+    clientPort: port,
+    dir,
+    install,
+    config: zooKeeperConfig({ dataDir: join(dir, 'data'), clientPort: port, ...options }),
+  });
+  const timeout = options.startTimeoutMs ?? 30000;
+  await server.prepare();
+  await server.start();
+  await server.awaitReady(timeout);
+  return {
+    id: server.id,
+    clientPort: port,
+    connectString: server.connectString,
     dataDir: dir,
+    get running() {
+      return server.running;
+    },
+    stop: () => server.stop(),
+    async start() {
+      await server.start();
+      await server.awaitReady(timeout);
+    },
     async close() {
-      await member.stop();
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
-  });
+  };
 }
 
 /**
@@ -230,37 +98,47 @@ export async function startZooKeeperEnsemble(
     const [, quorum, election] = ports.slice(i * 3, i * 3 + 3);
     return `server.${i + 1}=127.0.0.1:${quorum}:${election}`;
   });
+  const timeout = options.startTimeoutMs ?? 60000;
   const members = await Promise.all(
     Array.from({ length: size }, async (_, i) => {
       const dir = join(root, `member-${i + 1}`);
       const clientPort = ports[i * 3];
-      const config =
-        [...baseConfig(join(dir, 'data'), clientPort, options), ...servers].join('\n') + '\n';
-      const member = new Member(
-        i + 1,
+      const p = new ZooKeeperProcess({
+        id: i + 1,
         clientPort,
         dir,
-        config,
         install,
-        options.startTimeoutMs ?? 60000,
-        false,
-      );
-      await member.prepare();
-      return member;
+        config: zooKeeperConfig({
+          dataDir: join(dir, 'data'),
+          clientPort,
+          servers,
+          ...options,
+        }),
+      });
+      await p.prepare();
+      return p;
     }),
   );
   try {
     for (const m of members) await m.start();
-    await Promise.all(members.map((m) => m.awaitReady()));
+    await Promise.all(members.map((m) => m.awaitReady(timeout)));
   } catch (err) {
     await Promise.all(members.map((m) => m.stop()));
     await rm(root, { recursive: true, force: true });
     throw err;
   }
-  // A member answers ruok before the quorum has a leader; `ruok` on a started member means it
-  // is serving only once elected, so members that are starting are waited for by clients.
+  // A member answers ruok before the quorum has a leader; clients wait for an elected leader.
   return {
-    members,
+    members: members.map((m) => ({
+      id: m.id,
+      clientPort: m.clientPort,
+      connectString: m.connectString,
+      get running() {
+        return m.running;
+      },
+      stop: () => m.stop(),
+      start: () => m.start(),
+    })),
     connectString: members.map((m) => m.connectString).join(','),
     async close() {
       await Promise.all(members.map((m) => m.stop()));
