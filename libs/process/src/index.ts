@@ -1,2 +1,2 @@
-export { ProcessGroup, groupMembers, isAlive } from './process';
+export { ProcessGroup, groupMembers, isAlive, processesUnder } from './process';
 export type { ExitInfo, GroupSpawnOptions } from './process';

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessGroup, groupMembers, isAlive } from './process';
+import { mkdirSync } from 'node:fs';
+import { ProcessGroup, groupMembers, isAlive, processesUnder } from './process';
 
 const dir = mkdtempSync(join(tmpdir(), 'process-'));
 
@@ -47,5 +48,24 @@ describe('ProcessGroup', () => {
     expect(seen).toEqual(['a', 'b', 'c']);
     const missing = new ProcessGroup('/nonexistent/program', []);
     expect((await missing.exited).code).toBe(127);
+  });
+});
+
+describe('processesUnder', () => {
+  it('finds processes by working directory, below it too, and not others', async () => {
+    const work = join(dir, 'work');
+    mkdirSync(join(work, 'sandbox'), { recursive: true });
+    const inside = new ProcessGroup('sleep', ['60'], { cwd: join(work, 'sandbox') });
+    const outside = new ProcessGroup('sleep', ['60'], { cwd: dir });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(processesUnder(work)).toEqual([inside.pid]);
+      expect(processesUnder(`${work}/`)).toEqual([inside.pid]);
+      expect(processesUnder(join(dir, 'wor'))).toEqual([]);
+    } finally {
+      await inside.stop(1000);
+      await outside.stop(1000);
+    }
+    expect(processesUnder(work)).toEqual([]);
   });
 });

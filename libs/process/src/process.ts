@@ -1,6 +1,6 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ExitInfo {
   code: number | null;
@@ -138,4 +138,29 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Live processes whose working directory is `dir` or below it, from /proc: what is left of
+ * everything started in a work directory (sandboxes included) once its parents are gone.
+ */
+export function processesUnder(dir: string): number[] {
+  const root = dir.endsWith('/') ? dir : `${dir}/`;
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${e}/cwd`);
+      if ((cwd === dir || cwd.startsWith(root)) && isAlive(Number(e))) out.push(Number(e));
+    } catch {
+      // Gone, or not ours to look at.
+    }
+  }
+  return out;
 }

@@ -101,6 +101,8 @@ export interface ZooKeeperProcessOptions {
   install?: ZooKeeperInstall;
   /** Java heap, default 256m. */
   heap?: string;
+  /** In its own process group, so a terminal's Ctrl-C reaches only its parent. */
+  detached?: boolean;
 }
 
 /** One ZooKeeper server process (QuorumPeerMain) that can be stopped and started again. */
@@ -158,7 +160,7 @@ export class ZooKeeperProcess {
         'org.apache.zookeeper.server.quorum.QuorumPeerMain',
         join(this.dir, 'zoo.cfg'),
       ],
-      { stdio: ['ignore', log.fd, log.fd] },
+      { stdio: ['ignore', log.fd, log.fd], detached: this.options.detached ?? false },
     );
     await log.close();
     this.child = child;
@@ -202,6 +204,7 @@ export interface ZooKeeperServerOptions {
   tickTimeMs?: number;
   maxSessionTimeoutMs?: number;
   startTimeoutMs?: number;
+  detached?: boolean;
 }
 
 /** Starts (or restarts on its existing data) a standalone server and waits until it is ready. */
@@ -214,6 +217,7 @@ export async function startZooKeeperServer(
     clientPort: options.port,
     clientHost: host,
     dir: options.dir,
+    detached: options.detached,
     config: zooKeeperConfig({
       dataDir: join(options.dir, 'data'),
       clientPort: options.port,
