@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCluster } from './commands/cluster';
 import { registerConfig } from './commands/config';
 import { registerFramework } from './commands/framework';
+import { registerLocal } from './commands/local';
 import { registerNode } from './commands/node';
 import type { GlobalOptions } from './config';
 import { Context } from './context';
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerCluster(program, ctx);
   registerNode(program, ctx);
   registerConfig(program, ctx);
+  registerLocal(program, ctx, io.err);
   for (const c of program.commands)
     c.exitOverride().configureOutput({
       writeOut: (s) => io.out.write(s),

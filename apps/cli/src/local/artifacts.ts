@@ -1,0 +1,66 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { CliError } from '../errors';
+
+/** The built pieces the local system runs: bundles and the packages the Mesos fetcher extracts. */
+export interface Artifacts {
+  dist: string;
+  mesosLocal: string;
+  scheduler: string;
+  director: string;
+  executorPackage: string;
+  riakPackage: string;
+}
+
+const BUILD_HINT =
+  'build them with `npm start` (or `npx nx run-many -t build package`) from the repository root';
+
+/** Finds `dist/` by walking up from `from` to the directory holding `nx.json` or `dist/apps`. */
+export function findDist(from: string[]): string | undefined {
+  for (const start of from) {
+    let dir = resolve(start);
+    for (;;) {
+      if (existsSync(join(dir, 'nx.json'))) return join(dir, 'dist');
+      if (existsSync(join(dir, 'dist', 'apps'))) return join(dir, 'dist');
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return undefined;
+}
+
+/** The newest file in `dir` named `<prefix><version>.tar.gz`. */
+function findPackage(dir: string, prefix: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const matches = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.tar.gz'))
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const last = matches[matches.length - 1];
+  return last ? join(dir, last) : undefined;
+}
+
+/** Locates every artifact, failing with one message that lists all that are missing. */
+export function locateArtifacts(dist: string | undefined): Artifacts {
+  if (!dist) throw new CliError(`cannot find the built system (no dist/ directory); ${BUILD_HINT}`);
+  const a = {
+    dist,
+    mesosLocal: join(dist, 'tools', 'mesos-local', 'main.js'),
+    scheduler: join(dist, 'apps', 'scheduler', 'main.js'),
+    director: join(dist, 'apps', 'director', 'main.js'),
+    executorPackage: findPackage(join(dist, 'packages'), 'riak-mesos-executor-') ?? '',
+    riakPackage: findPackage(join(dist, 'packages'), 'riak-local-') ?? '',
+  };
+  const missing = [
+    !existsSync(a.mesosLocal) && a.mesosLocal,
+    !existsSync(a.scheduler) && a.scheduler,
+    !existsSync(a.director) && a.director,
+    !a.executorPackage && join(dist, 'packages', 'riak-mesos-executor-<version>.tar.gz'),
+    !a.riakPackage && join(dist, 'packages', 'riak-local-<version>.tar.gz'),
+  ].filter((x): x is string => Boolean(x));
+  if (missing.length > 0)
+    throw new CliError(
+      `the local system is not built: missing ${missing.join(', ')}; ${BUILD_HINT}`,
+    );
+  return a;
+}

@@ -1,0 +1,492 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ProcessGroup, isAlive, processesUnder } from '@riak-mesos/process';
+import type { ZooKeeperProcess } from '@riak-mesos/zookeeper-server';
+import { startZooKeeperServer } from '@riak-mesos/zookeeper-server';
+import { CliError } from '../errors';
+import { HttpClient } from '../http';
+import type { Artifacts } from './artifacts';
+
+export interface LocalOptions {
+  workDir: string;
+  agents: number;
+  nodes: number;
+  framework: string;
+  cluster: string;
+  zkPort: number;
+  mesosPort: number;
+  apiPort: number;
+  pbPort: number;
+  httpPort: number;
+  directorApiPort: number;
+  nodeCpus: number;
+  nodeMem: number;
+  nodeDisk: number;
+  /** How long each wait (registration, cluster ready, director healthy) may take. */
+  timeoutMs: number;
+}
+
+export interface LocalEndpoints {
+  zookeeper: string;
+  mesos: string;
+  scheduler: string;
+  explorer: string;
+  directorPb: string;
+  directorHttp: string;
+  directorApi: string;
+}
+
+/** `<work-dir>/local.json`: who runs the system, what it started, and where it answers. */
+export interface LocalState {
+  pid: number;
+  startedAt: string;
+  ready: boolean;
+  failed?: string;
+  components: Record<string, number>;
+  endpoints?: LocalEndpoints;
+}
+
+/** What the stack tells the person waiting: one step at a time. */
+export interface Progress {
+  step<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  warn(message: string): void;
+}
+
+export const RIAK_PACKAGE_NAME = 'riak-local';
+
+export function statePath(workDir: string): string {
+  return join(workDir, 'local.json');
+}
+
+export function readState(workDir: string): LocalState | undefined {
+  try {
+    return JSON.parse(readFileSync(statePath(workDir), 'utf8')) as LocalState;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeState(workDir: string, state: LocalState): void {
+  const tmp = `${statePath(workDir)}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  renameSync(tmp, statePath(workDir));
+}
+
+function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function poll<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  alive?: () => string | undefined,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  for (;;) {
+    const dead = alive?.();
+    if (dead) throw new CliError(`${what}: ${dead}`);
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new CliError(
+        `timed out after ${Math.round(timeoutMs / 1000)} s: ${what}${lastError ? ` (last error: ${lastError})` : ''}`,
+      );
+    await sleep(500);
+  }
+}
+
+async function getJson<T>(url: string): Promise<T | undefined> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  if (!res.ok) return undefined;
+  return (await res.json()) as T;
+}
+
+interface Supervised {
+  name: string;
+  group: ProcessGroup;
+  restarts: number;
+  stopping: boolean;
+}
+
+interface ApiNodeState {
+  name: string;
+  state: string;
+  member: boolean;
+  wanted: boolean;
+}
+
+/**
+ * The whole system on one machine: a real ZooKeeper, local Mesos with agents, the scheduler (kept
+ * running like Marathon would), a Riak cluster of dev nodes and the director. Everything lives
+ * under the work directory; `stop()` leaves nothing running.
+ */
+export class LocalStack {
+  private zk: ZooKeeperProcess | undefined;
+  private readonly supervised = new Map<string, Supervised>();
+  private state: LocalState;
+  private stopped = false;
+
+  constructor(
+    private readonly o: LocalOptions,
+    private readonly artifacts: Artifacts,
+    private readonly progress: Progress,
+  ) {
+    this.state = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      ready: false,
+      components: {},
+    };
+  }
+
+  get endpoints(): LocalEndpoints {
+    const h = '127.0.0.1';
+    return {
+      zookeeper: `${h}:${this.o.zkPort}`,
+      mesos: `http://${h}:${this.o.mesosPort}`,
+      scheduler: `http://${h}:${this.o.apiPort}`,
+      explorer: `http://${h}:${this.o.apiPort}/explorer`,
+      directorPb: `${h}:${this.o.pbPort}`,
+      directorHttp: `http://${h}:${this.o.httpPort}`,
+      directorApi: `http://${h}:${this.o.directorApiPort}`,
+    };
+  }
+
+  /** Refuses to start over a running system or on ports in use; then clears the work directory. */
+  async prepare(): Promise<void> {
+    const old = readState(this.o.workDir);
+    if (old && old.pid !== process.pid && isAlive(old.pid))
+      throw new CliError(
+        `the local system is already running (pid ${old.pid}, work dir ${this.o.workDir}); stop it with 'riak-mesos local down'`,
+      );
+    const leftovers = existsSync(this.o.workDir) ? processesUnder(this.o.workDir) : [];
+    if (leftovers.length > 0)
+      throw new CliError(
+        `processes from an earlier run are still running in ${this.o.workDir} (pids ${leftovers.join(', ')}); run 'riak-mesos local down' first`,
+      );
+    const ports: [string, number][] = [
+      ['--zk-port', this.o.zkPort],
+      ['--mesos-port', this.o.mesosPort],
+      ['--api-port', this.o.apiPort],
+      ['--pb-port', this.o.pbPort],
+      ['--http-port', this.o.httpPort],
+      ['--director-api-port', this.o.directorApiPort],
+    ];
+    const taken: string[] = [];
+    for (const [flag, port] of ports) if (!(await portFree(port))) taken.push(`${port} (${flag})`);
+    if (new Set(ports.map((p) => p[1])).size !== ports.length)
+      throw new CliError('every port of the local system must be different');
+    if (taken.length > 0)
+      throw new CliError(`ports in use on 127.0.0.1: ${taken.join(', ')}; choose others`);
+    rmSync(this.o.workDir, { recursive: true, force: true });
+    mkdirSync(join(this.o.workDir, 'logs'), { recursive: true });
+    writeState(this.o.workDir, this.state);
+  }
+
+  private record(name: string, pid: number | undefined): void {
+    if (pid === undefined) delete this.state.components[name];
+    else this.state.components[name] = pid;
+    writeState(this.o.workDir, this.state);
+  }
+
+  private spawn(name: string, script: string, args: string[]): Supervised {
+    const log = join(this.o.workDir, 'logs', `${name}.log`);
+    const group = new ProcessGroup(process.execPath, [script, ...args], {
+      cwd: this.o.workDir,
+      env: { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'json' },
+      stdoutFile: log,
+      stderrFile: log,
+    });
+    const s: Supervised = this.supervised.get(name) ?? {
+      name,
+      group,
+      restarts: 0,
+      stopping: false,
+    };
+    s.group = group;
+    this.supervised.set(name, s);
+    this.record(name, group.pid);
+    void group.exited.then((exit) => {
+      if (s.group !== group || s.stopping || this.stopped) return;
+      const how = exit.signal ? `signal ${exit.signal}` : `exit status ${exit.code}`;
+      if (!this.state.ready) return; // a failed start is reported by the step waiting for it
+      s.restarts += 1;
+      const delay = Math.min(30000, 1000 * 2 ** Math.min(s.restarts - 1, 5));
+      this.progress.warn(
+        `${name} stopped (${how}); restarting it in ${delay / 1000} s as Marathon would (log: ${log})`,
+      );
+      setTimeout(() => {
+        if (!this.stopped && !s.stopping) this.spawn(name, script, args);
+      }, delay).unref();
+    });
+    return s;
+  }
+
+  private deadCheck(name: string): () => string | undefined {
+    return () => {
+      const s = this.supervised.get(name);
+      return s && !s.group.running
+        ? `${name} exited; see ${join(this.o.workDir, 'logs', `${name}.log`)}`
+        : undefined;
+    };
+  }
+
+  private schedulerArgs(): string[] {
+    const urls = {
+      executor: pathToFileURL(this.artifacts.executorPackage).href,
+      [RIAK_PACKAGE_NAME]: pathToFileURL(this.artifacts.riakPackage).href,
+    };
+    return [
+      '--name',
+      this.o.framework,
+      '--master',
+      this.endpoints.mesos,
+      '--zk',
+      this.endpoints.zookeeper,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(this.o.apiPort),
+      '--hostname',
+      '127.0.0.1',
+      '--user',
+      userInfo().username,
+      '--role',
+      'riak',
+      '--failover-timeout',
+      '3600',
+      '--node-cpus',
+      String(this.o.nodeCpus),
+      '--node-mem',
+      String(this.o.nodeMem),
+      '--node-disk',
+      String(this.o.nodeDisk),
+      '--constraints',
+      this.o.agents >= this.o.nodes ? '[["hostname","UNIQUE"]]' : '[]',
+      '--resource-urls',
+      JSON.stringify(urls),
+    ];
+  }
+
+  /** Starts everything, one step at a time, and records it in `local.json`. */
+  async up(): Promise<LocalEndpoints> {
+    const e = this.endpoints;
+    const t = this.o.timeoutMs;
+    try {
+      await this.progress.step(`ZooKeeper on ${e.zookeeper}`, async () => {
+        this.zk = await startZooKeeperServer({
+          dir: join(this.o.workDir, 'zookeeper'),
+          port: this.o.zkPort,
+          detached: true,
+          tickTimeMs: 500,
+          startTimeoutMs: t,
+        });
+        this.record('zookeeper', this.zk.pid);
+      });
+
+      await this.progress.step(
+        `local Mesos with ${this.o.agents} agents on ${e.mesos}`,
+        async () => {
+          this.spawn('mesos-local', this.artifacts.mesosLocal, [
+            '--agents',
+            String(this.o.agents),
+            '--port',
+            String(this.o.mesosPort),
+            '--work-dir',
+            join(this.o.workDir, 'mesos'),
+          ]);
+          await poll(
+            'local Mesos to have its agents',
+            t,
+            async () => {
+              const s = await getJson<{ slaves?: unknown[]; agents?: unknown[] }>(
+                `${e.mesos}/master/state`,
+              );
+              const n = (s?.slaves ?? s?.agents ?? []).length;
+              return n >= this.o.agents ? n : undefined;
+            },
+            this.deadCheck('mesos-local'),
+          );
+        },
+      );
+
+      await this.progress.step(`scheduler on ${e.scheduler}`, async () => {
+        this.spawn('scheduler', this.artifacts.scheduler, this.schedulerArgs());
+        await poll(
+          'the scheduler to register with Mesos',
+          t,
+          async () => {
+            const h = await getJson<{ registered?: boolean; leader?: boolean }>(
+              `${e.scheduler}/healthcheck`,
+            );
+            return h?.registered && h.leader ? true : undefined;
+          },
+          this.deadCheck('scheduler'),
+        );
+      });
+
+      const api = new HttpClient(`${e.scheduler}/api/v1`, 'scheduler');
+      const cluster = encodeURIComponent(this.o.cluster);
+      await this.progress.step(
+        `Riak cluster '${this.o.cluster}' of ${this.o.nodes} nodes (${RIAK_PACKAGE_NAME})`,
+        async () => {
+          await api.request('POST', `/clusters/${cluster}/create`, {
+            riak_version: RIAK_PACKAGE_NAME,
+          });
+          await api.request('POST', `/clusters/${cluster}/nodes`, { nodes: this.o.nodes });
+          await poll(
+            `${this.o.nodes} Riak nodes running and joined`,
+            t,
+            async () => {
+              const { body } = await api.request<{ nodes: ApiNodeState[] }>(
+                'GET',
+                `/clusters/${cluster}/nodes`,
+              );
+              const wanted = body.nodes.filter((n) => n.wanted);
+              return wanted.length === this.o.nodes &&
+                wanted.every((n) => n.state === 'running' && n.member)
+                ? true
+                : undefined;
+            },
+            this.deadCheck('scheduler'),
+          );
+        },
+      );
+
+      await this.progress.step(
+        `director on ${e.directorPb} (PB) and ${e.directorHttp}`,
+        async () => {
+          this.spawn('director', this.artifacts.director, [
+            '--zk',
+            e.zookeeper,
+            '--framework',
+            this.o.framework,
+            '--cluster',
+            this.o.cluster,
+            '--host',
+            '127.0.0.1',
+            '--pb-port',
+            String(this.o.pbPort),
+            '--http-port',
+            String(this.o.httpPort),
+            '--api-host',
+            '127.0.0.1',
+            '--api-port',
+            String(this.o.directorApiPort),
+          ]);
+          await poll(
+            'the director to have healthy Riak nodes',
+            t,
+            async () => {
+              const res = await fetch(`${e.directorApi}/health`, {
+                signal: AbortSignal.timeout(3000),
+              });
+              return res.ok ? true : undefined;
+            },
+            this.deadCheck('director'),
+          );
+        },
+      );
+    } catch (err) {
+      this.state.failed = (err as Error).message;
+      writeState(this.o.workDir, this.state);
+      throw err;
+    }
+    this.state.ready = true;
+    this.state.endpoints = e;
+    writeState(this.o.workDir, this.state);
+    return e;
+  }
+
+  /** Stops the director, scheduler, local Mesos (and with it every task) and ZooKeeper. */
+  async stop(): Promise<{ leftovers: number }> {
+    if (this.stopped) return { leftovers: 0 };
+    this.stopped = true;
+    for (const [name, grace] of [
+      ['director', 5000],
+      ['scheduler', 10000],
+      ['mesos-local', 30000],
+    ] as const) {
+      const s = this.supervised.get(name);
+      if (!s) continue;
+      s.stopping = true;
+      await this.progress.step(`stopping ${name}`, () => s.group.stop(grace));
+      this.record(name, undefined);
+    }
+    if (this.zk) {
+      const zk = this.zk;
+      await this.progress.step('stopping ZooKeeper', () => zk.stop());
+      this.record('zookeeper', undefined);
+    }
+    const leftovers = killLeftovers(this.o.workDir);
+    // A failed start keeps its reason for `local status` and a detached `local up` to report.
+    if (this.state.failed) writeState(this.o.workDir, this.state);
+    else rmSync(statePath(this.o.workDir), { force: true });
+    return { leftovers };
+  }
+}
+
+/** SIGKILLs whatever still runs in the work directory (tasks orphaned by a killed agent). */
+export function killLeftovers(workDir: string): number {
+  const pids = existsSync(workDir) ? processesUnder(workDir) : [];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return pids.length;
+}
+
+/**
+ * `local down` from another terminal: asks the running `local up` to stop (SIGTERM) and waits;
+ * if it is gone, stops what it recorded and anything left in the work directory.
+ */
+export async function stopRunning(
+  workDir: string,
+  timeoutMs: number,
+): Promise<{ wasRunning: boolean; leftovers: number }> {
+  const state = readState(workDir);
+  let wasRunning = false;
+  if (state && isAlive(state.pid) && state.pid !== process.pid) {
+    wasRunning = true;
+    process.kill(state.pid, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while (isAlive(state.pid) && Date.now() < deadline) await sleep(200);
+    if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+  }
+  if (state)
+    for (const pid of Object.values(state.components)) {
+      if (!isAlive(pid)) continue;
+      wasRunning = true;
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // Gone.
+        }
+      }
+    }
+  if (state) await sleep(1000);
+  const leftovers = killLeftovers(workDir);
+  rmSync(statePath(workDir), { force: true });
+  return { wasRunning: wasRunning || leftovers > 0, leftovers };
+}
