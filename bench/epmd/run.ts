@@ -3,11 +3,12 @@
  * store) and the C epmd (Debian erlang-base), in one run, with the ratios.
  * Run: npx tsx bench/epmd/run.ts [seconds-per-target] [concurrency]
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { EpmdClient, frame } from '@riak-mesos/epmd';
-import { freePort, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
+import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 32);
@@ -29,12 +30,17 @@ function lookup(port: number): Promise<number> {
   });
 }
 
-async function load(
-  port: number,
-): Promise<{ rate: number; p50: number; p99: number; errors: number }> {
-  const latencies: number[] = [];
+interface Result {
+  rate: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Runs `concurrency` clients for `ms`, appending each lookup's latency. */
+async function load(port: number, ms: number, latencies: number[]): Promise<number> {
   let errors = 0;
-  const end = Date.now() + seconds * 1000;
+  const end = Date.now() + ms;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < end) {
@@ -46,72 +52,89 @@ async function load(
       }
     }),
   );
+  return errors;
+}
+
+function summarize(latencies: number[], errors: number, ms: number): Result {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { rate: latencies.length / seconds, p50: pct(50), p99: pct(99), errors };
+  return { rate: latencies.length / (ms / 1000), p50: pct(50), p99: pct(99), errors };
 }
 
-/** Runs an EPMD as its own process, as in production, so it does not share this event loop. */
-async function measure(
+interface Target {
+  label: string;
+  port: number;
+  child: ChildProcess;
+  latencies: number[];
+  errors: number;
+}
+
+/** Starts an EPMD as its own process, as in production, so it does not share this event loop. */
+async function start(
   label: string,
   command: string,
   args: string[],
   port: number,
-  results: Record<string, Awaited<ReturnType<typeof load>>>,
-) {
+): Promise<Target> {
   const child = spawn(command, args, {
     stdio: 'ignore',
     env: { ...process.env, LOG_LEVEL: 'error' },
   });
-  try {
-    const client = new EpmdClient({ port });
-    await waitFor(
-      () =>
-        client.names().then(
-          () => true,
-          () => false,
-        ),
-      { timeoutMs: 20000, what: `${label} on ${port}` },
-    );
-    const reg = await client.register({ name: NAME, port: 40000 });
-    results[label] = await load(port);
-    reg.close();
-  } finally {
-    child.kill('SIGKILL');
-  }
+  const client = new EpmdClient({ port });
+  await waitFor(
+    () =>
+      client.names().then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 20000, what: `${label} on ${port}` },
+  );
+  // Registered for the whole run: the registration lives as long as its connection.
+  await client.register({ name: NAME, port: 40000 });
+  return { label, port, child, latencies: [], errors: 0 };
 }
 
 async function main() {
-  const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
-  const tsx = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-  const erlpmd = join(__dirname, '..', '..', 'apps', 'erlpmd', 'src', 'main.ts');
+  const root = join(__dirname, '..', '..');
+  // The daemon as it ships: the esbuild bundle on plain node (no TypeScript loader in the way).
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle.js'), 'apps/erlpmd']);
+  const erlpmd = join(root, 'dist', 'apps', 'erlpmd', 'main.js');
   const zkServer = await startZooKeeper();
+  const targets: Target[] = [];
+  const results: Record<string, Result> = {};
+  const rounds = 3;
+  const slice = (seconds * 1000) / rounds;
   try {
-    let port = await freePort();
-    await measure('ours (memory store)', tsx, [erlpmd, '-port', String(port)], port, results);
-    port = await freePort();
-    await measure(
-      'ours (ZooKeeper store)',
-      tsx,
-      [erlpmd, '-port', String(port), '-zk', zkServer.connectString + uniqueChroot('bench')],
-      port,
-      results,
+    const ports = await freePorts(3);
+    targets.push(
+      await start(
+        'ours (memory store)',
+        process.execPath,
+        [erlpmd, '-port', String(ports[0])],
+        ports[0],
+      ),
+      await start(
+        'ours (ZooKeeper store)',
+        process.execPath,
+        [erlpmd, '-port', String(ports[1]), '-zk', zkServer.connectString + uniqueChroot('bench')],
+        ports[1],
+      ),
+      await start('C epmd', 'epmd', ['-port', String(ports[2]), '-address', '127.0.0.1'], ports[2]),
     );
-    port = await freePort();
-    await measure(
-      'C epmd',
-      'epmd',
-      ['-port', String(port), '-address', '127.0.0.1'],
-      port,
-      results,
-    );
+    // Warm-up (JIT, connection paths), not measured; then rounds interleaved so that the load
+    // of the machine falls on every target alike.
+    for (const t of targets) await load(t.port, 1000, []);
+    for (let r = 0; r < rounds; r++)
+      for (const t of targets) t.errors += await load(t.port, slice, t.latencies);
+    for (const t of targets) results[t.label] = summarize(t.latencies, t.errors, seconds * 1000);
   } finally {
+    for (const t of targets) t.child.kill('SIGKILL');
     await zkServer.close();
   }
 
   console.log(
-    `PORT_PLEASE2 lookups, ${concurrency} concurrent clients, ${seconds} s per target, one TCP connection per lookup (as the protocol requires)`,
+    `PORT_PLEASE2 lookups, ${concurrency} concurrent clients, ${seconds} s per target in 3 interleaved rounds after a 1 s warm-up, one TCP connection per lookup (as the protocol requires)`,
   );
   console.log('target                   lookups/s    p50 ms   p99 ms   errors');
   for (const [name, r] of Object.entries(results)) {
