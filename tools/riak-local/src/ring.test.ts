@@ -1,0 +1,76 @@
+import {
+  RingError,
+  claimant,
+  clear,
+  commit,
+  formatMemberStatus,
+  formatPlan,
+  newer,
+  ownership,
+  removeMember,
+  replicas,
+  stage,
+  standalone,
+} from './ring';
+
+const a = 'riak-1@h1';
+const b = 'riak-2@h2';
+const c = 'riak-3@h3';
+
+describe('ring and claimant', () => {
+  it('stages joins, shows them in the plan, and commits them', () => {
+    let r = standalone(a, 64, 'cid');
+    r = stage(r, { action: 'join', node: b });
+    r = stage(r, { action: 'join', node: c });
+    expect(r.members.map((m) => m.status)).toEqual(['valid', 'joining', 'joining']);
+    expect(replicas(r)).toEqual([a]);
+    expect(formatPlan(r)).toMatch(/join\s+'riak-2@h2'\njoin\s+'riak-3@h3'/);
+    const committed = commit(r);
+    expect(committed.epoch).toBeGreaterThan(r.epoch);
+    expect(replicas(committed)).toEqual([a, b, c]);
+    expect(committed.staged).toEqual([]);
+    const own = ownership(committed);
+    expect([...own.values()].reduce((x, y) => x + y, 0)).toBe(64);
+    expect(Math.max(...own.values()) - Math.min(...own.values())).toBeLessThanOrEqual(1);
+    expect(formatMemberStatus(committed)).toContain(
+      'Valid:3 / Leaving:0 / Exiting:0 / Joining:0 / Down:0',
+    );
+  });
+
+  it('refuses what Riak refuses', () => {
+    const r = commit(stage(standalone(a, 64, 'cid'), { action: 'join', node: b }));
+    expect(() => stage(r, { action: 'join', node: b })).toThrow(RingError);
+    expect(() => stage(r, { action: 'leave', node: c })).toThrow(/not a member/);
+    const leaving = stage(r, { action: 'leave', node: b });
+    expect(() => stage(leaving, { action: 'remove', node: b })).toThrow(
+      /already has a staged change/,
+    );
+    expect(() => stage(standalone(a, 64, 'x'), { action: 'leave', node: a })).toThrow(
+      /only member/,
+    );
+    expect(() => commit(standalone(a, 64, 'x'))).toThrow(/no staged changes/);
+  });
+
+  it('leave keeps the member serving until it is removed; clear drops staged joins', () => {
+    let r = commit(
+      stage(stage(standalone(a, 64, 'cid'), { action: 'join', node: b }), {
+        action: 'join',
+        node: c,
+      }),
+    );
+    r = commit(stage(r, { action: 'leave', node: a }));
+    expect(replicas(r)).toEqual([a, b, c]);
+    expect(claimant(r)).toBe(b); // a leaving member is no longer the claimant
+    r = removeMember(r, a);
+    expect(replicas(r)).toEqual([b, c]);
+    const staged = stage(r, { action: 'join', node: 'riak-4@h4' });
+    expect(clear(staged).members.map((m) => m.name)).toEqual([b, c]);
+  });
+
+  it('orders rings by epoch within one cluster only', () => {
+    const r = standalone(a, 64, 'one');
+    expect(newer({ ...r, epoch: 5 }, r)).toBe(true);
+    expect(newer(r, { ...r, epoch: 5 })).toBe(false);
+    expect(newer({ ...r, epoch: 9, clusterId: 'two' }, r)).toBe(false);
+  });
+});

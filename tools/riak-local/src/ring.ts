@@ -1,0 +1,214 @@
+/**
+ * Cluster membership as Riak's claimant keeps it: members with a status, changes staged until
+ * they are planned and committed, an epoch that orders versions of the ring, and partition
+ * ownership spread over the valid members.
+ */
+
+export type MemberStatus = 'valid' | 'joining' | 'leaving' | 'exiting';
+
+export interface Member {
+  name: string;
+  status: MemberStatus;
+}
+
+export type StagedAction = 'join' | 'leave' | 'remove';
+
+export interface Staged {
+  action: StagedAction;
+  node: string;
+}
+
+export interface Ring {
+  /** Higher epochs win; only the claimant writes a new one. */
+  epoch: number;
+  /** Identifies a cluster: nodes of different clusters never adopt each other's rings. */
+  clusterId: string;
+  ringSize: number;
+  members: Member[];
+  staged: Staged[];
+}
+
+export class RingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RingError';
+  }
+}
+
+export function standalone(name: string, ringSize: number, clusterId: string): Ring {
+  return { epoch: 1, clusterId, ringSize, members: [{ name, status: 'valid' }], staged: [] };
+}
+
+export function memberOf(ring: Ring, name: string): Member | undefined {
+  return ring.members.find((m) => m.name === name);
+}
+
+/** The claimant: the first valid member by name (every node computes the same). */
+export function claimant(ring: Ring): string | undefined {
+  return ring.members
+    .filter((m) => m.status === 'valid')
+    .map((m) => m.name)
+    .sort()[0];
+}
+
+/** Members that hold data and take part in reads and writes. */
+export function replicas(ring: Ring): string[] {
+  return ring.members
+    .filter((m) => m.status === 'valid' || m.status === 'leaving')
+    .map((m) => m.name)
+    .sort();
+}
+
+/** Partitions owned by each member: spread round-robin over the valid members. */
+export function ownership(ring: Ring): Map<string, number> {
+  const owners = ring.members
+    .filter((m) => m.status === 'valid')
+    .map((m) => m.name)
+    .sort();
+  const out = new Map<string, number>(ring.members.map((m) => [m.name, 0]));
+  if (owners.length === 0) return out;
+  for (let p = 0; p < ring.ringSize; p++) {
+    const o = owners[p % owners.length];
+    out.set(o, (out.get(o) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Stages a change (on the claimant); the same change twice is refused as Riak does. */
+export function stage(ring: Ring, change: Staged): Ring {
+  const member = memberOf(ring, change.node);
+  if (ring.staged.some((s) => s.node === change.node))
+    throw new RingError(`${change.node} already has a staged change`);
+  if (change.action === 'join') {
+    if (member) throw new RingError(`Node ${change.node} is already a member of this cluster`);
+    return {
+      ...ring,
+      epoch: ring.epoch + 1,
+      members: [...ring.members, { name: change.node, status: 'joining' }],
+      staged: [...ring.staged, change],
+    };
+  }
+  if (!member || member.status === 'joining')
+    throw new RingError(`${change.node} is not a member of the cluster`);
+  if (change.action === 'leave') {
+    if (member.status !== 'valid') throw new RingError(`${change.node} is already leaving`);
+    if (replicas(ring).filter((n) => n !== change.node).length === 0)
+      throw new RingError(`${change.node} is the only member: it cannot leave`);
+  }
+  if (change.action === 'remove' && ring.members.filter((m) => m.name !== change.node).length === 0)
+    throw new RingError(`${change.node} is the only member: it cannot be removed`);
+  return { ...ring, epoch: ring.epoch + 1, staged: [...ring.staged, change] };
+}
+
+/** Drops every staged change (staged joins leave the member list). */
+export function clear(ring: Ring): Ring {
+  const joining = new Set(ring.staged.filter((s) => s.action === 'join').map((s) => s.node));
+  return {
+    ...ring,
+    epoch: ring.epoch + 1,
+    members: ring.members.filter((m) => !(joining.has(m.name) && m.status === 'joining')),
+    staged: [],
+  };
+}
+
+/** Applies the staged changes: joins become valid, leaves start leaving, removes are dropped. */
+export function commit(ring: Ring): Ring {
+  if (ring.staged.length === 0) throw new RingError('There are no staged changes');
+  let members = ring.members.map((m) => ({ ...m }));
+  for (const s of ring.staged) {
+    if (s.action === 'join')
+      members = members.map((m) => (m.name === s.node ? { ...m, status: 'valid' } : m));
+    if (s.action === 'leave')
+      members = members.map((m) => (m.name === s.node ? { ...m, status: 'leaving' } : m));
+    if (s.action === 'remove') members = members.filter((m) => m.name !== s.node);
+  }
+  return { ...ring, epoch: ring.epoch + 1, members, staged: [] };
+}
+
+/** A leaving member finished handing off: it leaves the ring. */
+export function removeMember(ring: Ring, name: string): Ring {
+  return { ...ring, epoch: ring.epoch + 1, members: ring.members.filter((m) => m.name !== name) };
+}
+
+/** Whether `incoming` should replace `current`. */
+export function newer(incoming: Ring, current: Ring): boolean {
+  return incoming.clusterId === current.clusterId && incoming.epoch > current.epoch;
+}
+
+// ---- Riak-shaped text output ------------------------------------------------------------
+
+const RULE = '-'.repeat(79);
+
+function banner(title: string): string {
+  const t = ` ${title} `;
+  const left = Math.floor((79 - t.length) / 2);
+  return '='.repeat(left) + t + '='.repeat(79 - left - t.length);
+}
+
+const pct = (owned: number, size: number) => `${((100 * owned) / size).toFixed(1)}%`;
+
+export function formatMemberStatus(ring: Ring): string {
+  const own = ownership(ring);
+  const rows = [...ring.members]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(
+      (m) =>
+        `${m.status.padEnd(10)} ${pct(own.get(m.name) ?? 0, ring.ringSize).padStart(6)}      --      '${m.name}'`,
+    );
+  const count = (s: MemberStatus) => ring.members.filter((m) => m.status === s).length;
+  return [
+    banner('Membership'),
+    'Status     Ring    Pending    Node',
+    RULE,
+    ...rows,
+    RULE,
+    `Valid:${count('valid')} / Leaving:${count('leaving')} / Exiting:${count('exiting')} / Joining:${count('joining')} / Down:0`,
+    '',
+  ].join('\n');
+}
+
+export function formatPlan(ring: Ring): string {
+  if (ring.staged.length === 0) return 'There are no staged changes\n';
+  const after = commit(ring);
+  const own = ownership(after);
+  return [
+    banner('Staged Changes'),
+    'Action         Details(s)',
+    RULE,
+    ...ring.staged.map((s) => `${s.action.padEnd(14)} '${s.node}'`),
+    RULE,
+    '',
+    '',
+    'NOTE: Applying these changes will result in 1 cluster transition',
+    '',
+    '###############################################################################',
+    '                         After cluster transition 1/1',
+    '###############################################################################',
+    '',
+    formatMemberStatus(after).trimEnd(),
+    '',
+    `Partitions reassigned: ${[...own.values()].reduce((a, b) => a + b, 0)}`,
+    '',
+  ].join('\n');
+}
+
+export function formatRingStatus(ring: Ring, down: string[]): string {
+  const leaving = ring.members.filter((m) => m.status === 'leaving');
+  return [
+    banner('Claimant'),
+    `Claimant:  '${claimant(ring) ?? 'undefined'}'`,
+    `Status:     ${down.includes(claimant(ring) ?? '') ? 'down' : 'up'}`,
+    `Ring Ready: ${down.length === 0}`,
+    '',
+    banner('Ownership Handoff'),
+    leaving.length === 0
+      ? 'No pending changes.'
+      : leaving.map((m) => `Owner: '${m.name}' (leaving, handing off)`).join('\n'),
+    '',
+    banner('Unreachable Nodes'),
+    down.length === 0
+      ? 'All nodes are up and reachable'
+      : `The following nodes are unreachable: [${down.map((d) => `'${d}'`).join(',')}]`,
+    '',
+  ].join('\n');
+}
