@@ -430,11 +430,18 @@ export class Agent {
     s.pending.shift();
     clearTimeout(s.timer);
     if (head.source === 'SOURCE_EXECUTOR') {
-      const run = [...this.executors.values()].find(
-        (e) =>
-          e.frameworkId === frameworkId &&
-          (e.tasks.has(taskId) || e.command?.task_id.value === taskId),
-      );
+      // The update names its executor; a terminal update's task is already forgotten, and its
+      // acknowledgement must still reach the executor (which waits for it before exiting).
+      const named = head.executor_id
+        ? this.executors.get(key(frameworkId, head.executor_id.value))
+        : undefined;
+      const run =
+        named ??
+        [...this.executors.values()].find(
+          (e) =>
+            e.frameworkId === frameworkId &&
+            (e.tasks.has(taskId) || e.command?.task_id.value === taskId),
+        );
       if (run && !run.command)
         this.send(run, {
           type: 'ACKNOWLEDGED',
