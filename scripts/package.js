@@ -1,12 +1,19 @@
 // Packages a bundled app as a tarball for the Mesos fetcher or Marathon:
 //   dist/packages/<name>-<version>.tar.gz  holding  <dir>/bin/<bin>  and  <dir>/lib/main.js
 // The launcher runs ${RIAK_MESOS_NODE:-node} on the bundle, so the package needs no node_modules.
-// usage: node scripts/package.js <project root> <name> <dir> <bin>   (after the project's build)
+// usage: node scripts/package.js <project root> <name> <dir> <bin> [--erl <module.erl>...]
+//   (after the project's build; --erl compiles Erlang modules with erlc into <dir>/lib)
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const [projectRoot, name, dir, bin] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const erlangModules = [];
+for (let i = argv.indexOf('--erl'); i !== -1; i = argv.indexOf('--erl')) {
+  erlangModules.push(argv[i + 1]);
+  argv.splice(i, 2);
+}
+const [projectRoot, name, dir, bin] = argv;
 if (!projectRoot || !name || !dir || !bin) {
   console.error('usage: node scripts/package.js <project root> <name> <dir> <bin>');
   process.exit(2);
@@ -26,6 +33,18 @@ try {
   fs.copyFileSync(bundle, path.join(top, 'lib', 'main.js'));
   if (fs.existsSync(`${bundle}.map`))
     fs.copyFileSync(`${bundle}.map`, path.join(top, 'lib', 'main.js.map'));
+  for (const erl of erlangModules) {
+    try {
+      execFileSync('erlc', ['-o', path.join(top, 'lib'), path.join(root, erl)], {
+        stdio: 'inherit',
+      });
+    } catch (err) {
+      console.error(
+        `cannot compile ${erl} with erlc (install erlang-base: npm run setup): ${err.message}`,
+      );
+      process.exit(1);
+    }
+  }
   const launcher = [
     '#!/bin/sh',
     `# ${name} ${version}: runs the bundled service on Node.js 20+ (\$RIAK_MESOS_NODE or node on PATH).`,

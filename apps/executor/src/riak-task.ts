@@ -1,0 +1,563 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
+import type { Logger } from '@riak-mesos/logging';
+import type { TaskID, TaskInfo, TaskState } from '@riak-mesos/mesos';
+import { ProcessGroup } from '@riak-mesos/process';
+import { renderAdvancedConfig, renderRiakConf } from '@riak-mesos/riak-config';
+import { NoNodeError, ZkClient, frameworkLayout } from '@riak-mesos/zk';
+import type { TaskData } from './task-data';
+import { TaskDataError, parseTask } from './task-data';
+import { parseMemberStatus, parseRingReady, transfersActive } from './riak-admin';
+
+export interface ExecutorSettings {
+  sandbox: string;
+  /** Directory holding riak_mesos_epmd.beam, when the package has it. */
+  beamDir?: string;
+  readyTimeoutMs: number;
+  stopGraceMs: number;
+  templateRetries: number;
+  leaveTimeoutMs: number;
+  zkSessionTimeoutMs: number;
+}
+
+export interface StatusSink {
+  update(u: {
+    task_id: TaskID;
+    state: TaskState;
+    message?: string;
+    data?: Buffer;
+  }): Promise<unknown>;
+  message(data: Buffer): Promise<unknown>;
+}
+
+export interface Message {
+  version: number;
+  id?: string;
+  type: 'join' | 'leave' | 'status' | 'finish';
+  target?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class StepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepError';
+  }
+}
+
+/** Runs a command to completion, capturing output; killed after `timeoutMs`. */
+export function run(
+  file: string,
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env: o.env, cwd: o.cwd, detached: true });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Gone.
+      }
+    }, o.timeoutMs ?? 60000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: 127, out: err.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out: out.trim() });
+    });
+  });
+}
+
+/**
+ * One Riak node's task: configure, start the EPMD replacement and Riak, wait until Riak answers,
+ * publish the node, and stop everything it started on kill, shutdown, finish or failure.
+ */
+export class RiakTask {
+  private data: TaskData | undefined;
+  private epmdPort = 0;
+  private zk: ZkClient | undefined;
+  private epmd: EpmdServer | undefined;
+  private riak: ProcessGroup | undefined;
+  private published: string | undefined;
+  private state: 'starting' | 'running' | 'left' | 'stopping' | 'done' = 'starting';
+  private terminal: Promise<void> | undefined;
+  /** Resolves when the task has sent its last update. */
+  readonly finished: Promise<void>;
+  private finish!: () => void;
+
+  constructor(
+    readonly task: TaskInfo,
+    private readonly settings: ExecutorSettings,
+    private readonly sink: StatusSink,
+    private readonly log: Logger,
+  ) {
+    this.finished = new Promise((r) => (this.finish = r));
+  }
+
+  private get riakRoot(): string {
+    return join(this.settings.sandbox, this.data!.RiakRootPath, 'riak');
+  }
+
+  private riakEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, ERL_EPMD_PORT: String(this.epmdPort) };
+    const beam = this.settings.beamDir;
+    if (beam && existsSync(join(beam, 'riak_mesos_epmd.beam')))
+      env.ERL_FLAGS = [process.env.ERL_FLAGS, `-epmd_module riak_mesos_epmd -pa ${beam}`]
+        .filter(Boolean)
+        .join(' ');
+    return env;
+  }
+
+  private async update(state: TaskState, message?: string, data?: unknown): Promise<void> {
+    this.log.info('task status', { task: this.task.task_id.value, state, message });
+    await this.sink.update({
+      task_id: this.task.task_id,
+      state,
+      ...(message ? { message } : {}),
+      ...(data ? { data: Buffer.from(JSON.stringify(data)) } : {}),
+    });
+  }
+
+  async launch(): Promise<void> {
+    await this.update('TASK_STARTING');
+    try {
+      ({ data: this.data, epmdPort: this.epmdPort } = parseTask(this.task));
+      await this.configure();
+      this.checkStarting();
+      await this.startEpmd();
+      if (this.state !== 'starting') {
+        // Stopped while the EPMD replacement came up: the teardown has run already.
+        await this.epmd?.stop().catch(() => undefined);
+        await this.zk?.close().catch(() => undefined);
+        return;
+      }
+      this.startRiak();
+      await this.awaitReady();
+      await this.publish();
+      if (this.state !== 'starting') return;
+      this.state = 'running';
+      const d = this.data;
+      await this.update('TASK_RUNNING', `Riak node ${d.FullyQualifiedNodeName} is up`, {
+        RexPort: d.HTTPPort,
+        NodeName: d.FullyQualifiedNodeName,
+        Hostname: d.Host,
+        HTTPPort: d.HTTPPort,
+        PBPort: d.PBPort,
+        DisterlPort: d.DisterlPort,
+        HandoffPort: d.HandoffPort,
+        EpmdPort: this.epmdPort,
+      });
+    } catch (err) {
+      if (this.state !== 'starting') return;
+      const reason =
+        err instanceof TaskDataError || err instanceof StepError
+          ? err.message
+          : `unexpected error: ${(err as Error).message}`;
+      this.log.error('launch failed', { task: this.task.task_id.value, reason });
+      await this.stop('TASK_FAILED', reason);
+    }
+  }
+
+  // ---- steps ----------------------------------------------------------------------------------
+
+  private checkStarting(): void {
+    if (this.state !== 'starting') throw new StepError('stopped while starting');
+  }
+
+  private async fetchTemplate(path: string): Promise<string | undefined> {
+    const base = this.data!.URI.replace(/\/+$/, '');
+    const url = `${base}/api/v1/clusters/${encodeURIComponent(this.data!.ClusterName)}/${path}`;
+    let last = '';
+    for (let attempt = 0; attempt <= this.settings.templateRetries; attempt++) {
+      if (attempt > 0) await sleep(Math.min(5000, 500 * 2 ** (attempt - 1)));
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        if (res.status === 404) return undefined;
+        if (res.ok) return await res.text();
+        last = `HTTP ${res.status}`;
+        if (res.status < 500) break;
+      } catch (err) {
+        const cause = (
+          err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }
+        ).cause;
+        last = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (err as Error).message;
+      }
+    }
+    throw new StepError(`cannot fetch ${path} template from the scheduler at ${url}: ${last}`);
+  }
+
+  private async configure(): Promise<void> {
+    const d = this.data!;
+    const root = this.riakRoot;
+    if (!existsSync(join(root, 'bin', 'riak')))
+      throw new StepError(
+        `no Riak release at ${join(d.RiakRootPath, 'riak')} in the sandbox (bin/riak missing)`,
+      );
+    const volume = join(this.settings.sandbox, d.PersistentPath);
+    if (!existsSync(volume))
+      throw new StepError(`the persistent volume ${d.PersistentPath} is not in the sandbox`);
+    const dataDir = join(volume, 'riak');
+    mkdirSync(dataDir, { recursive: true });
+    const [conf, advanced] = await Promise.all([
+      this.fetchTemplate('config'),
+      this.fetchTemplate('advancedConfig'),
+    ]);
+    const etc = join(root, 'etc');
+    mkdirSync(etc, { recursive: true });
+    const confFile = join(etc, 'riak.conf');
+    const vars = {
+      fullyqualifiednodename: d.FullyQualifiedNodeName,
+      nodename: d.FullyQualifiedNodeName,
+      host: d.Host,
+      bindaddress: d.Host,
+      httpport: d.HTTPPort,
+      pbport: d.PBPort,
+      handoffport: d.HandoffPort,
+      disterlport: d.DisterlPort,
+      epmdport: this.epmdPort,
+      cepmdport: this.epmdPort,
+      data_dir: dataDir,
+      clustername: d.ClusterName,
+      frameworkname: d.FrameworkName,
+      zookeepers: d.Zookeepers.join(','),
+      uri: d.URI,
+      riakrootpath: d.RiakRootPath,
+      cookie: d.Cookie,
+    };
+    const template = conf ?? (existsSync(confFile) ? readFileSync(confFile, 'utf8') : '');
+    try {
+      writeFileSync(
+        confFile,
+        renderRiakConf(template, vars, {
+          nodename: d.FullyQualifiedNodeName,
+          dataDir,
+          bindAddress: d.Host,
+          httpPort: d.HTTPPort,
+          pbPort: d.PBPort,
+          handoffPort: d.HandoffPort,
+          disterlPort: d.DisterlPort,
+          cookie: d.Cookie,
+        }),
+      );
+      if (advanced !== undefined)
+        writeFileSync(join(etc, 'advanced.config'), renderAdvancedConfig(advanced, vars));
+    } catch (err) {
+      throw new StepError(`cannot render the Riak configuration: ${(err as Error).message}`);
+    }
+    this.log.info('configured', {
+      riakConf: confFile,
+      dataDir,
+      customTemplate: conf !== undefined,
+    });
+  }
+
+  private async startEpmd(): Promise<void> {
+    const d = this.data!;
+    try {
+      this.zk = await ZkClient.connect({
+        connect: d.Zookeepers.join(',') + d.ZookeeperChroot,
+        sessionTimeoutMs: this.settings.zkSessionTimeoutMs,
+        connectTimeoutMs: 15000,
+      });
+    } catch (err) {
+      throw new StepError(
+        `cannot reach ZooKeeper ${d.Zookeepers.join(',')}: ${(err as Error).message}`,
+      );
+    }
+    const store = new ZkStore(this.zk, d.FrameworkName, d.Host, this.log);
+    this.epmd = new EpmdServer({
+      port: this.epmdPort,
+      addresses: ['127.0.0.1'],
+      store,
+      logger: this.log,
+    });
+    try {
+      await this.epmd.start();
+    } catch (err) {
+      throw new StepError(
+        `cannot start the EPMD replacement on 127.0.0.1:${this.epmdPort}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  private startRiak(): void {
+    const root = this.riakRoot;
+    const log = join(this.settings.sandbox, 'riak.log');
+    this.riak = new ProcessGroup(join(root, 'bin', 'riak'), ['console'], {
+      cwd: root,
+      env: this.riakEnv(),
+      stdoutFile: log,
+      stderrFile: log,
+    });
+    const riak = this.riak;
+    this.log.info('Riak started', { pid: riak.pid, log });
+    void riak.exited.then((exit) => {
+      if (this.riak !== riak) return;
+      const how = exit.signal ? `signal ${exit.signal}` : `exit status ${exit.code}`;
+      if (this.state === 'running') {
+        this.log.error('Riak exited', { how });
+        void this.stop('TASK_FAILED', `Riak exited unexpectedly (${how}); see riak.log`);
+      } else if (this.state === 'left') {
+        this.log.info('Riak stopped after leaving the cluster', { how });
+      }
+    });
+  }
+
+  private admin(args: string[], timeoutMs = 60000) {
+    return run(join(this.riakRoot, 'bin', 'riak-admin'), args, {
+      env: this.riakEnv(),
+      cwd: this.riakRoot,
+      timeoutMs,
+    });
+  }
+
+  private async awaitReady(): Promise<void> {
+    const d = this.data!;
+    const deadline = Date.now() + this.settings.readyTimeoutMs;
+    const riak = this.riak!;
+    const died = () =>
+      !riak.running ? new StepError('Riak exited while starting; see riak.log') : undefined;
+    for (;;) {
+      const dead = died();
+      if (dead) throw dead;
+      if (this.state !== 'starting') throw new StepError('stopped while starting');
+      const ping = await run(join(this.riakRoot, 'bin', 'riak'), ['ping'], {
+        env: this.riakEnv(),
+        cwd: this.riakRoot,
+        timeoutMs: 10000,
+      });
+      let http = false;
+      if (ping.code === 0 && ping.out.includes('pong')) {
+        try {
+          const res = await fetch(`http://${d.Host}:${d.HTTPPort}/ping`, {
+            signal: AbortSignal.timeout(3000),
+          });
+          http = res.ok;
+        } catch {
+          http = false;
+        }
+      }
+      if (http) break;
+      if (Date.now() > deadline)
+        throw new StepError(
+          `Riak did not answer ping and HTTP /ping within ${this.settings.readyTimeoutMs / 1000} s; see riak.log`,
+        );
+      await sleep(500);
+    }
+    const left = Math.max(1000, deadline - Date.now());
+    const wait = await this.admin(['wait-for-service', 'riak_kv', d.FullyQualifiedNodeName], left);
+    const dead = died();
+    if (dead) throw dead;
+    if (wait.code !== 0)
+      throw new StepError(
+        `riak_kv did not come up: ${wait.out.split('\n').slice(-1)[0] || `exit ${wait.code}`}`,
+      );
+  }
+
+  private async publish(): Promise<void> {
+    const d = this.data!;
+    const layout = frameworkLayout(d.FrameworkName);
+    const path = layout.coordinatedNode(this.task.task_id.value);
+    const body = JSON.stringify({
+      FrameworkName: d.FrameworkName,
+      ClusterName: d.ClusterName,
+      NodeName: d.FullyQualifiedNodeName,
+      DisterlPort: d.DisterlPort,
+      PBPort: d.PBPort,
+      HTTPPort: d.HTTPPort,
+      Hostname: d.Host,
+    });
+    await this.zk!.ensurePath(layout.coordinatedNodes);
+    // A node left by the previous executor's session vanishes when that session expires.
+    const deadline = Date.now() + this.settings.zkSessionTimeoutMs + 10000;
+    for (;;) {
+      try {
+        await this.zk!.createEphemeral(path, body);
+        this.published = path;
+        return;
+      } catch (err) {
+        const stale = await this.zk!.exists(path);
+        if (!stale) continue;
+        if (Date.now() > deadline) {
+          // Ours by name (the task id): the old session outlived the wait; replace it.
+          await this.zk!.delete(path).catch(() => undefined);
+          continue;
+        }
+        this.log.info('waiting for the previous session to release the published node', {
+          path,
+          error: (err as Error).message,
+        });
+        await sleep(1000);
+      }
+    }
+  }
+
+  // ---- stopping -------------------------------------------------------------------------------
+
+  /** Stops everything started, then sends `state`. Safe to call more than once. */
+  stop(state: TaskState, message?: string): Promise<void> {
+    this.terminal ??= (async () => {
+      this.state = 'stopping';
+      await this.teardown();
+      this.state = 'done';
+      await this.update(state, message);
+      this.finish();
+    })();
+    return this.terminal;
+  }
+
+  private async teardown(): Promise<void> {
+    const riak = this.riak;
+    if (riak?.running && this.data) {
+      const stopped = await run(join(this.riakRoot, 'bin', 'riak'), ['stop'], {
+        env: this.riakEnv(),
+        cwd: this.riakRoot,
+        timeoutMs: this.settings.stopGraceMs,
+      });
+      this.log.info('riak stop', { code: stopped.code, out: stopped.out });
+    }
+    // Whatever is left of the node's process group goes, politely then by force.
+    if (riak) await riak.stop(riak.running ? 5000 : 1000);
+    if (this.published && this.zk) {
+      await this.zk.delete(this.published).catch((err: Error) => {
+        if (!(err instanceof NoNodeError))
+          this.log.warn('could not remove the published node', { error: err.message });
+      });
+      this.published = undefined;
+    }
+    await this.epmd?.stop().catch(() => undefined);
+    await this.zk?.close().catch(() => undefined);
+    this.log.info('stopped everything the task started');
+  }
+
+  // ---- framework messages ---------------------------------------------------------------------
+
+  private async reply(m: Message, ok: boolean, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.sink.message(
+      Buffer.from(JSON.stringify({ version: 1, id: m.id, type: m.type, ok, ...extra })),
+    );
+  }
+
+  async onMessage(raw: Buffer): Promise<void> {
+    const text = raw.toString('utf8').trim();
+    let m: Message;
+    if (text === 'finish') m = { version: 1, type: 'finish' };
+    else {
+      try {
+        m = JSON.parse(text) as Message;
+      } catch {
+        this.log.warn('ignoring a framework message that is not JSON', {
+          text: text.slice(0, 200),
+        });
+        return;
+      }
+      if (m?.version !== 1 || !['join', 'leave', 'status', 'finish'].includes(m.type)) {
+        await this.reply(m ?? { version: 1, type: 'status' }, false, {
+          error: `unsupported message (version ${String(m?.version)}, type ${String(m?.type)})`,
+        });
+        return;
+      }
+    }
+    try {
+      switch (m.type) {
+        case 'finish':
+          await this.stop('TASK_FINISHED', 'finished at the scheduler’s request');
+          return;
+        case 'status':
+          return await this.reply(m, true, { result: await this.status() });
+        case 'join':
+          if (!m.target || !/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(m.target))
+            return await this.reply(m, false, { error: 'join needs a target node name' });
+          await this.join(m.target);
+          return await this.reply(m, true, { result: await this.status() });
+        case 'leave':
+          await this.leave();
+          return await this.reply(m, true);
+      }
+    } catch (err) {
+      this.log.warn('framework message failed', { type: m.type, error: (err as Error).message });
+      await this.reply(m, false, { error: (err as Error).message });
+    }
+  }
+
+  private requireRunning(): void {
+    if (this.state !== 'running') throw new StepError(`the node is not running (${this.state})`);
+  }
+
+  async status(): Promise<{ members: ReturnType<typeof parseMemberStatus>; ringReady: boolean }> {
+    this.requireRunning();
+    const [members, ready] = await Promise.all([
+      this.admin(['member-status'], 30000),
+      this.admin(['ringready'], 30000),
+    ]);
+    if (members.code !== 0) throw new StepError(`member-status failed: ${members.out}`);
+    return {
+      members: parseMemberStatus(members.out),
+      ringReady: ready.code === 0 && parseRingReady(ready.out),
+    };
+  }
+
+  /** Stages, plans and commits; a plan changed by someone else's commit is planned again. */
+  private async planAndCommit(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const plan = await this.admin(['cluster', 'plan']);
+      if (plan.code !== 0) throw new StepError(`cluster plan failed: ${plan.out}`);
+      if (/no staged changes/i.test(plan.out)) return;
+      const commit = await this.admin(['cluster', 'commit']);
+      if (commit.code === 0) return;
+      if (attempt >= 5) throw new StepError(`cluster commit failed: ${commit.out}`);
+      await sleep(500 + Math.floor(Math.random() * 1000));
+    }
+  }
+
+  private async join(target: string): Promise<void> {
+    this.requireRunning();
+    const self = this.data!.FullyQualifiedNodeName;
+    const before = parseMemberStatus((await this.admin(['member-status'])).out);
+    if (
+      before.some((r) => r.name === target) &&
+      before.some((r) => r.name === self && r.status === 'valid')
+    )
+      return; // already together
+    const join = await this.admin(['cluster', 'join', target]);
+    if (join.code !== 0 && !/already a member/i.test(join.out))
+      throw new StepError(`cluster join ${target} failed: ${join.out}`);
+    await this.planAndCommit();
+  }
+
+  private async leave(): Promise<void> {
+    this.requireRunning();
+    const self = this.data!.FullyQualifiedNodeName;
+    const leave = await this.admin(['cluster', 'leave']);
+    if (leave.code !== 0 && !/already leaving/i.test(leave.out))
+      throw new StepError(`cluster leave failed: ${leave.out}`);
+    // From here Riak stopping is expected: a node shuts down once it has handed off.
+    this.state = 'left';
+    await this.planAndCommit();
+    const deadline = Date.now() + this.settings.leaveTimeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.riak?.running) return;
+      const members = await this.admin(['member-status'], 15000);
+      const transfers = await this.admin(['transfers'], 15000);
+      if (
+        members.code === 0 &&
+        !parseMemberStatus(members.out).some((r) => r.name === self) &&
+        !transfersActive(transfers.out)
+      )
+        return;
+      await sleep(1000);
+    }
+    throw new StepError(
+      `the node did not finish leaving within ${this.settings.leaveTimeoutMs / 1000} s`,
+    );
+  }
+}

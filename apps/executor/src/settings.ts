@@ -1,0 +1,25 @@
+import type { ExecutorSettings } from './riak-task';
+
+function seconds(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const v = env[key];
+  if (v === undefined || v === '') return fallback * 1000;
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new Error(`${key} must be a number of seconds, got '${v}'`);
+  return Number(v) * 1000;
+}
+
+/** Executor settings from the environment (all optional; documented in docs/executor.md). */
+export function settingsFrom(
+  env: NodeJS.ProcessEnv,
+  sandbox: string,
+  beamDir: string,
+): ExecutorSettings {
+  return {
+    sandbox,
+    beamDir,
+    readyTimeoutMs: seconds(env, 'RIAK_MESOS_READY_TIMEOUT', 120),
+    stopGraceMs: seconds(env, 'RIAK_MESOS_STOP_GRACE', 30),
+    leaveTimeoutMs: seconds(env, 'RIAK_MESOS_LEAVE_TIMEOUT', 1800),
+    zkSessionTimeoutMs: seconds(env, 'RIAK_MESOS_ZK_SESSION_TIMEOUT', 15),
+    templateRetries: Number(env.RIAK_MESOS_TEMPLATE_RETRIES ?? 4),
+  };
+}
