@@ -289,6 +289,8 @@ export function loadConfig(
     const v = env[`RIAK_MESOS_${key}`];
     if (v !== undefined && v !== '') apply(merged, v);
   }
+  // Marathon gives the app's port as PORT0; RIAK_MESOS_PORT and --port win over it.
+  if (env.PORT0 && !env.RIAK_MESOS_PORT) merged.port = env.PORT0;
   const node = merged.node as Record<string, unknown>;
   const set = (k: string, v: unknown) => v !== undefined && (merged[k] = v);
   set('name', flags.name);

@@ -1,0 +1,805 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@riak-mesos/logging';
+import type { Offer, OfferOperation, Resource, TaskStatus } from '@riak-mesos/mesos';
+import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
+import type { OfferedAgent, PendingNode, PlacementAgent } from '@riak-mesos/placement';
+import { planPlacements } from '@riak-mesos/placement';
+import type { SchedulerConfig } from '../config';
+import type { EventHub } from '../events';
+import type { SchedulerMetrics } from '../metrics';
+import type { ClusterDoc, NodeDoc } from '../model';
+import { hasTask } from '../node-state';
+import type { SchedulerStore } from '../store';
+import { NODE_PORTS, buildTask, nodeReservation, reservationFor } from './task-info';
+
+const TERMINAL = new Set([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_LOST',
+  'TASK_ERROR',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+  'TASK_UNKNOWN',
+]);
+
+export interface DriverOptions {
+  config: SchedulerConfig;
+  store: SchedulerStore;
+  events: EventHub;
+  metrics?: SchedulerMetrics;
+  logger: Logger;
+  /** Where executors fetch templates: the scheduler's API URL. */
+  schedulerUrl: string;
+  /** ZooKeeper servers and chroot as executors should use them. */
+  zookeepers: string[];
+  zookeeperChroot: string;
+  /** How often the driver looks for work (joins, removals, rolling operations). */
+  tickMs?: number;
+}
+
+interface Pending {
+  resolve: (m: Record<string, unknown>) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Thrown (and reported) when Mesos no longer knows the stored framework id. */
+export class UnknownFrameworkError extends Error {}
+
+/**
+ * The scheduler's Mesos side: subscribes with the stored framework id, reconciles, turns offers
+ * into reservations, volumes and launches for the wanted nodes, relaunches failed nodes on their
+ * reservation, joins new nodes into their cluster, removes nodes gracefully, runs rolling
+ * operations and releases everything of removed nodes. Every decision is written to ZooKeeper
+ * before it is acted on; the work is serialized so that no two decisions race.
+ */
+export class Driver {
+  readonly client: SchedulerClient;
+  private readonly o: DriverOptions;
+  private queue: Promise<void> = Promise.resolve();
+  private ticker: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private suppressed = false;
+  private stopped = false;
+  private readonly agents = new Map<string, PlacementAgent>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly inFlight = new Set<string>();
+  private readonly leaveSent = new Set<string>();
+  private lastExplicitReconcile = 0;
+  onFatal: ((err: Error) => void) | undefined;
+
+  constructor(options: DriverOptions, frameworkId: string | undefined) {
+    this.o = options;
+    const c = options.config;
+    this.client = new SchedulerClient({
+      master: c.master,
+      frameworkInfo: {
+        user: c.user,
+        name: c.name,
+        role: c.role,
+        ...(c.principal ? { principal: c.principal } : {}),
+        checkpoint: c.checkpoint,
+        failover_timeout: c.failoverTimeoutSeconds,
+        hostname: c.hostname,
+        webui_url: options.schedulerUrl,
+        capabilities: [{ type: 'PARTITION_AWARE' }],
+        ...(frameworkId ? { id: { value: frameworkId } } : {}),
+      },
+      ...(c.principal && c.secret
+        ? { credentials: { principal: c.principal, secret: c.secret } }
+        : {}),
+      logger: options.logger.child({ component: 'mesos-scheduler-client' }),
+    });
+    this.client.on('subscribed', (info) =>
+      this.serial('subscribed', () => this.onSubscribed(info.frameworkId)),
+    );
+    this.client.on('offers', (offers) => this.serial('offers', () => this.onOffers(offers)));
+    this.client.on('update', (s) => this.serial('update', () => this.onUpdate(s)));
+    this.client.on('message', (m) => this.onMessage(m.data));
+    this.client.on('disconnected', (reason) => {
+      this.log.warn('disconnected from the Mesos master; re-subscribing', { reason });
+      this.o.metrics?.registered.set(0);
+      this.o.events.publish({ type: 'scheduler', state: 'disconnected' });
+    });
+    this.client.on('error', (err) => {
+      this.log.error('Mesos ended the subscription', { error: err.message });
+      this.onFatal?.(new UnknownFrameworkError(err.message));
+    });
+  }
+
+  private get log(): Logger {
+    return this.o.logger;
+  }
+
+  get registered(): boolean {
+    return this.client.subscribed;
+  }
+
+  start(): void {
+    this.client.start();
+    this.ticker = setInterval(() => this.serial('tick', () => this.tick()), this.o.tickMs ?? 1000);
+    this.ticker.unref();
+    this.reconcileTimer = setInterval(
+      () => this.serial('reconcile', () => this.reconcile()),
+      this.o.config.reconcileIntervalSeconds * 1000,
+    );
+    this.reconcileTimer.unref();
+  }
+
+  /** Stops talking to Mesos; tasks keep running (the framework fails over). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    clearInterval(this.reconcileTimer);
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    await this.client.stop().catch(() => undefined);
+    await this.queue.catch(() => undefined);
+  }
+
+  /** Runs `fn` after everything queued before it; errors are logged, never thrown. */
+  private serial(what: string, fn: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.stopped) return;
+      try {
+        await fn();
+      } catch (err) {
+        this.log.error('driver step failed', { step: what, error: (err as Error).message });
+      }
+    });
+  }
+
+  // ---- registration and reconciliation ----------------------------------------------------
+
+  private async onSubscribed(frameworkId: string): Promise<void> {
+    await this.o.store.updateScheduler((d) => ({
+      ...d,
+      frameworkId,
+      registeredAt: new Date().toISOString(),
+      master: this.client.master,
+    }));
+    this.o.metrics?.registered.set(1);
+    this.o.events.publish({ type: 'scheduler', state: 'subscribed', frameworkId });
+    this.log.info('subscribed', { frameworkId, master: this.client.master });
+    this.suppressed = false;
+    await this.reconcile();
+  }
+
+  /** Explicit reconciliation of every task we recorded, then implicit for the rest. */
+  private async reconcile(): Promise<void> {
+    if (!this.client.subscribed) return;
+    const nodes = await this.o.store.listNodes();
+    const tasks = nodes
+      .filter((n) => hasTask(n.state) && n.agentId)
+      .map((n) => ({ task_id: { value: n.taskId }, agent_id: { value: n.agentId! } }));
+    this.lastExplicitReconcile = Date.now();
+    if (tasks.length) {
+      await this.client.reconcile(tasks);
+      this.o.metrics?.reconciliations.inc({ kind: 'explicit' });
+    }
+    await this.client.reconcile([]);
+    this.o.metrics?.reconciliations.inc({ kind: 'implicit' });
+  }
+
+  // ---- status updates -----------------------------------------------------------------------
+
+  private async onUpdate(s: TaskStatus): Promise<void> {
+    const taskId = s.task_id.value;
+    this.o.metrics?.taskUpdates.inc({ state: s.state });
+    const node = await this.o.store.getNode(taskId);
+    this.o.events.publish({
+      type: 'task',
+      node: node?.key ?? taskId,
+      taskId,
+      state: s.state,
+      reason: s.reason,
+      message: s.message,
+      agentId: s.agent_id?.value,
+    });
+    if (!node) {
+      // A task of ours that no node claims: stop it (left from an earlier life of the cluster).
+      if (!TERMINAL.has(s.state)) {
+        this.log.warn('killing a task no node owns', { task: taskId, state: s.state });
+        await this.client.kill(s.task_id, s.agent_id).catch(() => undefined);
+      }
+    } else await this.applyUpdate(node, s);
+    if (s.uuid?.length && s.agent_id)
+      await this.client
+        .acknowledge(s.agent_id, s.task_id, s.uuid)
+        .catch((err: Error) =>
+          this.log.warn('acknowledge failed', { task: taskId, error: err.message }),
+        );
+  }
+
+  private async applyUpdate(node: NodeDoc, s: TaskStatus): Promise<void> {
+    const store = this.o.store;
+    const patch = { lastTaskState: s.state, lastTaskMessage: s.message };
+    if (s.state === 'TASK_STARTING' && node.state === 'launching') {
+      await store.transitionNode(node.key, 'starting', patch);
+      return;
+    }
+    if (s.state === 'TASK_RUNNING') {
+      if (['launching', 'starting'].includes(node.state))
+        await store.transitionNode(node.key, 'running', {
+          ...patch,
+          failures: 0,
+          agentLostSince: undefined,
+        });
+      else if (node.state === 'running' || node.state === 'leaving')
+        await store.updateNode(node.key, (n) => ({ ...n, ...patch, agentLostSince: undefined }));
+      else if (!hasTask(node.state) && node.state !== 'restarting') {
+        // Running although we think it is not: Mesos knows better; stop it if unwanted.
+        this.log.warn('a task runs for a node that should have none; killing it', {
+          node: node.key,
+          state: node.state,
+        });
+        await this.client.kill(s.task_id, s.agent_id).catch(() => undefined);
+      }
+      return;
+    }
+    if (s.state === 'TASK_UNREACHABLE') {
+      await store.updateNode(node.key, (n) => ({
+        ...n,
+        ...patch,
+        agentLostSince: n.agentLostSince ?? new Date().toISOString(),
+      }));
+      return;
+    }
+    if (!TERMINAL.has(s.state)) return;
+    if (s.state === 'TASK_UNKNOWN' && !hasTask(node.state)) return;
+    if (node.state === 'shutting_down' || node.state === 'leaving' || !node.wanted) {
+      if (hasTask(node.state)) await store.transitionNode(node.key, 'shutting_down', patch);
+      await store.transitionNode(node.key, 'shut_down', patch);
+      return;
+    }
+    if (node.state === 'restarting') {
+      // An intended stop (rolling operation): relaunch as soon as the reservation is offered.
+      await store.updateNode(node.key, (n) => ({ ...n, ...patch }));
+      return;
+    }
+    if (!hasTask(node.state)) return;
+    const failures = node.failures + 1;
+    const b = this.o.config.relaunchBackoff;
+    const delay = Math.min(b.maxSeconds, b.initialSeconds * 2 ** Math.min(failures - 1, 16));
+    this.o.metrics?.failures.inc({ state: s.state });
+    this.log.warn('node task ended unexpectedly; relaunching on its reservation', {
+      node: node.key,
+      state: s.state,
+      message: s.message,
+      relaunchInSeconds: delay,
+    });
+    await store.transitionNode(node.key, 'restarting', {
+      ...patch,
+      failures,
+      relaunchAfter: new Date(Date.now() + delay * 1000).toISOString(),
+    });
+    await this.revive();
+  }
+
+  // ---- offers -------------------------------------------------------------------------------
+
+  private async onOffers(offers: Offer[]): Promise<void> {
+    this.o.metrics?.offersReceived.inc(offers.length);
+    for (const offer of offers)
+      this.agents.set(offer.agent_id.value, {
+        hostname: offer.hostname,
+        attributes: Object.fromEntries(
+          (offer.attributes ?? []).map((a) => [
+            a.name,
+            a.text?.value ?? String(a.scalar?.value ?? ''),
+          ]),
+        ),
+      });
+    const store = this.o.store;
+    const clusters = new Map((await store.listClusters()).map((c) => [c.name, c]));
+    const nodes = await store.listNodes();
+    const byKey = new Map(nodes.map((n) => [n.key, n]));
+    const ops = new Map<string, OfferOperation[]>(offers.map((o) => [o.id.value, []]));
+    const now = Date.now();
+
+    // 1. Resources already reserved for our nodes: launch, finish creating, or release them.
+    for (const offer of offers) {
+      const keys = new Set<string>();
+      for (const r of offer.resources ?? []) {
+        const res = R.reservationOf(r);
+        if (res?.role !== this.o.config.role || res.type !== 'DYNAMIC') continue;
+        const key = R.labelValue(res.labels, 'node');
+        if (key) keys.add(key);
+      }
+      for (const key of keys) {
+        const node = byKey.get(key);
+        const list = ops.get(offer.id.value)!;
+        const reserved = R.reservedWithLabel(offer, this.o.config.role, 'node', key);
+        if (
+          !node ||
+          node.state === 'unreserving' ||
+          node.state === 'failed' ||
+          (node.state === 'shut_down' && !node.wanted)
+        ) {
+          list.push(...this.releaseOps(reserved));
+          if (node) {
+            if (node.state !== 'unreserving') await store.transitionNode(key, 'unreserving');
+            await store.deleteNode(key);
+            this.log.info('released the reservation and volume of a removed node', {
+              node: key,
+              agent: offer.agent_id.value,
+            });
+          } else
+            this.log.warn('released a reservation no node owns', {
+              node: key,
+              agent: offer.agent_id.value,
+            });
+          continue;
+        }
+        if (!node.wanted) continue;
+        const volume = R.findVolume(offer, node.persistenceId);
+        if (node.state === 'reserving') {
+          if (volume) await store.transitionNode(key, 'reserved');
+          else {
+            const disk = reserved.find((r) => r.name === 'disk' && !r.disk?.persistence);
+            if (disk) list.push(this.createOp(disk, node));
+            continue;
+          }
+        }
+        const current = byKey.get(key) && (await store.getNode(key));
+        if (!current) continue;
+        const due = !current.relaunchAfter || Date.parse(current.relaunchAfter) <= now;
+        if (['reserved', 'restarting', 'shut_down'].includes(current.state) && due && volume) {
+          const launch = await this.launchOp(current, offer, clusters.get(current.cluster));
+          if (launch) list.push(launch);
+        }
+      }
+    }
+
+    // 2. New nodes: place them on unreserved resources, reserve and create their volume.
+    const requested = nodes.filter((n) => n.state === 'requested' && n.wanted);
+    if (requested.length) {
+      const needs = {
+        cpus: this.o.config.node.cpus + this.o.config.executor.cpus,
+        mem: this.o.config.node.mem + this.o.config.executor.mem,
+        disk: this.o.config.node.disk,
+        ports: NODE_PORTS,
+      };
+      const pending: PendingNode[] = requested.map((n) => ({
+        key: n.key,
+        cluster: n.cluster,
+        needs,
+      }));
+      const offered: OfferedAgent[] = offers.map((o) => {
+        const free = R.unreservedOf(o);
+        const agent = this.agents.get(o.agent_id.value)!;
+        return {
+          ...agent,
+          offerId: o.id.value,
+          agentId: o.agent_id.value,
+          cpus: R.scalarSum(free, 'cpus'),
+          mem: R.scalarSum(free, 'mem'),
+          disk: R.scalarSum(free, 'disk'),
+          ports: R.rangesOf(free, 'ports').map(
+            (r) => [Number(r.begin), Number(r.end)] as [number, number],
+          ),
+        };
+      });
+      const placed = new Map<string, PlacementAgent[]>();
+      for (const n of nodes)
+        if (n.agentId && n.state !== 'requested') {
+          const agent = this.agents.get(n.agentId) ?? {
+            hostname: n.hostname ?? n.agentId,
+            attributes: {},
+          };
+          placed.set(n.cluster, [...(placed.get(n.cluster) ?? []), agent]);
+        }
+      for (const p of planPlacements(pending, offered, this.o.config.constraints, placed)) {
+        const node = byKey.get(p.node)!;
+        const [http, pb, disterl, handoff, epmd] = p.ports;
+        await store.transitionNode(node.key, 'reserving', {
+          agentId: p.agentId,
+          hostname: p.hostname,
+          reservedPorts: p.ports,
+          ports: { http, pb, disterl, handoff, epmd },
+        });
+        const reserved = nodeReservation(this.o.config, node.key, p.ports);
+        const disk = reserved.find((r) => r.name === 'disk')!;
+        ops
+          .get(p.offerId)!
+          .push({ type: 'RESERVE', reserve: { resources: reserved } }, this.createOp(disk, node));
+        this.log.info('placing node', {
+          node: node.key,
+          agent: p.agentId,
+          host: p.hostname,
+          ports: p.ports,
+        });
+      }
+    }
+
+    // 3. Accept what we use, decline the rest.
+    for (const offer of offers) {
+      const list = ops.get(offer.id.value)!;
+      if (list.length) {
+        for (const op of list) this.o.metrics?.operations.inc({ type: op.type });
+        this.o.metrics?.offersAccepted.inc();
+        await this.client.accept([offer.id], list, { refuse_seconds: 1 });
+      } else {
+        this.o.metrics?.offersDeclined.inc();
+        await this.client.decline([offer.id], { refuse_seconds: (await this.hasWork()) ? 1 : 30 });
+      }
+    }
+  }
+
+  private createOp(disk: Resource, node: NodeDoc): OfferOperation {
+    return {
+      type: 'CREATE',
+      create: {
+        volumes: [
+          R.persistentVolume(
+            disk,
+            node.persistenceId,
+            this.o.config.persistentPath,
+            this.o.config.principal,
+          ),
+        ],
+      },
+    };
+  }
+
+  /** DESTROY the volumes among `reserved`, then UNRESERVE everything (the disk without its volume). */
+  private releaseOps(reserved: Resource[]): OfferOperation[] {
+    const volumes = reserved.filter((r) => r.disk?.persistence);
+    const out: OfferOperation[] = [];
+    if (volumes.length) out.push({ type: 'DESTROY', destroy: { volumes } });
+    out.push({
+      type: 'UNRESERVE',
+      unreserve: { resources: reserved.map((r) => (r.disk?.persistence ? R.withoutVolume(r) : r)) },
+    });
+    return out;
+  }
+
+  private async launchOp(
+    node: NodeDoc,
+    offer: Offer,
+    cluster: ClusterDoc | undefined,
+  ): Promise<OfferOperation | undefined> {
+    if (!cluster) return undefined;
+    const riakVersion = cluster.riakVersion;
+    const executorId = `${node.key}-${randomUUID()}`;
+    const task = buildTask(this.o.config, {
+      node,
+      offer,
+      frameworkName: this.o.config.name,
+      riakVersion,
+      cookie: `${this.o.config.name}-${cluster.name}`,
+      schedulerUrl: this.o.schedulerUrl,
+      zookeepers: this.o.zookeepers,
+      zookeeperChroot: this.o.zookeeperChroot,
+      executorId,
+    });
+    if (!task) {
+      this.log.warn('cannot launch: the offer lacks part of the reservation, or no package URL', {
+        node: node.key,
+        riakVersion,
+      });
+      return undefined;
+    }
+    // Written before the LAUNCH is sent: a crash from here on finds the task by reconciliation.
+    if (node.state === 'shut_down')
+      await this.o.store.transitionNode(node.key, 'launching', { executorId, riakVersion });
+    else
+      await this.o.store.transitionNode(node.key, 'launching', {
+        executorId,
+        riakVersion,
+        relaunchAfter: undefined,
+      });
+    this.o.metrics?.launches.inc();
+    this.log.info('launching node', {
+      node: node.key,
+      agent: offer.agent_id.value,
+      riakVersion,
+      executor: executorId,
+    });
+    return { type: 'LAUNCH', launch: { task_infos: [task] } };
+  }
+
+  // ---- executor messages ---------------------------------------------------------------------
+
+  private onMessage(data: Buffer): void {
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      this.log.warn('ignoring a non-JSON executor message');
+      return;
+    }
+    const p = typeof m.id === 'string' ? this.pending.get(m.id) : undefined;
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(m.id as string);
+    p.resolve(m);
+  }
+
+  /** Sends a message to a node's executor and waits for its answer. */
+  ask(
+    node: NodeDoc,
+    type: string,
+    extra: Record<string, unknown> = {},
+    timeoutMs = 120000,
+  ): Promise<Record<string, unknown>> {
+    if (!node.agentId || !node.executorId)
+      return Promise.reject(new Error(`node ${node.key} has no executor`));
+    const id = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`node ${node.key} did not answer ${type} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, timer });
+      this.client
+        .message(
+          { value: node.agentId! },
+          { value: node.executorId! },
+          Buffer.from(JSON.stringify({ version: 1, id, type, ...extra })),
+        )
+        .catch((err: Error) => {
+          clearTimeout(timer);
+          this.pending.delete(id);
+          reject(err);
+        });
+    });
+  }
+
+  // ---- the work loop --------------------------------------------------------------------------
+
+  private async hasWork(): Promise<boolean> {
+    const nodes = await this.o.store.listNodes();
+    return nodes.some(
+      (n) =>
+        (n.wanted && ['requested', 'reserving', 'reserved', 'restarting'].includes(n.state)) ||
+        (n.wanted && n.state === 'shut_down') ||
+        (!n.wanted &&
+          ['reserving', 'reserved', 'shut_down', 'unreserving', 'failed', 'restarting'].includes(
+            n.state,
+          )),
+    );
+  }
+
+  private async revive(): Promise<void> {
+    if (!this.client.subscribed) return;
+    this.suppressed = false;
+    await this.client.revive().catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.client.subscribed) return;
+    const store = this.o.store;
+    const nodes = await store.listNodes();
+    const clusters = await store.listClusters();
+    for (const n of nodes) await this.progressRemoval(n);
+    for (const c of clusters) {
+      const members = nodes.filter((n) => n.cluster === c.name);
+      await this.progressJoins(c, members);
+      await this.progressOperation(c, members);
+      if (c.state === 'shutting_down' && members.length === 0) {
+        await store.deleteCluster(c.name);
+        this.log.info('cluster destroyed', { cluster: c.name });
+      }
+      if (c.state === 'requested' && members.some((m) => m.state === 'running'))
+        await store.updateCluster(c.name, (x) =>
+          x.state === 'requested' ? { ...x, state: 'running' } : undefined,
+        );
+    }
+    const work = await this.hasWork();
+    if (work && this.suppressed) await this.revive();
+    else if (!work && !this.suppressed) {
+      this.suppressed = true;
+      await this.client.suppress().catch(() => undefined);
+    }
+    if (Date.now() - this.lastExplicitReconcile > this.o.config.reconcileIntervalSeconds * 1000)
+      await this.reconcile();
+  }
+
+  /** Graceful removal: leave the ring, hand off, stop, then release (on the next offer). */
+  private async progressRemoval(n: NodeDoc): Promise<void> {
+    if (n.wanted) return;
+    const store = this.o.store;
+    switch (n.state) {
+      case 'requested':
+        await store.transitionNode(n.key, 'shut_down');
+        await store.deleteNode(n.key);
+        return;
+      case 'reserving':
+      case 'reserved':
+      case 'failed':
+        await store.transitionNode(n.key, 'unreserving');
+        await this.revive();
+        return;
+      case 'restarting':
+        await store.transitionNode(n.key, 'unreserving');
+        await this.revive();
+        return;
+      case 'shut_down':
+        await store.transitionNode(n.key, 'unreserving');
+        await this.revive();
+        return;
+      case 'running':
+        if (n.member && (await this.otherMembers(n)).length > 0) {
+          await store.transitionNode(n.key, 'leaving');
+          this.leave(n);
+        } else {
+          await store.transitionNode(n.key, 'shutting_down');
+          await this.client
+            .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
+            .catch(() => undefined);
+        }
+        return;
+      case 'leaving':
+        if (!this.leaveSent.has(n.key)) this.leave(n);
+        return;
+      case 'launching':
+      case 'starting':
+        await store.transitionNode(n.key, 'shutting_down');
+        await this.client
+          .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
+          .catch(() => undefined);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async otherMembers(n: NodeDoc): Promise<NodeDoc[]> {
+    return (await this.o.store.listNodes(n.cluster)).filter(
+      (x) => x.key !== n.key && x.member && x.wanted && x.state === 'running',
+    );
+  }
+
+  private leave(n: NodeDoc): void {
+    this.leaveSent.add(n.key);
+    this.ask(n, 'leave', {}, 30 * 60 * 1000).then(
+      (answer) =>
+        this.serial('left', async () => {
+          this.leaveSent.delete(n.key);
+          if (answer.ok !== true) {
+            this.log.warn('leave failed; trying again', { node: n.key, error: answer.error });
+            return;
+          }
+          this.log.info('node left the cluster; stopping it', { node: n.key });
+          const cur = await this.o.store.getNode(n.key);
+          if (!cur || cur.state !== 'leaving') return;
+          await this.o.store.transitionNode(n.key, 'shutting_down', { member: false });
+          await this.ask(cur, 'finish', {}, 5000).catch(() =>
+            this.client.kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined),
+          );
+        }),
+      (err: Error) => {
+        this.leaveSent.delete(n.key);
+        this.log.warn('leave did not complete; trying again', { node: n.key, error: err.message });
+      },
+    );
+  }
+
+  /** Running nodes that are not members join a running member (the first node seeds the ring). */
+  private async progressJoins(c: ClusterDoc, nodes: NodeDoc[]): Promise<void> {
+    const members = nodes.filter((n) => n.member && n.state === 'running' && n.wanted);
+    for (const n of nodes) {
+      if (n.member || !n.wanted || n.state !== 'running' || this.inFlight.has(n.key)) continue;
+      if (!nodes.some((x) => x.member)) {
+        // The first node of a cluster is its ring; later nodes join it.
+        await this.o.store.updateNode(n.key, (x) => ({ ...x, member: true }));
+        this.log.info('node seeds the cluster ring', { node: n.key, cluster: c.name });
+        return;
+      }
+      const target = members[0];
+      if (!target) return;
+      this.inFlight.add(n.key);
+      const targetName = `${target.key}@${target.hostname}`;
+      this.log.info('joining node to its cluster', { node: n.key, target: targetName });
+      this.ask(n, 'join', { target: targetName }).then(
+        (answer) =>
+          this.serial('joined', async () => {
+            this.inFlight.delete(n.key);
+            if (answer.ok === true) {
+              await this.o.store.updateNode(n.key, (x) => ({
+                ...x,
+                member: true,
+                lastTaskMessage: `joined ${targetName}`,
+              }));
+              this.log.info('node joined', { node: n.key, target: targetName });
+            } else {
+              await this.o.store.updateNode(n.key, (x) => ({
+                ...x,
+                lastTaskMessage: `join failed: ${String(answer.error)}`,
+              }));
+              this.log.warn('join failed; will retry', { node: n.key, error: answer.error });
+            }
+          }),
+        (err: Error) => {
+          this.inFlight.delete(n.key);
+          this.log.warn('join did not complete; will retry', { node: n.key, error: err.message });
+        },
+      );
+    }
+  }
+
+  /** Rolling restart / config / upgrade: one node at a time, each back, a member and ring-ready. */
+  private async progressOperation(c: ClusterDoc, nodes: NodeDoc[]): Promise<void> {
+    const op = c.operation;
+    if (!op || op.state !== 'running') return;
+    const store = this.o.store;
+    if (op.kind === 'upgrade' && op.targetRiakVersion && c.riakVersion !== op.targetRiakVersion)
+      await store.updateCluster(c.name, (x) => ({ ...x, riakVersion: op.targetRiakVersion! }));
+    if (!op.current) {
+      const next = op.order[op.done];
+      if (next === undefined) {
+        await store.updateCluster(c.name, (x) => ({
+          ...x,
+          state: 'running',
+          operation: x.operation && { ...x.operation, state: 'done', current: undefined },
+        }));
+        this.log.info('rolling operation done', { cluster: c.name, kind: op.kind });
+        return;
+      }
+      const node = nodes.find((n) => n.key === next);
+      if (!node || !node.wanted) {
+        await store.updateCluster(c.name, (x) => ({
+          ...x,
+          operation: x.operation && { ...x.operation, done: x.operation.done + 1 },
+        }));
+        return;
+      }
+      if (node.state !== 'running') return; // wait until it is running before restarting it
+      await store.updateCluster(c.name, (x) => ({
+        ...x,
+        operation: x.operation && { ...x.operation, current: next },
+      }));
+      await store.transitionNode(node.key, 'restarting', { relaunchAfter: undefined });
+      this.log.info('rolling operation: restarting node', {
+        cluster: c.name,
+        node: node.key,
+        kind: op.kind,
+      });
+      await this.ask(node, 'finish', {}, 10000).catch(() =>
+        this.client.kill(
+          { value: node.taskId },
+          node.agentId ? { value: node.agentId } : undefined,
+        ),
+      );
+      await this.revive();
+      return;
+    }
+    const node = nodes.find((n) => n.key === op.current);
+    if (!node) {
+      await store.updateCluster(c.name, (x) => ({
+        ...x,
+        operation: x.operation && {
+          ...x.operation,
+          current: undefined,
+          done: x.operation.done + 1,
+        },
+      }));
+      return;
+    }
+    if (node.state !== 'running' || this.inFlight.has(`status:${node.key}`)) return;
+    this.inFlight.add(`status:${node.key}`);
+    this.ask(node, 'status', {}, 30000).then(
+      (answer) =>
+        this.serial('operation-status', async () => {
+          this.inFlight.delete(`status:${node.key}`);
+          const result = answer.result as
+            { ringReady?: boolean; members?: { name: string; status: string }[] } | undefined;
+          const self = `${node.key}@${node.hostname}`;
+          const member = result?.members?.some((m) => m.name === self && m.status === 'valid');
+          if (answer.ok === true && result?.ringReady && member)
+            await store.updateCluster(c.name, (x) =>
+              x.operation?.current === node.key
+                ? {
+                    ...x,
+                    operation: { ...x.operation, current: undefined, done: x.operation.done + 1 },
+                  }
+                : undefined,
+            );
+        }),
+      () => this.inFlight.delete(`status:${node.key}`),
+    );
+  }
+}
+
+export { reservationFor };

@@ -1,0 +1,120 @@
+import type { Offer, Resource, TaskInfo } from '@riak-mesos/mesos';
+import { resources as R } from '@riak-mesos/mesos';
+import type { SchedulerConfig } from '../config';
+import type { NodeDoc } from '../model';
+
+/** Ports every node reserves (as the original): HTTP, PB, distribution, handoff, EPMD, spares. */
+export const NODE_PORTS = 10;
+
+/** The reservation that names a node: the framework's role and principal, label `node=<key>`. */
+export function reservationFor(config: SchedulerConfig, key: string) {
+  return { role: config.role, principal: config.principal, labels: { node: key } };
+}
+
+/** Everything a node reserves: its own resources, the executor's, and its ports. */
+export function nodeReservation(config: SchedulerConfig, key: string, ports: number[]): Resource[] {
+  return R.reserve(
+    [
+      R.scalar('cpus', R.round(config.node.cpus + config.executor.cpus)),
+      R.scalar('mem', R.round(config.node.mem + config.executor.mem)),
+      R.scalar('disk', config.node.disk),
+      R.ranges('ports', R.rangesOfPorts(ports)),
+    ],
+    reservationFor(config, key),
+  );
+}
+
+/** Mesos' URI for a package location: URLs as they are, absolute paths as file:// URLs. */
+export function fetchUri(location: string): string {
+  return location.startsWith('/') ? `file://${location}` : location;
+}
+
+export interface LaunchSpec {
+  node: NodeDoc;
+  offer: Offer;
+  frameworkName: string;
+  riakVersion: string;
+  cookie: string;
+  schedulerUrl: string;
+  zookeepers: string[];
+  zookeeperChroot: string;
+  executorId: string;
+}
+
+/** Task data for the executor (docs/packages-and-task-data.md). */
+export function taskData(config: SchedulerConfig, s: LaunchSpec): Record<string, unknown> {
+  const n = s.node;
+  const [http, pb, disterl, handoff] = n.reservedPorts;
+  return {
+    FullyQualifiedNodeName: `${n.key}@${s.offer.hostname}`,
+    Host: s.offer.hostname,
+    Zookeepers: s.zookeepers,
+    ZookeeperChroot: s.zookeeperChroot,
+    FrameworkName: s.frameworkName,
+    URI: s.schedulerUrl,
+    ClusterName: n.cluster,
+    HTTPPort: http,
+    PBPort: pb,
+    DisterlPort: disterl,
+    HandoffPort: handoff,
+    RiakRootPath: 'root',
+    PersistentPath: config.persistentPath,
+    Cookie: s.cookie,
+  };
+}
+
+/**
+ * The TaskInfo that launches a node on the resources reserved for it in `offer`: the node's
+ * share and its volume for the task, the executor's share for the executor, so a relaunch on
+ * the reservation always fits.
+ */
+export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | undefined {
+  const reserved = R.reservedWithLabel(s.offer, config.role, 'node', s.node.key);
+  const volume = R.findVolume(s.offer, s.node.persistenceId);
+  const url = config.resourceUrls[s.riakVersion];
+  const executorUrl = config.resourceUrls.executor;
+  if (!volume || !url || !executorUrl) return undefined;
+  const reservation = reservationFor(config, s.node.key);
+  const executorResources = R.reserve(
+    [R.scalar('cpus', config.executor.cpus), R.scalar('mem', config.executor.mem)],
+    reservation,
+  );
+  const ports = reserved.filter((r) => r.name === 'ports');
+  const taskResources = [
+    ...R.reserve(
+      [R.scalar('cpus', config.node.cpus), R.scalar('mem', config.node.mem)],
+      reservation,
+    ),
+    ...ports,
+    volume,
+  ];
+  if (!R.containsResources(s.offer.resources ?? [], [...taskResources, ...executorResources]))
+    return undefined;
+  const env = [{ name: 'LOG_FORMAT', value: 'json' }];
+  if (config.nodeIface) env.push({ name: 'RIAK_MESOS_NODE_IFACE', value: config.nodeIface });
+  if (process.env.PATH) env.push({ name: 'PATH', value: process.env.PATH });
+  return {
+    name: `${s.frameworkName}-${s.node.cluster}`,
+    task_id: { value: s.node.taskId },
+    agent_id: s.offer.agent_id,
+    resources: taskResources,
+    executor: {
+      executor_id: { value: s.executorId },
+      name: `riak-mesos-executor ${s.node.key}`,
+      source: s.frameworkName,
+      command: {
+        value: 'exec ./riak_mesos_executor/bin/riak-mesos-executor',
+        shell: true,
+        uris: [executorUrl, url].map((u) => ({
+          value: fetchUri(u),
+          extract: true,
+          executable: false,
+        })),
+        environment: { variables: env },
+      },
+      resources: executorResources,
+    },
+    labels: R.labels({ node: s.node.key, cluster: s.node.cluster, riak_version: s.riakVersion }),
+    data: Buffer.from(JSON.stringify(taskData(config, s))),
+  };
+}

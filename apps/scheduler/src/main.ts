@@ -1,0 +1,177 @@
+import { hostname } from 'node:os';
+import { CommanderError } from 'commander';
+import { createLogger } from '@riak-mesos/logging';
+import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
+import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
+import type { ApiServer } from './api/server';
+import { startApiServer } from './api/server';
+import type { CliOptions, SchedulerConfig } from './config';
+import { ConfigError, buildCommand, loadConfig } from './config';
+import { EventHub } from './events';
+import { Driver } from './framework/driver';
+import { SchedulerMetrics } from './metrics';
+import { SchedulerStore } from './store';
+
+const log = createLogger('scheduler');
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`riak-mesos-scheduler: ${message}\n`);
+  process.exit(code);
+}
+
+async function run(config: SchedulerConfig): Promise<void> {
+  let zk: ZkClient;
+  try {
+    zk = await ZkClient.connect({ connect: config.zk, connectTimeoutMs: 30000 });
+  } catch (err) {
+    fail(`cannot reach ZooKeeper at ${config.zk}: ${(err as Error).message}`, 1);
+  }
+  const store = new SchedulerStore(zk, config.name);
+  await store.init();
+  const events = new EventHub();
+  events.follow(store);
+  const metrics = new SchedulerMetrics(store);
+  const zkParsed = parseConnectString(config.zk);
+  let driver: Driver | undefined;
+  // Set once the API listens (its address goes into the election data).
+  const ref: { election?: LeaderElection } = {};
+
+  const api: ApiServer = await startApiServer({
+    host: config.ip,
+    port: config.port,
+    store,
+    events,
+    logger: log,
+    metrics,
+    riakVersions: () => Object.keys(config.resourceUrls).filter((k) => k !== 'executor'),
+    isLeader: () => ref.election?.isLeader ?? false,
+    leaderUrl: async () => {
+      const data = await ref.election?.leaderData().catch(() => null);
+      return data ? (JSON.parse(data.toString()) as { url?: string }).url : undefined;
+    },
+    frameworkStatus: () => ({
+      registered: driver?.registered ?? false,
+      frameworkId: driver?.client.frameworkId,
+    }),
+    validateRiakConf: validateRiakConfTemplate,
+    validateAdvancedConfig: validateAdvancedConfigTemplate,
+    nodeViews: {
+      async query(node, view) {
+        if (!driver) throw new Error('this scheduler is not the leader');
+        const answer = await driver.ask(node, 'status', { view }, 30000);
+        if (answer.ok !== true)
+          throw new Error(
+            typeof answer.error === 'string' ? answer.error : 'the node did not answer',
+          );
+        return answer.result;
+      },
+    },
+    auth:
+      config.apiToken || config.apiBasic
+        ? { token: config.apiToken, basic: config.apiBasic }
+        : undefined,
+  });
+  const url = `http://${config.hostname}:${api.port}`;
+  log.info('API listening', { url });
+
+  const stopAll = async (code: number) => {
+    await driver?.stop().catch(() => undefined);
+    await ref.election?.stop().catch(() => undefined);
+    await api.close().catch(() => undefined);
+    await zk.close().catch(() => undefined);
+    process.exit(code);
+  };
+
+  const election = new LeaderElection(
+    zk,
+    store.layout.schedulerLeader,
+    JSON.stringify({ url }),
+    log,
+  );
+  ref.election = election;
+  election.on('elected', () => {
+    void (async () => {
+      metrics.leader.set(1);
+      events.publish({ type: 'scheduler', state: 'leader' });
+      const doc = await store.getScheduler();
+      log.info('leading: subscribing to Mesos', {
+        frameworkId: doc.frameworkId ?? null,
+        master: config.master,
+      });
+      const d = new Driver(
+        {
+          config,
+          store,
+          events,
+          metrics,
+          logger: log,
+          schedulerUrl: url,
+          zookeepers: zkParsed.servers.map((s) => `${s.host}:${s.port}`),
+          zookeeperChroot: zkParsed.chroot,
+        },
+        doc.frameworkId,
+      );
+      d.onFatal = (err) => {
+        void (async () => {
+          if (config.reregisterOnUnknownFrameworkId && doc.frameworkId) {
+            log.warn('Mesos no longer knows our framework id; registering anew as configured', {
+              error: err.message,
+            });
+            await store.updateScheduler((x) => ({ ...x, frameworkId: undefined }));
+            await stopAll(1);
+          }
+          log.error(
+            'Mesos refused the framework (its failover timeout may have passed); start with --reregister-on-unknown-framework-id to register anew',
+            { error: err.message, frameworkId: doc.frameworkId },
+          );
+          await stopAll(1);
+        })();
+      };
+      driver = d;
+      d.start();
+    })().catch((err: Error) => {
+      log.error('could not start leading', { error: err.message });
+      void stopAll(1);
+    });
+  });
+  election.on('revoked', (reason: string) => {
+    // Another instance may lead from now on: stop at once, Marathon restarts us as a standby.
+    log.error('leadership lost; exiting so that only one scheduler acts', { reason });
+    metrics.leader.set(0);
+    void stopAll(1);
+  });
+  await election.start();
+  if (!election.isLeader) {
+    events.publish({ type: 'scheduler', state: 'standby' });
+    log.info('standing by: another scheduler leads', {
+      leader: (await election.leaderData().catch(() => null))?.toString(),
+    });
+  }
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.once(sig, () => {
+      log.info('stopping (the framework keeps running in Mesos for failover)', { signal: sig });
+      void stopAll(0);
+    });
+}
+
+function main(): void {
+  const program = buildCommand().exitOverride();
+  let opts: CliOptions;
+  try {
+    program.parse(process.argv);
+    opts = program.opts<CliOptions>();
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    throw err;
+  }
+  let config: SchedulerConfig;
+  try {
+    config = loadConfig(opts, process.env, hostname());
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  run(config).catch((err: Error) => fail(`unexpected error: ${err.stack ?? err.message}`, 1));
+}
+
+main();
