@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Offer, OfferOperation, Resource, TaskInfo, TaskStatus } from '@riak-mesos/mesos';
@@ -252,6 +252,50 @@ describe('mesos-local, driven by a scheduler written in the test', () => {
       Buffer.from('ping'),
     );
     await waitFor(() => sched.messages.includes('echo:ping'), { what: 'executor message' });
+  });
+
+  it('destroys the container: what a task started in other process groups dies with it', async () => {
+    const offer = await sched.offerFrom(cluster.agents[2].id);
+    const marker = `container-test-${Date.now()}`;
+    await sched.client.accept(
+      [offer.id],
+      [
+        {
+          type: 'LAUNCH',
+          launch: {
+            task_infos: [
+              {
+                name: 'escapes',
+                task_id: { value: 'cmd-escape' },
+                agent_id: offer.agent_id,
+                resources: [R.scalar('cpus', 0.1), R.scalar('mem', 16)],
+                // A child in its own session and process group, as a daemonizing program makes.
+                command: { value: `setsid sh -c 'sleep 300; echo ${marker}' & exec sleep 300` },
+              },
+            ],
+          },
+        },
+      ],
+      { refuse_seconds: 0 },
+    );
+    await sched.update('cmd-escape', 'TASK_RUNNING');
+    const escaped = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return (
+              readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`echo ${marker}`) &&
+              isAlive(Number(p))
+            );
+          } catch {
+            return false;
+          }
+        });
+    await waitFor(() => escaped().length === 1, { what: 'the escaped child to run' });
+    await sched.client.kill({ value: 'cmd-escape' }, offer.agent_id);
+    await sched.update('cmd-escape', 'TASK_KILLED');
+    await waitFor(() => escaped().length === 0, { what: 'the escaped child to be killed' });
   });
 
   it('reconciles explicitly (known and unknown tasks) and implicitly', async () => {
