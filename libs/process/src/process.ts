@@ -108,27 +108,34 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Live (not zombie) processes whose process group is `pgid`, from /proc. */
-export function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
+/** Pids in /proc for which `test` holds; a process that ends while we look is skipped. */
+function scanProcesses(test: (pid: string) => boolean): number[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return out;
+    return [];
   }
+  const out: number[] = [];
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[0] is the state, fields[2] the process group.
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(e));
+      if (test(e)) out.push(Number(e));
     } catch {
-      // The process ended while we looked.
+      // The process ended while we looked, or is not ours to look at.
     }
   }
   return out;
+}
+
+/** Live (not zombie) processes whose process group is `pgid`, from /proc. */
+export function groupMembers(pgid: number): number[] {
+  return scanProcesses((pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state, fields[2] the process group.
+    return Number(fields[2]) === pgid && fields[0] !== 'Z';
+  });
 }
 
 export function isAlive(pid: number): boolean {
@@ -146,21 +153,9 @@ export function isAlive(pid: number): boolean {
  */
 export function processesUnder(dir: string): number[] {
   const root = dir.endsWith('/') ? dir : `${dir}/`;
-  const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const cwd = readlinkSync(`/proc/${e}/cwd`);
-      if ((cwd === dir || cwd.startsWith(root)) && isAlive(Number(e))) out.push(Number(e));
-    } catch {
-      // Gone, or not ours to look at.
-    }
-  }
-  return out;
+  return scanProcesses((pid) => {
+    if (Number(pid) === process.pid) return false;
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return (cwd === dir || cwd.startsWith(root)) && isAlive(Number(pid));
+  });
 }
