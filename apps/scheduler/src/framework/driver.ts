@@ -67,6 +67,10 @@ export class Driver {
   private readonly inFlight = new Set<string>();
   private readonly leaveSent = new Set<string>();
   private lastExplicitReconcile = 0;
+  /** CPUs of each removed node's reservation released so far (in this process). */
+  private readonly released = new Map<string, number>();
+  /** Keep offers coming for a while after a release: stray parts may still be offered. */
+  private lastRelease = 0;
   onFatal: ((err: Error) => void) | undefined;
 
   constructor(options: DriverOptions, frameworkId: string | undefined) {
@@ -317,13 +321,21 @@ export class Driver {
           (node.state === 'shut_down' && !node.wanted)
         ) {
           list.push(...this.releaseOps(reserved));
+          this.lastRelease = Date.now();
           if (node) {
             if (node.state !== 'unreserving') await store.transitionNode(key, 'unreserving');
-            await store.deleteNode(key);
-            this.log.info('released the reservation and volume of a removed node', {
-              node: key,
-              agent: offer.agent_id.value,
-            });
+            // The executor's share comes back in a later offer once the executor is gone; the
+            // node's document goes only when all of its reservation has been released.
+            const released = (this.released.get(key) ?? 0) + R.scalarSum(reserved, 'cpus');
+            const total = this.o.config.node.cpus + this.o.config.executor.cpus;
+            if (released + 1e-6 >= total) {
+              this.released.delete(key);
+              await store.deleteNode(key);
+              this.log.info('released the reservation and volume of a removed node', {
+                node: key,
+                agent: offer.agent_id.value,
+              });
+            } else this.released.set(key, released);
           } else
             this.log.warn('released a reservation no node owns', {
               node: key,
@@ -549,6 +561,7 @@ export class Driver {
   // ---- the work loop --------------------------------------------------------------------------
 
   private async hasWork(): Promise<boolean> {
+    if (Date.now() - this.lastRelease < 60000) return true;
     const nodes = await this.o.store.listNodes();
     return nodes.some(
       (n) =>
@@ -632,6 +645,24 @@ export class Driver {
         return;
       case 'leaving':
         if (!this.leaveSent.has(n.key)) this.leave(n);
+        return;
+      case 'unreserving':
+        // Released in part by an earlier scheduler process and nothing more offered since.
+        if (Date.now() - Date.parse(n.updatedAt) > 120000) {
+          this.log.warn('forgetting a removed node whose reservation is no longer offered', {
+            node: n.key,
+          });
+          await store.deleteNode(n.key);
+        }
+        return;
+      case 'shutting_down':
+        // A kill can be lost (the agent was unreachable): repeat it until the task is gone.
+        if (Date.now() - Date.parse(n.updatedAt) > 10000) {
+          await store.updateNode(n.key, (x) => ({ ...x }));
+          await this.client
+            .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
+            .catch(() => undefined);
+        }
         return;
       case 'launching':
       case 'starting':
