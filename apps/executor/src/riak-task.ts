@@ -37,7 +37,17 @@ export interface Message {
   id?: string;
   type: 'join' | 'leave' | 'status' | 'finish';
   target?: string;
+  /** For `status`: which of Riak's views (default `status`). */
+  view?: string;
 }
+
+/** riak-admin commands behind the node views the scheduler's API serves. */
+const VIEWS: Record<string, string[]> = {
+  ringready: ['ringready'],
+  transfers: ['transfers'],
+  aae: ['aae-status'],
+  types: ['bucket-type', 'list'],
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -273,6 +283,7 @@ export class RiakTask {
         `cannot reach ZooKeeper ${d.Zookeepers.join(',')}: ${(err as Error).message}`,
       );
     }
+    await this.awaitStaleRegistration();
     const store = new ZkStore(this.zk, d.FrameworkName, d.Host, this.log);
     this.epmd = new EpmdServer({
       port: this.epmdPort,
@@ -286,6 +297,34 @@ export class RiakTask {
       throw new StepError(
         `cannot start the EPMD replacement on 127.0.0.1:${this.epmdPort}: ${(err as Error).message}`,
       );
+    }
+  }
+
+  /**
+   * A relaunch after a killed executor finds the node's EPMD registration of the old ZooKeeper
+   * session until that session expires; Riak would refuse to start with its name taken. Wait it
+   * out, and past the session timeout remove it (the name is this node's alone).
+   */
+  private async awaitStaleRegistration(): Promise<void> {
+    const d = this.data!;
+    const path = frameworkLayout(d.FrameworkName).erlpmdNode(
+      d.FullyQualifiedNodeName.split('@')[0],
+    );
+    const deadline = Date.now() + this.settings.zkSessionTimeoutMs + 5000;
+    let logged = false;
+    while (await this.zk!.exists(path)) {
+      if (Date.now() > deadline) {
+        this.log.warn('removing a stale EPMD registration of this node', { path });
+        await this.zk!.delete(path).catch(() => undefined);
+        return;
+      }
+      if (!logged) {
+        this.log.info('waiting for the previous session to release the EPMD registration', {
+          path,
+        });
+        logged = true;
+      }
+      await sleep(500);
     }
   }
 
@@ -473,7 +512,9 @@ export class RiakTask {
           await this.stop('TASK_FINISHED', 'finished at the scheduler’s request');
           return;
         case 'status':
-          return await this.reply(m, true, { result: await this.status() });
+          return await this.reply(m, true, {
+            result: m.view && m.view !== 'status' ? await this.view(m.view) : await this.status(),
+          });
         case 'join':
           if (!m.target || !/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(m.target))
             return await this.reply(m, false, { error: 'join needs a target node name' });
@@ -503,6 +544,25 @@ export class RiakTask {
     return {
       members: parseMemberStatus(members.out),
       ringReady: ready.code === 0 && parseRingReady(ready.out),
+    };
+  }
+
+  /** One of Riak's own views, as riak-admin prints it (parsed where we know the format). */
+  async view(name: string): Promise<Record<string, unknown>> {
+    this.requireRunning();
+    const args = VIEWS[name];
+    if (!args)
+      throw new StepError(
+        `unknown view '${name}'; known: status, ${Object.keys(VIEWS).join(', ')}`,
+      );
+    const r = await this.admin(args, 30000);
+    if (r.code !== 0 && name !== 'ringready')
+      throw new StepError(`riak-admin ${args.join(' ')} failed: ${r.out.split('\n').slice(-1)[0]}`);
+    return {
+      view: name,
+      output: r.out,
+      ...(name === 'ringready' ? { ringReady: r.code === 0 && parseRingReady(r.out) } : {}),
+      ...(name === 'transfers' ? { active: transfersActive(r.out) } : {}),
     };
   }
 

@@ -12,3 +12,14 @@ export type {
   StartZooKeeperOptions,
 } from './zookeeper';
 export { uniqueChroot, waitFor, tempDir } from './util';
+export {
+  EXECUTOR_PACKAGE,
+  REPO_ROOT,
+  RIAK_LOCAL_PACKAGE,
+  VERSION,
+  buildNodePackages,
+  bundle,
+  execAsync,
+  startLocalMesos,
+} from './local-system';
+export type { LocalMesos, MasterState } from './local-system';

@@ -4,133 +4,15 @@
  * launch, as the real scheduler does), and an HTTP server standing in for the scheduler's
  * template routes.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Offer, Resource, TaskInfo, TaskStatus } from '@riak-mesos/mesos';
+import type { Offer, TaskInfo, TaskStatus } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
-import { ProcessGroup } from '@riak-mesos/process';
-import { freePort, waitFor } from '@riak-mesos/testing';
+import { EXECUTOR_PACKAGE, RIAK_LOCAL_PACKAGE, waitFor } from '@riak-mesos/testing';
 
-export const repo = join(__dirname, '..', '..', '..', '..');
-export const VERSION = (
-  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }
-).version;
-export const executorPackage = join(
-  repo,
-  'dist',
-  'packages',
-  `riak-mesos-executor-${VERSION}.tar.gz`,
-);
-export const riakPackage = join(repo, 'dist', 'packages', `riak-local-${VERSION}.tar.gz`);
-
-export function exec(
-  file: string,
-  args: string[],
-  cwd = repo,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
-/** Builds the executor and riak-local packages and the mesos-local bundle (a few seconds). */
-export async function buildArtifacts(): Promise<void> {
-  const steps: [string, string[]][] = [
-    ['scripts/bundle.js', ['tools/mesos-local']],
-    ['scripts/bundle.js', ['apps/executor']],
-    [
-      'scripts/package.js',
-      [
-        'apps/executor',
-        'riak-mesos-executor',
-        'riak_mesos_executor',
-        'riak-mesos-executor',
-        '--erl',
-        'libs/epmd/erlang/riak_mesos_epmd.erl',
-      ],
-    ],
-    ['tools/riak-local/package.js', []],
-  ];
-  for (const [script, args] of steps) {
-    const r = await exec(process.execPath, [join(repo, script), ...args]);
-    if (r.code !== 0) throw new Error(`${script} ${args.join(' ')} failed: ${r.out}`);
-  }
-}
-
-export interface LocalMesos {
-  url: string;
-  process: ProcessGroup;
-  state(): Promise<MasterState>;
-  admin(path: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface MasterState {
-  frameworks: {
-    id: string;
-    tasks: { id: string; executor_id: string; agent_id: string; state: string }[];
-  }[];
-  agents: {
-    id: string;
-    hostname: string;
-    reserved_resources_full: Record<string, Resource[]>;
-    volumes: { persistence_id: string; path: string }[];
-  }[];
-}
-
-/** Local Mesos as its own process (as `riak-mesos local up` runs it). */
-export async function startLocalMesos(workDir: string, agents = 3): Promise<LocalMesos> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const p = new ProcessGroup(
-    process.execPath,
-    [
-      join(repo, 'dist', 'tools', 'mesos-local', 'main.js'),
-      '--agents',
-      String(agents),
-      '--port',
-      String(port),
-      '--work-dir',
-      workDir,
-      '--heartbeat-interval',
-      '1',
-      '--agent-ping-timeout',
-      '1000',
-    ],
-    {
-      stdoutFile: join(workDir, '..', 'mesos-local.log'),
-      stderrFile: join(workDir, '..', 'mesos-local.log'),
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    },
-  );
-  const state = async () => (await (await fetch(`${url}/master/state`)).json()) as MasterState;
-  await waitFor(async () => (await state()).agents.length === agents, {
-    timeoutMs: 30000,
-    intervalMs: 200,
-    what: 'local Mesos to start',
-  });
-  return {
-    url,
-    process: p,
-    state,
-    async admin(path) {
-      const res = await fetch(`${url}/admin/${path}`, { method: 'POST' });
-      if (!res.ok) throw new Error(`admin ${path}: ${res.status}`);
-    },
-    async close() {
-      await p.stop(20000);
-    },
-  };
-}
+export { buildNodePackages as buildArtifacts, startLocalMesos } from '@riak-mesos/testing';
+export type { LocalMesos } from '@riak-mesos/testing';
 
 /** The scheduler's template routes: 404 unless a template was set. */
 export async function startTemplateServer(): Promise<{
@@ -340,7 +222,7 @@ export class TestScheduler {
         command: {
           value: 'exec ./riak_mesos_executor/bin/riak-mesos-executor',
           shell: true,
-          uris: [executorPackage, riakPackage].map((p) => ({
+          uris: [EXECUTOR_PACKAGE, RIAK_LOCAL_PACKAGE].map((p) => ({
             value: pathToFileURL(p).href,
             extract: true,
           })),

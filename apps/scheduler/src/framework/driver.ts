@@ -61,6 +61,8 @@ export class Driver {
   private ticker: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private suppressed = false;
+  /** Some offers were declined with a long filter since the last REVIVE. */
+  private filtered = false;
   private stopped = false;
   private readonly agents = new Map<string, PlacementAgent>();
   private readonly pending = new Map<string, Pending>();
@@ -363,6 +365,28 @@ export class Driver {
       }
     }
 
+    // A node left `reserving` by a scheduler that died before its RESERVE reached Mesos: an offer
+    // from its agent without any of its reservation means there is none; place it again.
+    for (const offer of offers)
+      for (const n of nodes)
+        if (
+          n.state === 'reserving' &&
+          n.agentId === offer.agent_id.value &&
+          now - Date.parse(n.updatedAt) > 5000 &&
+          R.reservedWithLabel(offer, this.o.config.role, 'node', n.key).length === 0
+        ) {
+          this.log.warn('no reservation found for a reserving node; placing it again', {
+            node: n.key,
+            agent: n.agentId,
+          });
+          await store.transitionNode(n.key, 'requested', {
+            agentId: undefined,
+            hostname: undefined,
+            reservedPorts: [],
+            ports: undefined,
+          });
+        }
+
     // 2. New nodes: place them on unreserved resources, reserve and create their volume.
     const requested = nodes.filter((n) => n.state === 'requested' && n.wanted);
     if (requested.length) {
@@ -433,7 +457,10 @@ export class Driver {
         await this.client.accept([offer.id], list, { refuse_seconds: 1 });
       } else {
         this.o.metrics?.offersDeclined.inc();
-        await this.client.decline([offer.id], { refuse_seconds: (await this.hasWork()) ? 1 : 30 });
+        const work = await this.hasWork();
+        // Declined for long while idle: new work must REVIVE to clear the filter.
+        if (!work) this.filtered = true;
+        await this.client.decline([offer.id], { refuse_seconds: work ? 1 : 30 });
       }
     }
   }
@@ -600,8 +627,10 @@ export class Driver {
         );
     }
     const work = await this.hasWork();
-    if (work && this.suppressed) await this.revive();
-    else if (!work && !this.suppressed) {
+    if (work && (this.suppressed || this.filtered)) {
+      this.filtered = false;
+      await this.revive();
+    } else if (!work && !this.suppressed) {
       this.suppressed = true;
       await this.client.suppress().catch(() => undefined);
     }

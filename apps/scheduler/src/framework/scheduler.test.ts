@@ -1,0 +1,241 @@
+/**
+ * The scheduler as it runs in production (its bundle, as child processes killed with SIGKILL) on
+ * local Mesos with 3 agents, a real ZooKeeper, the real executor and riak-local packages:
+ * placement with `hostname UNIQUE`, a scheduler killed mid-deployment, a relaunch on the same
+ * volume after a killed executor, a standby taking over, and removal that releases everything.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ProcessGroup } from '@riak-mesos/process';
+import type { LocalMesos, ZooKeeperServer } from '@riak-mesos/testing';
+import {
+  EXECUTOR_PACKAGE,
+  REPO_ROOT,
+  RIAK_LOCAL_PACKAGE,
+  buildNodePackages,
+  bundle,
+  freePorts,
+  startLocalMesos,
+  startZooKeeper,
+  tempDir,
+  uniqueChroot,
+  waitFor,
+} from '@riak-mesos/testing';
+import { rm } from 'node:fs/promises';
+
+jest.setTimeout(10 * 60 * 1000);
+
+let work: string;
+let zk: ZooKeeperServer;
+let mesos: LocalMesos;
+let chroot: string;
+let ports: number[];
+const schedulers = new Map<number, ProcessGroup>();
+
+interface ApiNode {
+  name: string;
+  state: string;
+  member: boolean;
+  wanted: boolean;
+  agent_id: string | null;
+  persistence_id: string;
+  failures: number;
+}
+
+function startScheduler(port: number): ProcessGroup {
+  const log = join(work, `scheduler-${port}.log`);
+  const p = new ProcessGroup(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'dist', 'apps', 'scheduler', 'main.js'),
+      '--name',
+      'schedtest',
+      '--master',
+      mesos.url,
+      '--zk',
+      zk.connectString + chroot,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--hostname',
+      '127.0.0.1',
+      '--user',
+      'root',
+      '--role',
+      'riak',
+      '--principal',
+      'riak',
+      '--failover-timeout',
+      '600',
+      '--node-cpus',
+      '0.5',
+      '--node-mem',
+      '256',
+      '--node-disk',
+      '64',
+      '--constraints',
+      '[["hostname","UNIQUE"]]',
+      '--resource-urls',
+      JSON.stringify({
+        executor: pathToFileURL(EXECUTOR_PACKAGE).href,
+        'riak-local': pathToFileURL(RIAK_LOCAL_PACKAGE).href,
+      }),
+    ],
+    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
+  );
+  schedulers.set(port, p);
+  return p;
+}
+
+async function api<T>(port: number, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function health(port: number): Promise<{ leader: boolean; registered: boolean }> {
+  const res = await fetch(`http://127.0.0.1:${port}/healthcheck`);
+  return (await res.json()) as { leader: boolean; registered: boolean };
+}
+
+const nodes = async (port: number) =>
+  (await api<{ nodes: ApiNode[] }>(port, 'GET', '/clusters/c1/nodes')).nodes;
+
+async function converged(port: number, count: number, what: string): Promise<ApiNode[]> {
+  return waitFor(
+    async () => {
+      const n = (await nodes(port)).filter((x) => x.wanted);
+      return n.length === count && n.every((x) => x.state === 'running' && x.member)
+        ? n
+        : undefined;
+    },
+    { timeoutMs: 4 * 60 * 1000, intervalMs: 1000, what },
+  );
+}
+
+beforeAll(async () => {
+  work = await tempDir('scheduler-it');
+  await buildNodePackages();
+  await bundle('apps/scheduler');
+  zk = await startZooKeeper();
+  chroot = uniqueChroot('scheduler');
+  mesos = await startLocalMesos(join(work, 'mesos'));
+  ports = await freePorts(2);
+}, 120000);
+
+afterAll(async () => {
+  for (const p of schedulers.values()) await p.stop(5000);
+  await mesos?.close();
+  await zk?.close();
+  if (work && !process.env.KEEP_TEST_DIRS) await rm(work, { recursive: true, force: true });
+}, 60000);
+
+describe('the scheduler on local Mesos', () => {
+  it('places 3 nodes one per agent, and converges after being killed mid-deployment', async () => {
+    const [a] = ports;
+    startScheduler(a);
+    await waitFor(async () => (await health(a)).registered, {
+      timeoutMs: 30000,
+      what: 'the scheduler to register',
+    });
+    await api(a, 'POST', '/clusters/c1/create', { riak_version: 'riak-local' });
+    await api(a, 'POST', '/clusters/c1/nodes', { nodes: 3 });
+    // Kill it as soon as it has acted on Mesos, before the cluster is up.
+    await waitFor(async () => (await nodes(a)).some((n) => n.state !== 'requested'), {
+      timeoutMs: 30000,
+      intervalMs: 50,
+      what: 'the first reservation',
+    });
+    await schedulers.get(a)!.stop(0);
+    startScheduler(a);
+    const up = await converged(a, 3, '3 running members after the restart');
+    expect(new Set(up.map((n) => n.agent_id)).size).toBe(3);
+
+    const state = await mesos.state();
+    expect(state.frameworks).toHaveLength(1); // re-subscribed with the stored id
+    const running = state.frameworks[0].tasks.filter((t) => t.state === 'TASK_RUNNING');
+    expect(running).toHaveLength(3);
+    expect(new Set(running.map((t) => t.agent_id)).size).toBe(3);
+    for (const agent of state.agents) {
+      const ours = agent.volumes.filter((v) => v.role === 'riak');
+      expect(ours).toHaveLength(1);
+      expect(up.map((n) => n.persistence_id)).toContain(ours[0].persistence_id);
+    }
+  });
+
+  it('relaunches a node whose executor was killed on the same agent with the same volume', async () => {
+    const [a] = ports;
+    const before = await nodes(a);
+    const victim = before[0];
+    const state = await mesos.state();
+    const fw = state.frameworks[0];
+    const task = fw.tasks.find((t) => t.id === victim.name && t.state === 'TASK_RUNNING')!;
+    await mesos.admin(
+      `executors/${encodeURIComponent(fw.id)}/${encodeURIComponent(task.executor_id)}/kill`,
+    );
+    await waitFor(async () => (await nodes(a)).find((n) => n.name === victim.name)!.failures > 0, {
+      timeoutMs: 60000,
+      what: 'the failure to be seen',
+    });
+    const after = (await converged(a, 3, 'the node back')).find((n) => n.name === victim.name)!;
+    expect(after.agent_id).toBe(victim.agent_id);
+    expect(after.persistence_id).toBe(victim.persistence_id);
+    const tasks = (await mesos.state()).frameworks[0].tasks.filter((t) => t.id === victim.name);
+    expect(tasks.filter((t) => t.state === 'TASK_RUNNING')).toHaveLength(1);
+    expect(tasks.find((t) => t.state === 'TASK_RUNNING')!.agent_id).toBe(victim.agent_id);
+  });
+
+  it('a standby takes over when the leader dies and finishes a removal, releasing everything', async () => {
+    const [a, b] = ports;
+    startScheduler(b);
+    await waitFor(async () => (await health(b).catch(() => undefined))?.leader === false, {
+      timeoutMs: 30000,
+      what: 'the standby to answer',
+    });
+    // Changes go to the leader only.
+    await expect(api(b, 'POST', '/clusters/c1/nodes', { nodes: 1 })).rejects.toThrow(/503/);
+    await schedulers.get(a)!.stop(0);
+    await waitFor(
+      async () => {
+        const h = await health(b);
+        return h.leader && h.registered;
+      },
+      { timeoutMs: 60000, what: 'the standby to lead and register' },
+    );
+    const [gone] = await nodes(b);
+    await api(b, 'DELETE', `/clusters/c1/nodes/${gone.name}`);
+    await waitFor(async () => !(await nodes(b)).some((n) => n.name === gone.name), {
+      timeoutMs: 3 * 60 * 1000,
+      intervalMs: 1000,
+      what: 'the node to be removed',
+    });
+    await waitFor(
+      async () =>
+        (await mesos.state()).agents.every(
+          (ag) => !ag.volumes.some((v) => v.persistence_id === gone.persistence_id),
+        ),
+      { timeoutMs: 60000, what: 'its volume to be destroyed' },
+    );
+    const left = await converged(b, 2, 'two members');
+    expect(left.map((n) => n.name)).not.toContain(gone.name);
+
+    await api(b, 'DELETE', '/clusters/c1');
+    await waitFor(
+      async () =>
+        (await mesos.state()).agents.every(
+          (ag) => Object.keys(ag.reserved_resources_full).length === 0,
+        ),
+      { timeoutMs: 3 * 60 * 1000, intervalMs: 1000, what: 'every reservation to be released' },
+    );
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${b}/api/v1/clusters/c1`)).status === 404,
+      { timeoutMs: 30000, what: 'the cluster to be gone' },
+    );
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The built system as real processes, for integration tests of apps (which may not import tools):
+ * packaging the executor and riak-local, and local Mesos run from its bundle.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProcessGroup } from '@riak-mesos/process';
+import { freePort } from './ports';
+import { waitFor } from './util';
+
+export const REPO_ROOT = join(__dirname, '..', '..', '..');
+export const VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+export const EXECUTOR_PACKAGE = join(
+  REPO_ROOT,
+  'dist',
+  'packages',
+  `riak-mesos-executor-${VERSION}.tar.gz`,
+);
+export const RIAK_LOCAL_PACKAGE = join(
+  REPO_ROOT,
+  'dist',
+  'packages',
+  `riak-local-${VERSION}.tar.gz`,
+);
+
+/** Runs a command to completion without blocking the event loop. */
+export function execAsync(
+  file: string,
+  args: string[],
+  cwd = REPO_ROOT,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+/** Bundles (`scripts/bundle.js`) the given project roots. */
+export async function bundle(...roots: string[]): Promise<void> {
+  for (const root of roots) {
+    const r = await execAsync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle.js'), root]);
+    if (r.code !== 0) throw new Error(`bundling ${root} failed: ${r.out}`);
+  }
+}
+
+/** Builds the executor and riak-local packages the Mesos fetcher extracts (a few seconds). */
+export async function buildNodePackages(): Promise<void> {
+  await bundle('apps/executor');
+  const steps: string[][] = [
+    [
+      'scripts/package.js',
+      'apps/executor',
+      'riak-mesos-executor',
+      'riak_mesos_executor',
+      'riak-mesos-executor',
+      '--erl',
+      'libs/epmd/erlang/riak_mesos_epmd.erl',
+    ],
+    ['tools/riak-local/package.js'],
+  ];
+  for (const [script, ...args] of steps) {
+    const r = await execAsync(process.execPath, [join(REPO_ROOT, script), ...args]);
+    if (r.code !== 0) throw new Error(`${script} failed: ${r.out}`);
+  }
+}
+
+export interface MasterState {
+  frameworks: {
+    id: string;
+    name: string;
+    tasks: { id: string; executor_id: string; agent_id: string; state: string }[];
+  }[];
+  agents: {
+    id: string;
+    hostname: string;
+    reserved_resources_full: Record<string, unknown[]>;
+    volumes: { persistence_id: string; role?: string; path: string }[];
+  }[];
+}
+
+export interface LocalMesos {
+  url: string;
+  process: ProcessGroup;
+  state(): Promise<MasterState>;
+  admin(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Local Mesos from its bundle (`dist/tools/mesos-local/main.js`, built here), as its own process. */
+export async function startLocalMesos(workDir: string, agents = 3): Promise<LocalMesos> {
+  await bundle('tools/mesos-local');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const log = `${workDir}.log`;
+  const p = new ProcessGroup(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'dist', 'tools', 'mesos-local', 'main.js'),
+      '--agents',
+      String(agents),
+      '--port',
+      String(port),
+      '--work-dir',
+      workDir,
+      '--heartbeat-interval',
+      '1',
+      '--agent-ping-timeout',
+      '1000',
+    ],
+    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  const state = async () => (await (await fetch(`${url}/master/state`)).json()) as MasterState;
+  await waitFor(async () => (await state()).agents.length === agents, {
+    timeoutMs: 30000,
+    intervalMs: 200,
+    what: `local Mesos to start (log: ${log})`,
+  });
+  return {
+    url,
+    process: p,
+    state,
+    async admin(path) {
+      const res = await fetch(`${url}/admin/${path}`, { method: 'POST' });
+      if (!res.ok) throw new Error(`mesos-local admin ${path}: ${res.status} ${await res.text()}`);
+    },
+    async close() {
+      await p.stop(20000);
+    },
+  };
+}
