@@ -22,6 +22,8 @@ import {
   waitFor,
 } from '@riak-mesos/testing';
 import { rm } from 'node:fs/promises';
+import WebSocket from 'ws';
+import { RiakPbClient } from '@riak-mesos/riak-pb';
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -237,5 +239,120 @@ describe('the scheduler on local Mesos', () => {
       async () => (await fetch(`http://127.0.0.1:${b}/api/v1/clusters/c1`)).status === 404,
       { timeoutMs: 30000, what: 'the cluster to be gone' },
     );
+  });
+
+  it('through the API: one ring, a rolling restart with one node down at most, graceful removal, destroy', async () => {
+    const [, b] = ports; // the leader now
+    const events: { type: string; node?: string; state?: string; operation?: { state: string } }[] =
+      [];
+    const ws = new WebSocket(`ws://127.0.0.1:${b}/api/v1/events`);
+    ws.on('message', (m: Buffer) =>
+      events.push(JSON.parse(m.toString()) as (typeof events)[number]),
+    );
+    await new Promise((r) => ws.once('open', r));
+    try {
+      await api(b, 'POST', '/clusters/c2/create', { riak_version: 'riak-local' });
+      await api(b, 'POST', '/clusters/c2/nodes', { nodes: 3 });
+      const c2 = async () =>
+        (
+          await api<{ nodes: ApiNode[] & { endpoints: { pb: string } | null }[] }>(
+            b,
+            'GET',
+            '/clusters/c2/nodes',
+          )
+        ).nodes as (ApiNode & {
+          endpoints: { pb: string } | null;
+        })[];
+      await waitFor(
+        async () => {
+          const n = await c2();
+          return n.length === 3 && n.every((x) => x.state === 'running' && x.member);
+        },
+        { timeoutMs: 4 * 60 * 1000, intervalMs: 1000, what: 'c2 up' },
+      );
+      const first = (await c2())[0];
+      // One ring, as the nodes themselves say.
+      const status = await api<{ members: { name: string; status: string }[]; ringReady: boolean }>(
+        b,
+        'GET',
+        `/clusters/c2/nodes/${first.name}/status`,
+      );
+      expect(status.members.filter((m) => m.status === 'valid')).toHaveLength(3);
+      expect(status.ringReady).toBe(true);
+
+      const acked = new Map<string, string>();
+      const write = async (prefix: string, count: number) => {
+        for (let i = 0; i < count; i++) {
+          for (const n of await c2()) {
+            if (n.state !== 'running' || !n.endpoints) continue;
+            const [host, port] = n.endpoints.pb.split(':');
+            try {
+              const c = await RiakPbClient.connect(Number(port), host, 2000);
+              await c.put('rolling', `${prefix}-${i}`, `v${i}`);
+              c.close();
+              acked.set(`${prefix}-${i}`, `v${i}`);
+              break;
+            } catch {
+              // That node is going down; try another.
+            }
+          }
+        }
+      };
+      await write('before', 100);
+      let maxDown = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const down = (await c2()).filter((n) => n.state !== 'running').length;
+          maxDown = Math.max(maxDown, down);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+      await api(b, 'POST', '/clusters/c2/restart');
+      const during = write('during', 100);
+      await waitFor(
+        async () =>
+          (await api<{ operation: { state: string } | null }>(b, 'GET', '/clusters/c2/operation'))
+            .operation?.state === 'done',
+        { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what: 'the rolling restart to finish' },
+      );
+      await during;
+      sampling = false;
+      await sampler;
+      expect(maxDown).toBe(1);
+      const some = (await c2())[1];
+      const [host, port] = some.endpoints!.pb.split(':');
+      const reader = await RiakPbClient.connect(Number(port), host);
+      const missing: string[] = [];
+      for (const [k, v] of acked)
+        if ((await reader.get('rolling', k))?.value.toString() !== v) missing.push(k);
+      reader.close();
+      expect(missing).toEqual([]);
+      expect(events.some((e) => e.type === 'node' && e.state === 'restarting')).toBe(true);
+      expect(events.some((e) => e.type === 'operation' && e.operation?.state === 'done')).toBe(
+        true,
+      );
+
+      // Graceful removal, then destroy.
+      await api(b, 'DELETE', `/clusters/c2/nodes/${first.name}`);
+      await waitFor(async () => (await c2()).length === 2, {
+        timeoutMs: 3 * 60 * 1000,
+        intervalMs: 1000,
+        what: 'the removal',
+      });
+      expect(
+        events.some((e) => e.type === 'node' && e.node === first.name && e.state === 'leaving'),
+      ).toBe(true);
+      await api(b, 'DELETE', '/clusters/c2');
+      await waitFor(
+        async () =>
+          (await mesos.state()).agents.every(
+            (ag) => Object.keys(ag.reserved_resources_full).length === 0,
+          ),
+        { timeoutMs: 3 * 60 * 1000, intervalMs: 1000, what: 'every reservation to be released' },
+      );
+    } finally {
+      ws.close();
+    }
   });
 });
