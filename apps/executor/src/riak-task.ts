@@ -35,7 +35,7 @@ export interface StatusSink {
 export interface Message {
   version: number;
   id?: string;
-  type: 'join' | 'leave' | 'status' | 'finish';
+  type: 'join' | 'leave' | 'remove' | 'status' | 'finish';
   target?: string;
   /** For `status`: which of Riak's views (default `status`). */
   view?: string;
@@ -499,7 +499,7 @@ export class RiakTask {
         });
         return;
       }
-      if (m?.version !== 1 || !['join', 'leave', 'status', 'finish'].includes(m.type)) {
+      if (m?.version !== 1 || !['join', 'leave', 'remove', 'status', 'finish'].includes(m.type)) {
         await this.reply(m ?? { version: 1, type: 'status' }, false, {
           error: `unsupported message (version ${String(m?.version)}, type ${String(m?.type)})`,
         });
@@ -523,6 +523,20 @@ export class RiakTask {
         case 'leave':
           await this.leave();
           return await this.reply(m, true);
+        case 'remove': {
+          // A member that is gone for good (its node was replaced elsewhere).
+          if (!m.target || !/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(m.target))
+            return await this.reply(m, false, { error: 'remove needs a target node name' });
+          this.requireRunning();
+          const members = parseMemberStatus((await this.admin(['member-status'])).out);
+          if (members.some((r) => r.name === m.target)) {
+            const r = await this.admin(['cluster', 'force-remove', m.target]);
+            if (r.code !== 0)
+              throw new StepError(`cluster force-remove ${m.target} failed: ${r.out}`);
+            await this.planAndCommit();
+          }
+          return await this.reply(m, true, { result: await this.status() });
+        }
       }
     } catch (err) {
       this.log.warn('framework message failed', { type: m.type, error: (err as Error).message });

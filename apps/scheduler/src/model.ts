@@ -95,6 +95,8 @@ export const nodeSchema = z.object({
   relaunchAfter: z.string().optional(),
   /** When the agent was first seen gone (for replacement elsewhere). */
   agentLostSince: z.string().optional(),
+  /** The Erlang name this node had on an agent that was lost; force-removed before it joins. */
+  replacedName: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

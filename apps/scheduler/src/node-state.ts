@@ -8,6 +8,7 @@
  *   running/starting/launching ──unintended failure──▶ restarting ──LAUNCH sent──▶ launching
  *   running ──remove──▶ leaving ──left──▶ shutting_down ──task gone──▶ shut_down ──▶ unreserving ──▶ (deleted)
  *   any ──unrecoverable──▶ failed
+ *   launching/starting/running/restarting ──agent lost too long──▶ requested (replaced elsewhere)
  */
 export const NODE_STATES = [
   'requested',
@@ -30,10 +31,10 @@ const TRANSITIONS: Record<NodeState, readonly NodeState[]> = {
   requested: ['reserving', 'shut_down', 'failed'],
   reserving: ['reserved', 'requested', 'unreserving', 'failed'],
   reserved: ['launching', 'unreserving', 'failed'],
-  launching: ['starting', 'running', 'restarting', 'shutting_down', 'failed'],
-  starting: ['running', 'restarting', 'shutting_down', 'failed'],
-  running: ['restarting', 'leaving', 'shutting_down', 'failed'],
-  restarting: ['launching', 'shutting_down', 'unreserving', 'failed'],
+  launching: ['starting', 'running', 'restarting', 'shutting_down', 'failed', 'requested'],
+  starting: ['running', 'restarting', 'shutting_down', 'failed', 'requested'],
+  running: ['restarting', 'leaving', 'shutting_down', 'failed', 'requested'],
+  restarting: ['launching', 'shutting_down', 'unreserving', 'failed', 'requested'],
   leaving: ['shutting_down', 'running', 'failed'],
   shutting_down: ['shut_down', 'failed'],
   shut_down: ['unreserving', 'launching'],

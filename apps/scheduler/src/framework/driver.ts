@@ -192,7 +192,7 @@ export class Driver {
   private async onUpdate(s: TaskStatus): Promise<void> {
     const taskId = s.task_id.value;
     this.o.metrics?.taskUpdates.inc({ state: s.state });
-    const node = await this.o.store.getNode(taskId);
+    const node = await this.nodeForTask(taskId);
     this.o.events.publish({
       type: 'task',
       node: node?.key ?? taskId,
@@ -217,8 +217,30 @@ export class Driver {
         );
   }
 
+  /** The node a task belongs to: task ids are node keys, or `<key>-r<n>` after a replacement. */
+  private async nodeForTask(taskId: string): Promise<NodeDoc | null> {
+    const direct = await this.o.store.getNode(taskId);
+    if (direct?.taskId === taskId) return direct;
+    const owner = (await this.o.store.listNodes()).find((n) => n.taskId === taskId);
+    return owner ?? direct;
+  }
+
   private async applyUpdate(node: NodeDoc, s: TaskStatus): Promise<void> {
     const store = this.o.store;
+    if (
+      s.task_id.value !== node.taskId ||
+      (s.agent_id && node.agentId && s.agent_id.value !== node.agentId)
+    ) {
+      // The task of a node since replaced on another agent (its old agent came back).
+      if (!TERMINAL.has(s.state)) {
+        this.log.warn('killing the task of a replaced node on its old agent', {
+          node: node.key,
+          agent: s.agent_id?.value,
+        });
+        await this.client.kill(s.task_id, s.agent_id).catch(() => undefined);
+      }
+      return;
+    }
     const patch = { lastTaskState: s.state, lastTaskMessage: s.message };
     if (s.state === 'TASK_STARTING' && node.state === 'launching') {
       await store.transitionNode(node.key, 'starting', patch);
@@ -346,6 +368,16 @@ export class Driver {
           continue;
         }
         if (!node.wanted) continue;
+        if (node.agentId !== offer.agent_id.value) {
+          // Left on an agent the node was replaced away from.
+          list.push(...this.releaseOps(reserved));
+          this.lastRelease = Date.now();
+          this.log.info('released the old reservation of a replaced node', {
+            node: key,
+            agent: offer.agent_id.value,
+          });
+          continue;
+        }
         const volume = R.findVolume(offer, node.persistenceId);
         if (node.state === 'reserving') {
           if (volume) await store.transitionNode(key, 'reserved');
@@ -613,6 +645,7 @@ export class Driver {
     const nodes = await store.listNodes();
     const clusters = await store.listClusters();
     for (const n of nodes) await this.progressRemoval(n);
+    await this.replaceLost(nodes);
     for (const c of clusters) {
       const members = nodes.filter((n) => n.cluster === c.name);
       await this.progressJoins(c, members);
@@ -636,6 +669,45 @@ export class Driver {
     }
     if (Date.now() - this.lastExplicitReconcile > this.o.config.reconcileIntervalSeconds * 1000)
       await this.reconcile();
+  }
+
+  /**
+   * With `replaceAfterAgentLostSeconds` set: a node whose agent has been unreachable that long
+   * is placed again elsewhere with a new volume (its data comes back from the other replicas);
+   * its old member is force-removed before the new one joins, and what it left on the old agent
+   * is killed and released if that agent ever returns.
+   */
+  private async replaceLost(nodes: NodeDoc[]): Promise<void> {
+    const after = this.o.config.replaceAfterAgentLostSeconds;
+    if (after <= 0) return;
+    for (const n of nodes) {
+      if (
+        !n.wanted ||
+        !n.agentLostSince ||
+        !['launching', 'starting', 'running', 'restarting'].includes(n.state)
+      )
+        continue;
+      if (Date.now() - Date.parse(n.agentLostSince) < after * 1000) continue;
+      this.log.warn('replacing a node whose agent is lost', {
+        node: n.key,
+        agent: n.agentId,
+        lostSince: n.agentLostSince,
+      });
+      await this.o.store.transitionNode(n.key, 'requested', {
+        persistenceId: `${n.key}-${randomUUID()}`,
+        // A new task id: the old task may still exist on the lost agent.
+        taskId: `${n.key}-r${Date.now().toString(36)}`,
+        agentId: undefined,
+        hostname: undefined,
+        reservedPorts: [],
+        ports: undefined,
+        executorId: undefined,
+        member: false,
+        agentLostSince: undefined,
+        replacedName: n.member && n.hostname ? `${n.key}@${n.hostname}` : undefined,
+      });
+      await this.revive();
+    }
   }
 
   /** Graceful removal: leave the ring, hand off, stop, then release (on the next offer). */
@@ -749,6 +821,36 @@ export class Driver {
       }
       const target = members[0];
       if (!target) return;
+      if (n.replacedName) {
+        // The member it replaces is gone for good: a running member force-removes it first.
+        const gone = n.replacedName;
+        this.inFlight.add(n.key);
+        this.ask(target, 'remove', { target: gone }).then(
+          (answer) =>
+            this.serial('removed', async () => {
+              this.inFlight.delete(n.key);
+              if (answer.ok === true) {
+                await this.o.store.updateNode(n.key, (x) => ({ ...x, replacedName: undefined }));
+                this.log.info('force-removed the member a node replaces', {
+                  node: n.key,
+                  removed: gone,
+                });
+              } else
+                this.log.warn('force-remove failed; will retry', {
+                  node: n.key,
+                  error: answer.error,
+                });
+            }),
+          (err: Error) => {
+            this.inFlight.delete(n.key);
+            this.log.warn('force-remove did not complete; will retry', {
+              node: n.key,
+              error: err.message,
+            });
+          },
+        );
+        continue;
+      }
       this.inFlight.add(n.key);
       const targetName = `${target.key}@${target.hostname}`;
       this.log.info('joining node to its cluster', { node: n.key, target: targetName });

@@ -78,6 +78,8 @@ function startScheduler(port: number): ProcessGroup {
       '64',
       '--constraints',
       '[["hostname","UNIQUE"]]',
+      '--replace-after-agent-lost',
+      '8',
       '--resource-urls',
       JSON.stringify({
         executor: pathToFileURL(EXECUTOR_PACKAGE).href,
@@ -127,7 +129,7 @@ beforeAll(async () => {
   await bundle('apps/scheduler');
   zk = await startZooKeeper();
   chroot = uniqueChroot('scheduler');
-  mesos = await startLocalMesos(join(work, 'mesos'));
+  mesos = await startLocalMesos(join(work, 'mesos'), 4);
   ports = await freePorts(2);
 }, 120000);
 
@@ -164,11 +166,14 @@ describe('the scheduler on local Mesos', () => {
     const running = state.frameworks[0].tasks.filter((t) => t.state === 'TASK_RUNNING');
     expect(running).toHaveLength(3);
     expect(new Set(running.map((t) => t.agent_id)).size).toBe(3);
-    for (const agent of state.agents) {
-      const ours = agent.volumes.filter((v) => v.role === 'riak');
-      expect(ours).toHaveLength(1);
-      expect(up.map((n) => n.persistence_id)).toContain(ours[0].persistence_id);
-    }
+    const volumes = state.agents.map((agent) => agent.volumes.filter((v) => v.role === 'riak'));
+    expect(volumes.map((v) => v.length).sort()).toEqual([0, 1, 1, 1]);
+    expect(
+      volumes
+        .flat()
+        .map((v) => v.persistence_id)
+        .sort(),
+    ).toEqual(up.map((n) => n.persistence_id).sort());
   });
 
   it('relaunches a node whose executor was killed on the same agent with the same volume', async () => {
@@ -354,5 +359,72 @@ describe('the scheduler on local Mesos', () => {
     } finally {
       ws.close();
     }
+  });
+
+  it('replaces a node whose agent is lost for longer than the setting, and its data comes back', async () => {
+    const [, b] = ports;
+    await api(b, 'POST', '/clusters/c3/create', { riak_version: 'riak-local' });
+    await api(b, 'POST', '/clusters/c3/nodes', { nodes: 3 });
+    type Row = ApiNode & { hostname: string; endpoints: { pb: string } | null };
+    const c3 = async () => (await api<{ nodes: Row[] }>(b, 'GET', '/clusters/c3/nodes')).nodes;
+    const whole = async () => {
+      const n = await c3();
+      return n.length === 3 && n.every((x) => x.state === 'running' && x.member) ? n : undefined;
+    };
+    const before = await waitFor(whole, {
+      timeoutMs: 4 * 60 * 1000,
+      intervalMs: 1000,
+      what: 'c3 up',
+    });
+    // Not the claimant (the first member by name): a real cluster needs its claimant for changes.
+    const victim = [...before].sort((x, y) => x.name.localeCompare(y.name))[2];
+    const writer = before.find((n) => n.name !== victim.name)!;
+    const [wh, wp] = writer.endpoints!.pb.split(':');
+    const w = await RiakPbClient.connect(Number(wp), wh);
+    for (let i = 0; i < 50; i++) await w.put('lost', `k${i}`, `v${i}`);
+    w.close();
+    await mesos.admin(`agents/${encodeURIComponent(victim.agent_id!)}/stop`);
+    const after = await waitFor(
+      async () => {
+        const n = await whole();
+        const v = n?.find((x) => x.name === victim.name);
+        return v && v.agent_id !== victim.agent_id ? n : undefined;
+      },
+      { timeoutMs: 4 * 60 * 1000, intervalMs: 1000, what: 'the node replaced on another agent' },
+    );
+    const replaced = after.find((x) => x.name === victim.name)!;
+    expect(replaced.persistence_id).not.toBe(victim.persistence_id);
+    const status = await api<{ members: { name: string; status: string }[] }>(
+      b,
+      'GET',
+      `/clusters/c3/nodes/${writer.name}/status`,
+    );
+    expect(status.members.map((m) => m.name).sort()).toEqual(
+      after.map((n) => `${n.name}@${n.hostname}`).sort(),
+    );
+    const [rh, rp] = replaced.endpoints!.pb.split(':');
+    const r = await RiakPbClient.connect(Number(rp), rh);
+    for (let i = 0; i < 50; i += 7)
+      expect((await r.get('lost', `k${i}`))?.value.toString()).toBe(`v${i}`);
+    r.close();
+    // The old agent comes back: what the node left there is killed and released.
+    await mesos.admin(`agents/${encodeURIComponent(victim.agent_id!)}/start`);
+    await waitFor(
+      async () => {
+        const agent = (await mesos.state()).agents.find((a) => a.id === victim.agent_id)!;
+        return (
+          Object.keys(agent.reserved_resources_full).length === 0 && agent.volumes.length === 0
+        );
+      },
+      { timeoutMs: 2 * 60 * 1000, intervalMs: 1000, what: 'the old reservation to be released' },
+    );
+    await api(b, 'DELETE', '/clusters/c3');
+    await waitFor(
+      async () =>
+        (await mesos.state()).agents.every(
+          (ag) => Object.keys(ag.reserved_resources_full).length === 0,
+        ),
+      { timeoutMs: 3 * 60 * 1000, intervalMs: 1000, what: 'every reservation to be released' },
+    );
   });
 });
