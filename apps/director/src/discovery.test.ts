@@ -238,7 +238,8 @@ describe('Discovery against ZooKeeper', () => {
     } finally {
       await own.close();
     }
-  });
+    // Expiring a session for real can take several attempts on a loaded machine.
+  }, 90000);
 
   it('a framework with no published nodes yet gives an empty list, then the nodes', async () => {
     const w = watch('fw-empty', 'c1');
