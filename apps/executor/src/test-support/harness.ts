@@ -162,8 +162,18 @@ export class TestScheduler {
 
   /** Reserves 5 ports and resources with a volume on the agent; answers the offer holding them. */
   async reserve(key: string, agentId: string): Promise<{ offer: Offer; ports: number[] }> {
-    const offer = await this.offerFrom(agentId);
-    const ports = R.portsOf(R.rangesOf(offer.resources ?? [], 'ports')).slice(0, 5);
+    // Only unreserved resources can be reserved: an offer may also hold what an earlier task
+    // reserved (and left when it ended), so both the offer and its ports are picked from those.
+    const free = (o: Offer) => R.unreservedOf(o);
+    const offer = await this.offerFrom(
+      agentId,
+      (o) =>
+        R.scalarSum(free(o), 'cpus') >= 0.6 &&
+        R.scalarSum(free(o), 'mem') >= 288 &&
+        R.scalarSum(free(o), 'disk') >= 64 &&
+        R.countRanges(R.rangesOf(free(o), 'ports')) >= 5,
+    );
+    const ports = R.portsOf(R.rangesOf(free(offer), 'ports')).slice(0, 5);
     const reserved = R.reserve(
       [
         R.scalar('cpus', 0.6),
