@@ -13,6 +13,19 @@ import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/te
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 32);
 const NAME = 'riak-default-1';
+/**
+ * The floor for any server on Node's net module: accepts, answers a fixed PORT2_RESP to the
+ * first data, closes. It parses, looks up and tracks nothing, so its figures are what the
+ * runtime itself costs per connection.
+ */
+const NODE_FLOOR = 'Node net floor';
+const FLOOR_SERVER = `
+const answer = Buffer.from([119, 0, 0x9c, 0x40, 77, 0, 0, 6, 0, 5, 0, 14, ...Buffer.from('riak-default-1'), 0, 0]);
+require('node:net').createServer((s) => {
+  s.once('data', () => { s.write(answer); s.destroy(); });
+  s.on('error', () => s.destroy());
+}).listen(Number(process.argv[1]), '127.0.0.1');
+`;
 const request = frame(Buffer.concat([Buffer.from([122]), Buffer.from(NAME, 'latin1')]));
 
 function lookup(port: number): Promise<number> {
@@ -37,12 +50,17 @@ interface Result {
   errors: number;
 }
 
-/** Runs `concurrency` clients for `ms`, appending each lookup's latency. */
-async function load(port: number, ms: number, latencies: number[]): Promise<number> {
+/** Runs `clients` concurrent clients for `ms`, appending each lookup's latency. */
+async function load(
+  port: number,
+  ms: number,
+  latencies: number[],
+  clients = concurrency,
+): Promise<number> {
   let errors = 0;
   const end = Date.now() + ms;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: clients }, async () => {
       while (Date.now() < end) {
         try {
           latencies.push(await lookup(port));
@@ -68,6 +86,9 @@ interface Target {
   child: ChildProcess;
   latencies: number[];
   errors: number;
+  /** One client, one lookup at a time: what a node resolving a peer does. */
+  single: number[];
+  singleErrors: number;
 }
 
 /** Starts an EPMD as its own process, as in production, so it does not share this event loop. */
@@ -76,6 +97,7 @@ async function start(
   command: string,
   args: string[],
   port: number,
+  epmd = true,
 ): Promise<Target> {
   const child = spawn(command, args, {
     stdio: 'ignore',
@@ -84,15 +106,15 @@ async function start(
   const client = new EpmdClient({ port });
   await waitFor(
     () =>
-      client.names().then(
+      (epmd ? client.names() : lookup(port)).then(
         () => true,
         () => false,
       ),
     { timeoutMs: 20000, what: `${label} on ${port}` },
   );
   // Registered for the whole run: the registration lives as long as its connection.
-  await client.register({ name: NAME, port: 40000 });
-  return { label, port, child, latencies: [], errors: 0 };
+  if (epmd) await client.register({ name: NAME, port: 40000 });
+  return { label, port, child, latencies: [], errors: 0, single: [], singleErrors: 0 };
 }
 
 async function main() {
@@ -103,10 +125,11 @@ async function main() {
   const zkServer = await startZooKeeper();
   const targets: Target[] = [];
   const results: Record<string, Result> = {};
+  const singles: Record<string, Result> = {};
   const rounds = 3;
   const slice = (seconds * 1000) / rounds;
   try {
-    const ports = await freePorts(3);
+    const ports = await freePorts(4);
     targets.push(
       await start(
         'ours (memory store)',
@@ -121,34 +144,55 @@ async function main() {
         ports[1],
       ),
       await start('C epmd', 'epmd', ['-port', String(ports[2]), '-address', '127.0.0.1'], ports[2]),
+      await start(
+        NODE_FLOOR,
+        process.execPath,
+        ['-e', FLOOR_SERVER, String(ports[3])],
+        ports[3],
+        false,
+      ),
     );
     // Warm-up (JIT, connection paths), not measured; then rounds interleaved so that the load
     // of the machine falls on every target alike.
     for (const t of targets) await load(t.port, 1000, []);
     for (let r = 0; r < rounds; r++)
-      for (const t of targets) t.errors += await load(t.port, slice, t.latencies);
-    for (const t of targets) results[t.label] = summarize(t.latencies, t.errors, seconds * 1000);
+      for (const t of targets) {
+        t.singleErrors += await load(t.port, slice / 2, t.single, 1);
+        t.errors += await load(t.port, slice, t.latencies);
+      }
+    for (const t of targets) {
+      results[t.label] = summarize(t.latencies, t.errors, seconds * 1000);
+      singles[t.label] = summarize(t.single, t.singleErrors, (seconds * 1000) / 2);
+    }
   } finally {
     for (const t of targets) t.child.kill('SIGKILL');
     await zkServer.close();
   }
 
   console.log(
-    `PORT_PLEASE2 lookups, ${concurrency} concurrent clients, ${seconds} s per target in 3 interleaved rounds after a 1 s warm-up, one TCP connection per lookup (as the protocol requires)`,
+    `PORT_PLEASE2 lookups, one TCP connection per lookup (as the protocol requires), 3 interleaved rounds after a 1 s warm-up per target`,
   );
-  console.log('target                   lookups/s    p50 ms   p99 ms   errors');
-  for (const [name, r] of Object.entries(results)) {
-    console.log(
-      `${name.padEnd(24)} ${r.rate.toFixed(0).padStart(9)} ${r.p50.toFixed(3).padStart(9)} ${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(8)}`,
-    );
-  }
-  const c = results['C epmd'];
-  for (const name of ['ours (memory store)', 'ours (ZooKeeper store)']) {
-    const r = results[name];
-    console.log(
-      `${name} / C epmd: throughput x${(r.rate / c.rate).toFixed(2)}, p50 x${(r.p50 / c.p50).toFixed(2)}, p99 x${(r.p99 / c.p99).toFixed(2)}`,
-    );
-  }
+  const table = (title: string, rs: Record<string, Result>) => {
+    console.log(`\n${title}`);
+    console.log('target                   lookups/s    p50 ms   p99 ms   errors');
+    for (const [name, r] of Object.entries(rs)) {
+      console.log(
+        `${name.padEnd(24)} ${r.rate.toFixed(0).padStart(9)} ${r.p50.toFixed(3).padStart(9)} ${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(8)}`,
+      );
+    }
+    const c = rs['C epmd'];
+    for (const name of ['ours (memory store)', 'ours (ZooKeeper store)', NODE_FLOOR]) {
+      const r = rs[name];
+      console.log(
+        `${name} / C epmd: throughput x${(r.rate / c.rate).toFixed(2)}, p50 x${(r.p50 / c.p50).toFixed(2)}, p99 x${(r.p99 / c.p99).toFixed(2)}`,
+      );
+    }
+  };
+  table(
+    `one client, one lookup at a time (a node resolving a peer), ${seconds / 2} s per target`,
+    singles,
+  );
+  table(`${concurrency} concurrent clients (saturation), ${seconds} s per target`, results);
 }
 
 main().then(

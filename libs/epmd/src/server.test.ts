@@ -51,6 +51,31 @@ describe('EpmdServer', () => {
     });
   });
 
+  it('answers a PORT_PLEASE2 split across segments as one sent whole, and refuses trailing bytes', async () => {
+    const reg = await client.register({ name: 'split', port: 31010 });
+    const req = frame(Buffer.concat([Buffer.from([122]), Buffer.from('split', 'latin1')]));
+    const whole = await raw(req);
+    expect(whole[0]).toBe(119);
+    expect(whole[1]).toBe(0);
+    expect(whole.readUInt16BE(2)).toBe(31010);
+    const split = await new Promise<Buffer>((resolve) => {
+      const s = connect(server.port, '127.0.0.1', () => {
+        s.write(req.subarray(0, 4));
+        setTimeout(() => s.write(req.subarray(4)), 50);
+      });
+      const chunks: Buffer[] = [];
+      s.on('data', (d) => chunks.push(d));
+      s.on('close', () => resolve(Buffer.concat(chunks)));
+    });
+    expect(split.equals(whole)).toBe(true);
+    expect((await raw(Buffer.concat([req, Buffer.from([0])]))).length).toBe(0);
+    reg.close();
+    await waitFor(async () => (await client.portPlease('split')) === undefined, {
+      what: 'unregistration',
+    });
+    expect([...(await raw(req))]).toEqual([119, 1]);
+  });
+
   it('answers old nodes (versions below 6) with ALIVE2_RESP and a 1-3 creation', async () => {
     const reg = await client.register({
       name: 'old',

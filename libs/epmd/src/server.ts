@@ -6,6 +6,7 @@ import { createLogger } from '@riak-mesos/logging';
 import type { Registration } from './protocol';
 import {
   EpmdProtocolError,
+  PORT_PLEASE2_REQ,
   encodeAliveResponse,
   encodeDump,
   encodeNames,
@@ -37,13 +38,17 @@ export interface EpmdServerOptions {
  * the registering connection. Malformed, truncated, oversized or unknown requests close that
  * connection; nothing a client sends stops the server.
  */
+function destroySelf(this: Socket): void {
+  this.destroy();
+}
+
 export class EpmdServer {
   private readonly servers: Server[] = [];
   readonly store: EpmdStore;
   private readonly logger: Logger;
-  private readonly sockets = new Set<Socket>();
+  /** Open connections → when they opened, or 0 once their request is complete. */
+  private readonly sockets = new Map<Socket, number>();
   private readonly owned = new Map<Socket, string>();
-  private readonly openedAt = new Map<Socket, number>();
   private sweeper: NodeJS.Timeout | undefined;
   port = 0;
 
@@ -60,7 +65,8 @@ export class EpmdServer {
     const addresses = this.o.addresses?.length ? this.o.addresses : ['127.0.0.1'];
     let port = this.o.port ?? 4369;
     for (const address of addresses) {
-      const server = createServer({ noDelay: true }, (s) => this.accept(s));
+      // No TCP_NODELAY: every answer is one write followed by a close, so Nagle never delays it.
+      const server = createServer((s) => this.accept(s));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, address, () => resolve());
@@ -73,7 +79,7 @@ export class EpmdServer {
     this.sweeper = setInterval(
       () => {
         const cutoff = Date.now() - idle;
-        for (const [s, t] of this.openedAt) if (t < cutoff) s.destroy();
+        for (const [s, t] of this.sockets) if (t !== 0 && t < cutoff) s.destroy();
       },
       Math.max(100, Math.min(idle, 5000)),
     );
@@ -83,27 +89,44 @@ export class EpmdServer {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const s of this.sockets) s.destroy();
+    for (const s of this.sockets.keys()) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.length = 0;
     await this.store.close();
   }
 
   private accept(socket: Socket): void {
-    this.sockets.add(socket);
-    let buf = Buffer.alloc(0);
+    // Idle connections are closed by a periodic sweep (cheaper than a timer per connection).
+    this.sockets.set(socket, Date.now());
+    let buf: Buffer | undefined;
     let handled = false;
     const max = this.o.maxRequestBytes ?? 2048;
-    // Idle connections are closed by a periodic sweep (cheaper than a timer per connection).
-    this.openedAt.set(socket, Date.now());
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       if (handled) {
         // Only a registration keeps its connection; it sends nothing more.
         if (this.owned.has(socket)) return;
         socket.destroy();
         return;
       }
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      // The common case: a whole PORT_PLEASE2 in one segment, for a name known at once, is
+      // answered without a promise or a copy (the answer's bytes are kept per registration).
+      if (
+        buf === undefined &&
+        chunk.length > 3 &&
+        chunk[2] === PORT_PLEASE2_REQ &&
+        chunk.readUInt16BE(0) === chunk.length - 2 &&
+        this.store.known
+      ) {
+        const name = chunk.toString('latin1', 3);
+        const reg = this.store.known(name);
+        if (reg && reg.name === name) {
+          handled = true;
+          this.sockets.set(socket, 0);
+          this.answerAndClose(socket, this.port2Answer(reg));
+          return;
+        }
+      }
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
       if (buf.length < 2) return;
       const len = buf.readUInt16BE(0);
       if (len === 0 || len > max) {
@@ -117,13 +140,12 @@ export class EpmdServer {
         return;
       }
       handled = true;
-      this.openedAt.delete(socket);
+      this.sockets.set(socket, 0);
       void this.handle(socket, buf.subarray(2, 2 + len));
     });
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySelf);
     socket.on('close', () => {
       this.sockets.delete(socket);
-      this.openedAt.delete(socket);
       const name = this.owned.get(socket);
       if (name) {
         this.owned.delete(socket);
@@ -134,6 +156,29 @@ export class EpmdServer {
         );
       }
     });
+  }
+
+  /**
+   * Writes a one-shot answer and closes, as epmd does: when the kernel took the whole answer at
+   * once (the usual case on a fresh connection) the socket is closed right away, which sends the
+   * answer and FIN together, instead of a shutdown one event-loop turn later.
+   */
+  private answerAndClose(socket: Socket, answer: Buffer): void {
+    socket.write(answer);
+    if (socket.writableLength === 0) socket.destroy();
+    else socket.end();
+  }
+
+  /** PORT2_RESP bytes per registration object (a new registration is a new object). */
+  private readonly answers = new WeakMap<Registration, Buffer>();
+
+  private port2Answer(reg: Registration): Buffer {
+    let b = this.answers.get(reg);
+    if (!b) {
+      b = encodePort2(reg);
+      this.answers.set(reg, b);
+    }
+    return b;
   }
 
   private async handle(socket: Socket, body: Buffer): Promise<void> {
@@ -162,9 +207,11 @@ export class EpmdServer {
           });
           return;
         }
-        case 'port_please2':
-          socket.end(encodePort2(await this.store.lookup(req.name)));
+        case 'port_please2': {
+          const reg = await this.store.lookup(req.name);
+          socket.end(reg ? this.port2Answer(reg) : encodePort2(undefined));
           return;
+        }
         case 'names':
           socket.end(encodeNames(this.port, await this.store.list()));
           return;

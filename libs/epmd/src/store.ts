@@ -9,6 +9,11 @@ export interface EpmdStore {
   register(r: Registration): Promise<boolean>;
   unregister(name: string): Promise<void>;
   lookup(name: string): Promise<Registration | undefined>;
+  /**
+   * A registration known without waiting (memory, or a watch-kept cache), for the lookup fast
+   * path; undefined means "ask `lookup`", not "not registered".
+   */
+  known?(name: string): Registration | undefined;
   list(): Promise<Registration[]>;
   close(): Promise<void>;
 }
@@ -27,6 +32,9 @@ export class MemoryStore implements EpmdStore {
   }
   lookup(name: string): Promise<Registration | undefined> {
     return Promise.resolve(this.regs.get(name));
+  }
+  known(name: string): Registration | undefined {
+    return this.regs.get(name);
   }
   list(): Promise<Registration[]> {
     return Promise.resolve([...this.regs.values()]);
@@ -148,6 +156,10 @@ export class ZkStore implements EpmdStore {
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;
     }
+  }
+
+  known(name: string): Registration | undefined {
+    return this.cache.get(name);
   }
 
   async lookup(name: string): Promise<Registration | undefined> {
