@@ -1,9 +1,12 @@
 import Table from 'cli-table3';
 import ora from 'ora';
+import { isAlive } from '@riak-mesos/process';
 import type { CliConfig, GlobalOptions } from './config';
 import { loadCliConfig } from './config';
 import { CliError } from './errors';
 import { HttpClient } from './http';
+import { distDir, workDirOf } from './local/artifacts';
+import { readState } from './local/stack';
 import { Marathon } from './marathon';
 
 /** What every command gets: configuration, the scheduler API client, and output helpers. */
@@ -15,19 +18,23 @@ export class Context {
     opts: GlobalOptions,
     private readonly out: NodeJS.WritableStream = process.stdout,
     private readonly err: NodeJS.WritableStream = process.stderr,
-    env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.config = loadCliConfig(opts, env);
   }
 
-  /** The scheduler API: from --url / RIAK_MESOS_URL / config, else found through Marathon. */
+  /**
+   * The scheduler API: from --url / RIAK_MESOS_URL / config, else found through Marathon, else
+   * the one of the local system (`riak-mesos local up`) when it is running.
+   */
   async scheduler(): Promise<HttpClient> {
     if (this.schedulerClient) return this.schedulerClient;
     let url = this.config.schedulerUrl;
+    if (!url && !this.config.marathonUrl) url = this.localScheduler();
     if (!url) {
       if (!this.config.marathonUrl)
         throw new CliError(
-          'where is the scheduler? give --url http://host:port, set RIAK_MESOS_URL, or set riak.marathon in the config file',
+          'where is the scheduler? give --url http://host:port, set RIAK_MESOS_URL, set riak.marathon in the config file, or start the local system with `riak-mesos local up`',
         );
       const tasks = await new Marathon(this.config).tasks(`/${this.config.frameworkName}`);
       const task = tasks?.find((t) => t.ports.length > 0);
@@ -42,6 +49,13 @@ export class Context {
       : {};
     this.schedulerClient = new HttpClient(url, 'scheduler', headers);
     return this.schedulerClient;
+  }
+
+  /** The local system's scheduler, if `local up` runs and has come up. */
+  private localScheduler(): string | undefined {
+    const state = readState(workDirOf(undefined, distDir(undefined), this.env));
+    if (!state?.ready || !state.endpoints || !isAlive(state.pid)) return undefined;
+    return state.endpoints.scheduler;
   }
 
   api = async <T = unknown>(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -76,9 +76,39 @@ describe('help and usage', () => {
 
 describe('errors', () => {
   it('says where the scheduler is missing', async () => {
-    const r = await cli(['cluster', 'list']);
+    const r = await cli(['cluster', 'list'], { RIAK_MESOS_LOCAL_DIR: join(dir, 'no-local') });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/where is the scheduler\? give --url/);
+  });
+
+  it('uses the running local system when nothing else says where the scheduler is', async () => {
+    const local = join(dir, 'local');
+    mkdirSync(local, { recursive: true });
+    const port = await freePort();
+    const state = (ready: boolean, pid: number) =>
+      writeFileSync(
+        join(local, 'local.json'),
+        JSON.stringify({
+          pid,
+          startedAt: new Date().toISOString(),
+          ready,
+          components: {},
+          endpoints: { scheduler: `http://127.0.0.1:${port}` },
+        }),
+      );
+    state(true, process.pid);
+    const r = await cli(['cluster', 'list'], { RIAK_MESOS_LOCAL_DIR: local });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cannot reach the scheduler at http://127.0.0.1:${port}`);
+    // Not yet up, or its owner gone: not used.
+    state(false, process.pid);
+    expect((await cli(['cluster', 'list'], { RIAK_MESOS_LOCAL_DIR: local })).err).toMatch(
+      /where is the scheduler/,
+    );
+    state(true, 2 ** 22 + 12345);
+    expect((await cli(['cluster', 'list'], { RIAK_MESOS_LOCAL_DIR: local })).err).toMatch(
+      /where is the scheduler/,
+    );
   });
 
   it('says when the scheduler cannot be reached', async () => {

@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import ora from 'ora';
 import { isAlive } from '@riak-mesos/process';
 import type { Context } from '../context';
 import { CliError } from '../errors';
-import { findDist, locateArtifacts } from '../local/artifacts';
+import { distDir, locateArtifacts, workDirOf } from '../local/artifacts';
 import type { LocalEndpoints, LocalOptions, Progress } from '../local/stack';
 import { LocalStack, readState, stopRunning } from '../local/stack';
 
@@ -43,17 +42,6 @@ function positive(flag: string, v: string): number {
   if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0))
     throw new CliError(`${flag} must be a positive number, got '${v}'`);
   return n;
-}
-
-function distDir(flag: string | undefined): string | undefined {
-  return flag ? resolve(flag) : findDist([__dirname, process.cwd()]);
-}
-
-/** `<repo>/tmp/local` when run from the repository, else `~/.riak-mesos/local`. */
-function workDirOf(flag: string | undefined, dist: string | undefined): string {
-  if (flag) return resolve(flag);
-  if (process.env.RIAK_MESOS_LOCAL_DIR) return resolve(process.env.RIAK_MESOS_LOCAL_DIR);
-  return dist ? join(dirname(dist), 'tmp', 'local') : join(homedir(), '.riak-mesos', 'local');
 }
 
 function progressFor(c: Context, err: NodeJS.WritableStream): Progress {

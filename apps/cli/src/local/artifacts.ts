@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CliError } from '../errors';
 
@@ -28,6 +29,22 @@ export function findDist(from: string[]): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `--dist`, else the `dist/` of the repository this CLI (or the current directory) is in. */
+export function distDir(flag: string | undefined): string | undefined {
+  return flag ? resolve(flag) : findDist([__dirname, process.cwd()]);
+}
+
+/** `<repo>/tmp/local` when run from the repository, else `~/.riak-mesos/local`. */
+export function workDirOf(
+  flag: string | undefined,
+  dist: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  if (flag) return resolve(flag);
+  if (env.RIAK_MESOS_LOCAL_DIR) return resolve(env.RIAK_MESOS_LOCAL_DIR);
+  return dist ? join(dirname(dist), 'tmp', 'local') : join(homedir(), '.riak-mesos', 'local');
 }
 
 /** The newest file in `dir` named `<prefix><version>.tar.gz`. */
