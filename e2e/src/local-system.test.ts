@@ -233,6 +233,44 @@ describe('the local system, end to end', () => {
     expect(res.status).toBe(200);
   });
 
+  it("shows each node's views as Riak prints them, and refuses bad names", async () => {
+    const ok = async (...args: string[]) => {
+      const r = await cli(args, 60000);
+      expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 0, err: '' });
+      return r.out;
+    };
+    const status = await ok('node', 'status', 'default', 'riak-default-2');
+    expect(status).toMatch(/Member +│ Status +│ Ring +│ Pending/);
+    expect(status.match(/riak-default-\d@\S+ +│ valid/g)).toHaveLength(3);
+    expect(status).toContain('ring ready: true');
+    expect(await ok('node', 'ringready', 'default', 'riak-default-2')).toMatch(
+      /^TRUE All nodes agree on the ring/,
+    );
+    expect(await ok('node', 'transfers', 'default', 'riak-default-2')).toMatch(
+      /No transfers active/,
+    );
+    expect(await ok('node', 'aae', 'default', 'riak-default-2')).toMatch(/=+ Exchanges =+/);
+    expect(await ok('node', 'bucket-type', 'list', 'default', 'riak-default-2')).toBe(
+      'default (active)\n',
+    );
+    expect(
+      await ok('node', 'bucket-type', 'status', 'default', 'riak-default-2', 'default'),
+    ).toMatch(/^default is active\n\nn_val: 3/);
+    const json = JSON.parse(await ok('--json', 'node', 'stats', 'default', 'riak-default-2')) as {
+      ring_members: number;
+    };
+    expect(json.ring_members).toBe(3);
+    const unknown = await cli(
+      ['node', 'bucket-type', 'status', 'default', 'riak-default-2', 'maps'],
+      60000,
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/502.*maps is not an existing bucket type/);
+    const tricky = await cli(['node', 'status', 'default', '..%2Fetc'], 60000);
+    expect(tricky.code).toBe(1);
+    expect(tricky.err).toMatch(/40\d/);
+  });
+
   it('takes 1,000 writes through the director and reads them back', async () => {
     const writer = new Writer('first', ports[3], 8);
     await waitFor(() => acked.size >= 1000, { timeoutMs: 120000, what: '1,000 acked writes' });

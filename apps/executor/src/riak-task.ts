@@ -39,6 +39,8 @@ export interface Message {
   target?: string;
   /** For `status`: which of Riak's views (default `status`). */
   view?: string;
+  /** For the `types` view: one bucket type's status instead of the list. */
+  bucketType?: string;
 }
 
 /** riak-admin commands behind the node views the scheduler's API serves. */
@@ -513,7 +515,10 @@ export class RiakTask {
           return;
         case 'status':
           return await this.reply(m, true, {
-            result: m.view && m.view !== 'status' ? await this.view(m.view) : await this.status(),
+            result:
+              m.view && m.view !== 'status'
+                ? await this.view(m.view, m.bucketType)
+                : await this.status(),
           });
         case 'join':
           if (!m.target || !/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(m.target))
@@ -562,13 +567,18 @@ export class RiakTask {
   }
 
   /** One of Riak's own views, as riak-admin prints it (parsed where we know the format). */
-  async view(name: string): Promise<Record<string, unknown>> {
+  async view(name: string, bucketType?: string): Promise<Record<string, unknown>> {
     this.requireRunning();
-    const args = VIEWS[name];
+    let args = VIEWS[name];
     if (!args)
       throw new StepError(
         `unknown view '${name}'; known: status, ${Object.keys(VIEWS).join(', ')}`,
       );
+    if (name === 'types' && bucketType !== undefined) {
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(bucketType) || /^\.+$/.test(bucketType))
+        throw new StepError(`invalid bucket type name '${bucketType}'`);
+      args = ['bucket-type', 'status', bucketType];
+    }
     const r = await this.admin(args, 30000);
     if (r.code !== 0 && name !== 'ringready')
       throw new StepError(`riak-admin ${args.join(' ')} failed: ${r.out.split('\n').slice(-1)[0]}`);

@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
+import { badGateway, unavailable } from './api/errors';
 import type { ApiServer } from './api/server';
 import { startApiServer } from './api/server';
 import type { CliOptions, SchedulerConfig } from './config';
@@ -56,12 +57,16 @@ async function run(config: SchedulerConfig): Promise<void> {
     validateRiakConf: validateRiakConfTemplate,
     validateAdvancedConfig: validateAdvancedConfigTemplate,
     nodeViews: {
-      async query(node, view) {
-        if (!driver) throw new Error('this scheduler is not the leader');
-        const answer = await driver.ask(node, 'status', { view }, 30000);
+      async query(node, view, args) {
+        if (!driver) throw unavailable('this scheduler is not the leader; ask the leader');
+        const answer = await driver
+          .ask(node, 'status', { view, ...(args?.type ? { bucketType: args.type } : {}) }, 30000)
+          .catch((err: Error) => {
+            throw badGateway(err.message);
+          });
         if (answer.ok !== true)
-          throw new Error(
-            typeof answer.error === 'string' ? answer.error : 'the node did not answer',
+          throw badGateway(
+            `node '${node.key}': ${typeof answer.error === 'string' ? answer.error : 'no answer'}`,
           );
         return answer.result;
       },

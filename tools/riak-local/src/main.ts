@@ -14,7 +14,13 @@ import type { Transfer } from './node';
 import { RiakNode, VERSION } from './node';
 import { startPb } from './pb-api';
 import type { Ring } from './ring';
-import { formatMemberStatus, formatPlan, formatRingStatus } from './ring';
+import {
+  formatAaeStatus,
+  formatMemberStatus,
+  formatPlan,
+  formatRingStatus,
+  replicas,
+} from './ring';
 import { Connection } from './wire';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -292,6 +298,34 @@ async function riakAdmin(args: string[], c: () => NodeConfig): Promise<void> {
     case 'services':
       out(`[${(await rpc<string[]>(c(), 'services')).join(',')}]`);
       return;
+    case 'aae-status':
+    case 'aae_status': {
+      const cfg = c();
+      out(formatAaeStatus(await rpc<Ring>(cfg, 'get_ring'), cfg.nodename));
+      return;
+    }
+    case 'bucket-type':
+    case 'bucket_type': {
+      // The dev node has Riak's one built-in type; buckets under any other name work over HTTP
+      // as plain namespaces, but only `default` is a bucket type here.
+      const cfg = c();
+      const ring = await rpc<Ring>(cfg, 'get_ring');
+      switch (sub) {
+        case 'list':
+          out('default (active)');
+          return;
+        case 'status':
+          if (!arg) throw new Exit('Usage: riak-admin bucket-type status <type>');
+          if (arg !== 'default') throw new Exit(`${arg} is not an existing bucket type`);
+          // Every member keeps a copy of every object here, so n_val is the member count.
+          out(
+            `default is active\n\nn_val: ${replicas(ring).length}\nallow_mult: false\nlast_write_wins: false`,
+          );
+          return;
+        default:
+          throw new Exit('Usage: riak-admin bucket-type <list|status>');
+      }
+    }
     case 'status': {
       const cfg = c();
       const stats = await rpc<Record<string, unknown>>(cfg, 'stats');
@@ -307,7 +341,7 @@ async function riakAdmin(args: string[], c: () => NodeConfig): Promise<void> {
     }
     default:
       throw new Exit(
-        'Usage: riak-admin { cluster | member-status | ring-status | ringready | transfers | wait-for-service | services | status | test }',
+        'Usage: riak-admin { cluster | member-status | ring-status | ringready | transfers | wait-for-service | services | status | test | aae-status | bucket-type }',
       );
   }
 }

@@ -166,6 +166,31 @@ describe('riak-local, three nodes', () => {
     expect(again.out).toMatch(/already a member/);
   });
 
+  it('answers aae-status and bucket-type as Riak prints them', async () => {
+    // Each node lists its own share of the 16 partitions; together they cover the ring once.
+    const indices: string[] = [];
+    for (const n of nodes) {
+      const aae = await admin(n, 'aae-status');
+      expect(aae.code).toBe(0);
+      expect(aae.out).toMatch(/=+ Exchanges =+\nIndex +Last \(ago\) +All \(ago\)/);
+      expect(aae.out).toMatch(/=+ Entropy Trees =+/);
+      expect(aae.out).toMatch(/=+ Keys Repaired =+/);
+      const section = aae.out.split('Entropy Trees')[0];
+      indices.push(...[...section.matchAll(/^(\d+) +-- +--$/gm)].map((m) => m[1]));
+    }
+    expect(new Set(indices).size).toBe(16);
+    expect(indices.length).toBe(16);
+    expect(indices).toContain('0');
+    expect(indices).toContain(String((2n ** 160n / 16n) * 15n));
+    const list = await admin(nodes[1], 'bucket-type', 'list');
+    expect(list.out.trim()).toBe('default (active)');
+    const status = await admin(nodes[1], 'bucket-type', 'status', 'default');
+    expect(status.out).toMatch(/^default is active\n\nn_val: 3\n/);
+    const unknown = await admin(nodes[1], 'bucket-type', 'status', 'maps');
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toMatch(/maps is not an existing bucket type/);
+  });
+
   it('reads through one node what was written through another', async () => {
     const pb = await RiakPbClient.connect(nodes[0].pb, nodes[0].host);
     try {

@@ -3,15 +3,18 @@ import {
   claimant,
   clear,
   commit,
+  formatAaeStatus,
   formatMemberStatus,
   formatPlan,
   newer,
   ownership,
+  partitionsOf,
   removeMember,
   replicas,
   stage,
   standalone,
 } from './ring';
+import type { Ring } from './ring';
 
 const a = 'riak-1@h1';
 const b = 'riak-2@h2';
@@ -72,5 +75,31 @@ describe('ring and claimant', () => {
     expect(newer({ ...r, epoch: 5 }, r)).toBe(true);
     expect(newer(r, { ...r, epoch: 5 })).toBe(false);
     expect(newer({ ...r, epoch: 9, clusterId: 'two' }, r)).toBe(false);
+  });
+});
+
+describe('aae-status', () => {
+  it('lists the partitions a node owns, at Riak indices, with no exchanges', () => {
+    const ring: Ring = {
+      epoch: 3,
+      clusterId: 'c',
+      ringSize: 8,
+      members: [
+        { name: 'a@h', status: 'valid' },
+        { name: 'b@h', status: 'valid' },
+      ],
+      staged: [],
+    };
+    const step = 2n ** 160n / 8n;
+    expect(partitionsOf(ring, 'a@h')).toEqual([0n, 2n * step, 4n * step, 6n * step]);
+    expect(partitionsOf(ring, 'b@h')).toEqual([step, 3n * step, 5n * step, 7n * step]);
+    expect(partitionsOf(ring, 'c@h')).toEqual([]);
+    const text = formatAaeStatus(ring, 'b@h');
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^=+ Exchanges =+$/);
+    expect(lines[0]).toHaveLength(79);
+    expect(lines[3]).toBe(`${String(step).padEnd(51)}--            --`);
+    expect(text).toContain('182687704666362864775460604089535377456991567872');
+    expect(text.match(/^=+ (Entropy Trees|Keys Repaired) =+$/gm)).toHaveLength(2);
   });
 });

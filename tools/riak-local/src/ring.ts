@@ -212,3 +212,48 @@ export function formatRingStatus(ring: Ring, down: string[]): string {
     '',
   ].join('\n');
 }
+
+/** Riak's partition indices (`i × 2^160 / ring size`) owned by `name`, in ring order. */
+export function partitionsOf(ring: Ring, name: string): bigint[] {
+  const owners = ring.members
+    .filter((m) => m.status === 'valid')
+    .map((m) => m.name)
+    .sort();
+  const step = 2n ** 160n / BigInt(ring.ringSize);
+  const out: bigint[] = [];
+  if (owners.length === 0) return out;
+  for (let p = 0; p < ring.ringSize; p++)
+    if (owners[p % owners.length] === name) out.push(BigInt(p) * step);
+  return out;
+}
+
+/**
+ * `riak-admin aae-status` as Riak prints it, for this node's partitions. The dev node keeps no
+ * hash trees and runs no exchanges (it repairs on read), so every exchange and tree reads `--`
+ * and no keys were repaired, which is what Riak shows with active anti-entropy off.
+ */
+export function formatAaeStatus(ring: Ring, name: string): string {
+  const rule = '-'.repeat(79);
+  const title = (t: string) => {
+    const pad = 79 - t.length - 2;
+    return `${'='.repeat(Math.floor(pad / 2))} ${t} ${'='.repeat(Math.ceil(pad / 2))}`;
+  };
+  const parts = partitionsOf(ring, name).map(String);
+  return [
+    title('Exchanges'),
+    `${'Index'.padEnd(51)}${'Last (ago)'.padEnd(14)}All (ago)`,
+    rule,
+    ...parts.map((p) => `${p.padEnd(51)}${'--'.padEnd(14)}--`),
+    '',
+    title('Entropy Trees'),
+    `${'Index'.padEnd(51)}Built (ago)`,
+    rule,
+    ...parts.map((p) => `${p.padEnd(51)}--`),
+    '',
+    title('Keys Repaired'),
+    `${'Index'.padEnd(53)}${'Last'.padStart(4)}${'Mean'.padStart(10)}${'Max'.padStart(9)}`,
+    rule,
+    ...parts.map((p) => `${p.padEnd(53)}${'0'.padStart(4)}${'0'.padStart(10)}${'0'.padStart(9)}`),
+    '',
+  ].join('\n');
+}

@@ -79,7 +79,7 @@ export function registerNode(program: Command, ctx: Ctx): void {
       .action(async (cluster: string, name: string) => {
         const c = ctx();
         const { body } = await c.api('GET', `${nodePath(cluster, name)}/${view}`);
-        c.print(JSON.stringify(body, null, 2));
+        c.result(body, () => printView(c, body));
       });
   }
 
@@ -90,7 +90,18 @@ export function registerNode(program: Command, ctx: Ctx): void {
     .action(async (cluster: string, name: string) => {
       const c = ctx();
       const { body } = await c.api('GET', `${nodePath(cluster, name)}/types`);
-      c.print(JSON.stringify(body, null, 2));
+      c.result(body, () => printView(c, body));
+    });
+  bucketType
+    .command('status <cluster> <node> <type>')
+    .description("one bucket type's status and properties")
+    .action(async (cluster: string, name: string, type: string) => {
+      const c = ctx();
+      const { body } = await c.api(
+        'GET',
+        `${nodePath(cluster, name)}/types/${encodeURIComponent(type)}`,
+      );
+      c.result(body, () => printView(c, body));
     });
 
   node
@@ -110,4 +121,34 @@ export function registerNode(program: Command, ctx: Ctx): void {
       );
       c.result({ node: n }, () => c.print(`node ${name} is ready`));
     });
+}
+
+/**
+ * A node view for people: member status as a table, stats as name/value rows, and Riak's own
+ * text (ringready, transfers, aae-status, bucket types) as riak-admin printed it.
+ */
+function printView(c: Context, body: unknown): void {
+  const v = (body ?? {}) as Record<string, unknown>;
+  if (Array.isArray(v.members)) {
+    const members = v.members as {
+      name: string;
+      status: string;
+      ring?: string;
+      pendingRing?: string;
+    }[];
+    c.table(
+      ['Member', 'Status', 'Ring', 'Pending'],
+      members.map((m) => [m.name, m.status, m.ring ?? '', m.pendingRing ?? '--']),
+    );
+    if (typeof v.ringReady === 'boolean') c.print(`ring ready: ${v.ringReady}`);
+    return;
+  }
+  if (typeof v.output === 'string') {
+    c.print(v.output.replace(/\n+$/, ''));
+    return;
+  }
+  c.table(
+    ['Stat', 'Value'],
+    Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]),
+  );
 }

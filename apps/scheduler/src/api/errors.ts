@@ -21,6 +21,8 @@ export const badRequest = (message: string, details?: Record<string, unknown>) =
   new HttpError(400, 'bad_request', message, details);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
+/** A node (its executor or Riak) answered with an error, or not at all. */
+export const badGateway = (message: string) => new HttpError(502, 'node_error', message);
 export const unavailable = (message: string, details?: Record<string, unknown>) =>
   new HttpError(503, 'unavailable', message, details);
 
