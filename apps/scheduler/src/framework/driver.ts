@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@riak-mesos/logging';
-import type { Offer, OfferOperation, Resource, TaskStatus } from '@riak-mesos/mesos';
+import type { Offer, OfferID, OfferOperation, Resource, TaskStatus } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 import type { OfferedAgent, PendingNode, PlacementAgent } from '@riak-mesos/placement';
 import { planPlacements } from '@riak-mesos/placement';
@@ -306,8 +306,11 @@ export class Driver {
 
   // ---- offers -------------------------------------------------------------------------------
 
-  private async onOffers(offers: Offer[]): Promise<void> {
-    this.o.metrics?.offersReceived.inc(offers.length);
+  private async onOffers(received: Offer[]): Promise<void> {
+    this.o.metrics?.offersReceived.inc(received.length);
+    // Mesos may split one agent's resources over several offers (the executor's share of a
+    // reservation often comes back on its own); they are handled as one, and accepted together.
+    const { offers, idsOf } = mergeByAgent(received);
     for (const offer of offers)
       this.agents.set(offer.agent_id.value, {
         hostname: offer.hostname,
@@ -483,16 +486,17 @@ export class Driver {
     // 3. Accept what we use, decline the rest.
     for (const offer of offers) {
       const list = ops.get(offer.id.value)!;
+      const ids = idsOf.get(offer.id.value)!;
       if (list.length) {
         for (const op of list) this.o.metrics?.operations.inc({ type: op.type });
-        this.o.metrics?.offersAccepted.inc();
-        await this.client.accept([offer.id], list, { refuse_seconds: 1 });
+        this.o.metrics?.offersAccepted.inc(ids.length);
+        await this.client.accept(ids, list, { refuse_seconds: 1 });
       } else {
-        this.o.metrics?.offersDeclined.inc();
+        this.o.metrics?.offersDeclined.inc(ids.length);
         const work = await this.hasWork();
         // Declined for long while idle: new work must REVIVE to clear the filter.
         if (!work) this.filtered = true;
-        await this.client.decline([offer.id], { refuse_seconds: work ? 1 : 30 });
+        await this.client.decline(ids, { refuse_seconds: work ? 1 : 30 });
       }
     }
   }
@@ -965,3 +969,26 @@ export class Driver {
 }
 
 export { reservationFor };
+
+/**
+ * One offer per agent: the offers of an agent in one batch, their resources together under the
+ * first offer's id, and every id behind it (an ACCEPT may name several offers of one agent).
+ */
+export function mergeByAgent(received: Offer[]): {
+  offers: Offer[];
+  idsOf: Map<string, OfferID[]>;
+} {
+  const byAgent = new Map<string, Offer>();
+  const idsOf = new Map<string, OfferID[]>();
+  for (const o of received) {
+    const first = byAgent.get(o.agent_id.value);
+    if (!first) {
+      byAgent.set(o.agent_id.value, { ...o, resources: [...(o.resources ?? [])] });
+      idsOf.set(o.id.value, [o.id]);
+      continue;
+    }
+    first.resources = [...(first.resources ?? []), ...(o.resources ?? [])];
+    idsOf.get(first.id.value)!.push(o.id);
+  }
+  return { offers: [...byAgent.values()], idsOf };
+}
