@@ -3,9 +3,9 @@
  * launch to TASK_RUNNING and the published node, failures with reasons and nothing left running,
  * kill, a crashed Riak, relaunch on the same volume, and join/leave through framework messages.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { resources as R } from '@riak-mesos/mesos';
 import { processesUnder } from '@riak-mesos/process';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
@@ -45,6 +45,13 @@ function taskData(key: string, host: string, ports: number[], extra: Record<stri
     Cookie: 'test-cookie',
     ...extra,
   };
+}
+
+/** Files named `name` below `dir`. */
+function findFiles(dir: string, name: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => basename(f) === name)
+    .map((f) => join(dir, f));
 }
 
 const agents = async () => (await mesos.state()).agents;
@@ -119,7 +126,7 @@ describe('the executor on local Mesos', () => {
     const [a] = await agents();
     templates.templates.set(
       '/api/v1/clusters/c1/config',
-      'ring_size = 16\nanti_entropy = passive\nnodename = overridden@nowhere\n',
+      'ring_size = 16\nanti_entropy = passive\nnodename = overridden@nowhere\ndistributed_cookie = cluster-secret\n',
     );
     const { offer, ports } = await sched.reserve('node-a', a.id);
     const before = sched.updates.length;
@@ -145,6 +152,19 @@ describe('the executor on local Mesos', () => {
       HTTPPort: ports[0],
       Hostname: a.hostname,
     });
+    // The template's own settings stay, the framework's controlled ones win, and a cookie the
+    // cluster's template sets is kept over the framework's.
+    const confs = findFiles(join(work, 'mesos'), 'riak.conf').filter((f) =>
+      f.includes(task.executor!.executor_id.value),
+    );
+    expect(confs).toHaveLength(1);
+    const conf = readFileSync(confs[0], 'utf8');
+    expect(conf).toMatch(/^ring_size = 16$/m);
+    expect(conf).toMatch(
+      new RegExp(`^nodename = node-a@${a.hostname.replace(/\./g, '\\.')}$`, 'm'),
+    );
+    expect(conf).toMatch(/^distributed_cookie = cluster-secret$/m);
+    expect(conf).not.toMatch(/test-cookie|overridden@nowhere/);
     // The double slash of the original is gone.
     expect(templates.requests).toContain('/api/v1/clusters/c1/config');
     expect(templates.requests.some((r) => r.startsWith('//'))).toBe(false);

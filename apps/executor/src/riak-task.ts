@@ -5,7 +5,7 @@ import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
 import type { Logger } from '@riak-mesos/logging';
 import type { TaskID, TaskInfo, TaskState } from '@riak-mesos/mesos';
 import { ProcessGroup } from '@riak-mesos/process';
-import { renderAdvancedConfig, renderRiakConf } from '@riak-mesos/riak-config';
+import { renderAdvancedConfig, renderRiakConf, templateSetsKey } from '@riak-mesos/riak-config';
 import { NoNodeError, ZkClient, frameworkLayout } from '@riak-mesos/zk';
 import type { TaskData } from './task-data';
 import { TaskDataError, parseTask } from './task-data';
@@ -257,7 +257,12 @@ export class RiakTask {
           pbPort: d.PBPort,
           handoffPort: d.HandoffPort,
           disterlPort: d.DisterlPort,
-          cookie: d.Cookie,
+          // A cookie the cluster's own riak.conf sets is the operator's choice, the same on every
+          // node of the cluster; otherwise the framework's per-cluster cookie.
+          cookie:
+            conf !== undefined && templateSetsKey(conf, 'distributed_cookie')
+              ? undefined
+              : d.Cookie,
         }),
       );
       if (advanced !== undefined)

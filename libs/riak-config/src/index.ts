@@ -26,6 +26,7 @@ export {
   getSetting,
   parseRiakConf,
   serializeRiakConf,
+  templateSetsKey,
 } from './riak-conf';
 export type { ConfLine, NodeSettings, RiakConf } from './riak-conf';
 export { parseErlangTerms, validateAdvancedConfig } from './erlang-terms';

@@ -47,6 +47,12 @@ export function getSetting(conf: RiakConf, key: string): string | undefined {
   return v;
 }
 
+/** Whether a riak.conf template sets `key` itself (on a line of its own, not in a comment). */
+export function templateSetsKey(template: string, key: string): boolean {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^[ \\t]*${escaped}[ \\t]*=`, 'm').test(template);
+}
+
 export const CONTROLLED_HEADER =
   '## Set by the Riak Mesos Framework for this node (changes here are overridden):';
 

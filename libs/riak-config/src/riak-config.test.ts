@@ -12,6 +12,7 @@ import {
   renderAdvancedConfig,
   renderRiakConf,
   serializeRiakConf,
+  templateSetsKey,
   validateAdvancedConfigTemplate,
   validateRiakConfTemplate,
 } from './index';
@@ -104,6 +105,15 @@ describe('riak.conf', () => {
       'erlang.distribution.port_range.minimum = 8100\nerlang.distribution.port_range.maximum = 8100',
     );
     expect(out).toContain('weird.key = a = b');
+  });
+
+  it('tells whether a template sets a key itself, ignoring comments and longer keys', () => {
+    const t = '# distributed_cookie = commented\nring_size = 64\n  distributed_cookie = ours\n';
+    expect(templateSetsKey(t, 'distributed_cookie')).toBe(true);
+    expect(templateSetsKey('# distributed_cookie = x\n', 'distributed_cookie')).toBe(false);
+    expect(templateSetsKey('distributed_cookie_x = y\n', 'distributed_cookie')).toBe(false);
+    expect(templateSetsKey('listener.http.internal = a:1\n', 'listener.http.internal')).toBe(true);
+    expect(templateSetsKey('listenerXhttp.internal = a:1\n', 'listener.http.internal')).toBe(false);
   });
 
   it('reports malformed lines with their number', () => {
