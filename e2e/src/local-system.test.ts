@@ -255,7 +255,7 @@ describe('the local system, end to end', () => {
     );
     expect(
       await ok('node', 'bucket-type', 'status', 'default', 'riak-default-2', 'default'),
-    ).toMatch(/^default is active\n\nn_val: 3/);
+    ).toMatch(/^default is active\n\nallow_mult: false\nn_val: 3/);
     const json = JSON.parse(await ok('--json', 'node', 'stats', 'default', 'riak-default-2')) as {
       ring_members: number;
     };
@@ -266,6 +266,39 @@ describe('the local system, end to end', () => {
     );
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/502.*maps is not an existing bucket type/);
+    // Bucket types: created through one node, active on the others, usable through the director.
+    expect(
+      await ok(
+        'node',
+        'bucket-type',
+        'create',
+        'default',
+        'riak-default-1',
+        'maps',
+        '{"datatype":"map"}',
+      ),
+    ).toMatch(/^maps is active\n\ndatatype: map/);
+    await waitFor(
+      async () =>
+        (await cli(['node', 'bucket-type', 'list', 'default', 'riak-default-3'], 60000)).out ===
+        'default (active)\nmaps (active)\n',
+      { timeoutMs: 30000, what: 'the new type on another node' },
+    );
+    const put = await fetch(`http://127.0.0.1:${ports[4]}/types/maps/buckets/b/keys/k`, {
+      method: 'PUT',
+      body: 'typed',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(put.status).toBeLessThan(300);
+    expect(
+      await (await fetch(`http://127.0.0.1:${ports[4]}/types/maps/buckets/b/keys/k`)).text(),
+    ).toBe('typed');
+    const immutable = await cli(
+      ['node', 'bucket-type', 'update', 'default', 'riak-default-2', 'maps', '{"datatype":"set"}'],
+      60000,
+    );
+    expect(immutable.code).toBe(1);
+    expect(immutable.err).toMatch(/409[\s\S]*cannot_modify_datatype/);
     const tricky = await cli(['node', 'status', 'default', '..%2Fetc'], 60000);
     expect(tricky.code).toBe(1);
     expect(tricky.err).toMatch(/40\d/);

@@ -111,6 +111,22 @@ describe('errors', () => {
     );
   });
 
+  it('refuses bucket type properties that are not JSON before asking anyone', async () => {
+    const r = await cli([
+      '--url',
+      'http://127.0.0.1:9',
+      'node',
+      'bucket-type',
+      'create',
+      'default',
+      'riak-default-1',
+      'maps',
+      '{n_val: 3}',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/<props> is not valid JSON/);
+  });
+
   it('says when the scheduler cannot be reached', async () => {
     const port = await freePort();
     const r = await cli(['--url', `http://127.0.0.1:${port}`, 'cluster', 'list']);

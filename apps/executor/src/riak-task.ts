@@ -35,12 +35,14 @@ export interface StatusSink {
 export interface Message {
   version: number;
   id?: string;
-  type: 'join' | 'leave' | 'remove' | 'status' | 'finish';
+  type: 'join' | 'leave' | 'remove' | 'status' | 'finish' | 'bucket-type';
   target?: string;
   /** For `status`: which of Riak's views (default `status`). */
   view?: string;
-  /** For the `types` view: one bucket type's status instead of the list. */
+  /** For the `types` view: one bucket type's status instead of the list; for `bucket-type`, which. */
   bucketType?: string;
+  /** For `bucket-type`: the properties to create or update it with. */
+  props?: Record<string, unknown>;
 }
 
 /** riak-admin commands behind the node views the scheduler's API serves. */
@@ -57,6 +59,14 @@ export class StepError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StepError';
+  }
+}
+
+/** Riak refused what was asked (as opposed to failing): the answer says `refused: true`. */
+export class RefusedError extends StepError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
   }
 }
 
@@ -506,7 +516,10 @@ export class RiakTask {
         });
         return;
       }
-      if (m?.version !== 1 || !['join', 'leave', 'remove', 'status', 'finish'].includes(m.type)) {
+      if (
+        m?.version !== 1 ||
+        !['join', 'leave', 'remove', 'status', 'finish', 'bucket-type'].includes(m.type)
+      ) {
         await this.reply(m ?? { version: 1, type: 'status' }, false, {
           error: `unsupported message (version ${String(m?.version)}, type ${String(m?.type)})`,
         });
@@ -524,6 +537,10 @@ export class RiakTask {
               m.view && m.view !== 'status'
                 ? await this.view(m.view, m.bucketType)
                 : await this.status(),
+          });
+        case 'bucket-type':
+          return await this.reply(m, true, {
+            result: await this.bucketType(m.bucketType, m.props),
           });
         case 'join':
           if (!m.target || !/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(m.target))
@@ -550,7 +567,10 @@ export class RiakTask {
       }
     } catch (err) {
       this.log.warn('framework message failed', { type: m.type, error: (err as Error).message });
-      await this.reply(m, false, { error: (err as Error).message });
+      await this.reply(m, false, {
+        error: (err as Error).message,
+        ...(err instanceof RefusedError ? { refused: true } : {}),
+      });
     }
   }
 
@@ -569,6 +589,42 @@ export class RiakTask {
       members: parseMemberStatus(members.out),
       ringReady: ready.code === 0 && parseRingReady(ready.out),
     };
+  }
+
+  /**
+   * Creates a bucket type with `props` and activates it, or updates an existing one (activating
+   * it if it was only created): `riak-admin bucket-type create|update|activate`. Activation waits
+   * while Riak says the type cannot be activated yet (not every node has it). Answers the type's
+   * status afterwards.
+   */
+  async bucketType(
+    name: string | undefined,
+    props: Record<string, unknown> | undefined,
+  ): Promise<Record<string, unknown>> {
+    this.requireRunning();
+    if (name === undefined || !/^[A-Za-z0-9_.-]{1,100}$/.test(name) || /^\.+$/.test(name))
+      throw new RefusedError(`invalid bucket type name '${String(name)}'`);
+    if (typeof props !== 'object' || props === null || Array.isArray(props))
+      throw new RefusedError('bucket-type needs props, an object');
+    const json = JSON.stringify({ props });
+    const status = await this.admin(['bucket-type', 'status', name], 30000);
+    const exists = status.code === 0;
+    const r = await this.admin(['bucket-type', exists ? 'update' : 'create', name, json], 30000);
+    if (r.code !== 0)
+      throw new RefusedError(
+        `riak-admin bucket-type ${exists ? 'update' : 'create'} ${name}: ${r.out.trim()}`,
+      );
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const now = await this.admin(['bucket-type', 'status', name], 30000);
+      if (now.code === 0 && /^\S+ is active/.test(now.out)) break;
+      const a = await this.admin(['bucket-type', 'activate', name], 30000);
+      if (a.code === 0) break;
+      if (Date.now() > deadline)
+        throw new StepError(`riak-admin bucket-type activate ${name} failed: ${a.out.trim()}`);
+      await sleep(1000);
+    }
+    return this.view('types', name);
   }
 
   /** One of Riak's own views, as riak-admin prints it (parsed where we know the format). */

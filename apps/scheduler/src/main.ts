@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
-import { badGateway, unavailable } from './api/errors';
+import { badGateway, conflict, unavailable } from './api/errors';
 import type { ApiServer } from './api/server';
 import { startApiServer } from './api/server';
 import type { CliOptions, SchedulerConfig } from './config';
@@ -68,6 +68,19 @@ async function run(config: SchedulerConfig): Promise<void> {
           throw badGateway(
             `node '${node.key}': ${typeof answer.error === 'string' ? answer.error : 'no answer'}`,
           );
+        return answer.result;
+      },
+      async bucketType(node, name, props) {
+        if (!driver) throw unavailable('this scheduler is not the leader; ask the leader');
+        const answer = await driver
+          .ask(node, 'bucket-type', { bucketType: name, props }, 90000)
+          .catch((err: Error) => {
+            throw badGateway(err.message);
+          });
+        if (answer.ok !== true) {
+          const message = `node '${node.key}': ${typeof answer.error === 'string' ? answer.error : 'no answer'}`;
+          throw answer.refused === true ? conflict(message) : badGateway(message);
+        }
         return answer.result;
       },
     },

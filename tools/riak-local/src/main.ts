@@ -203,6 +203,26 @@ function formatTransfers(t: { ring: Ring; transfers: Transfer[] }): string {
   ].join('\n');
 }
 
+/** `{"props": {...}}` as riak-admin bucket-type create/update take it. */
+function parseTypeProps(action: string, name: string, json: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Exit(`Cannot ${action} bucket type ${name}: invalid json`);
+  }
+  const props = (parsed as { props?: unknown } | null)?.props;
+  if (typeof props !== 'object' || props === null || Array.isArray(props))
+    throw new Exit(`Cannot ${action} bucket type ${name}: no props field found in json`);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name) || /^\.+$/.test(name))
+    throw new Exit(`Cannot ${action} bucket type ${name}: invalid name`);
+  return props as Record<string, unknown>;
+}
+
+function formatProp(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 async function riakAdmin(args: string[], c: () => NodeConfig): Promise<void> {
   const [cmd, sub, arg] = args;
   switch (cmd) {
@@ -306,24 +326,52 @@ async function riakAdmin(args: string[], c: () => NodeConfig): Promise<void> {
     }
     case 'bucket-type':
     case 'bucket_type': {
-      // The dev node has Riak's one built-in type; buckets under any other name work over HTTP
-      // as plain namespaces, but only `default` is a bucket type here.
       const cfg = c();
-      const ring = await rpc<Ring>(cfg, 'get_ring');
+      const usage =
+        "Usage: riak-admin bucket-type <list | status <type> | create <type> '<json>' | activate <type> | update <type> '<json>'>";
       switch (sub) {
-        case 'list':
+        case 'list': {
+          const ring = await rpc<Ring>(cfg, 'get_ring');
           out('default (active)');
+          for (const [name, t] of Object.entries(ring.types ?? {}).sort(([a], [b]) =>
+            a.localeCompare(b),
+          ))
+            out(`${name} (${t.active ? 'active' : 'not active'})`);
           return;
-        case 'status':
-          if (!arg) throw new Exit('Usage: riak-admin bucket-type status <type>');
-          if (arg !== 'default') throw new Exit(`${arg} is not an existing bucket type`);
+        }
+        case 'status': {
+          if (!arg) throw new Exit(usage);
+          const ring = await rpc<Ring>(cfg, 'get_ring');
           // Every member keeps a copy of every object here, so n_val is the member count.
+          const t =
+            arg === 'default'
+              ? { active: true, props: { n_val: replicas(ring).length, allow_mult: false } }
+              : ring.types?.[arg];
+          if (!t) throw new Exit(`${arg} is not an existing bucket type`);
           out(
-            `default is active\n\nn_val: ${replicas(ring).length}\nallow_mult: false\nlast_write_wins: false`,
+            [
+              t.active ? `${arg} is active` : `${arg} has been created and may be activated`,
+              '',
+              ...Object.keys(t.props)
+                .sort()
+                .map((k) => `${k}: ${formatProp(t.props[k])}`),
+            ].join('\n'),
           );
           return;
+        }
+        case 'create':
+        case 'update': {
+          if (!arg || args[3] === undefined) throw new Exit(usage);
+          const props = parseTypeProps(sub, arg, args[3]);
+          out(await rpc<string>(cfg, 'admin_bucket_type', { action: sub, name: arg, props }));
+          return;
+        }
+        case 'activate':
+          if (!arg) throw new Exit(usage);
+          out(await rpc<string>(cfg, 'admin_bucket_type', { action: 'activate', name: arg }));
+          return;
         default:
-          throw new Exit('Usage: riak-admin bucket-type <list|status>');
+          throw new Exit(usage);
       }
     }
     case 'status': {

@@ -8,6 +8,7 @@ import type { NodeConfig } from './config';
 import type { Ring, Staged } from './ring';
 import {
   RingError,
+  changeType,
   claimant,
   clear,
   commit,
@@ -17,6 +18,7 @@ import {
   replicas,
   stage,
   standalone,
+  typeActive,
 } from './ring';
 import type { StoredObject } from './store';
 import { ObjectStore, keyId, maxClock, merge, parseKeyId, sameVersion } from './store';
@@ -368,7 +370,13 @@ export class RiakNode {
     });
   }
 
+  /** Requests name `default` or a created and activated bucket type, as Riak requires. */
+  requireType(type: string): void {
+    if (!typeActive(this.ring, type)) throw new KvError(`Unknown bucket type: ${type}`, 404);
+  }
+
   async kvGet(k: Key): Promise<StoredObject | undefined> {
+    this.requireType(k.type);
     this.stats.gets++;
     const id = keyId(k);
     const nodes = replicas(this.ring);
@@ -406,6 +414,7 @@ export class RiakNode {
     clientClock: Record<string, number> | undefined,
     deleted = false,
   ): Promise<StoredObject> {
+    this.requireType(k.type);
     if (deleted) this.stats.deletes++;
     else this.stats.puts++;
     const id = keyId(k);
@@ -430,6 +439,7 @@ export class RiakNode {
 
   /** Keys of a bucket: the union over the replicas that answer, without deleted ones. */
   async listKeys(type: string, bucket: string): Promise<string[]> {
+    this.requireType(type);
     const nodes = replicas(this.ring);
     const lists = await Promise.allSettled(
       nodes.map((n) => this.call<string[]>(n, 'kv_keys', { type, bucket }, 10000)),
@@ -440,6 +450,7 @@ export class RiakNode {
   }
 
   async listBuckets(type: string): Promise<string[]> {
+    this.requireType(type);
     const nodes = replicas(this.ring);
     const lists = await Promise.allSettled(
       nodes.map((n) => this.call<string[]>(n, 'kv_buckets', { type }, 10000)),
@@ -590,6 +601,25 @@ export class RiakNode {
         await this.onClaimant('commit', { plan: this.lastPlan });
         this.lastPlan = undefined;
         return 'Cluster changes committed';
+      }
+      case 'type_change': {
+        if (claimant(this.ring) !== this.name) return this.onClaimant('type_change', args);
+        return this.claimantUpdate(
+          changeType(
+            this.ring,
+            a.action as 'create' | 'activate' | 'update',
+            String(a.name),
+            (a.props ?? {}) as Record<string, unknown>,
+          ),
+        );
+      }
+      case 'admin_bucket_type': {
+        const action = a.action as 'create' | 'activate' | 'update';
+        const name = String(a.name);
+        await this.onClaimant('type_change', { action, name, props: a.props });
+        return action === 'activate'
+          ? `${name} has been activated`
+          : `${name} ${action === 'create' ? 'created' : 'updated'}`;
       }
       case 'admin_clear':
         await this.onClaimant('clear');

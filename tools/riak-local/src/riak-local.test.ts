@@ -185,10 +185,77 @@ describe('riak-local, three nodes', () => {
     const list = await admin(nodes[1], 'bucket-type', 'list');
     expect(list.out.trim()).toBe('default (active)');
     const status = await admin(nodes[1], 'bucket-type', 'status', 'default');
-    expect(status.out).toMatch(/^default is active\n\nn_val: 3\n/);
+    expect(status.out).toMatch(/^default is active\n\nallow_mult: false\nn_val: 3\n/);
     const unknown = await admin(nodes[1], 'bucket-type', 'status', 'maps');
     expect(unknown.code).toBe(1);
     expect(unknown.out).toMatch(/maps is not an existing bucket type/);
+  });
+
+  it('creates, activates and updates bucket types cluster-wide; data under a type needs it active', async () => {
+    const url = (n: DevNode, path: string) => `http://${n.host}:${n.http}${path}`;
+    const bad = await admin(nodes[0], 'bucket-type', 'create', 'maps', '{"n_val": 3}');
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/no props field found in json/);
+    const created = await admin(
+      nodes[0],
+      'bucket-type',
+      'create',
+      'maps',
+      '{"props":{"datatype":"map","n_val":3}}',
+    );
+    expect(created.out.trim()).toBe('maps created');
+    const again = await admin(nodes[1], 'bucket-type', 'create', 'maps', '{"props":{}}');
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/already_created/);
+    await waitFor(
+      async () =>
+        (await admin(nodes[2], 'bucket-type', 'status', 'maps')).out.startsWith(
+          'maps has been created and may be activated',
+        ),
+      { what: 'the created type on another node' },
+    );
+    const early = await fetch(url(nodes[1], '/types/maps/buckets/b/keys/k'), {
+      method: 'PUT',
+      body: 'v',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(early.status).toBe(404);
+    expect(await early.text()).toMatch(/Unknown bucket type: maps/);
+    expect((await admin(nodes[2], 'bucket-type', 'activate', 'maps')).out.trim()).toBe(
+      'maps has been activated',
+    );
+    await waitFor(
+      async () =>
+        (await admin(nodes[1], 'bucket-type', 'list')).out === 'default (active)\nmaps (active)\n',
+      { what: 'the active type on every node' },
+    );
+    const put = await fetch(url(nodes[1], '/types/maps/buckets/b/keys/k'), {
+      method: 'PUT',
+      body: 'under maps',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(put.status).toBeLessThan(300);
+    expect(await (await fetch(url(nodes[2], '/types/maps/buckets/b/keys/k'))).text()).toBe(
+      'under maps',
+    );
+    expect((await fetch(url(nodes[2], '/buckets/b/keys/k'))).status).toBe(404);
+    const updated = await admin(nodes[1], 'bucket-type', 'update', 'maps', '{"props":{"n_val":2}}');
+    expect(updated.out.trim()).toBe('maps updated');
+    const immutable = await admin(
+      nodes[1],
+      'bucket-type',
+      'update',
+      'maps',
+      '{"props":{"datatype":"set"}}',
+    );
+    expect(immutable.code).toBe(1);
+    expect(immutable.out).toMatch(/cannot_modify_datatype/);
+    await waitFor(
+      async () =>
+        (await admin(nodes[0], 'bucket-type', 'status', 'maps')).out ===
+        'maps is active\n\ndatatype: map\nn_val: 2\n',
+      { what: 'the updated type on the first node' },
+    );
   });
 
   it('reads through one node what was written through another', async () => {

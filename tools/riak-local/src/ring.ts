@@ -18,6 +18,12 @@ export interface Staged {
   node: string;
 }
 
+/** A bucket type, cluster metadata carried with the ring (Riak keeps it in cluster metadata). */
+export interface BucketType {
+  active: boolean;
+  props: Record<string, unknown>;
+}
+
 export interface Ring {
   /** Higher epochs win; only the claimant writes a new one. */
   epoch: number;
@@ -26,6 +32,8 @@ export interface Ring {
   ringSize: number;
   members: Member[];
   staged: Staged[];
+  /** Bucket types besides `default` (which always exists and is active). */
+  types?: Record<string, BucketType>;
 }
 
 export class RingError extends Error {
@@ -131,6 +139,56 @@ export function removeMember(ring: Ring, name: string): Ring {
 }
 
 /** Whether `incoming` should replace `current`. */
+/** Properties a bucket type cannot change once active, as in Riak. */
+const IMMUTABLE_TYPE_PROPS = ['datatype', 'consistent', 'write_once'];
+
+/** `riak-admin bucket-type create|activate|update` on the claimant's ring. */
+export function changeType(
+  ring: Ring,
+  action: 'create' | 'activate' | 'update',
+  name: string,
+  props: Record<string, unknown> = {},
+): Ring {
+  const types = { ...(ring.types ?? {}) };
+  const current = name === 'default' ? { active: true, props: {} } : types[name];
+  switch (action) {
+    case 'create':
+      if (current)
+        throw new RingError(
+          `Error creating bucket type ${name}:\n${current.active ? 'already_active' : 'already_created'}`,
+        );
+      types[name] = { active: false, props };
+      break;
+    case 'activate':
+      if (!current) throw new RingError(`${name} is not an existing bucket type`);
+      if (current.active) throw new RingError(`${name} is already active`);
+      types[name] = { ...current, active: true };
+      break;
+    case 'update': {
+      if (!current) throw new RingError(`${name} is not an existing bucket type`);
+      if (name === 'default')
+        throw new RingError(
+          `Error updating bucket type ${name}:\nthe dev node keeps the default type's properties`,
+        );
+      const changed = IMMUTABLE_TYPE_PROPS.filter(
+        (p) => p in props && JSON.stringify(props[p]) !== JSON.stringify(current.props[p]),
+      );
+      if (current.active && changed.length)
+        throw new RingError(
+          `Error updating bucket type ${name}:\n[${changed.map((p) => `{${p},cannot_modify_${p}}`).join(',')}]`,
+        );
+      types[name] = { ...current, props: { ...current.props, ...props } };
+      break;
+    }
+  }
+  return { ...ring, epoch: ring.epoch + 1, types };
+}
+
+/** Whether requests may use a bucket type: `default`, or one created and activated. */
+export function typeActive(ring: Ring, name: string): boolean {
+  return name === 'default' || ring.types?.[name]?.active === true;
+}
+
 export function newer(incoming: Ring, current: Ring): boolean {
   return incoming.clusterId === current.clusterId && incoming.epoch > current.epoch;
 }

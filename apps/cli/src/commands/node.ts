@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context';
+import { CliError } from '../errors';
 import type { ApiNode } from './types';
 
 type Ctx = () => Context;
@@ -71,8 +72,10 @@ export function registerNode(program: Command, ctx: Ctx): void {
     });
 
   for (const view of ['status', 'ringready', 'transfers', 'aae', 'stats'] as const) {
-    node
-      .command(`${view} <cluster> <node>`)
+    const cmd = node.command(`${view} <cluster> <node>`);
+    // The original CLI's name for it.
+    if (view === 'aae') cmd.alias('aae-status');
+    cmd
       .description(
         `the node's ${view === 'status' ? 'member status' : view === 'aae' ? 'active anti-entropy status' : view}, as Riak reports it`,
       )
@@ -92,6 +95,33 @@ export function registerNode(program: Command, ctx: Ctx): void {
       const { body } = await c.api('GET', `${nodePath(cluster, name)}/types`);
       c.result(body, () => printView(c, body));
     });
+  for (const verb of ['create', 'update'] as const)
+    bucketType
+      .command(`${verb} <cluster> <node> <type> <props>`)
+      .description(
+        verb === 'create'
+          ? 'create a bucket type and activate it; <props> is JSON: {"props": {...}} or just {...}'
+          : "update a bucket type's properties; <props> as for create",
+      )
+      .action(async (cluster: string, name: string, type: string, props: string) => {
+        const c = ctx();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(props);
+        } catch (err) {
+          throw new CliError(`<props> is not valid JSON: ${(err as Error).message}`, 2);
+        }
+        const body =
+          typeof parsed === 'object' && parsed !== null && 'props' in parsed
+            ? parsed
+            : { props: parsed };
+        const { body: answer } = await c.api(
+          'POST',
+          `${nodePath(cluster, name)}/types/${encodeURIComponent(type)}`,
+          body,
+        );
+        c.result(answer, () => printView(c, answer));
+      });
   bucketType
     .command('status <cluster> <node> <type>')
     .description("one bucket type's status and properties")

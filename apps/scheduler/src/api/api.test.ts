@@ -218,6 +218,28 @@ describe('bad and hostile requests', () => {
     expect((await store.listNodes('default')).length).toBe(3);
   });
 
+  it('validates bucket type requests before they reach a node', async () => {
+    const path = '/api/v1/clusters/default/nodes/riak-default-1/types';
+    for (const [body, message] of [
+      [[1, 2], /JSON object/],
+      [{ n_val: 3 }, /"props" must be an object/],
+      [{ props: [] }, /"props" must be an object/],
+      [{ props: {} }, /no properties/],
+      [{ props: { 'N-Val': 3 } }, /'N-Val' is not a bucket property name/],
+      [{ props: { big: 'x'.repeat(9000) } }, /larger than 8 KiB/],
+    ] as const) {
+      const res = await call('POST', `${path}/maps`, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(res.json.error.message).toMatch(message);
+    }
+    const badName = await call('POST', `${path}/..%2Fx`, { props: { n_val: 3 } });
+    expect(badName.status).toBe(400);
+    expect(badName.json.error.message).toMatch(/bucket type/);
+    // Well-formed: on to the node, which this API-only test has none of.
+    const ok = await call('POST', `${path}/maps`, { props: { n_val: 3, datatype: 'map' } });
+    expect(ok.status).toBe(503);
+  });
+
   it('rejects dot-dot segments sent raw (no client normalisation)', async () => {
     const { request } = await import('node:http');
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {

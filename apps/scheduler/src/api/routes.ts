@@ -13,6 +13,8 @@ export type NodeView = 'status' | 'ringready' | 'transfers' | 'aae' | 'types';
 
 export interface NodeViews {
   query(node: NodeDoc, view: NodeView, args?: Record<string, string>): Promise<unknown>;
+  /** Creates (and activates) or updates a bucket type through the node. */
+  bucketType(node: NodeDoc, name: string, props: Record<string, unknown>): Promise<unknown>;
 }
 
 export interface ApiDeps {
@@ -69,6 +71,30 @@ function param(req: Request, name: string): string {
   const raw = req.params[name];
   const value = Array.isArray(raw) ? raw.join('/') : raw;
   return validateName(name, value);
+}
+
+const PROP_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The body of a bucket type's create/update, as Riak takes it: `{"props": {...}}` with property
+ * names as Riak's (lower-case atoms) and JSON values, at most 64 of them and 8 KiB in all.
+ */
+export function bucketTypeProps(body: unknown): Record<string, unknown> {
+  const props = (body as { props?: unknown } | null)?.props;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('send a JSON object: {"props": {...}}');
+  if (typeof props !== 'object' || props === null || Array.isArray(props))
+    throw badRequest('"props" must be an object of bucket properties');
+  const names = Object.keys(props);
+  if (names.length === 0) throw badRequest('"props" has no properties');
+  if (names.length > 64) throw badRequest(`"props" has ${names.length} properties; at most 64`);
+  const bad = names.find((n) => !PROP_NAME.test(n));
+  if (bad !== undefined)
+    throw badRequest(
+      `'${bad.slice(0, 64)}' is not a bucket property name (lower-case letters, digits, _)`,
+    );
+  if (JSON.stringify(props).length > 8192) throw badRequest('"props" is larger than 8 KiB');
+  return props as Record<string, unknown>;
 }
 
 function clusterView(c: ClusterDoc, nodes: NodeDoc[]) {
@@ -394,6 +420,20 @@ export function createApiRouter(deps: ApiDeps): Router {
   api.get('/clusters/:cluster/nodes/:node/aae', view('aae'));
   api.get('/clusters/:cluster/nodes/:node/types', view('types'));
   api.get('/clusters/:cluster/nodes/:node/types/:type', view('types', 'type'));
+  api.post(
+    '/clusters/:cluster/nodes/:node/types/:type',
+    leaderOnly,
+    json,
+    async (req: Request, res: Response) => {
+      const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
+      const type = validateName('bucket type', req.params.type);
+      const props = bucketTypeProps(req.body);
+      if (!deps.nodeViews) throw unavailable('node views are not available on this scheduler');
+      if (node.state !== 'running')
+        throw conflict(`node '${node.key}' is ${node.state}, not running`);
+      res.json(await deps.nodeViews.bucketType(node, type, props));
+    },
+  );
 
   api.use((req, _res, next) =>
     next(notFound(`no route for ${req.method} ${req.baseUrl}${req.path}`)),
