@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "[start] building the services and packages"
-npx nx run-many -t build package --parallel=2 --output-style=static >/dev/null
+npx nx run-many -t build package --parallel=2 --output-style=static --skip-nx-cache >/dev/null
 exec node dist/apps/cli/main.js local up "$@"
