@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
 import type { Logger } from '@riak-mesos/logging';
 import type { TaskID, TaskInfo, TaskState } from '@riak-mesos/mesos';
-import { ProcessGroup } from '@riak-mesos/process';
+import { ProcessGroup, runCommand } from '@riak-mesos/process';
 import { renderAdvancedConfig, renderRiakConf, templateSetsKey } from '@riak-mesos/riak-config';
 import { NoNodeError, ZkClient, frameworkLayout } from '@riak-mesos/zk';
 import type { TaskData } from './task-data';
@@ -70,35 +69,6 @@ export class RefusedError extends StepError {
   }
 }
 
-/** Runs a command to completion, capturing output; killed after `timeoutMs`. */
-export function run(
-  file: string,
-  args: string[],
-  o: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { env: o.env, cwd: o.cwd, detached: true });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Gone.
-      }
-    }, o.timeoutMs ?? 60000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ code: 127, out: err.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out: out.trim() });
-    });
-  });
-}
-
 /**
  * One Riak node's task: configure, start the EPMD replacement and Riak, wait until Riak answers,
  * publish the node, and stop everything it started on kill, shutdown, finish or failure.
@@ -106,6 +76,7 @@ export function run(
 export class RiakTask {
   private data: TaskData | undefined;
   private epmdPort = 0;
+  private env: NodeJS.ProcessEnv | undefined;
   private zk: ZkClient | undefined;
   private epmd: EpmdServer | undefined;
   private riak: ProcessGroup | undefined;
@@ -129,14 +100,25 @@ export class RiakTask {
     return join(this.settings.sandbox, this.data!.RiakRootPath, 'riak');
   }
 
-  private riakEnv(): NodeJS.ProcessEnv {
+  /** The environment of every Riak command: its EPMD port, and the EPMD module when shipped. */
+  private get riakEnv(): NodeJS.ProcessEnv {
+    if (this.env) return this.env;
     const env: NodeJS.ProcessEnv = { ...process.env, ERL_EPMD_PORT: String(this.epmdPort) };
     const beam = this.settings.beamDir;
     if (beam && existsSync(join(beam, 'riak_mesos_epmd.beam')))
       env.ERL_FLAGS = [process.env.ERL_FLAGS, `-epmd_module riak_mesos_epmd -pa ${beam}`]
         .filter(Boolean)
         .join(' ');
-    return env;
+    return (this.env = env);
+  }
+
+  /** `bin/riak` or `bin/riak-admin` of the release, to completion. */
+  private riakTool(tool: 'riak' | 'riak-admin', args: string[], timeoutMs: number) {
+    return runCommand(join(this.riakRoot, 'bin', tool), args, {
+      env: this.riakEnv,
+      cwd: this.riakRoot,
+      timeoutMs,
+    });
   }
 
   private async update(state: TaskState, message?: string, data?: unknown): Promise<void> {
@@ -350,7 +332,7 @@ export class RiakTask {
     const log = join(this.settings.sandbox, 'riak.log');
     this.riak = new ProcessGroup(join(root, 'bin', 'riak'), ['console'], {
       cwd: root,
-      env: this.riakEnv(),
+      env: this.riakEnv,
       stdoutFile: log,
       stderrFile: log,
     });
@@ -369,11 +351,7 @@ export class RiakTask {
   }
 
   private admin(args: string[], timeoutMs = 60000) {
-    return run(join(this.riakRoot, 'bin', 'riak-admin'), args, {
-      env: this.riakEnv(),
-      cwd: this.riakRoot,
-      timeoutMs,
-    });
+    return this.riakTool('riak-admin', args, timeoutMs);
   }
 
   private async awaitReady(): Promise<void> {
@@ -386,11 +364,7 @@ export class RiakTask {
       const dead = died();
       if (dead) throw dead;
       if (this.state !== 'starting') throw new StepError('stopped while starting');
-      const ping = await run(join(this.riakRoot, 'bin', 'riak'), ['ping'], {
-        env: this.riakEnv(),
-        cwd: this.riakRoot,
-        timeoutMs: 10000,
-      });
+      const ping = await this.riakTool('riak', ['ping'], 10000);
       let http = false;
       if (ping.code === 0 && ping.out.includes('pong')) {
         try {
@@ -474,11 +448,7 @@ export class RiakTask {
   private async teardown(): Promise<void> {
     const riak = this.riak;
     if (riak?.running && this.data) {
-      const stopped = await run(join(this.riakRoot, 'bin', 'riak'), ['stop'], {
-        env: this.riakEnv(),
-        cwd: this.riakRoot,
-        timeoutMs: this.settings.stopGraceMs,
-      });
+      const stopped = await this.riakTool('riak', ['stop'], this.settings.stopGraceMs);
       this.log.info('riak stop', { code: stopped.code, out: stopped.out });
     }
     // Whatever is left of the node's process group goes, politely then by force.

@@ -1,2 +1,9 @@
-export { ProcessGroup, groupMembers, isAlive, processesUnder } from './process';
-export type { ExitInfo, GroupSpawnOptions } from './process';
+export {
+  ProcessGroup,
+  groupMembers,
+  isAlive,
+  killProcessesUnder,
+  processesUnder,
+  runCommand,
+} from './process';
+export type { ExitInfo, GroupSpawnOptions, RunResult } from './process';

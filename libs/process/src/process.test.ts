@@ -1,8 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { ProcessGroup, groupMembers, isAlive, processesUnder } from './process';
+import {
+  ProcessGroup,
+  groupMembers,
+  isAlive,
+  killProcessesUnder,
+  processesUnder,
+  runCommand,
+} from './process';
 
 const dir = mkdtempSync(join(tmpdir(), 'process-'));
 
@@ -67,5 +74,47 @@ describe('processesUnder', () => {
       await outside.stop(1000);
     }
     expect(processesUnder(work)).toEqual([]);
+  });
+});
+
+describe('killProcessesUnder', () => {
+  it('kills what runs below a directory and leaves the rest', async () => {
+    const work = join(dir, 'kill');
+    mkdirSync(join(work, 'sandbox'), { recursive: true });
+    const inside = new ProcessGroup('sleep', ['60'], { cwd: join(work, 'sandbox') });
+    const outside = new ProcessGroup('sleep', ['60'], { cwd: dir });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(killProcessesUnder(work)).toBe(1);
+      expect((await inside.exited).signal).toBe('SIGKILL');
+      expect(outside.running).toBe(true);
+      expect(killProcessesUnder(work)).toBe(0);
+    } finally {
+      await outside.stop(1000);
+    }
+  });
+});
+
+describe('runCommand', () => {
+  it('captures both streams and the exit code', async () => {
+    const r = await runCommand('sh', ['-c', 'echo out; echo err >&2; exit 3'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.out.split('\n').sort()).toEqual(['err', 'out']);
+  });
+
+  it('answers 127 for a program that cannot start', async () => {
+    const r = await runCommand(join(dir, 'no-such-program'), []);
+    expect(r.code).toBe(127);
+    expect(r.out).toMatch(/ENOENT/);
+  });
+
+  it('kills the whole group after the timeout', async () => {
+    const marker = join(dir, 'grandchild-ran');
+    const r = await runCommand('sh', ['-c', `(sleep 1; touch ${marker}) & sleep 30`], {
+      timeoutMs: 200,
+    });
+    expect(r.code).toBeNull();
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(existsSync(marker)).toBe(false);
   });
 });

@@ -159,3 +159,56 @@ export function processesUnder(dir: string): number[] {
     return (cwd === dir || cwd.startsWith(root)) && isAlive(Number(pid));
   });
 }
+
+/** SIGKILLs every process `processesUnder(dir)` finds; answers how many there were. */
+export function killProcessesUnder(dir: string): number {
+  const pids = processesUnder(dir);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return pids.length;
+}
+
+export interface RunResult {
+  /** The exit code; null when killed by a signal (the timeout included), 127 when it could not start. */
+  code: number | null;
+  /** stdout and stderr together, as they came, trimmed. */
+  out: string;
+}
+
+/**
+ * Runs a command to completion in its own process group, capturing its output; after
+ * `timeoutMs` the whole group is killed. Never rejects: a program that cannot start answers
+ * code 127 with the reason.
+ */
+export function runCommand(
+  file: string,
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env: o.env, cwd: o.cwd, detached: true });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Gone.
+      }
+    }, o.timeoutMs ?? 60000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: 127, out: err.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out: out.trim() });
+    });
+  });
+}

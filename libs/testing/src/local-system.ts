@@ -2,10 +2,10 @@
  * The built system as real processes, for integration tests of apps (which may not import tools):
  * packaging the executor and riak-local, and local Mesos run from its bundle.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcessGroup } from '@riak-mesos/process';
+import type { RunResult } from '@riak-mesos/process';
+import { ProcessGroup, runCommand } from '@riak-mesos/process';
 import { freePort } from './ports';
 import { waitFor } from './util';
 
@@ -26,20 +26,9 @@ export const RIAK_LOCAL_PACKAGE = join(
   `riak-local-${VERSION}.tar.gz`,
 );
 
-/** Runs a command to completion without blocking the event loop. */
-export function execAsync(
-  file: string,
-  args: string[],
-  cwd = REPO_ROOT,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
+/** Runs a command to completion without blocking the event loop (output trimmed). */
+export function execAsync(file: string, args: string[], cwd = REPO_ROOT): Promise<RunResult> {
+  return runCommand(file, args, { cwd, timeoutMs: 10 * 60 * 1000 });
 }
 
 /** Bundles (`scripts/bundle.js`) the given project roots. */

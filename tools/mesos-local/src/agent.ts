@@ -28,7 +28,7 @@ import {
   formatOfContentType,
   resources,
 } from '@riak-mesos/mesos';
-import { ProcessGroup, processesUnder } from '@riak-mesos/process';
+import { ProcessGroup, killProcessesUnder } from '@riak-mesos/process';
 import { fetchUris } from './fetcher';
 
 /** What an agent tells the master (in-process: the agent-master protocol is not Mesos' public API). */
@@ -515,19 +515,9 @@ export class Agent {
     this.log.info('executor exited', { executor: run.executorId, code, signal });
     // As Mesos destroys the executor's container: whatever it started that still runs in its
     // sandbox (in other process groups too) is killed.
-    const left = processesUnder(run.sandbox);
-    for (const pid of left) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    if (left.length)
-      this.log.info('destroyed the executor container', {
-        executor: run.executorId,
-        killed: left.length,
-      });
+    const killed = killProcessesUnder(run.sandbox);
+    if (killed)
+      this.log.info('destroyed the executor container', { executor: run.executorId, killed });
     if (run.command) {
       const t = run.command;
       const killed = run.killed.has(t.task_id.value);

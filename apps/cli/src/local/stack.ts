@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ProcessGroup, isAlive, processesUnder } from '@riak-mesos/process';
+import { ProcessGroup, isAlive, killProcessesUnder, processesUnder } from '@riak-mesos/process';
 import type { ZooKeeperProcess } from '@riak-mesos/zookeeper-server';
 import { startZooKeeperServer } from '@riak-mesos/zookeeper-server';
 import { CliError } from '../errors';
@@ -433,25 +433,12 @@ export class LocalStack {
       await this.progress.step('stopping ZooKeeper', () => zk.stop());
       this.record('zookeeper', undefined);
     }
-    const leftovers = killLeftovers(this.o.workDir);
+    const leftovers = killProcessesUnder(this.o.workDir);
     // A failed start keeps its reason for `local status` and a detached `local up` to report.
     if (this.state.failed) writeState(this.o.workDir, this.state);
     else rmSync(statePath(this.o.workDir), { force: true });
     return { leftovers };
   }
-}
-
-/** SIGKILLs whatever still runs in the work directory (tasks orphaned by a killed agent). */
-export function killLeftovers(workDir: string): number {
-  const pids = existsSync(workDir) ? processesUnder(workDir) : [];
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  return pids.length;
 }
 
 /**
@@ -486,7 +473,8 @@ export async function stopRunning(
       }
     }
   if (state) await sleep(1000);
-  const leftovers = killLeftovers(workDir);
+  // Whatever still runs in the work directory (tasks orphaned by a killed agent).
+  const leftovers = killProcessesUnder(workDir);
   rmSync(statePath(workDir), { force: true });
   return { wasRunning: wasRunning || leftovers > 0, leftovers };
 }
