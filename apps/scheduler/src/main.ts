@@ -3,13 +3,13 @@ import { CommanderError } from 'commander';
 import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
-import { badGateway, conflict, unavailable } from './api/errors';
 import type { ApiServer } from './api/server';
 import { startApiServer } from './api/server';
 import type { CliOptions, SchedulerConfig } from './config';
 import { ConfigError, buildCommand, loadConfig } from './config';
 import { EventHub } from './events';
 import { Driver } from './framework/driver';
+import { driverNodeViews } from './framework/node-views';
 import { SchedulerMetrics } from './metrics';
 import { SchedulerStore } from './store';
 
@@ -56,34 +56,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     }),
     validateRiakConf: validateRiakConfTemplate,
     validateAdvancedConfig: validateAdvancedConfigTemplate,
-    nodeViews: {
-      async query(node, view, args) {
-        if (!driver) throw unavailable('this scheduler is not the leader; ask the leader');
-        const answer = await driver
-          .ask(node, 'status', { view, ...(args?.type ? { bucketType: args.type } : {}) }, 30000)
-          .catch((err: Error) => {
-            throw badGateway(err.message);
-          });
-        if (answer.ok !== true)
-          throw badGateway(
-            `node '${node.key}': ${typeof answer.error === 'string' ? answer.error : 'no answer'}`,
-          );
-        return answer.result;
-      },
-      async bucketType(node, name, props) {
-        if (!driver) throw unavailable('this scheduler is not the leader; ask the leader');
-        const answer = await driver
-          .ask(node, 'bucket-type', { bucketType: name, props }, 90000)
-          .catch((err: Error) => {
-            throw badGateway(err.message);
-          });
-        if (answer.ok !== true) {
-          const message = `node '${node.key}': ${typeof answer.error === 'string' ? answer.error : 'no answer'}`;
-          throw answer.refused === true ? conflict(message) : badGateway(message);
-        }
-        return answer.result;
-      },
-    },
+    nodeViews: driverNodeViews(() => driver),
     auth:
       config.apiToken || config.apiBasic
         ? { token: config.apiToken, basic: config.apiBasic }
@@ -136,12 +109,11 @@ async function run(config: SchedulerConfig): Promise<void> {
               error: err.message,
             });
             await store.updateScheduler((x) => ({ ...x, frameworkId: undefined }));
-            await stopAll(1);
-          }
-          log.error(
-            'Mesos refused the framework (its failover timeout may have passed); start with --reregister-on-unknown-framework-id to register anew',
-            { error: err.message, frameworkId: doc.frameworkId },
-          );
+          } else
+            log.error(
+              'Mesos refused the framework (its failover timeout may have passed); start with --reregister-on-unknown-framework-id to register anew',
+              { error: err.message, frameworkId: doc.frameworkId },
+            );
           await stopAll(1);
         })();
       };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@riak-mesos/logging';
 import type { Offer, OfferID, OfferOperation, Resource, TaskStatus } from '@riak-mesos/mesos';
-import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
+import { SchedulerClient, TERMINAL_TASK_STATES, resources as R } from '@riak-mesos/mesos';
 import type { OfferedAgent, PendingNode, PlacementAgent } from '@riak-mesos/placement';
 import { planPlacements } from '@riak-mesos/placement';
 import type { SchedulerConfig } from '../config';
@@ -10,19 +10,27 @@ import type { SchedulerMetrics } from '../metrics';
 import type { ClusterDoc, NodeDoc } from '../model';
 import { hasTask } from '../node-state';
 import type { SchedulerStore } from '../store';
-import { NODE_PORTS, buildTask, nodeReservation, reservationFor } from './task-info';
+import { NODE_PORTS, buildTask, nodeReservation } from './task-info';
 
-const TERMINAL = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_LOST',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-  'TASK_UNKNOWN',
-]);
+/** States after which a node's task is gone; TASK_UNKNOWN answers reconciliation for one Mesos never had. */
+const TERMINAL: ReadonlySet<string> = new Set([...TERMINAL_TASK_STATES, 'TASK_UNKNOWN']);
+
+/** Node states that wait for an offer: to be placed or launched, or to have their reservation released. */
+const WANTED_NEED_OFFERS: readonly string[] = [
+  'requested',
+  'reserving',
+  'reserved',
+  'restarting',
+  'shut_down',
+];
+const UNWANTED_NEED_OFFERS: readonly string[] = [
+  'reserving',
+  'reserved',
+  'shut_down',
+  'unreserving',
+  'failed',
+  'restarting',
+];
 
 export interface DriverOptions {
   config: SchedulerConfig;
@@ -483,7 +491,10 @@ export class Driver {
       }
     }
 
-    // 3. Accept what we use, decline the rest.
+    // 3. Accept what we use, decline the rest (for long when there is nothing left to do).
+    const work = offers.some((o) => ops.get(o.id.value)!.length === 0)
+      ? this.hasWork(await store.listNodes())
+      : true;
     for (const offer of offers) {
       const list = ops.get(offer.id.value)!;
       const ids = idsOf.get(offer.id.value)!;
@@ -493,7 +504,6 @@ export class Driver {
         await this.client.accept(ids, list, { refuse_seconds: 1 });
       } else {
         this.o.metrics?.offersDeclined.inc(ids.length);
-        const work = await this.hasWork();
         // Declined for long while idle: new work must REVIVE to clear the filter.
         if (!work) this.filtered = true;
         await this.client.decline(ids, { refuse_seconds: work ? 1 : 30 });
@@ -623,17 +633,11 @@ export class Driver {
 
   // ---- the work loop --------------------------------------------------------------------------
 
-  private async hasWork(): Promise<boolean> {
+  /** Whether offers are still needed: nodes to place, launch or release, or a recent release. */
+  private hasWork(nodes: NodeDoc[]): boolean {
     if (Date.now() - this.lastRelease < 60000) return true;
-    const nodes = await this.o.store.listNodes();
-    return nodes.some(
-      (n) =>
-        (n.wanted && ['requested', 'reserving', 'reserved', 'restarting'].includes(n.state)) ||
-        (n.wanted && n.state === 'shut_down') ||
-        (!n.wanted &&
-          ['reserving', 'reserved', 'shut_down', 'unreserving', 'failed', 'restarting'].includes(
-            n.state,
-          )),
+    return nodes.some((n) =>
+      (n.wanted ? WANTED_NEED_OFFERS : UNWANTED_NEED_OFFERS).includes(n.state),
     );
   }
 
@@ -663,7 +667,7 @@ export class Driver {
           x.state === 'requested' ? { ...x, state: 'running' } : undefined,
         );
     }
-    const work = await this.hasWork();
+    const work = this.hasWork(await store.listNodes());
     if (work && (this.suppressed || this.filtered)) {
       this.filtered = false;
       await this.revive();
@@ -726,13 +730,7 @@ export class Driver {
       case 'reserving':
       case 'reserved':
       case 'failed':
-        await store.transitionNode(n.key, 'unreserving');
-        await this.revive();
-        return;
       case 'restarting':
-        await store.transitionNode(n.key, 'unreserving');
-        await this.revive();
-        return;
       case 'shut_down':
         await store.transitionNode(n.key, 'unreserving');
         await this.revive();
@@ -743,9 +741,7 @@ export class Driver {
           this.leave(n);
         } else {
           await store.transitionNode(n.key, 'shutting_down');
-          await this.client
-            .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
-            .catch(() => undefined);
+          await this.killTask(n);
         }
         return;
       case 'leaving':
@@ -764,21 +760,24 @@ export class Driver {
         // A kill can be lost (the agent was unreachable): repeat it until the task is gone.
         if (Date.now() - Date.parse(n.updatedAt) > 10000) {
           await store.updateNode(n.key, (x) => ({ ...x }));
-          await this.client
-            .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
-            .catch(() => undefined);
+          await this.killTask(n);
         }
         return;
       case 'launching':
       case 'starting':
         await store.transitionNode(n.key, 'shutting_down');
-        await this.client
-          .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
-          .catch(() => undefined);
+        await this.killTask(n);
         return;
       default:
         return;
     }
+  }
+
+  /** Asks Mesos to kill a node's task; a lost kill is repeated by the caller's state. */
+  private killTask(n: NodeDoc): Promise<void> {
+    return this.client
+      .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
+      .catch(() => undefined);
   }
 
   private async otherMembers(n: NodeDoc): Promise<NodeDoc[]> {
@@ -801,9 +800,7 @@ export class Driver {
           const cur = await this.o.store.getNode(n.key);
           if (!cur || cur.state !== 'leaving') return;
           await this.o.store.transitionNode(n.key, 'shutting_down', { member: false });
-          await this.ask(cur, 'finish', {}, 5000).catch(() =>
-            this.client.kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined),
-          );
+          await this.ask(cur, 'finish', {}, 5000).catch(() => this.killTask(n));
         }),
       (err: Error) => {
         this.leaveSent.delete(n.key);
@@ -922,12 +919,7 @@ export class Driver {
         node: node.key,
         kind: op.kind,
       });
-      await this.ask(node, 'finish', {}, 10000).catch(() =>
-        this.client.kill(
-          { value: node.taskId },
-          node.agentId ? { value: node.agentId } : undefined,
-        ),
-      );
+      await this.ask(node, 'finish', {}, 10000).catch(() => this.killTask(node));
       await this.revive();
       return;
     }
@@ -967,8 +959,6 @@ export class Driver {
     );
   }
 }
-
-export { reservationFor };
 
 /**
  * One offer per agent: the offers of an agent in one batch, their resources together under the
