@@ -8,14 +8,9 @@ const log = createLogger('executor');
 
 function main(): void {
   let env;
-  try {
-    env = executorEnvironment(process.env);
-  } catch (err) {
-    process.stderr.write(`riak-mesos-executor: ${(err as Error).message}\n`);
-    process.exit(2);
-  }
   let settings;
   try {
+    env = executorEnvironment(process.env);
     settings = settingsFrom(
       process.env,
       env.sandbox ?? env.directory ?? process.cwd(),

@@ -5,7 +5,13 @@ import type { Logger } from '@riak-mesos/logging';
 import type { TaskID, TaskInfo, TaskState } from '@riak-mesos/mesos';
 import { ProcessGroup, runCommand } from '@riak-mesos/process';
 import { renderAdvancedConfig, renderRiakConf, templateSetsKey } from '@riak-mesos/riak-config';
-import { NoNodeError, ZkClient, frameworkLayout } from '@riak-mesos/zk';
+import {
+  NoNodeError,
+  NodeExistsError,
+  ZkClient,
+  frameworkLayout,
+  isValidName,
+} from '@riak-mesos/zk';
 import type { TaskData } from './task-data';
 import { TaskDataError, parseTask } from './task-data';
 import { parseMemberStatus, parseRingReady, transfersActive } from './riak-admin';
@@ -51,6 +57,9 @@ const VIEWS: Record<string, string[]> = {
   aae: ['aae-status'],
   types: ['bucket-type', 'list'],
 };
+
+/** An Erlang node name as the framework gives them: `<node key>@<host>`. */
+const NODE_NAME = /^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -415,6 +424,11 @@ export class RiakTask {
         this.published = path;
         return;
       } catch (err) {
+        // Anything but "it exists" fails the launch (it was retried at once, without end).
+        if (!(err instanceof NodeExistsError))
+          throw new StepError(
+            `cannot publish the node at ${path} in ZooKeeper: ${(err as Error).message}`,
+          );
         const stale = await this.zk!.exists(path);
         if (!stale) continue;
         if (Date.now() > deadline) {
@@ -513,7 +527,7 @@ export class RiakTask {
             result: await this.bucketType(m.bucketType, m.props),
           });
         case 'join':
-          if (!m.target || !/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(m.target))
+          if (!m.target || !NODE_NAME.test(m.target))
             return await this.reply(m, false, { error: 'join needs a target node name' });
           await this.join(m.target);
           return await this.reply(m, true, { result: await this.status() });
@@ -522,7 +536,7 @@ export class RiakTask {
           return await this.reply(m, true);
         case 'remove': {
           // A member that is gone for good (its node was replaced elsewhere).
-          if (!m.target || !/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(m.target))
+          if (!m.target || !NODE_NAME.test(m.target))
             return await this.reply(m, false, { error: 'remove needs a target node name' });
           this.requireRunning();
           const members = parseMemberStatus((await this.admin(['member-status'])).out);
@@ -572,8 +586,7 @@ export class RiakTask {
     props: Record<string, unknown> | undefined,
   ): Promise<Record<string, unknown>> {
     this.requireRunning();
-    if (name === undefined || !/^[A-Za-z0-9_.-]{1,100}$/.test(name) || /^\.+$/.test(name))
-      throw new RefusedError(`invalid bucket type name '${String(name)}'`);
+    if (!isValidName(name)) throw new RefusedError(`invalid bucket type name '${String(name)}'`);
     if (typeof props !== 'object' || props === null || Array.isArray(props))
       throw new RefusedError('bucket-type needs props, an object');
     const json = JSON.stringify({ props });
@@ -606,8 +619,8 @@ export class RiakTask {
         `unknown view '${name}'; known: status, ${Object.keys(VIEWS).join(', ')}`,
       );
     if (name === 'types' && bucketType !== undefined) {
-      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(bucketType) || /^\.+$/.test(bucketType))
-        throw new StepError(`invalid bucket type name '${bucketType}'`);
+      if (!isValidName(bucketType))
+        throw new StepError(`invalid bucket type name '${bucketType as string}'`);
       args = ['bucket-type', 'status', bucketType];
     }
     const r = await this.admin(args, 30000);

@@ -7,6 +7,13 @@ function seconds(env: NodeJS.ProcessEnv, key: string, fallback: number): number 
   return Number(v) * 1000;
 }
 
+function count(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const v = env[key];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d+$/.test(v)) throw new Error(`${key} must be a whole number, got '${v}'`);
+  return Number(v);
+}
+
 /** Executor settings from the environment (all optional; documented in docs/executor.md). */
 export function settingsFrom(
   env: NodeJS.ProcessEnv,
@@ -20,6 +27,6 @@ export function settingsFrom(
     stopGraceMs: seconds(env, 'RIAK_MESOS_STOP_GRACE', 30),
     leaveTimeoutMs: seconds(env, 'RIAK_MESOS_LEAVE_TIMEOUT', 1800),
     zkSessionTimeoutMs: seconds(env, 'RIAK_MESOS_ZK_SESSION_TIMEOUT', 15),
-    templateRetries: Number(env.RIAK_MESOS_TEMPLATE_RETRIES ?? 4),
+    templateRetries: count(env, 'RIAK_MESOS_TEMPLATE_RETRIES', 4),
   };
 }

@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync, openSync, closeSync, rmSync, writeFileSync }
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EpmdClient } from '@riak-mesos/epmd';
+import { isValidName } from '@riak-mesos/zk';
 import type { NodeConfig } from './config';
 import { ConfigError, loadConfig } from './config';
 import { startHttp } from './http-api';
@@ -214,8 +215,7 @@ function parseTypeProps(action: string, name: string, json: string): Record<stri
   const props = (parsed as { props?: unknown } | null)?.props;
   if (typeof props !== 'object' || props === null || Array.isArray(props))
     throw new Exit(`Cannot ${action} bucket type ${name}: no props field found in json`);
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name) || /^\.+$/.test(name))
-    throw new Exit(`Cannot ${action} bucket type ${name}: invalid name`);
+  if (!isValidName(name)) throw new Exit(`Cannot ${action} bucket type ${name as string}: invalid name`);
   return props as Record<string, unknown>;
 }
 
