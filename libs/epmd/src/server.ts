@@ -3,10 +3,8 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
-import type { Registration } from './protocol';
+import type { Registration, Request } from './protocol';
 import {
-  EpmdProtocolError,
-  PORT_PLEASE2_REQ,
   encodeAliveResponse,
   encodeDump,
   encodeNames,
@@ -108,24 +106,6 @@ export class EpmdServer {
         socket.destroy();
         return;
       }
-      // The common case: a whole PORT_PLEASE2 in one segment, for a name known at once, is
-      // answered without a promise or a copy (the answer's bytes are kept per registration).
-      if (
-        buf === undefined &&
-        chunk.length > 3 &&
-        chunk[2] === PORT_PLEASE2_REQ &&
-        chunk.readUInt16BE(0) === chunk.length - 2 &&
-        this.store.known
-      ) {
-        const name = chunk.toString('latin1', 3);
-        const reg = this.store.known(name);
-        if (reg && reg.name === name) {
-          handled = true;
-          this.sockets.set(socket, 0);
-          this.answerAndClose(socket, this.port2Answer(reg));
-          return;
-        }
-      }
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
       if (buf.length < 2) return;
       const len = buf.readUInt16BE(0);
@@ -141,7 +121,7 @@ export class EpmdServer {
       }
       handled = true;
       this.sockets.set(socket, 0);
-      void this.handle(socket, buf.subarray(2, 2 + len));
+      this.dispatch(socket, buf.subarray(2));
     });
     socket.on('error', destroySelf);
     socket.on('close', () => {
@@ -181,9 +161,29 @@ export class EpmdServer {
     return b;
   }
 
-  private async handle(socket: Socket, body: Buffer): Promise<void> {
+  /**
+   * One complete request. A PORT_PLEASE2 for a name the store knows at once (always in memory;
+   * from the watch-kept cache with ZooKeeper), the common case, is answered here, without a
+   * promise, from bytes kept per registration; the rest goes to `handle`.
+   */
+  private dispatch(socket: Socket, body: Buffer): void {
+    let req: Request;
     try {
-      const req = parseRequest(body);
+      req = parseRequest(body);
+    } catch (err) {
+      this.logger.debug('closing a connection: malformed request', {
+        error: (err as Error).message,
+      });
+      socket.destroy();
+      return;
+    }
+    const known = req.type === 'port_please2' ? this.store.known?.(req.name) : undefined;
+    if (known) this.answerAndClose(socket, this.port2Answer(known));
+    else void this.handle(socket, req);
+  }
+
+  private async handle(socket: Socket, req: Request): Promise<void> {
+    try {
       switch (req.type) {
         case 'alive2': {
           const extended = req.registration.highestVersion >= 6;
@@ -209,7 +209,7 @@ export class EpmdServer {
         }
         case 'port_please2': {
           const reg = await this.store.lookup(req.name);
-          socket.end(reg ? this.port2Answer(reg) : encodePort2(undefined));
+          this.answerAndClose(socket, reg ? this.port2Answer(reg) : encodePort2(undefined));
           return;
         }
         case 'names':
@@ -250,9 +250,7 @@ export class EpmdServer {
         }
       }
     } catch (err) {
-      if (err instanceof EpmdProtocolError)
-        this.logger.debug('closing a connection: malformed request', { error: err.message });
-      else this.logger.error('request failed', { error: (err as Error).message });
+      this.logger.error('request failed', { error: (err as Error).message });
       socket.destroy();
     }
   }
