@@ -79,22 +79,16 @@ export function registerNode(program: Command, ctx: Ctx): void {
       .description(
         `the node's ${view === 'status' ? 'member status' : view === 'aae' ? 'active anti-entropy status' : view}, as Riak reports it`,
       )
-      .action(async (cluster: string, name: string) => {
-        const c = ctx();
-        const { body } = await c.api('GET', `${nodePath(cluster, name)}/${view}`);
-        c.result(body, () => printView(c, body));
-      });
+      .action((cluster: string, name: string) =>
+        showView(ctx(), `${nodePath(cluster, name)}/${view}`),
+      );
   }
 
   const bucketType = node.command('bucket-type').description('bucket types of a node');
   bucketType
     .command('list <cluster> <node>')
     .description('list bucket types')
-    .action(async (cluster: string, name: string) => {
-      const c = ctx();
-      const { body } = await c.api('GET', `${nodePath(cluster, name)}/types`);
-      c.result(body, () => printView(c, body));
-    });
+    .action((cluster: string, name: string) => showView(ctx(), `${nodePath(cluster, name)}/types`));
   for (const verb of ['create', 'update'] as const)
     bucketType
       .command(`${verb} <cluster> <node> <type> <props>`)
@@ -125,14 +119,9 @@ export function registerNode(program: Command, ctx: Ctx): void {
   bucketType
     .command('status <cluster> <node> <type>')
     .description("one bucket type's status and properties")
-    .action(async (cluster: string, name: string, type: string) => {
-      const c = ctx();
-      const { body } = await c.api(
-        'GET',
-        `${nodePath(cluster, name)}/types/${encodeURIComponent(type)}`,
-      );
-      c.result(body, () => printView(c, body));
-    });
+    .action((cluster: string, name: string, type: string) =>
+      showView(ctx(), `${nodePath(cluster, name)}/types/${encodeURIComponent(type)}`),
+    );
 
   node
     .command('wait-for-service <cluster> <node>')
@@ -151,6 +140,12 @@ export function registerNode(program: Command, ctx: Ctx): void {
       );
       c.result({ node: n }, () => c.print(`node ${name} is ready`));
     });
+}
+
+/** GETs a node view and prints it (JSON with --json). */
+async function showView(c: Context, path: string): Promise<void> {
+  const { body } = await c.api('GET', path);
+  c.result(body, () => printView(c, body));
 }
 
 /**
