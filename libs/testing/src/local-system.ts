@@ -39,24 +39,27 @@ export async function bundle(...roots: string[]): Promise<void> {
   }
 }
 
-/** Builds the executor and riak-local packages the Mesos fetcher extracts (a few seconds). */
+/** The `package` command of a project, as its project.json gives it to Nx. */
+function packageCommand(projectRoot: string): string {
+  const project = JSON.parse(
+    readFileSync(join(REPO_ROOT, projectRoot, 'project.json'), 'utf8'),
+  ) as {
+    targets: { package: { options: { command: string } } };
+  };
+  return project.targets.package.options.command;
+}
+
+/**
+ * Builds the executor and riak-local packages the Mesos fetcher extracts (a few seconds), with
+ * the same commands as their Nx `package` targets, so that a test run straight through jest
+ * gets what `nx run <project>:test` would.
+ */
 export async function buildNodePackages(): Promise<void> {
   await bundle('apps/executor');
-  const steps: string[][] = [
-    [
-      'scripts/package.js',
-      'apps/executor',
-      'riak-mesos-executor',
-      'riak_mesos_executor',
-      'riak-mesos-executor',
-      '--erl',
-      'libs/epmd/erlang/riak_mesos_epmd.erl',
-    ],
-    ['tools/riak-local/package.js'],
-  ];
-  for (const [script, ...args] of steps) {
-    const r = await execAsync(process.execPath, [join(REPO_ROOT, script), ...args]);
-    if (r.code !== 0) throw new Error(`${script} failed: ${r.out}`);
+  for (const root of ['apps/executor', 'tools/riak-local']) {
+    const command = packageCommand(root);
+    const r = await execAsync('sh', ['-c', command]);
+    if (r.code !== 0) throw new Error(`${command} failed: ${r.out}`);
   }
 }
 
