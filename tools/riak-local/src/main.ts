@@ -215,7 +215,8 @@ function parseTypeProps(action: string, name: string, json: string): Record<stri
   const props = (parsed as { props?: unknown } | null)?.props;
   if (typeof props !== 'object' || props === null || Array.isArray(props))
     throw new Exit(`Cannot ${action} bucket type ${name}: no props field found in json`);
-  if (!isValidName(name)) throw new Exit(`Cannot ${action} bucket type ${name as string}: invalid name`);
+  if (!isValidName(name))
+    throw new Exit(`Cannot ${action} bucket type ${name as string}: invalid name`);
   return props as Record<string, unknown>;
 }
 
