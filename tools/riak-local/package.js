@@ -1,6 +1,7 @@
 // Builds dist/packages/riak-local-<version>.tar.gz, laid out like a Riak release tarball:
 //   root/riak/bin/riak, root/riak/bin/riak-admin, root/riak/etc/riak.conf, root/riak/etc/advanced.config,
 //   root/riak/lib/riak-local.js (one bundle: no node_modules needed where it runs).
+const { replaceAtomically } = require('../../scripts/atomic');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -62,7 +63,9 @@ async function main() {
     const out = path.join(repo, 'dist', 'packages');
     fs.mkdirSync(out, { recursive: true });
     const tarball = path.join(out, `riak-local-${version}.tar.gz`);
-    execFileSync('tar', ['-czf', tarball, '--owner=0', '--group=0', '-C', staging, 'root']);
+    replaceAtomically(tarball, (tmp) =>
+      execFileSync('tar', ['-czf', tmp, '--owner=0', '--group=0', '-C', staging, 'root']),
+    );
     console.log(path.relative(repo, tarball));
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
