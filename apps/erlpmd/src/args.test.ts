@@ -20,7 +20,9 @@ describe('erlpmd arguments', () => {
       port: 4370,
       address: ['127.0.0.1', '::1'],
       relaxedCommandCheck: true,
+      transport: 'auto',
     });
+    expect(parseOptions(['-transport', 'net']).transport).toBe('net');
   });
 
   it('listens on loopback only unless told otherwise, and reads the environment', () => {
@@ -43,5 +45,8 @@ describe('erlpmd arguments', () => {
   it('rejects bad values', () => {
     expect(() => parseOptions(['-port', 'x'])).toThrow(/-port must be/);
     expect(() => parseOptions(['-address', 'example.com'])).toThrow(/IP addresses/);
+    expect(() => parseOptions(['-transport', 'fast'])).toThrow(
+      /Allowed choices are auto, handle, net/,
+    );
   });
 });

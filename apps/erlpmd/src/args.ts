@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { TransportKind } from '@riak-mesos/epmd';
 
 /** epmd takes single-dash long flags (`-port 4369`); commander wants `--port`. */
 const EPMD_FLAGS = [
@@ -14,6 +15,7 @@ const EPMD_FLAGS = [
   'host',
   'daemon',
   'debug',
+  'transport',
   'd',
 ];
 
@@ -37,6 +39,7 @@ export interface ErlpmdOptions {
   stop?: string;
   dump?: boolean;
   debug?: boolean;
+  transport: TransportKind;
 }
 
 export class UsageError extends Error {}
@@ -72,6 +75,15 @@ export function buildCommand(): Command {
     .option('--dump', 'client: dump the registrations')
     .option('--kill', 'client: ask the EPMD at --port to stop')
     .option('--stop <name>', 'client: unregister a node (the EPMD must be relaxed)')
+    .addOption(
+      new Option(
+        '--transport <kind>',
+        'how connections are carried: auto (TCP handles, else net), handle, or net',
+      )
+        .choices(['auto', 'handle', 'net'])
+        .env('ERLPMD_TRANSPORT')
+        .default('auto'),
+    )
     .option('--debug', 'debug logging')
     .option('--daemon', 'accepted for compatibility; run under a supervisor instead')
     .exitOverride();
@@ -103,5 +115,6 @@ export function parseOptions(argv: string[]): ErlpmdOptions {
     kill: Boolean(o.kill),
     stop: o.stop as string | undefined,
     debug: Boolean(o.debug),
+    transport: o.transport as TransportKind,
   };
 }

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EpmdClient } from '@riak-mesos/epmd';
+import { EpmdClient, frame } from '@riak-mesos/epmd';
 import { ProcessGroup } from '@riak-mesos/process';
 import { freePort, waitFor } from '@riak-mesos/testing';
 
@@ -40,6 +42,70 @@ describe('erlpmd daemon and client commands', () => {
       await daemon.stop(1000);
     }
   }, 60000);
+
+  it.each(['handle', 'net'])(
+    'over the %s transport, survives running out of file descriptors and serves again',
+    async (transport) => {
+      const port = await freePort();
+      // 64 descriptors: about 20 go to Node itself, so 150 idle connections exhaust the rest.
+      const daemon = new ProcessGroup('bash', [
+        '-c',
+        `ulimit -n 64 && exec "$0" "$@"`,
+        tsx,
+        main,
+        '-port',
+        String(port),
+        '-transport',
+        transport,
+      ]);
+      const client = new EpmdClient({ port });
+      const held: Socket[] = [];
+      try {
+        await waitFor(
+          () =>
+            client.names().then(
+              () => true,
+              () => false,
+            ),
+          { timeoutMs: 20000, what: 'erlpmd to listen' },
+        );
+        const reg = await client.register({ name: 'steady', port: 41000 });
+        let dropped = 0;
+        for (let i = 0; i < 150; i++)
+          await new Promise<void>((resolve) => {
+            const s = connect(port, '127.0.0.1', () => {
+              held.push(s);
+              resolve();
+            });
+            s.on('close', () => dropped++);
+            s.on('error', () => resolve());
+          });
+        await waitFor(() => dropped > 0, { what: 'connections beyond the limit to be closed' });
+        for (const s of held) s.destroy();
+        await waitFor(
+          () =>
+            client.portPlease('steady').then(
+              (r) => r?.port === 41000,
+              () => false,
+            ),
+          { what: 'lookups to work again' },
+        );
+        // The registration made before survived, and unknown names still get an answer.
+        const answer = await new Promise<Buffer>((resolve) => {
+          const s = connect(port, '127.0.0.1', () => s.write(frame(Buffer.from('znobody'))));
+          const chunks: Buffer[] = [];
+          s.on('data', (d: Buffer) => chunks.push(d));
+          s.on('close', () => resolve(Buffer.concat(chunks)));
+        });
+        expect([...answer]).toEqual([119, 1]);
+        reg.close();
+      } finally {
+        for (const s of held) s.destroy();
+        await daemon.stop(1000);
+      }
+    },
+    60000,
+  );
 
   it('exits 2 on bad arguments and 1 when no EPMD answers', async () => {
     await expect(run(tsx, [main, '-port', 'nope'])).rejects.toMatchObject({ code: 2 });

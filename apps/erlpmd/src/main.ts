@@ -64,6 +64,7 @@ async function main(): Promise<number> {
     port: o.port,
     addresses: o.address,
     relaxedCommandCheck: o.relaxedCommandCheck,
+    transport: o.transport,
     store,
     logger,
     onKill: () => void stop('KILL'),

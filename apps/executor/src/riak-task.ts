@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
+import type { TransportKind } from '@riak-mesos/epmd';
 import type { Logger } from '@riak-mesos/logging';
 import type { TaskID, TaskInfo, TaskState } from '@riak-mesos/mesos';
 import { ProcessGroup, runCommand } from '@riak-mesos/process';
@@ -25,6 +26,8 @@ export interface ExecutorSettings {
   templateRetries: number;
   leaveTimeoutMs: number;
   zkSessionTimeoutMs: number;
+  /** How the embedded EPMD replacement carries connections (default `auto`). */
+  epmdTransport?: TransportKind;
 }
 
 export interface StatusSink {
@@ -298,6 +301,7 @@ export class RiakTask {
       addresses: ['127.0.0.1'],
       store,
       logger: this.log,
+      transport: this.settings.epmdTransport,
     });
     try {
       await this.epmd.start();

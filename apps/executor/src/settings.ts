@@ -1,3 +1,4 @@
+import type { TransportKind } from '@riak-mesos/epmd';
 import type { ExecutorSettings } from './riak-task';
 
 function seconds(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -14,6 +15,14 @@ function count(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   return Number(v);
 }
 
+function transport(env: NodeJS.ProcessEnv, key: string): TransportKind {
+  const v = env[key];
+  if (v === undefined || v === '') return 'auto';
+  if (v !== 'auto' && v !== 'handle' && v !== 'net')
+    throw new Error(`${key} must be auto, handle or net, got '${v}'`);
+  return v;
+}
+
 /** Executor settings from the environment (all optional; documented in docs/executor.md). */
 export function settingsFrom(
   env: NodeJS.ProcessEnv,
@@ -28,5 +37,6 @@ export function settingsFrom(
     leaveTimeoutMs: seconds(env, 'RIAK_MESOS_LEAVE_TIMEOUT', 1800),
     zkSessionTimeoutMs: seconds(env, 'RIAK_MESOS_ZK_SESSION_TIMEOUT', 15),
     templateRetries: count(env, 'RIAK_MESOS_TEMPLATE_RETRIES', 4),
+    epmdTransport: transport(env, 'RIAK_MESOS_EPMD_TRANSPORT'),
   };
 }

@@ -4,16 +4,10 @@ import { waitFor } from '@riak-mesos/testing';
 import { EpmdClient } from './client';
 import { ALIVE2_REQ, NODE_TYPE_HIDDEN, encodeAlive2, frame, parseRequest } from './protocol';
 import { EpmdServer } from './server';
+import type { TransportKind } from './transport';
 
 let server: EpmdServer;
 let client: EpmdClient;
-
-beforeEach(async () => {
-  server = new EpmdServer({ port: 0 });
-  await server.start();
-  client = new EpmdClient({ port: server.port });
-});
-afterEach(async () => server.stop());
 
 function raw(bytes: Buffer, halfClose = false): Promise<Buffer> {
   return new Promise((resolve) => {
@@ -26,7 +20,15 @@ function raw(bytes: Buffer, halfClose = false): Promise<Buffer> {
   });
 }
 
-describe('EpmdServer', () => {
+// Every behaviour holds on both transports: the fast TCP handles and the plain `net` fallback.
+describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transport', (transport) => {
+  beforeEach(async () => {
+    server = new EpmdServer({ port: 0, transport });
+    await server.start();
+    client = new EpmdClient({ port: server.port });
+  });
+  afterEach(async () => server.stop());
+
   it('registers for as long as the connection lives, and answers PORT_PLEASE2 and NAMES', async () => {
     const reg = await client.register({ name: 'riak-default-1', port: 31005 });
     expect(reg.creation).toBeGreaterThan(3); // 32-bit creation for version 6
@@ -106,6 +108,7 @@ describe('EpmdServer', () => {
     let killed = false;
     const relaxed = new EpmdServer({
       port: 0,
+      transport,
       relaxedCommandCheck: true,
       onKill: () => (killed = true),
     });
@@ -172,7 +175,7 @@ describe('EpmdServer', () => {
   }, 60000);
 
   it('closes connections that never complete a request', async () => {
-    const slow = new EpmdServer({ port: 0, idleTimeoutMs: 300 });
+    const slow = new EpmdServer({ port: 0, idleTimeoutMs: 300, transport });
     await slow.start();
     const closed = await new Promise<boolean>((resolve) => {
       const s = connect(slow.port, '127.0.0.1', () => s.write(Buffer.from([0])));
@@ -184,8 +187,10 @@ describe('EpmdServer', () => {
     await waitFor(() => slow.connections === 0);
     await slow.stop();
   });
+});
 
-  it('parses requests strictly', () => {
+describe('EPMD requests', () => {
+  it('are parsed strictly', () => {
     expect(() => parseRequest(Buffer.from([110, 1]))).toThrow(/NAMES_REQ takes no arguments/);
     expect(parseRequest(Buffer.from('zabc', 'latin1'))).toEqual({
       type: 'port_please2',

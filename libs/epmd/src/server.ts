@@ -1,6 +1,4 @@
 import { randomInt } from 'node:crypto';
-import type { AddressInfo, Server, Socket } from 'node:net';
-import { createServer } from 'node:net';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
 import type { Registration, Request } from './protocol';
@@ -13,6 +11,8 @@ import {
 } from './protocol';
 import type { EpmdStore } from './store';
 import { MemoryStore } from './store';
+import type { Connection, Listener, TransportKind } from './transport';
+import { transportFor } from './transport';
 
 export interface EpmdServerOptions {
   port?: number;
@@ -28,6 +28,8 @@ export interface EpmdServerOptions {
   idleTimeoutMs?: number;
   /** Called after a KILL was honoured. */
   onKill?: () => void;
+  /** How connections are carried (see `TransportKind`); `auto` unless told otherwise. */
+  transport?: TransportKind;
 }
 
 /**
@@ -36,17 +38,13 @@ export interface EpmdServerOptions {
  * the registering connection. Malformed, truncated, oversized or unknown requests close that
  * connection; nothing a client sends stops the server.
  */
-function destroySelf(this: Socket): void {
-  this.destroy();
-}
-
 export class EpmdServer {
-  private readonly servers: Server[] = [];
+  private readonly listeners: Listener[] = [];
   readonly store: EpmdStore;
   private readonly logger: Logger;
   /** Open connections → when they opened, or 0 once their request is complete. */
-  private readonly sockets = new Map<Socket, number>();
-  private readonly owned = new Map<Socket, string>();
+  private readonly sockets = new Map<Connection, number>();
+  private readonly owned = new Map<Connection, string>();
   private sweeper: NodeJS.Timeout | undefined;
   port = 0;
 
@@ -62,15 +60,24 @@ export class EpmdServer {
   async start(): Promise<void> {
     const addresses = this.o.addresses?.length ? this.o.addresses : ['127.0.0.1'];
     let port = this.o.port ?? 4369;
-    for (const address of addresses) {
-      // No TCP_NODELAY: every answer is one write followed by a close, so Nagle never delays it.
-      const server = createServer((s) => this.accept(s));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, address, () => resolve());
-      });
-      port = (server.address() as AddressInfo).port;
-      this.servers.push(server);
+    const transport = transportFor(this.o.transport);
+    try {
+      for (const address of addresses) {
+        const listener = await transport.listen(
+          address,
+          port,
+          (c) => this.accept(c),
+          (err) =>
+            this.logger.warn('a connection was lost before it was accepted', {
+              error: err.message,
+            }),
+        );
+        port = listener.port;
+        this.listeners.push(listener);
+      }
+    } catch (err) {
+      await this.closeListeners();
+      throw err;
     }
     this.port = port;
     const idle = this.o.idleTimeoutMs ?? 10000;
@@ -82,24 +89,28 @@ export class EpmdServer {
       Math.max(100, Math.min(idle, 5000)),
     );
     this.sweeper.unref();
-    this.logger.info('EPMD listening', { addresses, port });
+    this.logger.info('EPMD listening', { addresses, port, transport: transport.kind });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     for (const s of this.sockets.keys()) s.destroy();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    this.servers.length = 0;
+    await this.closeListeners();
     await this.store.close();
   }
 
-  private accept(socket: Socket): void {
+  private async closeListeners(): Promise<void> {
+    await Promise.all(this.listeners.map((l) => l.close()));
+    this.listeners.length = 0;
+  }
+
+  private accept(socket: Connection): void {
     // Idle connections are closed by a periodic sweep (cheaper than a timer per connection).
     this.sockets.set(socket, Date.now());
     let buf: Buffer | undefined;
     let handled = false;
     const max = this.o.maxRequestBytes ?? 2048;
-    socket.on('data', (chunk: Buffer) => {
+    socket.onData = (chunk) => {
       if (handled) {
         // Only a registration keeps its connection; it sends nothing more.
         if (this.owned.has(socket)) return;
@@ -122,9 +133,8 @@ export class EpmdServer {
       handled = true;
       this.sockets.set(socket, 0);
       this.dispatch(socket, buf.subarray(2));
-    });
-    socket.on('error', destroySelf);
-    socket.on('close', () => {
+    };
+    socket.onClose = () => {
       this.sockets.delete(socket);
       const name = this.owned.get(socket);
       if (name) {
@@ -135,18 +145,7 @@ export class EpmdServer {
             this.logger.error('could not unregister a node', { name, error: err.message }),
         );
       }
-    });
-  }
-
-  /**
-   * Writes a one-shot answer and closes, as epmd does: when the kernel took the whole answer at
-   * once (the usual case on a fresh connection) the socket is closed right away, which sends the
-   * answer and FIN together, instead of a shutdown one event-loop turn later.
-   */
-  private answerAndClose(socket: Socket, answer: Buffer): void {
-    socket.write(answer);
-    if (socket.writableLength === 0) socket.destroy();
-    else socket.end();
+    };
   }
 
   /** PORT2_RESP bytes per registration object (a new registration is a new object). */
@@ -166,7 +165,7 @@ export class EpmdServer {
    * from the watch-kept cache with ZooKeeper), the common case, is answered here, without a
    * promise, from bytes kept per registration; the rest goes to `handle`.
    */
-  private dispatch(socket: Socket, body: Buffer): void {
+  private dispatch(socket: Connection, body: Buffer): void {
     let req: Request;
     try {
       req = parseRequest(body);
@@ -178,11 +177,11 @@ export class EpmdServer {
       return;
     }
     const known = req.type === 'port_please2' ? this.store.known?.(req.name) : undefined;
-    if (known) this.answerAndClose(socket, this.port2Answer(known));
+    if (known) socket.end(this.port2Answer(known));
     else void this.handle(socket, req);
   }
 
-  private async handle(socket: Socket, req: Request): Promise<void> {
+  private async handle(socket: Connection, req: Request): Promise<void> {
     try {
       switch (req.type) {
         case 'alive2': {
@@ -190,7 +189,7 @@ export class EpmdServer {
           // Creation: 32-bit and never 0 for new nodes; 1..3 for the old 2-bit field.
           const creation = extended ? randomInt(4, 0x7fffffff) : randomInt(1, 4);
           const ok = await this.store.register({ ...req.registration, creation });
-          if (socket.destroyed) {
+          if (socket.closed) {
             if (ok) await this.store.unregister(req.registration.name);
             return;
           }
@@ -199,7 +198,7 @@ export class EpmdServer {
             return;
           }
           this.owned.set(socket, req.registration.name);
-          socket.setKeepAlive(true);
+          socket.keepAlive();
           socket.write(encodeAliveResponse(0, creation, extended));
           this.logger.info('node registered', {
             name: req.registration.name,
@@ -209,7 +208,7 @@ export class EpmdServer {
         }
         case 'port_please2': {
           const reg = await this.store.lookup(req.name);
-          this.answerAndClose(socket, reg ? this.port2Answer(reg) : encodePort2(undefined));
+          socket.end(reg ? this.port2Answer(reg) : encodePort2(undefined));
           return;
         }
         case 'names':
