@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { EpmdClient, frame } from '@riak-mesos/epmd';
@@ -13,19 +14,8 @@ import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/te
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 32);
 const NAME = 'riak-default-1';
-/**
- * The floor for any server on Node's net module: accepts, answers a fixed PORT2_RESP to the
- * first data, closes. It parses, looks up and tracks nothing, so its figures are what the
- * runtime itself costs per connection.
- */
-const NODE_FLOOR = 'Node net floor';
-const FLOOR_SERVER = `
-const answer = Buffer.from([119, 0, 0x9c, 0x40, 77, 0, 0, 6, 0, 5, 0, 14, ...Buffer.from('riak-default-1'), 0, 0]);
-require('node:net').createServer((s) => {
-  s.once('data', () => { s.write(answer); s.destroy(); });
-  s.on('error', () => s.destroy());
-}).listen(Number(process.argv[1]), '127.0.0.1');
-`;
+/** Our daemon on Node's plain `net` module: the fallback transport, for comparison. */
+const NET = 'ours (memory, net transport)';
 const request = frame(Buffer.concat([Buffer.from([122]), Buffer.from(NAME, 'latin1')]));
 
 function lookup(port: number): Promise<number> {
@@ -48,6 +38,15 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** Server CPU (user + system) per lookup, microseconds. */
+  cpuUs: number;
+}
+
+/** CPU time (user + system) a process has used so far, microseconds (Linux /proc). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10000;
 }
 
 /** Runs `clients` concurrent clients for `ms`, appending each lookup's latency. */
@@ -73,11 +72,17 @@ async function load(
   return errors;
 }
 
-function summarize(latencies: number[], errors: number, ms: number): Result {
+function summarize(latencies: number[], errors: number, ms: number, cpuUs: number): Result {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { rate: latencies.length / (ms / 1000), p50: pct(50), p99: pct(99), errors };
+  return {
+    rate: latencies.length / (ms / 1000),
+    p50: pct(50),
+    p99: pct(99),
+    errors,
+    cpuUs: cpuUs / latencies.length,
+  };
 }
 
 interface Target {
@@ -86,9 +91,11 @@ interface Target {
   child: ChildProcess;
   latencies: number[];
   errors: number;
+  cpu: number;
   /** One client, one lookup at a time: what a node resolving a peer does. */
   single: number[];
   singleErrors: number;
+  singleCpu: number;
 }
 
 /** Starts an EPMD as its own process, as in production, so it does not share this event loop. */
@@ -97,7 +104,6 @@ async function start(
   command: string,
   args: string[],
   port: number,
-  epmd = true,
 ): Promise<Target> {
   const child = spawn(command, args, {
     stdio: 'ignore',
@@ -106,15 +112,25 @@ async function start(
   const client = new EpmdClient({ port });
   await waitFor(
     () =>
-      (epmd ? client.names() : lookup(port)).then(
+      client.names().then(
         () => true,
         () => false,
       ),
     { timeoutMs: 20000, what: `${label} on ${port}` },
   );
   // Registered for the whole run: the registration lives as long as its connection.
-  if (epmd) await client.register({ name: NAME, port: 40000 });
-  return { label, port, child, latencies: [], errors: 0, single: [], singleErrors: 0 };
+  await client.register({ name: NAME, port: 40000 });
+  return {
+    label,
+    port,
+    child,
+    latencies: [],
+    errors: 0,
+    cpu: 0,
+    single: [],
+    singleErrors: 0,
+    singleCpu: 0,
+  };
 }
 
 async function main() {
@@ -145,11 +161,10 @@ async function main() {
       ),
       await start('C epmd', 'epmd', ['-port', String(ports[2]), '-address', '127.0.0.1'], ports[2]),
       await start(
-        NODE_FLOOR,
+        NET,
         process.execPath,
-        ['-e', FLOOR_SERVER, String(ports[3])],
+        [erlpmd, '-port', String(ports[3]), '-transport', 'net'],
         ports[3],
-        false,
       ),
     );
     // Warm-up (JIT, connection paths), not measured; then rounds interleaved so that the load
@@ -157,12 +172,17 @@ async function main() {
     for (const t of targets) await load(t.port, 1000, []);
     for (let r = 0; r < rounds; r++)
       for (const t of targets) {
+        const pid = t.child.pid as number;
+        let before = cpuOf(pid);
         t.singleErrors += await load(t.port, slice / 2, t.single, 1);
+        t.singleCpu += cpuOf(pid) - before;
+        before = cpuOf(pid);
         t.errors += await load(t.port, slice, t.latencies);
+        t.cpu += cpuOf(pid) - before;
       }
     for (const t of targets) {
-      results[t.label] = summarize(t.latencies, t.errors, seconds * 1000);
-      singles[t.label] = summarize(t.single, t.singleErrors, (seconds * 1000) / 2);
+      results[t.label] = summarize(t.latencies, t.errors, seconds * 1000, t.cpu);
+      singles[t.label] = summarize(t.single, t.singleErrors, (seconds * 1000) / 2, t.singleCpu);
     }
   } finally {
     for (const t of targets) t.child.kill('SIGKILL');
@@ -174,17 +194,19 @@ async function main() {
   );
   const table = (title: string, rs: Record<string, Result>) => {
     console.log(`\n${title}`);
-    console.log('target                   lookups/s    p50 ms   p99 ms   errors');
+    console.log(
+      'target                      lookups/s    p50 ms   p99 ms   errors   server CPU µs/lookup',
+    );
     for (const [name, r] of Object.entries(rs)) {
       console.log(
-        `${name.padEnd(24)} ${r.rate.toFixed(0).padStart(9)} ${r.p50.toFixed(3).padStart(9)} ${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(8)}`,
+        `${name.padEnd(27)} ${r.rate.toFixed(0).padStart(9)} ${r.p50.toFixed(3).padStart(9)} ${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(8)} ${r.cpuUs.toFixed(1).padStart(22)}`,
       );
     }
     const c = rs['C epmd'];
-    for (const name of ['ours (memory store)', 'ours (ZooKeeper store)', NODE_FLOOR]) {
+    for (const name of ['ours (memory store)', 'ours (ZooKeeper store)', NET]) {
       const r = rs[name];
       console.log(
-        `${name} / C epmd: throughput x${(r.rate / c.rate).toFixed(2)}, p50 x${(r.p50 / c.p50).toFixed(2)}, p99 x${(r.p99 / c.p99).toFixed(2)}`,
+        `${name} / C epmd: throughput x${(r.rate / c.rate).toFixed(2)}, p50 x${(r.p50 / c.p50).toFixed(2)}, p99 x${(r.p99 / c.p99).toFixed(2)}, server CPU per lookup x${(r.cpuUs / c.cpuUs).toFixed(2)}`,
       );
     }
   };
