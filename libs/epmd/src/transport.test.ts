@@ -87,6 +87,9 @@ describe('EPMD transports', () => {
       const port = (taken.address() as AddressInfo).port;
       await expect(transport.listen('127.0.0.1', port, () => undefined)).rejects.toMatchObject({
         code: 'EADDRINUSE',
+        message: expect.stringContaining(
+          `listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+        ) as string,
       });
       await new Promise<void>((r) => taken.close(() => r()));
       const listener = await transport.listen('127.0.0.1', port, () => undefined);

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, isIP } from 'node:net';
-import { getSystemErrorName } from 'node:util';
+import { getSystemErrorMap } from 'node:util';
 
 /**
  * How the EPMD server meets its clients. Every lookup is a connection of its own (the protocol
@@ -200,14 +200,13 @@ function loadBindings(): Bindings | null {
   return bindings;
 }
 
-function uvError(op: string, status: number): Error {
-  let name: string;
-  try {
-    name = getSystemErrorName(status);
-  } catch {
-    name = `error ${status}`;
-  }
-  return Object.assign(new Error(`${op} ${name}`), { code: name });
+/** An error shaped like Node's own: `listen EADDRINUSE: address already in use 127.0.0.1:4369`. */
+function uvError(op: string, status: number, where = ''): Error {
+  const [code, text] = getSystemErrorMap().get(status) ?? [`E${-status}`, `error ${status}`];
+  return Object.assign(new Error(`${op} ${code}: ${text}${where ? ` ${where}` : ''}`), {
+    code,
+    errno: status,
+  });
 }
 
 class HandleConnection implements Connection {
@@ -282,7 +281,7 @@ function handleTransport(b: Bindings): Transport {
       const server = new b.TCP(b.server);
       const fail = (op: string, status: number): never => {
         server.close();
-        throw uvError(`${op} ${ip}:${port}`, status);
+        throw uvError(op, status, `${ip}:${port}`);
       };
       const bound = isIP(ip) === 6 ? server.bind6(ip, port, 0) : server.bind(ip, port);
       if (bound !== 0) fail('bind', bound);
