@@ -11,20 +11,25 @@ const run = promisify(execFile);
 const main = join(__dirname, 'main.ts');
 const tsx = join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
 
+/** Waits until the daemon answers NAMES (it starts under tsx, which takes a few seconds). */
+async function listening(client: EpmdClient): Promise<void> {
+  await waitFor(
+    () =>
+      client.names().then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 20000, what: 'erlpmd to listen' },
+  );
+}
+
 describe('erlpmd daemon and client commands', () => {
   it('serves as an EPMD; -names, -stop and -kill work against it, and so does stock epmd -names', async () => {
     const port = await freePort();
     const daemon = new ProcessGroup(tsx, [main, '-port', String(port), '-relaxed_command_check']);
     try {
       const client = new EpmdClient({ port });
-      await waitFor(
-        () =>
-          client.names().then(
-            () => true,
-            () => false,
-          ),
-        { timeoutMs: 20000, what: 'erlpmd to listen' },
-      );
+      await listening(client);
       const reg = await client.register({ name: 'riak-default-9', port: 45678 });
       const names = await run(tsx, [main, '-port', String(port), '-names']);
       expect(names.stdout).toBe(
@@ -61,14 +66,7 @@ describe('erlpmd daemon and client commands', () => {
       const client = new EpmdClient({ port });
       const held: Socket[] = [];
       try {
-        await waitFor(
-          () =>
-            client.names().then(
-              () => true,
-              () => false,
-            ),
-          { timeoutMs: 20000, what: 'erlpmd to listen' },
-        );
+        await listening(client);
         const reg = await client.register({ name: 'steady', port: 41000 });
         let dropped = 0;
         for (let i = 0; i < 150; i++)
