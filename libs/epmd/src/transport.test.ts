@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Connection, TransportKind } from './transport';
@@ -16,6 +17,23 @@ function exchange(port: number, bytes: Buffer, readAfterMs = 0): Promise<Buffer>
     s.on('close', () => resolve(Buffer.concat(chunks)));
     s.on('error', reject);
   });
+}
+
+/**
+ * The kernel's keep-alive timer of the server side of a loopback connection, in seconds, from
+ * /proc/net/tcp (`tr` 2 is the keep-alive timer, `tm->when` in clock ticks of 1/100 s).
+ */
+function keepAliveSeconds(serverPort: number, clientPort: number): number | undefined {
+  const hex = (p: number) => p.toString(16).toUpperCase().padStart(4, '0');
+  const local = `0100007F:${hex(serverPort)}`;
+  const remote = `0100007F:${hex(clientPort)}`;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] !== local || f[2] !== remote) continue;
+    const [timer, when] = f[5].split(':');
+    return timer === '02' ? parseInt(when, 16) / 100 : undefined;
+  }
+  return undefined;
 }
 
 describe('EPMD transports', () => {
@@ -52,7 +70,7 @@ describe('EPMD transports', () => {
       }
     }, 30000);
 
-    it('keeps a connection open after write() until the peer leaves, then reports the close once', async () => {
+    it('keeps a connection open after write(), with keep-alive, until the peer leaves, then reports the close once', async () => {
       let closes = 0;
       let conn: Connection | undefined;
       const listener = await transport.listen('127.0.0.1', 0, (c) => {
@@ -69,6 +87,10 @@ describe('EPMD transports', () => {
         expect(first.toString()).toBe('ok');
         await new Promise((r) => setTimeout(r, 100));
         expect(conn?.closed).toBe(false);
+        // Probes after a minute idle, not the system's two hours.
+        const keepAlive = keepAliveSeconds(listener.port, s.localPort as number);
+        expect(keepAlive).toBeGreaterThan(50);
+        expect(keepAlive).toBeLessThanOrEqual(60);
         expect(closes).toBe(0);
         s.end();
         for (let i = 0; i < 50 && closes === 0; i++) await new Promise((r) => setTimeout(r, 20));

@@ -50,6 +50,13 @@ export interface Transport {
   ): Promise<Listener>;
 }
 
+/**
+ * Idle seconds before TCP keep-alive probes on a registration's connection. Explicit: a delay of
+ * 0 (what `setKeepAlive(true)` passes) makes Linux refuse TCP_KEEPIDLE, leaving the two-hour
+ * system default.
+ */
+const KEEPALIVE_IDLE_S = 60;
+
 function noop(): void {
   // nothing to do
 }
@@ -87,7 +94,7 @@ class NetConnection implements Connection {
   }
 
   keepAlive(): void {
-    this.socket.setKeepAlive(true);
+    this.socket.setKeepAlive(true, KEEPALIVE_IDLE_S * 1000);
   }
 }
 
@@ -269,7 +276,7 @@ class HandleConnection implements Connection {
   }
 
   keepAlive(): void {
-    if (!this.closed) this.handle.setKeepAlive(true, 0);
+    if (!this.closed) this.handle.setKeepAlive(true, KEEPALIVE_IDLE_S);
   }
 }
 

@@ -212,7 +212,8 @@ export class Master implements MasterLink {
     const f = fw;
     f.stream = { res, id: streamId, format };
     f.suppressed = false;
-    req.socket.setKeepAlive(true);
+    // An explicit idle time: with none (0) Linux refuses TCP_KEEPIDLE and keeps its two hours.
+    req.socket.setKeepAlive(true, 30000);
     res.on('close', () => {
       if (f.stream?.res === res) this.disconnected(f, 'subscription stream closed');
     });
