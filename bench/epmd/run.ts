@@ -16,6 +16,9 @@ const concurrency = Number(process.argv[3] ?? 32);
 const NAME = 'riak-default-1';
 /** Our daemon on Node's plain `net` module: the fallback transport, for comparison. */
 const NET = 'ours (memory, net transport)';
+/** Lookups per target and round made from Erlang. */
+const ERLANG_LOOKUPS = 1500;
+const rounds = 3;
 const request = frame(Buffer.concat([Buffer.from([122]), Buffer.from(NAME, 'latin1')]));
 
 function lookup(port: number): Promise<number> {
@@ -96,6 +99,9 @@ interface Target {
   single: number[];
   singleErrors: number;
   singleCpu: number;
+  /** Lookups made by a real Erlang runtime, as erl_epmd makes them. */
+  erlang: number[];
+  erlangCpu: number;
 }
 
 /** Starts an EPMD as its own process, as in production, so it does not share this event loop. */
@@ -130,6 +136,8 @@ async function start(
     single: [],
     singleErrors: 0,
     singleCpu: 0,
+    erlang: [],
+    erlangCpu: 0,
   };
 }
 
@@ -142,7 +150,7 @@ async function main() {
   const targets: Target[] = [];
   const results: Record<string, Result> = {};
   const singles: Record<string, Result> = {};
-  const rounds = 3;
+  const erlang: Record<string, Result> = {};
   const slice = (seconds * 1000) / rounds;
   try {
     const ports = await freePorts(4);
@@ -180,7 +188,26 @@ async function main() {
         t.errors += await load(t.port, slice, t.latencies);
         t.cpu += cpuOf(pid) - before;
       }
+    // The same lookups from Erlang itself (one escript run per target and round).
+    const escript = join(__dirname, 'lookups.escript');
+    for (let r = 0; r < rounds; r++)
+      for (const t of targets) {
+        const pid = t.child.pid as number;
+        const before = cpuOf(pid);
+        const out = execFileSync(
+          'escript',
+          [escript, String(t.port), NAME, String(ERLANG_LOOKUPS)],
+          {
+            encoding: 'utf8',
+          },
+        );
+        t.erlangCpu += cpuOf(pid) - before;
+        for (const us of out.trim().split(' ')) t.erlang.push(Number(us) / 1000);
+      }
     for (const t of targets) {
+      // One client after the other: its lookups per second follow from the time they took.
+      const busy = t.erlang.reduce((a, b) => a + b, 0);
+      erlang[t.label] = summarize(t.erlang, 0, busy, t.erlangCpu);
       results[t.label] = summarize(t.latencies, t.errors, seconds * 1000, t.cpu);
       singles[t.label] = summarize(t.single, t.singleErrors, (seconds * 1000) / 2, t.singleCpu);
     }
@@ -215,6 +242,10 @@ async function main() {
     singles,
   );
   table(`${concurrency} concurrent clients (saturation), ${seconds} s per target`, results);
+  table(
+    `a real Erlang client, one lookup at a time as erl_epmd makes them, ${rounds * ERLANG_LOOKUPS} per target`,
+    erlang,
+  );
 }
 
 main().then(
