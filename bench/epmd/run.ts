@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { EpmdClient, frame } from '@riak-mesos/epmd';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 
@@ -16,6 +17,8 @@ const concurrency = Number(process.argv[3] ?? 32);
 const NAME = 'riak-default-1';
 /** Our daemon on Node's plain `net` module: the fallback transport, for comparison. */
 const NET = 'ours (memory, net transport)';
+/** Our transport answering a fixed reply (bench/epmd/floor.ts): the runtime's floor. */
+const FLOOR = 'handle transport floor';
 /** Lookups per target and round made from Erlang. */
 const ERLANG_LOOKUPS = 1500;
 const rounds = 3;
@@ -110,6 +113,7 @@ async function start(
   command: string,
   args: string[],
   port: number,
+  epmd = true,
 ): Promise<Target> {
   const child = spawn(command, args, {
     stdio: 'ignore',
@@ -118,14 +122,14 @@ async function start(
   const client = new EpmdClient({ port });
   await waitFor(
     () =>
-      client.names().then(
+      (epmd ? client.names() : lookup(port)).then(
         () => true,
         () => false,
       ),
     { timeoutMs: 20000, what: `${label} on ${port}` },
   );
   // Registered for the whole run: the registration lives as long as its connection.
-  await client.register({ name: NAME, port: 40000 });
+  if (epmd) await client.register({ name: NAME, port: 40000 });
   return {
     label,
     port,
@@ -146,6 +150,17 @@ async function main() {
   // The daemon as it ships: the esbuild bundle on plain node (no TypeScript loader in the way).
   execFileSync(process.execPath, [join(root, 'scripts', 'bundle.js'), 'apps/erlpmd']);
   const erlpmd = join(root, 'dist', 'apps', 'erlpmd', 'main.js');
+  const floor = join(root, 'dist', 'bench', 'epmd-floor.js');
+  buildSync({
+    entryPoints: [join(__dirname, 'floor.ts')],
+    outfile: floor,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    tsconfig: join(root, 'tsconfig.base.json'),
+    logLevel: 'warning',
+  });
   const zkServer = await startZooKeeper();
   const targets: Target[] = [];
   const results: Record<string, Result> = {};
@@ -153,7 +168,7 @@ async function main() {
   const erlang: Record<string, Result> = {};
   const slice = (seconds * 1000) / rounds;
   try {
-    const ports = await freePorts(4);
+    const ports = await freePorts(5);
     targets.push(
       await start(
         'ours (memory store)',
@@ -174,6 +189,7 @@ async function main() {
         [erlpmd, '-port', String(ports[3]), '-transport', 'net'],
         ports[3],
       ),
+      await start(FLOOR, process.execPath, [floor, String(ports[4])], ports[4], false),
     );
     // Warm-up (JIT, connection paths), not measured; then rounds interleaved so that the load
     // of the machine falls on every target alike.
@@ -230,7 +246,7 @@ async function main() {
       );
     }
     const c = rs['C epmd'];
-    for (const name of ['ours (memory store)', 'ours (ZooKeeper store)', NET]) {
+    for (const name of ['ours (memory store)', 'ours (ZooKeeper store)', NET, FLOOR]) {
       const r = rs[name];
       console.log(
         `${name} / C epmd: throughput x${(r.rate / c.rate).toFixed(2)}, p50 x${(r.p50 / c.p50).toFixed(2)}, p99 x${(r.p99 / c.p99).toFixed(2)}, server CPU per lookup x${(r.cpuUs / c.cpuUs).toFixed(2)}`,
