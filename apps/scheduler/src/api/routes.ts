@@ -375,13 +375,18 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.status(202).json({ operation: cluster.operation });
   });
 
-  const view = (v: NodeView, arg?: string) => async (req: Request, res: Response) => {
-    const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
+  /** The views to ask a node through: there must be some, and the node must be running. */
+  const viewsOf = (node: NodeDoc): NodeViews => {
     if (!deps.nodeViews) throw unavailable('node views are not available on this scheduler');
     if (node.state !== 'running')
       throw conflict(`node '${node.key}' is ${node.state}, not running`);
+    return deps.nodeViews;
+  };
+  const view = (v: NodeView, arg?: string) => async (req: Request, res: Response) => {
+    const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
+    const views = viewsOf(node);
     const args = arg ? { [arg]: validateName('bucket type', req.params[arg]) } : undefined;
-    res.json(await deps.nodeViews.query(node, v, args));
+    res.json(await views.query(node, v, args));
   };
   api.get('/clusters/:cluster/nodes/:node/stats', async (req, res) => {
     const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
@@ -428,10 +433,7 @@ export function createApiRouter(deps: ApiDeps): Router {
       const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
       const type = validateName('bucket type', req.params.type);
       const props = bucketTypeProps(req.body);
-      if (!deps.nodeViews) throw unavailable('node views are not available on this scheduler');
-      if (node.state !== 'running')
-        throw conflict(`node '${node.key}' is ${node.state}, not running`);
-      res.json(await deps.nodeViews.bucketType(node, type, props));
+      res.json(await viewsOf(node).bucketType(node, type, props));
     },
   );
 
