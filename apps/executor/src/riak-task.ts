@@ -40,10 +40,13 @@ export interface StatusSink {
   message(data: Buffer): Promise<unknown>;
 }
 
+/** The framework messages an executor answers. */
+const MESSAGE_TYPES = ['join', 'leave', 'remove', 'status', 'finish', 'bucket-type'] as const;
+
 export interface Message {
   version: number;
   id?: string;
-  type: 'join' | 'leave' | 'remove' | 'status' | 'finish' | 'bucket-type';
+  type: (typeof MESSAGE_TYPES)[number];
   target?: string;
   /** For `status`: which of Riak's views (default `status`). */
   view?: string;
@@ -504,10 +507,7 @@ export class RiakTask {
         });
         return;
       }
-      if (
-        m?.version !== 1 ||
-        !['join', 'leave', 'remove', 'status', 'finish', 'bucket-type'].includes(m.type)
-      ) {
+      if (m?.version !== 1 || !MESSAGE_TYPES.includes(m.type)) {
         await this.reply(m ?? { version: 1, type: 'status' }, false, {
           error: `unsupported message (version ${String(m?.version)}, type ${String(m?.type)})`,
         });
