@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TRANSPORT_KINDS } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
 
 /** epmd takes single-dash long flags (`-port 4369`); commander wants `--port`. */
@@ -80,7 +81,7 @@ export function buildCommand(): Command {
         '--transport <kind>',
         'how connections are carried: auto (TCP handles, else net), handle, or net',
       )
-        .choices(['auto', 'handle', 'net'])
+        .choices(TRANSPORT_KINDS)
         .env('ERLPMD_TRANSPORT')
         .default('auto'),
     )

@@ -1,3 +1,4 @@
+import { TRANSPORT_KINDS } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
 import type { ExecutorSettings } from './riak-task';
 
@@ -18,9 +19,12 @@ function count(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
 function transport(env: NodeJS.ProcessEnv, key: string): TransportKind {
   const v = env[key];
   if (v === undefined || v === '') return 'auto';
-  if (v !== 'auto' && v !== 'handle' && v !== 'net')
-    throw new Error(`${key} must be auto, handle or net, got '${v}'`);
-  return v;
+  const kind = TRANSPORT_KINDS.find((k) => k === v);
+  if (!kind) {
+    const [last, ...rest] = [...TRANSPORT_KINDS].reverse();
+    throw new Error(`${key} must be ${rest.reverse().join(', ')} or ${last}, got '${v}'`);
+  }
+  return kind;
 }
 
 /** Executor settings from the environment (all optional; documented in docs/executor.md). */

@@ -5,5 +5,5 @@ export { MemoryStore, ZkStore } from './store';
 export type { EpmdStore } from './store';
 export { EpmdClient } from './client';
 export type { EpmdClientOptions, Registered } from './client';
-export { handleTransportAvailable, transportFor } from './transport';
+export { TRANSPORT_KINDS, transportFor } from './transport';
 export type { Connection, Listener, Transport, TransportKind } from './transport';

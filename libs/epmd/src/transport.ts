@@ -15,7 +15,8 @@ import { getSystemErrorMap } from 'node:util';
  *   document; every piece is checked before use, and `auto` falls back to `net` if any is
  *   missing or different.
  */
-export type TransportKind = 'auto' | 'handle' | 'net';
+export const TRANSPORT_KINDS = ['auto', 'handle', 'net'] as const;
+export type TransportKind = (typeof TRANSPORT_KINDS)[number];
 
 /** One client connection, whatever carries it. */
 export interface Connection {
@@ -312,11 +313,6 @@ function handleTransport(b: Bindings): Transport {
       };
     },
   };
-}
-
-/** Whether this runtime offers the `handle` transport. */
-export function handleTransportAvailable(): boolean {
-  return loadBindings() !== null;
 }
 
 /** The transport for a kind: `auto` is `handle` where available, else `net`. */
