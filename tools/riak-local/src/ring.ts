@@ -53,10 +53,22 @@ export function memberOf(ring: Ring, name: string): Member | undefined {
 
 /** The claimant: the first valid member by name (every node computes the same). */
 export function claimant(ring: Ring): string | undefined {
+  return validMembers(ring)[0];
+}
+
+/** The valid members, sorted: they own the partitions, and the first is the claimant. */
+function validMembers(ring: Ring): string[] {
   return ring.members
     .filter((m) => m.status === 'valid')
     .map((m) => m.name)
-    .sort()[0];
+    .sort();
+}
+
+/** The owner of each partition, round-robin over the valid members (none without members). */
+function partitionOwners(ring: Ring): string[] {
+  const owners = validMembers(ring);
+  if (owners.length === 0) return [];
+  return Array.from({ length: ring.ringSize }, (_, p) => owners[p % owners.length]);
 }
 
 /** Members that hold data and take part in reads and writes. */
@@ -69,16 +81,8 @@ export function replicas(ring: Ring): string[] {
 
 /** Partitions owned by each member: spread round-robin over the valid members. */
 export function ownership(ring: Ring): Map<string, number> {
-  const owners = ring.members
-    .filter((m) => m.status === 'valid')
-    .map((m) => m.name)
-    .sort();
   const out = new Map<string, number>(ring.members.map((m) => [m.name, 0]));
-  if (owners.length === 0) return out;
-  for (let p = 0; p < ring.ringSize; p++) {
-    const o = owners[p % owners.length];
-    out.set(o, (out.get(o) ?? 0) + 1);
-  }
+  for (const o of partitionOwners(ring)) out.set(o, (out.get(o) ?? 0) + 1);
   return out;
 }
 
@@ -138,7 +142,6 @@ export function removeMember(ring: Ring, name: string): Ring {
   return { ...ring, epoch: ring.epoch + 1, members: ring.members.filter((m) => m.name !== name) };
 }
 
-/** Whether `incoming` should replace `current`. */
 /** Properties a bucket type cannot change once active, as in Riak. */
 const IMMUTABLE_TYPE_PROPS = ['datatype', 'consistent', 'write_once'];
 
@@ -189,6 +192,7 @@ export function typeActive(ring: Ring, name: string): boolean {
   return name === 'default' || ring.types?.[name]?.active === true;
 }
 
+/** Whether `incoming` should replace `current`. */
 export function newer(incoming: Ring, current: Ring): boolean {
   return incoming.clusterId === current.clusterId && incoming.epoch > current.epoch;
 }
@@ -273,16 +277,8 @@ export function formatRingStatus(ring: Ring, down: string[]): string {
 
 /** Riak's partition indices (`i × 2^160 / ring size`) owned by `name`, in ring order. */
 export function partitionsOf(ring: Ring, name: string): bigint[] {
-  const owners = ring.members
-    .filter((m) => m.status === 'valid')
-    .map((m) => m.name)
-    .sort();
   const step = 2n ** 160n / BigInt(ring.ringSize);
-  const out: bigint[] = [];
-  if (owners.length === 0) return out;
-  for (let p = 0; p < ring.ringSize; p++)
-    if (owners[p % owners.length] === name) out.push(BigInt(p) * step);
-  return out;
+  return partitionOwners(ring).flatMap((o, p) => (o === name ? [BigInt(p) * step] : []));
 }
 
 /**
