@@ -43,7 +43,7 @@ export class EpmdServer {
   readonly store: EpmdStore;
   private readonly logger: Logger;
   /** Open connections → when they opened, or 0 once their request is complete. */
-  private readonly sockets = new Map<Connection, number>();
+  private readonly opened = new Map<Connection, number>();
   private readonly owned = new Map<Connection, string>();
   private sweeper: NodeJS.Timeout | undefined;
   port = 0;
@@ -54,7 +54,7 @@ export class EpmdServer {
   }
 
   get connections(): number {
-    return this.sockets.size;
+    return this.opened.size;
   }
 
   async start(): Promise<void> {
@@ -84,7 +84,7 @@ export class EpmdServer {
     this.sweeper = setInterval(
       () => {
         const cutoff = Date.now() - idle;
-        for (const [s, t] of this.sockets) if (t !== 0 && t < cutoff) s.destroy();
+        for (const [s, t] of this.opened) if (t !== 0 && t < cutoff) s.destroy();
       },
       Math.max(100, Math.min(idle, 5000)),
     );
@@ -94,7 +94,7 @@ export class EpmdServer {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const s of this.sockets.keys()) s.destroy();
+    for (const s of this.opened.keys()) s.destroy();
     await this.closeListeners();
     await this.store.close();
   }
@@ -104,17 +104,17 @@ export class EpmdServer {
     this.listeners.length = 0;
   }
 
-  private accept(socket: Connection): void {
+  private accept(conn: Connection): void {
     // Idle connections are closed by a periodic sweep (cheaper than a timer per connection).
-    this.sockets.set(socket, Date.now());
+    this.opened.set(conn, Date.now());
     let buf: Buffer | undefined;
     let handled = false;
     const max = this.o.maxRequestBytes ?? 2048;
-    socket.onData = (chunk) => {
+    conn.onData = (chunk) => {
       if (handled) {
         // Only a registration keeps its connection; it sends nothing more.
-        if (this.owned.has(socket)) return;
-        socket.destroy();
+        if (this.owned.has(conn)) return;
+        conn.destroy();
         return;
       }
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
@@ -122,23 +122,23 @@ export class EpmdServer {
       const len = buf.readUInt16BE(0);
       if (len === 0 || len > max) {
         this.logger.debug('closing a connection: bad request length', { length: len });
-        socket.destroy();
+        conn.destroy();
         return;
       }
       if (buf.length < 2 + len) return;
       if (buf.length > 2 + len) {
-        socket.destroy();
+        conn.destroy();
         return;
       }
       handled = true;
-      this.sockets.set(socket, 0);
-      this.dispatch(socket, buf.subarray(2));
+      this.opened.set(conn, 0);
+      this.dispatch(conn, buf.subarray(2));
     };
-    socket.onClose = () => {
-      this.sockets.delete(socket);
-      const name = this.owned.get(socket);
+    conn.onClose = () => {
+      this.opened.delete(conn);
+      const name = this.owned.get(conn);
       if (name) {
-        this.owned.delete(socket);
+        this.owned.delete(conn);
         this.store.unregister(name).then(
           () => this.logger.info('node unregistered', { name }),
           (err: Error) =>
@@ -165,7 +165,7 @@ export class EpmdServer {
    * from the watch-kept cache with ZooKeeper), the common case, is answered here, without a
    * promise, from bytes kept per registration; the rest goes to `handle`.
    */
-  private dispatch(socket: Connection, body: Buffer): void {
+  private dispatch(conn: Connection, body: Buffer): void {
     let req: Request;
     try {
       req = parseRequest(body);
@@ -173,15 +173,15 @@ export class EpmdServer {
       this.logger.debug('closing a connection: malformed request', {
         error: (err as Error).message,
       });
-      socket.destroy();
+      conn.destroy();
       return;
     }
     const known = req.type === 'port_please2' ? this.store.known?.(req.name) : undefined;
-    if (known) socket.end(this.port2Answer(known));
-    else void this.handle(socket, req);
+    if (known) conn.end(this.port2Answer(known));
+    else void this.handle(conn, req);
   }
 
-  private async handle(socket: Connection, req: Request): Promise<void> {
+  private async handle(conn: Connection, req: Request): Promise<void> {
     try {
       switch (req.type) {
         case 'alive2': {
@@ -189,17 +189,17 @@ export class EpmdServer {
           // Creation: 32-bit and never 0 for new nodes; 1..3 for the old 2-bit field.
           const creation = extended ? randomInt(4, 0x7fffffff) : randomInt(1, 4);
           const ok = await this.store.register({ ...req.registration, creation });
-          if (socket.closed) {
+          if (conn.closed) {
             if (ok) await this.store.unregister(req.registration.name);
             return;
           }
           if (!ok) {
-            socket.end(encodeAliveResponse(1, 0, extended));
+            conn.end(encodeAliveResponse(1, 0, extended));
             return;
           }
-          this.owned.set(socket, req.registration.name);
-          socket.keepAlive();
-          socket.write(encodeAliveResponse(0, creation, extended));
+          this.owned.set(conn, req.registration.name);
+          conn.keepAlive();
+          conn.write(encodeAliveResponse(0, creation, extended));
           this.logger.info('node registered', {
             name: req.registration.name,
             port: req.registration.port,
@@ -208,14 +208,14 @@ export class EpmdServer {
         }
         case 'port_please2': {
           const reg = await this.store.lookup(req.name);
-          socket.end(reg ? this.port2Answer(reg) : encodePort2(undefined));
+          conn.end(reg ? this.port2Answer(reg) : encodePort2(undefined));
           return;
         }
         case 'names':
-          socket.end(encodeNames(this.port, await this.store.list()));
+          conn.end(encodeNames(this.port, await this.store.list()));
           return;
         case 'dump':
-          socket.end(encodeDump(this.port, await this.store.list()));
+          conn.end(encodeDump(this.port, await this.store.list()));
           return;
         case 'kill': {
           const registered = (await this.store.list()).length;
@@ -223,10 +223,10 @@ export class EpmdServer {
             this.logger.warn('refusing KILL: nodes are registered (use -relaxed_command_check)', {
               registered,
             });
-            socket.end(Buffer.from('NO'));
+            conn.end(Buffer.from('NO'));
             return;
           }
-          socket.end(Buffer.from('OK'));
+          conn.end(Buffer.from('OK'));
           this.logger.warn('KILL received: stopping');
           this.o.onKill?.();
           return;
@@ -234,23 +234,23 @@ export class EpmdServer {
         case 'stop': {
           if (!this.o.relaxedCommandCheck) {
             this.logger.warn('refusing STOP without -relaxed_command_check', { name: req.name });
-            socket.destroy();
+            conn.destroy();
             return;
           }
           const found: Registration | undefined = await this.store.lookup(req.name);
           if (!found) {
-            socket.end(Buffer.from('NOEXIST'));
+            conn.end(Buffer.from('NOEXIST'));
             return;
           }
           for (const [s, n] of this.owned) if (n === req.name) s.destroy();
           await this.store.unregister(req.name);
-          socket.end(Buffer.from('STOPPED'));
+          conn.end(Buffer.from('STOPPED'));
           return;
         }
       }
     } catch (err) {
       this.logger.error('request failed', { error: (err as Error).message });
-      socket.destroy();
+      conn.destroy();
     }
   }
 }
