@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import {
   ProcessGroup,
   groupMembers,
@@ -12,6 +11,17 @@ import {
 } from './process';
 
 const dir = mkdtempSync(join(tmpdir(), 'process-'));
+
+/** A sleeper running in `<work>/sandbox`, and one outside `work`. */
+async function sleepersAround(
+  work: string,
+): Promise<{ inside: ProcessGroup; outside: ProcessGroup }> {
+  mkdirSync(join(work, 'sandbox'), { recursive: true });
+  const inside = new ProcessGroup('sleep', ['60'], { cwd: join(work, 'sandbox') });
+  const outside = new ProcessGroup('sleep', ['60'], { cwd: dir });
+  await new Promise((r) => setTimeout(r, 100));
+  return { inside, outside };
+}
 
 describe('ProcessGroup', () => {
   it('stops the whole group: SIGTERM first, SIGKILL after the grace period', async () => {
@@ -61,11 +71,8 @@ describe('ProcessGroup', () => {
 describe('processesUnder', () => {
   it('finds processes by working directory, below it too, and not others', async () => {
     const work = join(dir, 'work');
-    mkdirSync(join(work, 'sandbox'), { recursive: true });
-    const inside = new ProcessGroup('sleep', ['60'], { cwd: join(work, 'sandbox') });
-    const outside = new ProcessGroup('sleep', ['60'], { cwd: dir });
+    const { inside, outside } = await sleepersAround(work);
     try {
-      await new Promise((r) => setTimeout(r, 100));
       expect(processesUnder(work)).toEqual([inside.pid]);
       expect(processesUnder(`${work}/`)).toEqual([inside.pid]);
       expect(processesUnder(join(dir, 'wor'))).toEqual([]);
@@ -80,11 +87,8 @@ describe('processesUnder', () => {
 describe('killProcessesUnder', () => {
   it('kills what runs below a directory and leaves the rest', async () => {
     const work = join(dir, 'kill');
-    mkdirSync(join(work, 'sandbox'), { recursive: true });
-    const inside = new ProcessGroup('sleep', ['60'], { cwd: join(work, 'sandbox') });
-    const outside = new ProcessGroup('sleep', ['60'], { cwd: dir });
+    const { inside, outside } = await sleepersAround(work);
     try {
-      await new Promise((r) => setTimeout(r, 100));
       expect(killProcessesUnder(work)).toBe(1);
       expect((await inside.exited).signal).toBe('SIGKILL');
       expect(outside.running).toBe(true);
