@@ -193,6 +193,8 @@ describe('riak-local, three nodes', () => {
 
   it('creates, activates and updates bucket types cluster-wide; data under a type needs it active', async () => {
     const url = (n: DevNode, path: string) => `http://${n.host}:${n.http}${path}`;
+    const putText = (n: DevNode, path: string, body: string) =>
+      fetch(url(n, path), { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
     const bad = await admin(nodes[0], 'bucket-type', 'create', 'maps', '{"n_val": 3}');
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/no props field found in json/);
@@ -214,11 +216,7 @@ describe('riak-local, three nodes', () => {
         ),
       { what: 'the created type on another node' },
     );
-    const early = await fetch(url(nodes[1], '/types/maps/buckets/b/keys/k'), {
-      method: 'PUT',
-      body: 'v',
-      headers: { 'content-type': 'text/plain' },
-    });
+    const early = await putText(nodes[1], '/types/maps/buckets/b/keys/k', 'v');
     expect(early.status).toBe(404);
     expect(await early.text()).toMatch(/Unknown bucket type: maps/);
     expect((await admin(nodes[2], 'bucket-type', 'activate', 'maps')).out.trim()).toBe(
@@ -229,11 +227,7 @@ describe('riak-local, three nodes', () => {
         (await admin(nodes[1], 'bucket-type', 'list')).out === 'default (active)\nmaps (active)\n',
       { what: 'the active type on every node' },
     );
-    const put = await fetch(url(nodes[1], '/types/maps/buckets/b/keys/k'), {
-      method: 'PUT',
-      body: 'under maps',
-      headers: { 'content-type': 'text/plain' },
-    });
+    const put = await putText(nodes[1], '/types/maps/buckets/b/keys/k', 'under maps');
     expect(put.status).toBeLessThan(300);
     expect(await (await fetch(url(nodes[2], '/types/maps/buckets/b/keys/k'))).text()).toBe(
       'under maps',
