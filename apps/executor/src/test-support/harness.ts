@@ -164,16 +164,16 @@ export class TestScheduler {
   async reserve(key: string, agentId: string): Promise<{ offer: Offer; ports: number[] }> {
     // Only unreserved resources can be reserved: an offer may also hold what an earlier task
     // reserved (and left when it ended), so both the offer and its ports are picked from those.
-    const free = (o: Offer) => R.unreservedOf(o);
-    const offer = await this.offerFrom(
-      agentId,
-      (o) =>
-        R.scalarSum(free(o), 'cpus') >= 0.6 &&
-        R.scalarSum(free(o), 'mem') >= 288 &&
-        R.scalarSum(free(o), 'disk') >= 64 &&
-        R.countRanges(R.rangesOf(free(o), 'ports')) >= 5,
-    );
-    const ports = R.portsOf(R.rangesOf(free(offer), 'ports')).slice(0, 5);
+    const offer = await this.offerFrom(agentId, (o) => {
+      const free = R.unreservedOf(o);
+      return (
+        R.scalarSum(free, 'cpus') >= 0.6 &&
+        R.scalarSum(free, 'mem') >= 288 &&
+        R.scalarSum(free, 'disk') >= 64 &&
+        R.countRanges(R.rangesOf(free, 'ports')) >= 5
+      );
+    });
+    const ports = R.portsOf(R.rangesOf(R.unreservedOf(offer), 'ports')).slice(0, 5);
     const reserved = R.reserve(
       [
         R.scalar('cpus', 0.6),
