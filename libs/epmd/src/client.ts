@@ -9,6 +9,8 @@ import {
   PORT_PLEASE2_REQ,
   DUMP_REQ,
   KILL_REQ,
+  LOOKUP_SESSION_REQ,
+  LOOKUP_SESSION_VERSION,
   STOP_REQ,
   EpmdProtocolError,
   decodePort2,
@@ -42,6 +44,13 @@ function exchange(o: EpmdClientOptions, request: Buffer): Promise<Buffer> {
     socket.on('close', (hadError) => !hadError && resolve(Buffer.concat(chunks)));
     socket.on('error', reject);
   });
+}
+
+/** An open lookup session (see `LOOKUP_SESSION_REQ`): lookups on one connection, in order. */
+export interface LookupSession {
+  readonly version: number;
+  portPlease(name: string): Promise<Registration | undefined>;
+  close(): void;
 }
 
 /** A client of the EPMD protocol (ours or stock epmd). */
@@ -105,6 +114,77 @@ export class EpmdClient {
     if (answer.length === 0)
       throw new EpmdProtocolError('EPMD closed the connection without an answer');
     return decodePort2(answer);
+  }
+
+  /**
+   * Opens a lookup session. Rejects when the EPMD does not offer them (stock epmd closes the
+   * connection); the caller then looks up one connection at a time with `portPlease`.
+   */
+  lookupSession(): Promise<LookupSession> {
+    const timeoutMs = this.o.timeoutMs ?? 5000;
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port: this.o.port, host: this.o.host ?? '127.0.0.1' });
+      /** Lookups sent and not yet answered, oldest first. */
+      const waiting: {
+        resolve: (r: Registration | undefined) => void;
+        reject: (e: Error) => void;
+      }[] = [];
+      let buf = Buffer.alloc(0);
+      let version = 0;
+      const fail = (err: Error) => {
+        socket.destroy();
+        reject(err);
+        for (const w of waiting.splice(0)) w.reject(err);
+      };
+      socket.setTimeout(timeoutMs, () => fail(new Error('EPMD did not answer the lookup session')));
+      socket.on('connect', () =>
+        socket.write(frame(Buffer.from([LOOKUP_SESSION_REQ, LOOKUP_SESSION_VERSION]))),
+      );
+      socket.on('data', (d) => {
+        buf = buf.length ? Buffer.concat([buf, d]) : d;
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          const body = buf.subarray(2, 2 + buf.readUInt16BE(0));
+          buf = buf.subarray(2 + body.length);
+          try {
+            if (version === 0) {
+              if (body.length !== 3 || body[0] !== LOOKUP_SESSION_REQ || body[1] !== 0)
+                throw new EpmdProtocolError('unexpected answer to LOOKUP_SESSION_REQ');
+              version = body[2];
+              socket.setTimeout(0);
+              resolve({
+                version,
+                portPlease: (name) =>
+                  new Promise((res, rej) => {
+                    if (socket.destroyed) {
+                      rej(new Error('the lookup session is closed'));
+                      return;
+                    }
+                    waiting.push({ resolve: res, reject: rej });
+                    socket.write(
+                      frame(
+                        Buffer.concat([
+                          Buffer.from([PORT_PLEASE2_REQ]),
+                          Buffer.from(name, 'latin1'),
+                        ]),
+                      ),
+                    );
+                  }),
+                close: () => socket.destroy(),
+              });
+            } else {
+              const w = waiting.shift();
+              if (!w) throw new EpmdProtocolError('an answer nobody asked for');
+              w.resolve(decodePort2(body));
+            }
+          } catch (err) {
+            fail(err as Error);
+            return;
+          }
+        }
+      });
+      socket.on('error', fail);
+      socket.on('close', () => fail(new Error('EPMD closed the lookup session')));
+    });
   }
 
   async names(): Promise<{ epmdPort: number; nodes: { name: string; port: number }[] }> {

@@ -115,11 +115,12 @@ describe('real Erlang nodes', () => {
       'alpha',
       epmdA.port,
       distA,
-      'io:format("ping=~p~n", [net_adm:ping(\'bravo@127.0.0.1\')]), halt().',
+      'io:format("ping=~p mode=~p~n", [net_adm:ping(\'bravo@127.0.0.1\'), riak_mesos_epmd:lookup_mode()]), halt().',
       (l) => lines.push(l),
     );
     await nodeA.exited;
-    expect(lines).toContain('ping=pong');
+    // alpha found bravo's port through a lookup session with its own EPMD.
+    expect(lines).toContain('ping=pong mode=session');
 
     // The registration is an ephemeral znode; when bravo stops it is gone.
     const zk = await ZkClient.connect({ connect: zkServer.connectString + chroot });
@@ -134,6 +135,75 @@ describe('real Erlang nodes', () => {
       timeoutMs: 10000,
       what: 'bravo unregistered',
     });
+  }, 60000);
+
+  it('looks up one connection at a time from a stock epmd, which has no lookup sessions', async () => {
+    const [epmdPort, distA, distB] = await freePorts(3);
+    const epmd = new ProcessGroup('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1']);
+    cleanup.push(() => epmd.stop(2000));
+    await waitFor(
+      () =>
+        new EpmdClient({ port: epmdPort }).names().then(
+          () => true,
+          () => false,
+        ),
+      { what: 'the C epmd' },
+    );
+    erlNode('bravo', epmdPort, distB, 'receive after infinity -> ok end.');
+    await waitFor(
+      async () => (await new EpmdClient({ port: epmdPort }).portPlease('bravo')) !== undefined,
+      {
+        timeoutMs: 20000,
+        what: 'bravo to register with the C epmd',
+      },
+    );
+    const lines: string[] = [];
+    const nodeA = erlNode(
+      'alpha',
+      epmdPort,
+      distA,
+      'io:format("ping=~p mode=~p~n", [net_adm:ping(\'bravo@127.0.0.1\'), riak_mesos_epmd:lookup_mode()]), halt().',
+      (l) => lines.push(l),
+    );
+    await nodeA.exited;
+    expect(lines).toContain('ping=pong mode=one_connection');
+  }, 60000);
+
+  it('opens a new lookup session when its EPMD comes back, and answers meanwhile', async () => {
+    const [epmdPort, dist] = await freePorts(2);
+    let server = new EpmdServer({ port: epmdPort });
+    await server.start();
+    cleanup.push(() => server.stop());
+    let bravo = await new EpmdClient({ port: epmdPort }).register({ name: 'bravo', port: 40001 });
+    const seen: string[] = [];
+    // Looks bravo up every 50 ms and prints each change of answer or lookup mode.
+    erlNode(
+      'alpha',
+      epmdPort,
+      dist,
+      'L = fun L(Last) -> R = {riak_mesos_epmd:port_please(bravo, "elsewhere"), riak_mesos_epmd:lookup_mode()}, [io:format("~p~n", [R]) || R =/= Last], timer:sleep(50), L(R) end, L(none).',
+      (l) => seen.push(l),
+    );
+    await waitFor(() => seen.includes('{{port,40001,6},session}'), {
+      timeoutMs: 20000,
+      what: 'a lookup through a session',
+    });
+    bravo.close();
+    await server.stop();
+    await waitFor(() => seen.includes('{noport,one_connection}'), {
+      what: 'lookups to find no EPMD',
+    });
+    server = new EpmdServer({ port: epmdPort });
+    await server.start();
+    bravo = await new EpmdClient({ port: epmdPort }).register({ name: 'bravo', port: 40002 });
+    cleanup.push(() => Promise.resolve(bravo.close()));
+    // One connection per lookup at once, a new session once the retry pause is over.
+    await waitFor(() => seen.includes('{{port,40002,6},session}'), {
+      timeoutMs: 20000,
+      what: 'a new session',
+    });
+    expect(seen).toContain('{{port,40002,6},one_connection}');
+    expect(server.lookupSessions).toBe(1);
   }, 60000);
 
   it('refuses a name held by a live node elsewhere instead of overwriting it', async () => {

@@ -4,6 +4,6 @@ export type { EpmdServerOptions } from './server';
 export { MemoryStore, ZkStore } from './store';
 export type { EpmdStore } from './store';
 export { EpmdClient } from './client';
-export type { EpmdClientOptions, Registered } from './client';
+export type { EpmdClientOptions, LookupSession, Registered } from './client';
 export { TRANSPORT_KINDS, transportFor } from './transport';
 export type { Connection, Listener, Transport, TransportKind } from './transport';

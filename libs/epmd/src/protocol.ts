@@ -11,6 +11,15 @@ export const NAMES_REQ = 110; // 'n'
 export const DUMP_REQ = 100; // 'd'
 export const KILL_REQ = 107; // 'k'
 export const STOP_REQ = 115; // 's'
+/**
+ * Not in stock EPMD, which closes the connection on it: opens a lookup session, a connection
+ * that stays open for any number of PORT_PLEASE2 requests, each answered with a PORT2_RESP
+ * framed like a request (2-byte length). Request: the code and the highest session version the
+ * client speaks; answer (framed): the code, result 0 and the version chosen.
+ */
+export const LOOKUP_SESSION_REQ = 82; // 'R'
+/** The lookup session version this library speaks. */
+export const LOOKUP_SESSION_VERSION = 1;
 
 export const NODE_TYPE_NORMAL = 77; // 'M'
 export const NODE_TYPE_HIDDEN = 72; // 'H'
@@ -42,7 +51,8 @@ export type Request =
   | { type: 'names' }
   | { type: 'dump' }
   | { type: 'kill' }
-  | { type: 'stop'; name: string };
+  | { type: 'stop'; name: string }
+  | { type: 'lookup_session'; version: number };
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -105,6 +115,10 @@ export function parseRequest(body: Buffer): Request {
       return { type: 'kill' };
     case STOP_REQ:
       return { type: 'stop', name: name(body.subarray(1), 'STOP_REQ') };
+    case LOOKUP_SESSION_REQ:
+      if (body.length !== 2 || body[1] === 0)
+        throw new EpmdProtocolError('LOOKUP_SESSION_REQ takes one version byte, 1 or more');
+      return { type: 'lookup_session', version: body[1] };
     default:
       throw new EpmdProtocolError(`unknown request ${code}`);
   }
@@ -131,6 +145,13 @@ export function encodeAlive2(r: Omit<Registration, 'creation'>): Buffer {
   b.writeUInt16BE(r.extra.length, 11 + n.length);
   r.extra.copy(b, 13 + n.length);
   return frame(b);
+}
+
+/** The framed answer opening a lookup session: the version both sides speak. */
+export function encodeLookupSessionAnswer(clientVersion: number): Buffer {
+  return frame(
+    Buffer.from([LOOKUP_SESSION_REQ, 0, Math.min(clientVersion, LOOKUP_SESSION_VERSION)]),
+  );
 }
 
 /** ALIVE2_X_RESP (32-bit creation) for nodes of distribution version 6 and up, else ALIVE2_RESP. */

@@ -2,8 +2,17 @@ import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '@riak-mesos/testing';
 import { EpmdClient } from './client';
-import { ALIVE2_REQ, NODE_TYPE_HIDDEN, encodeAlive2, frame, parseRequest } from './protocol';
+import {
+  ALIVE2_REQ,
+  LOOKUP_SESSION_REQ,
+  NODE_TYPE_HIDDEN,
+  encodeAlive2,
+  encodePort2,
+  frame,
+  parseRequest,
+} from './protocol';
 import { EpmdServer } from './server';
+import { MemoryStore } from './store';
 import type { TransportKind } from './transport';
 
 let server: EpmdServer;
@@ -78,6 +87,119 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     expect([...(await raw(req))]).toEqual([119, 1]);
   });
 
+  it('serves any number of lookups on one lookup session, answered in order', async () => {
+    const reg = await client.register({ name: 'riak-default-1', port: 31020 });
+    const session = await client.lookupSession();
+    expect(session.version).toBe(1);
+    expect(server.lookupSessions).toBe(1);
+    // Pipelined: a name not known at once holds the answers behind it in order.
+    const names = ['riak-default-1', 'nobody', 'riak-default-1', 'nobody-else', 'riak-default-1'];
+    const found = await Promise.all(names.map((n) => session.portPlease(n)));
+    expect(found.map((r) => r?.port)).toEqual([31020, undefined, 31020, undefined, 31020]);
+    for (let i = 0; i < 200; i++)
+      expect((await session.portPlease('riak-default-1'))?.port).toBe(31020);
+    // A session is long-lived like a registration: the idle sweep leaves it alone.
+    expect(server.connections).toBe(2);
+    reg.close();
+    await waitFor(async () => (await session.portPlease('riak-default-1')) === undefined, {
+      what: 'the unregistration seen in the session',
+    });
+    session.close();
+    await waitFor(() => server.lookupSessions === 0 && server.connections === 0, {
+      what: 'the session to close',
+    });
+  });
+
+  it('takes lookups sent with the session request, and agrees on the lowest version', async () => {
+    const reg = await client.register({ name: 'eager', port: 31021 });
+    const answer = await new Promise<Buffer>((resolve) => {
+      const s = connect(server.port, '127.0.0.1', () =>
+        s.write(
+          Buffer.concat([
+            frame(Buffer.from([LOOKUP_SESSION_REQ, 9])),
+            frame(Buffer.from('zeager', 'latin1')),
+            frame(Buffer.from('zeager', 'latin1')),
+          ]),
+        ),
+      );
+      let got = Buffer.alloc(0);
+      s.on('data', (d) => {
+        got = Buffer.concat([got, d]);
+        if (got.length >= 5 + 2 * (2 + 19)) {
+          s.destroy();
+          resolve(got);
+        }
+      });
+    });
+    expect([...answer.subarray(0, 5)]).toEqual([0, 3, LOOKUP_SESSION_REQ, 0, 1]);
+    const port2 = encodePort2({ ...(await client.portPlease('eager'))!, creation: 0 });
+    expect(answer.subarray(5).equals(Buffer.concat([frame(port2), frame(port2)]))).toBe(true);
+    reg.close();
+  });
+
+  it('closes a lookup session on any request but PORT_PLEASE2, after the answers due', async () => {
+    const reg = await client.register({ name: 'due', port: 31022 });
+    const got = await raw(
+      Buffer.concat([
+        frame(Buffer.from([LOOKUP_SESSION_REQ, 1])),
+        frame(Buffer.from('zdue', 'latin1')),
+        frame(Buffer.from([110])),
+        frame(Buffer.from('zdue', 'latin1')),
+      ]),
+    );
+    const port2 = encodePort2({ ...(await client.portPlease('due'))!, creation: 0 });
+    expect(got.equals(Buffer.concat([frame(Buffer.from([82, 0, 1])), frame(port2)]))).toBe(true);
+    expect(server.lookupSessions).toBe(0);
+    reg.close();
+  });
+
+  it('closes a lookup session whose client sends without reading its answers', async () => {
+    const reg = await client.register({ name: 'riak-default-1', port: 31023 });
+    const lookup = frame(Buffer.from('zriak-default-1', 'latin1'));
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect(server.port, '127.0.0.1', () => {
+        s.write(frame(Buffer.from([LOOKUP_SESSION_REQ, 1])));
+        s.pause(); // never reads: the answers pile up in the kernel, then in the server
+        const batch = Buffer.concat(Array.from({ length: 10000 }, () => lookup));
+        const send = () => {
+          if (s.destroyed) return;
+          s.write(batch, () => setImmediate(send));
+        };
+        send();
+      });
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 30000);
+    });
+    expect(closed).toBe(true);
+    await waitFor(() => server.lookupSessions === 0, { what: 'the session to be dropped' });
+    expect((await client.portPlease('riak-default-1'))?.port).toBe(31023);
+    reg.close();
+  }, 40000);
+
+  it('closes a lookup session that piles up requests behind a slow lookup', async () => {
+    /** A store that takes a second over one name, as ZooKeeper might on a cache miss. */
+    class SlowStore extends MemoryStore {
+      override async lookup(name: string) {
+        if (name === 'slow') await new Promise((r) => setTimeout(r, 1000));
+        return super.lookup(name);
+      }
+    }
+    const slow = new EpmdServer({ port: 0, transport, store: new SlowStore() });
+    await slow.start();
+    const session = await new EpmdClient({ port: slow.port }).lookupSession();
+    const answers = [session.portPlease('slow'), session.portPlease('riak-default-1')];
+    const settled = Promise.allSettled(answers);
+    // 340 KB of lookups (17 bytes each) arrive while the first is still being looked up.
+    const flood = Promise.allSettled(
+      Array.from({ length: 20000 }, () => session.portPlease('riak-default-1')),
+    );
+    await waitFor(() => slow.lookupSessions === 0, { what: 'the session to be dropped' });
+    expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((await flood).every((r) => r.status === 'rejected')).toBe(true);
+    await slow.stop();
+  });
+
   it('answers old nodes (versions below 6) with ALIVE2_RESP and a 1-3 creation', async () => {
     const reg = await client.register({
       name: 'old',
@@ -131,6 +253,8 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     ['truncated ALIVE2', frame(Buffer.from([ALIVE2_REQ, 0, 1]))],
     ['bad name', frame(Buffer.concat([Buffer.from([122]), Buffer.from('a/b')]))],
     ['trailing bytes', Buffer.concat([frame(Buffer.from([110])), Buffer.from('xx')])],
+    ['a lookup session request without a version', frame(Buffer.from([LOOKUP_SESSION_REQ]))],
+    ['a lookup session request for version 0', frame(Buffer.from([LOOKUP_SESSION_REQ, 0]))],
   ])('closes the connection on %s and keeps serving', async (_what, bytes) => {
     expect(await raw(bytes)).toEqual(Buffer.alloc(0));
     expect((await client.names()).epmdPort).toBe(server.port);
@@ -151,6 +275,11 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
       frame(Buffer.from('zsteady', 'latin1')),
       frame(Buffer.from([110])),
       frame(Buffer.from([100])),
+      Buffer.concat([
+        frame(Buffer.from([LOOKUP_SESSION_REQ, 1])),
+        frame(Buffer.from('zsteady', 'latin1')),
+        frame(Buffer.from('znobody', 'latin1')),
+      ]),
     ];
     const packets: Buffer[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -164,7 +293,7 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     }
     for (let i = 0; i < packets.length; i += 50)
       await Promise.all(packets.slice(i, i + 50).map((p) => raw(p, true)));
-    // Everything still works, and only the registration connection is left.
+    // Everything still works, and only the registration connection is left (sessions included).
     expect(await client.portPlease('steady')).toMatchObject({ port: 4100 });
     await waitFor(() => server.connections === 1, {
       timeoutMs: 15000,
@@ -192,6 +321,11 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
 describe('EPMD requests', () => {
   it('are parsed strictly', () => {
     expect(() => parseRequest(Buffer.from([110, 1]))).toThrow(/NAMES_REQ takes no arguments/);
+    expect(parseRequest(Buffer.from([LOOKUP_SESSION_REQ, 3]))).toEqual({
+      type: 'lookup_session',
+      version: 3,
+    });
+    expect(() => parseRequest(Buffer.from([LOOKUP_SESSION_REQ, 1, 0]))).toThrow(/one version byte/);
     expect(parseRequest(Buffer.from('zabc', 'latin1'))).toEqual({
       type: 'port_please2',
       name: 'abc',

@@ -3,10 +3,14 @@ import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
 import type { Registration, Request } from './protocol';
 import {
+  EpmdProtocolError,
+  LOOKUP_SESSION_REQ,
   encodeAliveResponse,
   encodeDump,
+  encodeLookupSessionAnswer,
   encodeNames,
   encodePort2,
+  frame,
   parseRequest,
 } from './protocol';
 import type { EpmdStore } from './store';
@@ -32,10 +36,23 @@ export interface EpmdServerOptions {
   transport?: TransportKind;
 }
 
+/** A lookup session: bytes not yet a whole request, and whether a lookup is awaited. */
+interface Session {
+  pending: Buffer | undefined;
+  waiting: boolean;
+}
+
+/**
+ * Answers a lookup session may hold unread, or requests it may have waiting, before it is closed:
+ * a client that sends without reading would otherwise grow the server's memory without bound.
+ */
+const SESSION_MAX_QUEUED_BYTES = 256 * 1024;
+
 /**
  * An EPMD server: ALIVE2 (answered with ALIVE2_X_RESP or ALIVE2_RESP by the node's version),
- * PORT_PLEASE2, NAMES, DUMP, KILL, STOP, with a pluggable store. Registrations last as long as
- * the registering connection. Malformed, truncated, oversized or unknown requests close that
+ * PORT_PLEASE2, NAMES, DUMP, KILL, STOP, with a pluggable store, and lookup sessions (our
+ * extension: many PORT_PLEASE2 on one connection). Registrations last as long as the registering
+ * connection. Malformed, truncated, oversized or unknown requests close that
  * connection; nothing a client sends stops the server.
  */
 export class EpmdServer {
@@ -45,6 +62,7 @@ export class EpmdServer {
   /** Open connections → when they opened, or 0 once their request is complete. */
   private readonly opened = new Map<Connection, number>();
   private readonly owned = new Map<Connection, string>();
+  private readonly sessions = new Map<Connection, Session>();
   private sweeper: NodeJS.Timeout | undefined;
   port = 0;
 
@@ -55,6 +73,11 @@ export class EpmdServer {
 
   get connections(): number {
     return this.opened.size;
+  }
+
+  /** Open lookup sessions. */
+  get lookupSessions(): number {
+    return this.sessions.size;
   }
 
   async start(): Promise<void> {
@@ -111,6 +134,17 @@ export class EpmdServer {
     let handled = false;
     const max = this.o.maxRequestBytes ?? 2048;
     conn.onData = (chunk) => {
+      const session = this.sessions.get(conn);
+      if (session) {
+        session.pending = session.pending ? Buffer.concat([session.pending, chunk]) : chunk;
+        if (!session.waiting) this.sessionLookups(conn, session);
+        else if (session.pending.length > SESSION_MAX_QUEUED_BYTES) {
+          // Requests piling up behind a lookup that takes its time.
+          this.logger.warn('closing a lookup session that sends faster than it is answered');
+          conn.destroy();
+        }
+        return;
+      }
       if (handled) {
         // Only a registration keeps its connection; it sends nothing more.
         if (this.owned.has(conn)) return;
@@ -126,16 +160,20 @@ export class EpmdServer {
         return;
       }
       if (buf.length < 2 + len) return;
-      if (buf.length > 2 + len) {
+      // Only a lookup session may carry more than one request (its lookups may follow at once).
+      const rest = buf.length > 2 + len ? buf.subarray(2 + len) : undefined;
+      if (rest && buf[2] !== LOOKUP_SESSION_REQ) {
         conn.destroy();
         return;
       }
       handled = true;
       this.opened.set(conn, 0);
-      this.dispatch(conn, buf.subarray(2));
+      this.dispatch(conn, buf.subarray(2, 2 + len));
+      if (rest && !conn.closed) conn.onData(rest);
     };
     conn.onClose = () => {
       this.opened.delete(conn);
+      this.sessions.delete(conn);
       const name = this.owned.get(conn);
       if (name) {
         this.owned.delete(conn);
@@ -150,6 +188,8 @@ export class EpmdServer {
 
   /** PORT2_RESP bytes per registration object (a new registration is a new object). */
   private readonly answers = new WeakMap<Registration, Buffer>();
+  /** The same, framed for lookup sessions. */
+  private readonly framedAnswers = new WeakMap<Registration, Buffer>();
 
   private port2Answer(reg: Registration): Buffer {
     let b = this.answers.get(reg);
@@ -158,6 +198,82 @@ export class EpmdServer {
       this.answers.set(reg, b);
     }
     return b;
+  }
+
+  private framedPort2Answer(reg: Registration | undefined): Buffer {
+    if (!reg) return frame(encodePort2(undefined));
+    let b = this.framedAnswers.get(reg);
+    if (!b) {
+      b = frame(this.port2Answer(reg));
+      this.framedAnswers.set(reg, b);
+    }
+    return b;
+  }
+
+  /**
+   * The whole requests a lookup session has sent, answered in order. Only PORT_PLEASE2 belongs
+   * in a session; anything else, or a malformed or oversized request, closes it. A lookup the
+   * store cannot answer at once holds the requests behind it until it is answered.
+   */
+  private sessionLookups(conn: Connection, session: Session): void {
+    if (conn.queued > SESSION_MAX_QUEUED_BYTES) {
+      this.logger.warn('closing a lookup session that does not read its answers', {
+        queuedBytes: conn.queued,
+      });
+      conn.destroy();
+      return;
+    }
+    const max = this.o.maxRequestBytes ?? 2048;
+    // The answers to the requests that arrived together go out in one write.
+    const answers: Buffer[] = [];
+    const flush = () => {
+      if (answers.length) conn.write(answers.length === 1 ? answers[0] : Buffer.concat(answers));
+    };
+    /** Closes the session after the answers already due. */
+    const refuse = (why: string, detail: Record<string, unknown>) => {
+      this.logger.debug(`closing a lookup session: ${why}`, detail);
+      if (answers.length) conn.end(Buffer.concat(answers));
+      else conn.destroy();
+    };
+    while (session.pending && !conn.closed) {
+      const buf = session.pending;
+      if (buf.length < 2) break;
+      const len = buf.readUInt16BE(0);
+      if (len === 0 || len > max) return refuse('bad request length', { length: len });
+      if (buf.length < 2 + len) break;
+      session.pending = buf.length > 2 + len ? buf.subarray(2 + len) : undefined;
+      let name: string;
+      try {
+        const req = parseRequest(buf.subarray(2, 2 + len));
+        if (req.type !== 'port_please2')
+          throw new EpmdProtocolError(`${req.type} request in a lookup session`);
+        name = req.name;
+      } catch (err) {
+        return refuse('malformed request', { error: (err as Error).message });
+      }
+      const known = this.store.known?.(name);
+      if (known) {
+        answers.push(this.framedPort2Answer(known));
+        continue;
+      }
+      // Not known at once: the requests behind it wait for its answer.
+      flush();
+      session.waiting = true;
+      this.store.lookup(name).then(
+        (reg) => {
+          session.waiting = false;
+          if (conn.closed) return;
+          conn.write(this.framedPort2Answer(reg));
+          this.sessionLookups(conn, session);
+        },
+        (err: Error) => {
+          this.logger.error('lookup failed', { name, error: err.message });
+          conn.destroy();
+        },
+      );
+      return;
+    }
+    if (!conn.closed) flush();
   }
 
   /**
@@ -216,6 +332,13 @@ export class EpmdServer {
           return;
         case 'dump':
           conn.end(encodeDump(this.port, await this.store.list()));
+          return;
+        case 'lookup_session':
+          // Long-lived like a registration: out of the idle sweep, with keep-alive.
+          this.sessions.set(conn, { pending: undefined, waiting: false });
+          conn.keepAlive();
+          conn.write(encodeLookupSessionAnswer(req.version));
+          this.logger.debug('lookup session opened', { version: req.version });
           return;
         case 'kill': {
           const registered = (await this.store.list()).length;

@@ -8,9 +8,10 @@ import { getSystemErrorMap } from 'node:util';
  * answers PORT_PLEASE2 and closes), so the cost per connection is the cost per lookup.
  *
  * - `net`: Node's `net` module, the supported API. Each connection becomes a `net.Socket`, a
- *   full duplex stream; that machinery costs about twice the CPU of the C epmd per lookup.
+ *   full duplex stream; that machinery costs 2.5-3x the CPU of the C epmd per lookup.
  * - `handle`: the TCP handles under `net` (libuv's, as Node's own `net` uses them), without the
- *   stream layer: accept, one read, one write, close. As cheap per lookup as the C epmd.
+ *   stream layer: accept, one read, one write, close. About 1.5x the C epmd's CPU per lookup,
+ *   most of it the runtime's own per-connection cost (see docs/erlpmd.md).
  *   They are reached through `process.binding`, which Node keeps for compatibility but does not
  *   document; every piece is checked before use, and `auto` falls back to `net` if any is
  *   missing or different.
@@ -25,6 +26,8 @@ export interface Connection {
   /** Called once, when the connection closes for any reason (at once, or a turn later). */
   onClose: () => void;
   readonly closed: boolean;
+  /** Bytes written but not yet taken by the kernel (a client not reading its answers). */
+  readonly queued: number;
   /** Writes and keeps the connection open. */
   write(data: Buffer): void;
   /** Writes, then closes as soon as the data is handed to the kernel (as epmd does). */
@@ -76,6 +79,10 @@ class NetConnection implements Connection {
 
   get closed(): boolean {
     return this.socket.destroyed;
+  }
+
+  get queued(): number {
+    return this.socket.writableLength;
   }
 
   write(data: Buffer): void {
@@ -223,6 +230,8 @@ class HandleConnection implements Connection {
   closed = false;
   /** Writes the kernel did not take at once, still queued in libuv. */
   private pending = 0;
+  /** Their bytes. */
+  queued = 0;
   private closeWhenWritten = false;
 
   constructor(
@@ -251,6 +260,7 @@ class HandleConnection implements Connection {
     req.buffer = data; // kept alive until libuv is done with it
     req.oncomplete = (status) => {
       this.pending--;
+      this.queued -= data.length;
       if (status < 0) this.destroy();
       else if (this.pending === 0 && this.closeWhenWritten) this.destroy();
     };
@@ -258,7 +268,10 @@ class HandleConnection implements Connection {
       this.destroy();
       return;
     }
-    if (this.b.state[this.b.lastWriteWasAsync]) this.pending++;
+    if (this.b.state[this.b.lastWriteWasAsync]) {
+      this.pending++;
+      this.queued += data.length;
+    }
   }
 
   end(data: Buffer): void {
