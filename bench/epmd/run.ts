@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -21,6 +21,8 @@ const NET = 'ours (memory, net transport)';
 const FLOOR = 'handle transport floor';
 /** Lookups per target and round made from Erlang. */
 const ERLANG_LOOKUPS = 1500;
+/** port_please calls per target and round made through the EPMD modules (they are quicker). */
+const RESOLVE_LOOKUPS = 5000;
 const rounds = 3;
 const request = frame(Buffer.concat([Buffer.from([122]), Buffer.from(NAME, 'latin1')]));
 
@@ -105,7 +107,20 @@ interface Target {
   /** Lookups made by a real Erlang runtime, as erl_epmd makes them. */
   erlang: number[];
   erlangCpu: number;
+  /** port_please/2 as net_kernel calls it, through the EPMD module a node of this kind uses. */
+  resolve: number[];
+  resolveCpu: number;
 }
+
+/**
+ * What a node uses to resolve a peer, per target: stock OTP's erl_epmd against the C epmd, our
+ * riak_mesos_epmd (lookup sessions) against ours.
+ */
+const RESOLVERS: Record<string, string> = {
+  'C epmd': 'erl_epmd',
+  'ours (memory store)': 'riak_mesos_epmd',
+  'ours (ZooKeeper store)': 'riak_mesos_epmd',
+};
 
 /** Starts an EPMD as its own process, as in production, so it does not share this event loop. */
 async function start(
@@ -142,6 +157,8 @@ async function start(
     singleCpu: 0,
     erlang: [],
     erlangCpu: 0,
+    resolve: [],
+    resolveCpu: 0,
   };
 }
 
@@ -161,11 +178,15 @@ async function main() {
     tsconfig: join(root, 'tsconfig.base.json'),
     logLevel: 'warning',
   });
+  const beams = join(root, 'dist', 'bench', 'beam');
+  mkdirSync(beams, { recursive: true });
+  execFileSync('erlc', ['-o', beams, join(root, 'libs', 'epmd', 'erlang', 'riak_mesos_epmd.erl')]);
   const zkServer = await startZooKeeper();
   const targets: Target[] = [];
   const results: Record<string, Result> = {};
   const singles: Record<string, Result> = {};
   const erlang: Record<string, Result> = {};
+  const resolved: Record<string, Result> = {};
   const slice = (seconds * 1000) / rounds;
   try {
     const ports = await freePorts(5);
@@ -220,10 +241,36 @@ async function main() {
         t.erlangCpu += cpuOf(pid) - before;
         for (const us of out.trim().split(' ')) t.erlang.push(Number(us) / 1000);
       }
+    // A node resolving a peer: port_please/2 of the EPMD module, as net_kernel calls it.
+    for (let r = 0; r < rounds; r++)
+      for (const t of targets) {
+        const mode = RESOLVERS[t.label];
+        if (!mode) continue;
+        const pid = t.child.pid as number;
+        const before = cpuOf(pid);
+        const out = execFileSync(
+          'escript',
+          [escript, String(t.port), NAME, String(RESOLVE_LOOKUPS), mode],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, ERL_FLAGS: `-epmd_port ${t.port} -pa ${beams}` },
+          },
+        );
+        t.resolveCpu += cpuOf(pid) - before;
+        // The first lookup of a run opens the session: counted like the others.
+        for (const us of out.trim().split(' ')) t.resolve.push(Number(us) / 1000);
+      }
     for (const t of targets) {
       // One client after the other: its lookups per second follow from the time they took.
       const busy = t.erlang.reduce((a, b) => a + b, 0);
       erlang[t.label] = summarize(t.erlang, 0, busy, t.erlangCpu);
+      if (t.resolve.length)
+        resolved[t.label] = summarize(
+          t.resolve,
+          0,
+          t.resolve.reduce((a, b) => a + b, 0),
+          t.resolveCpu,
+        );
       results[t.label] = summarize(t.latencies, t.errors, seconds * 1000, t.cpu);
       singles[t.label] = summarize(t.single, t.singleErrors, (seconds * 1000) / 2, t.singleCpu);
     }
@@ -235,7 +282,11 @@ async function main() {
   console.log(
     `PORT_PLEASE2 lookups, one TCP connection per lookup (as the protocol requires), 3 interleaved rounds after a 1 s warm-up per target`,
   );
-  const table = (title: string, rs: Record<string, Result>) => {
+  const table = (
+    title: string,
+    rs: Record<string, Result>,
+    compared = ['ours (memory store)', 'ours (ZooKeeper store)', NET, FLOOR],
+  ) => {
     console.log(`\n${title}`);
     console.log(
       'target                      lookups/s    p50 ms   p99 ms   errors   server CPU µs/lookup',
@@ -246,7 +297,7 @@ async function main() {
       );
     }
     const c = rs['C epmd'];
-    for (const name of ['ours (memory store)', 'ours (ZooKeeper store)', NET, FLOOR]) {
+    for (const name of compared) {
       const r = rs[name];
       console.log(
         `${name} / C epmd: throughput x${(r.rate / c.rate).toFixed(2)}, p50 x${(r.p50 / c.p50).toFixed(2)}, p99 x${(r.p99 / c.p99).toFixed(2)}, server CPU per lookup x${(r.cpuUs / c.cpuUs).toFixed(2)}`,
@@ -261,6 +312,11 @@ async function main() {
   table(
     `a real Erlang client, one lookup at a time as erl_epmd makes them, ${rounds * ERLANG_LOOKUPS} per target`,
     erlang,
+  );
+  table(
+    `a node resolving a peer: port_please/2 as net_kernel calls it, ${rounds * RESOLVE_LOOKUPS} per target (C epmd through OTP's erl_epmd; ours through riak_mesos_epmd's lookup session)`,
+    resolved,
+    ['ours (memory store)', 'ours (ZooKeeper store)'],
   );
 }
 
