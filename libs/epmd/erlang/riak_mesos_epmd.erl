@@ -1,4 +1,4 @@
-%% riak_mesos_epmd: an EPMD client module for Erlang/OTP 21 and later, used as
+%% riak_mesos_epmd: an EPMD client module for Erlang/OTP 22 and later, used as
 %%
 %%     erl -epmd_module riak_mesos_epmd -epmd_port <port> ...
 %%
@@ -16,9 +16,17 @@
 %% PORT_PLEASE2 is a request and a framed answer, instead of a TCP connection per lookup. If the
 %% EPMD refuses the session, or a session fails, lookups fall back to erl_epmd's one connection
 %% per lookup, and a new session is tried a few seconds later.
+%%
+%% Whichever OTP compiles it, the beam loads on OTP 22 and later: it is compiled for OTP 22 (the
+%% -compile attribute below), it has no records (OTP 25 compiles record access to an instruction
+%% older runtimes lack, whatever the target option), and it reads the distribution versions at
+%% run time. For OTP 21, compile it with that OTP's own erlc.
 -module(riak_mesos_epmd).
 
 -behaviour(gen_server).
+
+%% Code OTP 22 can load, whichever erlc compiles this.
+-compile([r22]).
 
 -export([start_link/0,
          register_node/2, register_node/3,
@@ -29,8 +37,6 @@
          lookup_mode/0]).
 
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, code_change/3]).
-
--include_lib("kernel/include/dist.hrl").
 
 -define(LOCAL, {127, 0, 0, 1}).
 
@@ -45,26 +51,13 @@
 %% After a refused or failed session, lookups go one connection each for this long.
 -define(RETRY_SESSION_MS, 5000).
 
-%% The distribution versions this node speaks, as erl_epmd has them: from dist.hrl on OTP 23
-%% and later; OTP 21 and 22 speak version 5 only.
--ifdef(ERL_DIST_VER_HIGH).
--define(DIST_HIGH, ?ERL_DIST_VER_HIGH).
--define(DIST_LOW, ?ERL_DIST_VER_LOW).
--else.
--define(DIST_HIGH, 5).
--define(DIST_LOW, 5).
--endif.
-
--record(state, {epmd :: pid(),
-                %% The session's socket, or none.
-                socket = none :: term(),
-                %% Callers waiting for an answer, oldest first.
-                waiting = queue:new() :: queue:queue(term()),
-                %% Timer on the oldest waiting answer.
-                timer = none :: reference() | none,
-                %% No new session before this time (erlang:monotonic_time(millisecond), which
-                %% may be negative), or none.
-                retry_at = none :: integer() | none}).
+%% The process state, a map:
+%%   epmd     => OTP's erl_epmd, linked
+%%   socket   => the session's socket, or none
+%%   waiting  => callers waiting for an answer, oldest first (a queue)
+%%   timer    => timer on the oldest waiting answer, or none
+%%   retry_at => no new session before this erlang:monotonic_time(millisecond) (which may be
+%%               negative), or none
 
 %% ---- the epmd module API --------------------------------------------------------------------
 
@@ -80,15 +73,22 @@ register_node(Name, PortNo, Family) ->
 port_please(Name, Host) ->
     port_please(Name, Host, infinity).
 
-port_please(Name, _Host, Timeout) ->
-    NameString = to_string(Name),
-    Answer = try gen_server:call(?MODULE, {port_please, NameString}, Timeout)
-             catch exit:{timeout, _} -> noport;
-                   exit:_ -> one_connection
-             end,
-    case Answer of
-        one_connection -> erl_epmd:port_please(NameString, ?LOCAL, Timeout);
-        _ -> Answer
+port_please(Name, Host, Timeout) ->
+    case listen_port_please(Name, Host) of
+        {ok, 0} ->
+            NameString = to_string(Name),
+            Answer = try gen_server:call(?MODULE, {port_please, NameString}, Timeout)
+                     catch exit:{timeout, _} -> noport;
+                           exit:_ -> one_connection
+                     end,
+            case Answer of
+                one_connection -> erl_epmd:port_please(NameString, ?LOCAL, Timeout);
+                _ -> Answer
+            end;
+        {ok, Port} ->
+            %% -erl_epmd_port: every node listens on that port, as erl_epmd answers it.
+            {Low, _High} = dist_versions(),
+            {port, Port, Low}
     end.
 
 listen_port_please(Name, Host) ->
@@ -119,26 +119,29 @@ lookup_mode() ->
 init([]) ->
     %% OTP's erl_epmd holds the node's registration; it lives and dies with this process.
     case erl_epmd:start_link() of
-        {ok, Pid} -> {ok, #state{epmd = Pid}};
-        {error, {already_started, Pid}} -> link(Pid), {ok, #state{epmd = Pid}};
+        {ok, Pid} -> {ok, new_state(Pid)};
+        {error, {already_started, Pid}} -> link(Pid), {ok, new_state(Pid)};
         {error, Reason} -> {stop, Reason}
     end.
+
+new_state(Epmd) ->
+    #{epmd => Epmd, socket => none, waiting => queue:new(), timer => none, retry_at => none}.
 
 handle_call({port_please, Name}, From, State0) ->
     case session(State0) of
         {ok, Socket, State} ->
             case gen_tcp:send(Socket, [?PORT_PLEASE2_REQ, Name]) of
                 ok ->
-                    Waiting = queue:in(From, State#state.waiting),
-                    {noreply, arm_timer(State#state{waiting = Waiting})};
+                    #{waiting := Waiting} = State,
+                    {noreply, arm_timer(State#{waiting := queue:in(From, Waiting)})};
                 {error, _} ->
                     {reply, one_connection, drop_session(State, true)}
             end;
         {error, State} ->
             {reply, one_connection, State}
     end;
-handle_call(lookup_mode, _From, State) ->
-    Mode = case State#state.socket of
+handle_call(lookup_mode, _From, State = #{socket := Socket}) ->
+    Mode = case Socket of
                none -> one_connection;
                _ -> session
            end,
@@ -149,13 +152,13 @@ handle_call(_Other, _From, State) ->
 handle_cast(_Msg, State) ->
     {noreply, State}.
 
-handle_info({tcp, Socket, Data}, State = #state{socket = Socket}) ->
-    case queue:out(State#state.waiting) of
+handle_info({tcp, Socket, Data}, State = #{socket := Socket, waiting := Waiting0}) ->
+    case queue:out(Waiting0) of
         {{value, From}, Waiting} ->
             case port2_answer(Data) of
                 {ok, Answer} ->
                     gen_server:reply(From, Answer),
-                    {noreply, arm_timer(disarm_timer(State#state{waiting = Waiting}))};
+                    {noreply, arm_timer(disarm_timer(State#{waiting := Waiting}))};
                 error ->
                     %% Not an answer this module understands: give the session up, and let this
                     %% caller and the ones behind it ask erl_epmd.
@@ -164,13 +167,13 @@ handle_info({tcp, Socket, Data}, State = #state{socket = Socket}) ->
         {empty, _} ->
             {noreply, drop_session(State, true)}
     end;
-handle_info({tcp_closed, Socket}, State = #state{socket = Socket}) ->
+handle_info({tcp_closed, Socket}, State = #{socket := Socket}) ->
     %% Closed by the EPMD (restarted, say): the next lookup opens a new session at once.
     {noreply, drop_session(State, false)};
-handle_info({tcp_error, Socket, _Reason}, State = #state{socket = Socket}) ->
+handle_info({tcp_error, Socket, _Reason}, State = #{socket := Socket}) ->
     {noreply, drop_session(State, true)};
-handle_info({timeout, Timer, session}, State = #state{timer = Timer}) ->
-    {noreply, drop_session(State#state{timer = none}, true)};
+handle_info({timeout, Timer, session}, State = #{timer := Timer}) ->
+    {noreply, drop_session(State#{timer := none}, true)};
 handle_info(_Other, State) ->
     {noreply, State}.
 
@@ -184,14 +187,14 @@ code_change(_OldVsn, State, _Extra) ->
 %% ---- the lookup session ---------------------------------------------------------------------
 
 %% The open session, or a new one; {error, State} when lookups go one connection each.
-session(State = #state{socket = Socket}) when Socket =/= none ->
+session(State = #{socket := Socket}) when Socket =/= none ->
     {ok, Socket, State};
-session(State = #state{retry_at = none}) ->
+session(State = #{retry_at := none}) ->
     open_session(State);
-session(State) ->
-    case erlang:monotonic_time(millisecond) < State#state.retry_at of
+session(State = #{retry_at := RetryAt}) ->
+    case erlang:monotonic_time(millisecond) < RetryAt of
         true -> {error, State};
-        false -> open_session(State#state{retry_at = none})
+        false -> open_session(State#{retry_at := none})
     end.
 
 open_session(State) ->
@@ -207,7 +210,7 @@ open_session(State) ->
                                                         Version =< ?SESSION_VERSION ->
                     case inet:setopts(Socket, [{active, true}]) of
                         ok ->
-                            {ok, Socket, State#state{socket = Socket}};
+                            {ok, Socket, State#{socket := Socket}};
                         {error, _} ->
                             gen_tcp:close(Socket),
                             {error, retry_later(State)}
@@ -222,36 +225,36 @@ open_session(State) ->
     end.
 
 %% Closes the session; every caller still waiting asks erl_epmd instead.
-drop_session(State, RetryLater) ->
-    case State#state.socket of
+drop_session(State = #{socket := Socket, waiting := Waiting}, RetryLater) ->
+    case Socket of
         none -> ok;
-        Socket -> gen_tcp:close(Socket)
+        _ -> gen_tcp:close(Socket)
     end,
-    [gen_server:reply(From, one_connection) || From <- queue:to_list(State#state.waiting)],
-    Cleared = disarm_timer(State#state{socket = none, waiting = queue:new()}),
+    [gen_server:reply(From, one_connection) || From <- queue:to_list(Waiting)],
+    Cleared = disarm_timer(State#{socket := none, waiting := queue:new()}),
     case RetryLater of
         true -> retry_later(Cleared);
         false -> Cleared
     end.
 
 retry_later(State) ->
-    State#state{retry_at = erlang:monotonic_time(millisecond) + ?RETRY_SESSION_MS}.
+    State#{retry_at := erlang:monotonic_time(millisecond) + ?RETRY_SESSION_MS}.
 
 %% One timer, on the oldest answer still awaited.
-arm_timer(State = #state{timer = none}) ->
-    case queue:is_empty(State#state.waiting) of
+arm_timer(State = #{timer := none, waiting := Waiting}) ->
+    case queue:is_empty(Waiting) of
         true -> State;
-        false -> State#state{timer = erlang:start_timer(?SESSION_TIMEOUT_MS, self(), session)}
+        false -> State#{timer := erlang:start_timer(?SESSION_TIMEOUT_MS, self(), session)}
     end;
 arm_timer(State) ->
     State.
 
-disarm_timer(State = #state{timer = none}) ->
+disarm_timer(State = #{timer := none}) ->
     State;
-disarm_timer(State = #state{timer = Timer}) ->
+disarm_timer(State = #{timer := Timer}) ->
     _ = erlang:cancel_timer(Timer),
     receive {timeout, Timer, session} -> ok after 0 -> ok end,
-    State#state{timer = none}.
+    State#{timer := none}.
 
 %% A PORT2_RESP as erl_epmd:port_please/3 returns it.
 port2_answer(<<?PORT2_RESP, 0, Port:16, _Type, _Protocol, High:16, Low:16,
@@ -265,28 +268,36 @@ port2_answer(_) ->
 
 %% The distribution version to speak with a node of versions Low..High, as erl_epmd chooses it:
 %% the highest both speak, 0 when none (the handshake then fails as it would with erl_epmd).
-%% ERL_EPMD_DIST_HIGH may lower this node's highest, ERL_EPMD_DIST_LOW raise its lowest.
 best_version(Low, High) ->
-    OurLow = env_version("ERL_EPMD_DIST_LOW", ?DIST_LOW, fun(N) -> N > ?DIST_LOW end),
-    OurHigh = env_version("ERL_EPMD_DIST_HIGH", ?DIST_HIGH, fun(N) -> N < ?DIST_HIGH end),
+    {OurLow, OurHigh} = dist_versions(),
     if
         OurLow > High -> 0;
         Low > OurHigh -> 0;
         true -> min(OurHigh, High)
     end.
 
-env_version(Variable, Default, Allowed) ->
+%% The distribution versions this node speaks, as the running OTP's erl_epmd has them: 5 on
+%% OTP 22, 5 to 6 on OTP 23 and 24, 6 from OTP 25. ERL_EPMD_DIST_HIGH may lower the highest and
+%% ERL_EPMD_DIST_LOW raise the lowest, as with erl_epmd.
+dist_versions() ->
+    {Low, High} = case catch list_to_integer(erlang:system_info(otp_release)) of
+                      Release when is_integer(Release), Release >= 25 -> {6, 6};
+                      Release when is_integer(Release), Release >= 23 -> {5, 6};
+                      _ -> {5, 5}
+                  end,
+    {case env_version("ERL_EPMD_DIST_LOW") of
+         N when is_integer(N), N > Low -> N;
+         _ -> Low
+     end,
+     case env_version("ERL_EPMD_DIST_HIGH") of
+         N when is_integer(N), N < High -> N;
+         _ -> High
+     end}.
+
+env_version(Variable) ->
     case os:getenv(Variable) of
-        false -> Default;
-        Text ->
-            case catch list_to_integer(Text) of
-                N when is_integer(N) ->
-                    case Allowed(N) of
-                        true -> N;
-                        false -> Default
-                    end;
-                _ -> Default
-            end
+        false -> none;
+        Text -> catch list_to_integer(Text)
     end.
 
 %% The local EPMD's port, as erl_epmd finds it: -epmd_port, else ERL_EPMD_PORT, else 4369.

@@ -11,6 +11,7 @@ import {
   KILL_REQ,
   LOOKUP_SESSION_REQ,
   LOOKUP_SESSION_VERSION,
+  MAX_NAME_LENGTH,
   STOP_REQ,
   EpmdProtocolError,
   decodePort2,
@@ -136,10 +137,34 @@ export class EpmdClient {
         reject(err);
         for (const w of waiting.splice(0)) w.reject(err);
       };
-      socket.setTimeout(timeoutMs, () => fail(new Error('EPMD did not answer the lookup session')));
+      // Idle time allowed while an answer is due: the session's, then any lookup's.
+      socket.setTimeout(timeoutMs);
+      socket.on('timeout', () =>
+        fail(new Error(`EPMD at ${this.o.host ?? '127.0.0.1'}:${this.o.port} did not answer`)),
+      );
       socket.on('connect', () =>
         socket.write(frame(Buffer.from([LOOKUP_SESSION_REQ, LOOKUP_SESSION_VERSION]))),
       );
+      const portPlease = (name: string) =>
+        new Promise<Registration | undefined>((res, rej) => {
+          if (socket.destroyed) {
+            rej(new Error('the lookup session is closed'));
+            return;
+          }
+          if (
+            name.length === 0 ||
+            name.length > MAX_NAME_LENGTH ||
+            /[^\u0001-\u00ff]/u.test(name)
+          ) {
+            rej(new EpmdProtocolError(`not a node name EPMD can carry: ${JSON.stringify(name)}`));
+            return;
+          }
+          socket.write(
+            frame(Buffer.concat([Buffer.from([PORT_PLEASE2_REQ]), Buffer.from(name, 'latin1')])),
+          );
+          if (waiting.length === 0) socket.setTimeout(timeoutMs);
+          waiting.push({ resolve: res, reject: rej });
+        });
       socket.on('data', (d) => {
         buf = buf.length ? Buffer.concat([buf, d]) : d;
         while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
@@ -147,33 +172,21 @@ export class EpmdClient {
           buf = buf.subarray(2 + body.length);
           try {
             if (version === 0) {
-              if (body.length !== 3 || body[0] !== LOOKUP_SESSION_REQ || body[1] !== 0)
+              if (
+                body.length !== 3 ||
+                body[0] !== LOOKUP_SESSION_REQ ||
+                body[1] !== 0 ||
+                body[2] < 1 ||
+                body[2] > LOOKUP_SESSION_VERSION
+              )
                 throw new EpmdProtocolError('unexpected answer to LOOKUP_SESSION_REQ');
               version = body[2];
               socket.setTimeout(0);
-              resolve({
-                version,
-                portPlease: (name) =>
-                  new Promise((res, rej) => {
-                    if (socket.destroyed) {
-                      rej(new Error('the lookup session is closed'));
-                      return;
-                    }
-                    waiting.push({ resolve: res, reject: rej });
-                    socket.write(
-                      frame(
-                        Buffer.concat([
-                          Buffer.from([PORT_PLEASE2_REQ]),
-                          Buffer.from(name, 'latin1'),
-                        ]),
-                      ),
-                    );
-                  }),
-                close: () => socket.destroy(),
-              });
+              resolve({ version, portPlease, close: () => socket.destroy() });
             } else {
               const w = waiting.shift();
               if (!w) throw new EpmdProtocolError('an answer nobody asked for');
+              if (waiting.length === 0) socket.setTimeout(0);
               w.resolve(decodePort2(body));
             }
           } catch (err) {

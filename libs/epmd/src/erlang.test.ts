@@ -78,6 +78,24 @@ async function zkEpmd(framework: string, chroot: string): Promise<EpmdServer> {
   return server;
 }
 
+describe('the riak_mesos_epmd beam', () => {
+  it('loads on OTP 22 and later, whichever erlc compiled it', () => {
+    // The highest instruction a beam uses is in its Code chunk header; OTP 22's last one is
+    // bs_set_position (168). Records and code for newer OTPs would raise it (badrecord is 180).
+    const highest = execFileSync(
+      'erl',
+      [
+        '-noshell',
+        '-eval',
+        `{ok, _, Chunks} = beam_lib:all_chunks("${join(beamDir, 'riak_mesos_epmd.beam')}"), {_, <<_:64, Max:32, _/binary>>} = lists:keyfind("Code", 1, Chunks), io:format("~p~n", [Max]), halt().`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(Number(highest.trim())).toBeGreaterThan(100);
+    expect(Number(highest.trim())).toBeLessThanOrEqual(168);
+  });
+});
+
 describe('real Erlang nodes', () => {
   it('an erl node registers with our server and the C epmd client lists it', async () => {
     const server = new EpmdServer({ port: 0 });

@@ -98,6 +98,11 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     expect(found.map((r) => r?.port)).toEqual([31020, undefined, 31020, undefined, 31020]);
     for (let i = 0; i < 200; i++)
       expect((await session.portPlease('riak-default-1'))?.port).toBe(31020);
+    // A name no node can have is unknown, and the session goes on.
+    expect(await session.portPlease('a/b')).toBeUndefined();
+    // One the client cannot send is refused before it is sent, and the answers stay in step.
+    await expect(session.portPlease('x'.repeat(300))).rejects.toThrow(/not a node name/);
+    expect((await session.portPlease('riak-default-1'))?.port).toBe(31020);
     // A session is long-lived like a registration: the idle sweep leaves it alone.
     expect(server.connections).toBe(2);
     reg.close();
@@ -153,6 +158,33 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     reg.close();
   });
 
+  it('writes every answer due before a refused request, however many, and nothing after', async () => {
+    const reg = await client.register({ name: 'due', port: 31024 });
+    const lookup = frame(Buffer.from('zdue', 'latin1'));
+    const port2 = frame(encodePort2({ ...(await client.portPlease('due'))!, creation: 0 }));
+    const count = 20000;
+    const got = await new Promise<Buffer>((resolve) => {
+      const s = connect(server.port, '127.0.0.1', () => {
+        s.write(
+          Buffer.concat([
+            frame(Buffer.from([LOOKUP_SESSION_REQ, 1])),
+            ...Array.from({ length: count }, () => lookup),
+            frame(Buffer.from([110])),
+            lookup,
+          ]),
+        );
+        setTimeout(() => s.writable && s.write(lookup), 100);
+      });
+      const chunks: Buffer[] = [];
+      s.on('data', (d) => chunks.push(d));
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(Buffer.concat(chunks)));
+    });
+    expect(got.length).toBe(5 + count * port2.length);
+    expect(got.subarray(got.length - port2.length).equals(port2)).toBe(true);
+    reg.close();
+  });
+
   it('closes a lookup session whose client sends without reading its answers', async () => {
     const reg = await client.register({ name: 'riak-default-1', port: 31023 });
     const lookup = frame(Buffer.from('zriak-default-1', 'latin1'));
@@ -198,6 +230,19 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect((await flood).every((r) => r.status === 'rejected')).toBe(true);
     await slow.stop();
+  });
+
+  it('fails a client lookup the session does not answer in time', async () => {
+    class StuckStore extends MemoryStore {
+      override lookup(name: string) {
+        return name === 'stuck' ? new Promise<undefined>(() => undefined) : super.lookup(name);
+      }
+    }
+    const stuck = new EpmdServer({ port: 0, transport, store: new StuckStore() });
+    await stuck.start();
+    const session = await new EpmdClient({ port: stuck.port, timeoutMs: 300 }).lookupSession();
+    await expect(session.portPlease('stuck')).rejects.toThrow(/did not answer/);
+    await stuck.stop();
   });
 
   it('answers old nodes (versions below 6) with ALIVE2_RESP and a 1-3 creation', async () => {

@@ -3,8 +3,8 @@ import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
 import type { Registration, Request } from './protocol';
 import {
-  EpmdProtocolError,
   LOOKUP_SESSION_REQ,
+  PORT_PLEASE2_REQ,
   encodeAliveResponse,
   encodeDump,
   encodeLookupSessionAnswer,
@@ -40,6 +40,8 @@ export interface EpmdServerOptions {
 interface Session {
   pending: Buffer | undefined;
   waiting: boolean;
+  /** Refused: closing once the answers due are written; nothing more is read. */
+  closing: boolean;
 }
 
 /**
@@ -136,6 +138,7 @@ export class EpmdServer {
     conn.onData = (chunk) => {
       const session = this.sessions.get(conn);
       if (session) {
+        if (session.closing) return;
         session.pending = session.pending ? Buffer.concat([session.pending, chunk]) : chunk;
         if (!session.waiting) this.sessionLookups(conn, session);
         else if (session.pending.length > SESSION_MAX_QUEUED_BYTES) {
@@ -229,27 +232,38 @@ export class EpmdServer {
     const flush = () => {
       if (answers.length) conn.write(answers.length === 1 ? answers[0] : Buffer.concat(answers));
     };
-    /** Closes the session after the answers already due. */
+    /** Closes the session after the answers already due, those of earlier writes included. */
     const refuse = (why: string, detail: Record<string, unknown>) => {
       this.logger.debug(`closing a lookup session: ${why}`, detail);
-      if (answers.length) conn.end(Buffer.concat(answers));
-      else conn.destroy();
+      session.closing = true;
+      session.pending = undefined;
+      conn.end(Buffer.concat(answers));
     };
     while (session.pending && !conn.closed) {
       const buf = session.pending;
       if (buf.length < 2) break;
       const len = buf.readUInt16BE(0);
-      if (len === 0 || len > max) return refuse('bad request length', { length: len });
+      if (len === 0 || len > max) {
+        refuse('bad request length', { length: len });
+        return;
+      }
       if (buf.length < 2 + len) break;
       session.pending = buf.length > 2 + len ? buf.subarray(2 + len) : undefined;
-      let name: string;
+      if (buf[2] !== PORT_PLEASE2_REQ) {
+        refuse('only PORT_PLEASE2 belongs in a session', { request: buf[2] });
+        return;
+      }
+      let name: string | undefined;
       try {
         const req = parseRequest(buf.subarray(2, 2 + len));
-        if (req.type !== 'port_please2')
-          throw new EpmdProtocolError(`${req.type} request in a lookup session`);
-        name = req.name;
+        if (req.type === 'port_please2') name = req.name;
       } catch (err) {
-        return refuse('malformed request', { error: (err as Error).message });
+        this.logger.debug('lookup of an invalid name', { error: (err as Error).message });
+      }
+      if (name === undefined) {
+        // A name no node can have: unknown, as stock epmd answers it; the session goes on.
+        answers.push(this.framedPort2Answer(undefined));
+        continue;
       }
       const known = this.store.known?.(name);
       if (known) {
@@ -335,7 +349,7 @@ export class EpmdServer {
           return;
         case 'lookup_session':
           // Long-lived like a registration: out of the idle sweep, with keep-alive.
-          this.sessions.set(conn, { pending: undefined, waiting: false });
+          this.sessions.set(conn, { pending: undefined, waiting: false, closing: false });
           conn.keepAlive();
           conn.write(encodeLookupSessionAnswer(req.version));
           this.logger.debug('lookup session opened', { version: req.version });

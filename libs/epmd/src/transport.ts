@@ -30,7 +30,10 @@ export interface Connection {
   readonly queued: number;
   /** Writes and keeps the connection open. */
   write(data: Buffer): void;
-  /** Writes, then closes as soon as the data is handed to the kernel (as epmd does). */
+  /**
+   * Writes (nothing if empty), then closes as soon as all data written so far is handed to the
+   * kernel (as epmd does).
+   */
   end(data: Buffer): void;
   /** Closes now. */
   destroy(): void;
@@ -90,7 +93,7 @@ class NetConnection implements Connection {
   }
 
   end(data: Buffer): void {
-    this.socket.write(data);
+    if (data.length) this.socket.write(data);
     // Written at once (the usual case on a fresh connection): close now, which sends the
     // answer and FIN together, instead of a shutdown one event-loop turn later.
     if (this.socket.writableLength === 0) this.socket.destroy();
@@ -275,7 +278,7 @@ class HandleConnection implements Connection {
   }
 
   end(data: Buffer): void {
-    this.write(data);
+    if (data.length) this.write(data);
     if (this.pending === 0) this.destroy();
     else this.closeWhenWritten = true;
   }
