@@ -58,6 +58,7 @@
 %%   timer    => timer on the oldest waiting answer, or none
 %%   retry_at => no new session before this erlang:monotonic_time(millisecond) (which may be
 %%               negative), or none
+%%   versions => {Low, High}: the distribution versions this node speaks
 
 %% ---- the epmd module API --------------------------------------------------------------------
 
@@ -125,7 +126,8 @@ init([]) ->
     end.
 
 new_state(Epmd) ->
-    #{epmd => Epmd, socket => none, waiting => queue:new(), timer => none, retry_at => none}.
+    #{epmd => Epmd, socket => none, waiting => queue:new(), timer => none, retry_at => none,
+      versions => dist_versions()}.
 
 handle_call({port_please, Name}, From, State0) ->
     case session(State0) of
@@ -155,7 +157,7 @@ handle_cast(_Msg, State) ->
 handle_info({tcp, Socket, Data}, State = #{socket := Socket, waiting := Waiting0}) ->
     case queue:out(Waiting0) of
         {{value, From}, Waiting} ->
-            case port2_answer(Data) of
+            case port2_answer(Data, maps:get(versions, State)) of
                 {ok, Answer} ->
                     gen_server:reply(From, Answer),
                     {noreply, arm_timer(disarm_timer(State#{waiting := Waiting}))};
@@ -259,17 +261,16 @@ disarm_timer(State = #{timer := Timer}) ->
 %% A PORT2_RESP as erl_epmd:port_please/3 returns it.
 port2_answer(<<?PORT2_RESP, 0, Port:16, _Type, _Protocol, High:16, Low:16,
                NameLength:16, _Name:NameLength/binary, ExtraLength:16,
-               _Extra:ExtraLength/binary>>) ->
-    {ok, {port, Port, best_version(Low, High)}};
-port2_answer(<<?PORT2_RESP, Result>>) when Result =/= 0 ->
+               _Extra:ExtraLength/binary>>, Ours) ->
+    {ok, {port, Port, best_version(Low, High, Ours)}};
+port2_answer(<<?PORT2_RESP, Result>>, _Ours) when Result =/= 0 ->
     {ok, noport};
-port2_answer(_) ->
+port2_answer(_, _Ours) ->
     error.
 
 %% The distribution version to speak with a node of versions Low..High, as erl_epmd chooses it:
 %% the highest both speak, 0 when none (the handshake then fails as it would with erl_epmd).
-best_version(Low, High) ->
-    {OurLow, OurHigh} = dist_versions(),
+best_version(Low, High, {OurLow, OurHigh}) ->
     if
         OurLow > High -> 0;
         Low > OurHigh -> 0;
@@ -278,7 +279,8 @@ best_version(Low, High) ->
 
 %% The distribution versions this node speaks, as the running OTP's erl_epmd has them: 5 on
 %% OTP 22, 5 to 6 on OTP 23 and 24, 6 from OTP 25. ERL_EPMD_DIST_HIGH may lower the highest and
-%% ERL_EPMD_DIST_LOW raise the lowest, as with erl_epmd.
+%% ERL_EPMD_DIST_LOW raise the lowest, as with erl_epmd (read when the process starts; erl_epmd
+%% reads them per lookup).
 dist_versions() ->
     {Low, High} = case catch list_to_integer(erlang:system_info(otp_release)) of
                       Release when is_integer(Release), Release >= 25 -> {6, 6};
