@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EpmdClient, frame } from '@riak-mesos/epmd';
+import { EpmdClient, encodePortPlease2 } from '@riak-mesos/epmd';
 import { ProcessGroup } from '@riak-mesos/process';
 import { freePort, waitFor } from '@riak-mesos/testing';
 
@@ -90,7 +90,7 @@ describe('erlpmd daemon and client commands', () => {
         );
         // The registration made before survived, and unknown names still get an answer.
         const answer = await new Promise<Buffer>((resolve) => {
-          const s = connect(port, '127.0.0.1', () => s.write(frame(Buffer.from('znobody'))));
+          const s = connect(port, '127.0.0.1', () => s.write(encodePortPlease2('nobody')));
           const chunks: Buffer[] = [];
           s.on('data', (d: Buffer) => chunks.push(d));
           s.on('close', () => resolve(Buffer.concat(chunks)));

@@ -6,7 +6,6 @@ import {
   ALIVE2_X_RESP,
   NAMES_REQ,
   NODE_TYPE_NORMAL,
-  PORT_PLEASE2_REQ,
   DUMP_REQ,
   KILL_REQ,
   LOOKUP_SESSION_REQ,
@@ -16,7 +15,9 @@ import {
   EpmdProtocolError,
   decodePort2,
   encodeAlive2,
+  encodePortPlease2,
   frame,
+  takeFrame,
 } from './protocol';
 
 export interface EpmdClientOptions {
@@ -108,10 +109,7 @@ export class EpmdClient {
 
   /** PORT_PLEASE2: the node's registration, or undefined if it is not registered. */
   async portPlease(name: string): Promise<Registration | undefined> {
-    const answer = await exchange(
-      this.o,
-      frame(Buffer.concat([Buffer.from([PORT_PLEASE2_REQ]), Buffer.from(name, 'latin1')])),
-    );
+    const answer = await exchange(this.o, encodePortPlease2(name));
     if (answer.length === 0)
       throw new EpmdProtocolError('EPMD closed the connection without an answer');
     return decodePort2(answer);
@@ -130,7 +128,7 @@ export class EpmdClient {
         resolve: (r: Registration | undefined) => void;
         reject: (e: Error) => void;
       }[] = [];
-      let buf = Buffer.alloc(0);
+      let buf: Buffer = Buffer.alloc(0);
       let version = 0;
       const fail = (err: Error) => {
         socket.destroy();
@@ -159,17 +157,19 @@ export class EpmdClient {
             rej(new EpmdProtocolError(`not a node name EPMD can carry: ${JSON.stringify(name)}`));
             return;
           }
-          socket.write(
-            frame(Buffer.concat([Buffer.from([PORT_PLEASE2_REQ]), Buffer.from(name, 'latin1')])),
-          );
+          socket.write(encodePortPlease2(name));
           if (waiting.length === 0) socket.setTimeout(timeoutMs);
           waiting.push({ resolve: res, reject: rej });
         });
       socket.on('data', (d) => {
         buf = buf.length ? Buffer.concat([buf, d]) : d;
-        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-          const body = buf.subarray(2, 2 + buf.readUInt16BE(0));
-          buf = buf.subarray(2 + body.length);
+        for (let f = takeFrame(buf); f !== undefined; f = takeFrame(buf)) {
+          if (f === null) {
+            fail(new EpmdProtocolError('an empty frame in the lookup session'));
+            return;
+          }
+          const { body } = f;
+          buf = f.rest ?? Buffer.alloc(0);
           try {
             if (version === 0) {
               if (

@@ -124,6 +124,24 @@ export function parseRequest(body: Buffer): Request {
   }
 }
 
+/**
+ * Splits the first frame (2-byte length, then the body) off `buf`: its body and what follows
+ * once it is whole, undefined while it is not, null when its length is 0 or over `max`.
+ */
+export function takeFrame(
+  buf: Buffer,
+  max = 0xffff,
+): { body: Buffer; rest: Buffer | undefined } | undefined | null {
+  if (buf.length < 2) return undefined;
+  const len = buf.readUInt16BE(0);
+  if (len === 0 || len > max) return null;
+  if (buf.length < 2 + len) return undefined;
+  return {
+    body: buf.subarray(2, 2 + len),
+    rest: buf.length > 2 + len ? buf.subarray(2 + len) : undefined,
+  };
+}
+
 export function frame(body: Buffer): Buffer {
   const out = Buffer.alloc(2 + body.length);
   out.writeUInt16BE(body.length, 0);
@@ -145,6 +163,11 @@ export function encodeAlive2(r: Omit<Registration, 'creation'>): Buffer {
   b.writeUInt16BE(r.extra.length, 11 + n.length);
   r.extra.copy(b, 13 + n.length);
   return frame(b);
+}
+
+/** A framed PORT_PLEASE2_REQ. */
+export function encodePortPlease2(name: string): Buffer {
+  return frame(Buffer.concat([Buffer.from([PORT_PLEASE2_REQ]), Buffer.from(name, 'latin1')]));
 }
 
 /** The framed answer opening a lookup session: the version both sides speak. */

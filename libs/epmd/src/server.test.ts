@@ -8,6 +8,7 @@ import {
   NODE_TYPE_HIDDEN,
   encodeAlive2,
   encodePort2,
+  encodePortPlease2,
   frame,
   parseRequest,
 } from './protocol';
@@ -64,7 +65,7 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
 
   it('answers a PORT_PLEASE2 split across segments as one sent whole, and refuses trailing bytes', async () => {
     const reg = await client.register({ name: 'split', port: 31010 });
-    const req = frame(Buffer.concat([Buffer.from([122]), Buffer.from('split', 'latin1')]));
+    const req = encodePortPlease2('split');
     const whole = await raw(req);
     expect(whole[0]).toBe(119);
     expect(whole[1]).toBe(0);
@@ -122,8 +123,8 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
         s.write(
           Buffer.concat([
             frame(Buffer.from([LOOKUP_SESSION_REQ, 9])),
-            frame(Buffer.from('zeager', 'latin1')),
-            frame(Buffer.from('zeager', 'latin1')),
+            encodePortPlease2('eager'),
+            encodePortPlease2('eager'),
           ]),
         ),
       );
@@ -147,9 +148,9 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     const got = await raw(
       Buffer.concat([
         frame(Buffer.from([LOOKUP_SESSION_REQ, 1])),
-        frame(Buffer.from('zdue', 'latin1')),
+        encodePortPlease2('due'),
         frame(Buffer.from([110])),
-        frame(Buffer.from('zdue', 'latin1')),
+        encodePortPlease2('due'),
       ]),
     );
     const port2 = encodePort2({ ...(await client.portPlease('due'))!, creation: 0 });
@@ -160,7 +161,7 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
 
   it('writes every answer due before a refused request, however many, and nothing after', async () => {
     const reg = await client.register({ name: 'due', port: 31024 });
-    const lookup = frame(Buffer.from('zdue', 'latin1'));
+    const lookup = encodePortPlease2('due');
     const port2 = frame(encodePort2({ ...(await client.portPlease('due'))!, creation: 0 }));
     const count = 20000;
     const got = await new Promise<Buffer>((resolve) => {
@@ -187,7 +188,7 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
 
   it('closes a lookup session whose client sends without reading its answers', async () => {
     const reg = await client.register({ name: 'riak-default-1', port: 31023 });
-    const lookup = frame(Buffer.from('zriak-default-1', 'latin1'));
+    const lookup = encodePortPlease2('riak-default-1');
     const closed = await new Promise<boolean>((resolve) => {
       const s = connect(server.port, '127.0.0.1', () => {
         s.write(frame(Buffer.from([LOOKUP_SESSION_REQ, 1])));
@@ -296,7 +297,7 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
     ['zero length', Buffer.from([0, 0])],
     ['oversized', Buffer.concat([Buffer.from([0xff, 0xff]), Buffer.alloc(100)])],
     ['truncated ALIVE2', frame(Buffer.from([ALIVE2_REQ, 0, 1]))],
-    ['bad name', frame(Buffer.concat([Buffer.from([122]), Buffer.from('a/b')]))],
+    ['bad name', encodePortPlease2('a/b')],
     ['trailing bytes', Buffer.concat([frame(Buffer.from([110])), Buffer.from('xx')])],
     ['a lookup session request without a version', frame(Buffer.from([LOOKUP_SESSION_REQ]))],
     ['a lookup session request for version 0', frame(Buffer.from([LOOKUP_SESSION_REQ, 0]))],
@@ -317,13 +318,13 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
         lowestVersion: 5,
         extra: Buffer.alloc(0),
       }),
-      frame(Buffer.from('zsteady', 'latin1')),
+      encodePortPlease2('steady'),
       frame(Buffer.from([110])),
       frame(Buffer.from([100])),
       Buffer.concat([
         frame(Buffer.from([LOOKUP_SESSION_REQ, 1])),
-        frame(Buffer.from('zsteady', 'latin1')),
-        frame(Buffer.from('znobody', 'latin1')),
+        encodePortPlease2('steady'),
+        encodePortPlease2('nobody'),
       ]),
     ];
     const packets: Buffer[] = [];

@@ -12,6 +12,7 @@ import {
   encodePort2,
   frame,
   parseRequest,
+  takeFrame,
 } from './protocol';
 import type { EpmdStore } from './store';
 import { MemoryStore } from './store';
@@ -64,11 +65,16 @@ export class EpmdServer {
   /** Open connections → when they opened, or 0 once their request is complete. */
   private readonly opened = new Map<Connection, number>();
   private readonly owned = new Map<Connection, string>();
-  private readonly sessions = new Map<Connection, Session>();
+  /** Connections that are lookup sessions. */
+  private readonly sessions = new Set<Connection>();
   private sweeper: NodeJS.Timeout | undefined;
   port = 0;
 
+  /** Largest request body accepted. */
+  private readonly maxRequestBytes: number;
+
   constructor(private readonly o: EpmdServerOptions = {}) {
+    this.maxRequestBytes = o.maxRequestBytes ?? 2048;
     this.store = o.store ?? new MemoryStore();
     this.logger = o.logger ?? createLogger('epmd');
   }
@@ -134,20 +140,7 @@ export class EpmdServer {
     this.opened.set(conn, Date.now());
     let buf: Buffer | undefined;
     let handled = false;
-    const max = this.o.maxRequestBytes ?? 2048;
     conn.onData = (chunk) => {
-      const session = this.sessions.get(conn);
-      if (session) {
-        if (session.closing) return;
-        session.pending = session.pending ? Buffer.concat([session.pending, chunk]) : chunk;
-        if (!session.waiting) this.sessionLookups(conn, session);
-        else if (session.pending.length > SESSION_MAX_QUEUED_BYTES) {
-          // Requests piling up behind a lookup that takes its time.
-          this.logger.warn('closing a lookup session that sends faster than it is answered');
-          conn.destroy();
-        }
-        return;
-      }
       if (handled) {
         // Only a registration keeps its connection; it sends nothing more.
         if (this.owned.has(conn)) return;
@@ -155,24 +148,25 @@ export class EpmdServer {
         return;
       }
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
-      if (buf.length < 2) return;
-      const len = buf.readUInt16BE(0);
-      if (len === 0 || len > max) {
-        this.logger.debug('closing a connection: bad request length', { length: len });
+      const f = takeFrame(buf, this.maxRequestBytes);
+      if (f === null) {
+        this.logger.debug('closing a connection: bad request length', {
+          length: buf.readUInt16BE(0),
+        });
         conn.destroy();
         return;
       }
-      if (buf.length < 2 + len) return;
+      if (!f) return;
       // Only a lookup session may carry more than one request (its lookups may follow at once).
-      const rest = buf.length > 2 + len ? buf.subarray(2 + len) : undefined;
-      if (rest && buf[2] !== LOOKUP_SESSION_REQ) {
+      if (f.rest && f.body[0] !== LOOKUP_SESSION_REQ) {
         conn.destroy();
         return;
       }
       handled = true;
       this.opened.set(conn, 0);
-      this.dispatch(conn, buf.subarray(2, 2 + len));
-      if (rest && !conn.closed) conn.onData(rest);
+      this.dispatch(conn, f.body);
+      // A session has taken over onData by now.
+      if (f.rest && !conn.closed) conn.onData(f.rest);
     };
     conn.onClose = () => {
       this.opened.delete(conn);
@@ -218,6 +212,22 @@ export class EpmdServer {
    * in a session; anything else, or a malformed or oversized request, closes it. A lookup the
    * store cannot answer at once holds the requests behind it until it is answered.
    */
+  /** Makes a connection a lookup session: its data goes to `sessionLookups` from now on. */
+  private openSession(conn: Connection): void {
+    const session: Session = { pending: undefined, waiting: false, closing: false };
+    this.sessions.add(conn);
+    conn.onData = (chunk) => {
+      if (session.closing) return;
+      session.pending = session.pending ? Buffer.concat([session.pending, chunk]) : chunk;
+      if (!session.waiting) this.sessionLookups(conn, session);
+      else if (session.pending.length > SESSION_MAX_QUEUED_BYTES) {
+        // Requests piling up behind a lookup that takes its time.
+        this.logger.warn('closing a lookup session that sends faster than it is answered');
+        conn.destroy();
+      }
+    };
+  }
+
   private sessionLookups(conn: Connection, session: Session): void {
     if (conn.queued > SESSION_MAX_QUEUED_BYTES) {
       this.logger.warn('closing a lookup session that does not read its answers', {
@@ -226,7 +236,6 @@ export class EpmdServer {
       conn.destroy();
       return;
     }
-    const max = this.o.maxRequestBytes ?? 2048;
     // The answers to the requests that arrived together go out in one write.
     const answers: Buffer[] = [];
     const flush = () => {
@@ -240,22 +249,20 @@ export class EpmdServer {
       conn.end(Buffer.concat(answers));
     };
     while (session.pending && !conn.closed) {
-      const buf = session.pending;
-      if (buf.length < 2) break;
-      const len = buf.readUInt16BE(0);
-      if (len === 0 || len > max) {
-        refuse('bad request length', { length: len });
+      const f = takeFrame(session.pending, this.maxRequestBytes);
+      if (f === null) {
+        refuse('bad request length', { length: session.pending.readUInt16BE(0) });
         return;
       }
-      if (buf.length < 2 + len) break;
-      session.pending = buf.length > 2 + len ? buf.subarray(2 + len) : undefined;
-      if (buf[2] !== PORT_PLEASE2_REQ) {
-        refuse('only PORT_PLEASE2 belongs in a session', { request: buf[2] });
+      if (!f) break;
+      session.pending = f.rest;
+      if (f.body[0] !== PORT_PLEASE2_REQ) {
+        refuse('only PORT_PLEASE2 belongs in a session', { request: f.body[0] });
         return;
       }
       let name: string | undefined;
       try {
-        const req = parseRequest(buf.subarray(2, 2 + len));
+        const req = parseRequest(f.body);
         if (req.type === 'port_please2') name = req.name;
       } catch (err) {
         this.logger.debug('lookup of an invalid name', { error: (err as Error).message });
@@ -349,7 +356,7 @@ export class EpmdServer {
           return;
         case 'lookup_session':
           // Long-lived like a registration: out of the idle sweep, with keep-alive.
-          this.sessions.set(conn, { pending: undefined, waiting: false, closing: false });
+          this.openSession(conn);
           conn.keepAlive();
           conn.write(encodeLookupSessionAnswer(req.version));
           this.logger.debug('lookup session opened', { version: req.version });
