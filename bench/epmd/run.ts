@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { EpmdClient, frame } from '@riak-mesos/epmd';
+import { EpmdClient, encodePortPlease2 } from '@riak-mesos/epmd';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -24,7 +24,7 @@ const ERLANG_LOOKUPS = 1500;
 /** port_please calls per target and round made through the EPMD modules (they are quicker). */
 const RESOLVE_LOOKUPS = 5000;
 const rounds = 3;
-const request = frame(Buffer.concat([Buffer.from([122]), Buffer.from(NAME, 'latin1')]));
+const request = encodePortPlease2(NAME);
 
 function lookup(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -225,52 +225,54 @@ async function main() {
         t.errors += await load(t.port, slice, t.latencies);
         t.cpu += cpuOf(pid) - before;
       }
-    // The same lookups from Erlang itself (one escript run per target and round).
+    // The same lookups from Erlang itself (one escript run per target and round), then a node
+    // resolving a peer: port_please/2 of the EPMD module, as net_kernel calls it.
     const escript = join(__dirname, 'lookups.escript');
+    const fromErlang = (t: Target, count: number, mode?: string) => {
+      const pid = t.child.pid as number;
+      const before = cpuOf(pid);
+      const out = execFileSync(
+        'escript',
+        [escript, String(t.port), NAME, String(count), ...(mode ? [mode] : [])],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, ERL_FLAGS: `-epmd_port ${t.port} -pa ${beams}` },
+        },
+      );
+      return {
+        cpu: cpuOf(pid) - before,
+        ms: out
+          .trim()
+          .split(' ')
+          .map((us) => Number(us) / 1000),
+      };
+    };
     for (let r = 0; r < rounds; r++)
       for (const t of targets) {
-        const pid = t.child.pid as number;
-        const before = cpuOf(pid);
-        const out = execFileSync(
-          'escript',
-          [escript, String(t.port), NAME, String(ERLANG_LOOKUPS)],
-          {
-            encoding: 'utf8',
-          },
-        );
-        t.erlangCpu += cpuOf(pid) - before;
-        for (const us of out.trim().split(' ')) t.erlang.push(Number(us) / 1000);
+        const run = fromErlang(t, ERLANG_LOOKUPS);
+        t.erlangCpu += run.cpu;
+        t.erlang.push(...run.ms);
       }
-    // A node resolving a peer: port_please/2 of the EPMD module, as net_kernel calls it.
     for (let r = 0; r < rounds; r++)
       for (const t of targets) {
         const mode = RESOLVERS[t.label];
         if (!mode) continue;
-        const pid = t.child.pid as number;
-        const before = cpuOf(pid);
-        const out = execFileSync(
-          'escript',
-          [escript, String(t.port), NAME, String(RESOLVE_LOOKUPS), mode],
-          {
-            encoding: 'utf8',
-            env: { ...process.env, ERL_FLAGS: `-epmd_port ${t.port} -pa ${beams}` },
-          },
-        );
-        t.resolveCpu += cpuOf(pid) - before;
         // The first lookup of a run opens the session: counted like the others.
-        for (const us of out.trim().split(' ')) t.resolve.push(Number(us) / 1000);
+        const run = fromErlang(t, RESOLVE_LOOKUPS, mode);
+        t.resolveCpu += run.cpu;
+        t.resolve.push(...run.ms);
       }
+    // One lookup after the other: lookups per second follow from the time they took.
+    const oneByOne = (ms: number[], cpu: number) =>
+      summarize(
+        ms,
+        0,
+        ms.reduce((a, b) => a + b, 0),
+        cpu,
+      );
     for (const t of targets) {
-      // One client after the other: its lookups per second follow from the time they took.
-      const busy = t.erlang.reduce((a, b) => a + b, 0);
-      erlang[t.label] = summarize(t.erlang, 0, busy, t.erlangCpu);
-      if (t.resolve.length)
-        resolved[t.label] = summarize(
-          t.resolve,
-          0,
-          t.resolve.reduce((a, b) => a + b, 0),
-          t.resolveCpu,
-        );
+      erlang[t.label] = oneByOne(t.erlang, t.erlangCpu);
+      if (t.resolve.length) resolved[t.label] = oneByOne(t.resolve, t.resolveCpu);
       results[t.label] = summarize(t.latencies, t.errors, seconds * 1000, t.cpu);
       singles[t.label] = summarize(t.single, t.singleErrors, (seconds * 1000) / 2, t.singleCpu);
     }
