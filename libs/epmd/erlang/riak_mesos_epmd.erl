@@ -59,6 +59,7 @@
 %%   retry_at => no new session before this erlang:monotonic_time(millisecond) (which may be
 %%               negative), or none
 %%   versions => {Low, High}: the distribution versions this node speaks
+%%   listen_port => the port of -erl_epmd_port (every node listens there), or 0
 
 %% ---- the epmd module API --------------------------------------------------------------------
 
@@ -74,22 +75,16 @@ register_node(Name, PortNo, Family) ->
 port_please(Name, Host) ->
     port_please(Name, Host, infinity).
 
-port_please(Name, Host, Timeout) ->
-    case listen_port_please(Name, Host) of
-        {ok, 0} ->
-            NameString = to_string(Name),
-            Answer = try gen_server:call(?MODULE, {port_please, NameString}, Timeout)
-                     catch exit:{timeout, _} -> noport;
-                           exit:_ -> one_connection
-                     end,
-            case Answer of
-                one_connection -> erl_epmd:port_please(NameString, ?LOCAL, Timeout);
-                _ -> Answer
-            end;
-        {ok, Port} ->
-            %% -erl_epmd_port: every node listens on that port, as erl_epmd answers it.
-            {Low, _High} = dist_versions(),
-            {port, Port, Low}
+port_please(Name, _Host, Timeout) ->
+    NameString = to_string(Name),
+    Answer = try gen_server:call(?MODULE, {port_please, NameString}, Timeout)
+             catch exit:{timeout, _} -> noport;
+                   exit:_ -> one_connection
+             end,
+    case Answer of
+        %% erl_epmd answers -erl_epmd_port itself, as the process would have.
+        one_connection -> erl_epmd:port_please(NameString, ?LOCAL, Timeout);
+        _ -> Answer
     end.
 
 listen_port_please(Name, Host) ->
@@ -126,9 +121,14 @@ init([]) ->
     end.
 
 new_state(Epmd) ->
+    {ok, ListenPort} = listen_port_please(node(), ?LOCAL),
     #{epmd => Epmd, socket => none, waiting => queue:new(), timer => none, retry_at => none,
-      versions => dist_versions()}.
+      versions => dist_versions(), listen_port => ListenPort}.
 
+handle_call({port_please, _Name}, _From, State = #{listen_port := Port, versions := {Low, _}})
+  when Port > 0 ->
+    %% -erl_epmd_port: every node listens on that port; no EPMD is asked, as with erl_epmd.
+    {reply, {port, Port, Low}, State};
 handle_call({port_please, Name}, From, State0) ->
     case session(State0) of
         {ok, Socket, State} ->
