@@ -21,8 +21,8 @@ function transport(env: NodeJS.ProcessEnv, key: string): TransportKind {
   if (v === undefined || v === '') return 'auto';
   const kind = TRANSPORT_KINDS.find((k) => k === v);
   if (!kind) {
-    const [last, ...rest] = [...TRANSPORT_KINDS].reverse();
-    throw new Error(`${key} must be ${rest.reverse().join(', ')} or ${last}, got '${v}'`);
+    const choices = `${TRANSPORT_KINDS.slice(0, -1).join(', ')} or ${TRANSPORT_KINDS.at(-1)}`;
+    throw new Error(`${key} must be ${choices}, got '${v}'`);
   }
   return kind;
 }
