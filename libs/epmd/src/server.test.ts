@@ -174,7 +174,14 @@ describe.each<TransportKind>(['handle', 'net'])('EpmdServer over the %s transpor
             lookup,
           ]),
         );
-        setTimeout(() => s.writable && s.write(lookup), 100);
+        // Reads nothing for a while (the answers queue up), and goes on sending lookups until
+        // the server's FIN: a server that closed with these unread would reset the connection,
+        // and the reset would throw away answers not read yet.
+        s.pause();
+        setTimeout(() => s.resume(), 200);
+        const more = setInterval(() => s.writable && s.write(lookup), 2);
+        s.on('end', () => clearInterval(more));
+        s.on('close', () => clearInterval(more));
       });
       const chunks: Buffer[] = [];
       s.on('data', (d) => chunks.push(d));

@@ -246,7 +246,8 @@ export class EpmdServer {
       this.logger.debug(`closing a lookup session: ${why}`, detail);
       session.closing = true;
       session.pending = undefined;
-      conn.end(Buffer.concat(answers));
+      // The client may be sending still: a plain close could reset the answers away.
+      conn.endGracefully(Buffer.concat(answers));
     };
     while (session.pending && !conn.closed) {
       const f = takeFrame(session.pending, this.maxRequestBytes);

@@ -35,6 +35,12 @@ export interface Connection {
    * kernel (as epmd does).
    */
   end(data: Buffer): void;
+  /**
+   * Writes, then half-closes (FIN after the data) and reads, discarding, until the peer closes or
+   * `LINGER_MS` pass, then closes. For a connection the peer may still be sending on: closing it
+   * with unread data would reset it, and a reset can discard answers the peer has not read yet.
+   */
+  endGracefully(data: Buffer): void;
   /** Closes now. */
   destroy(): void;
   /** TCP keep-alive, for the long-lived registration connections. */
@@ -63,6 +69,9 @@ export interface Transport {
  * system default.
  */
 const KEEPALIVE_IDLE_S = 60;
+
+/** How long a gracefully ended connection waits for its peer to close before it is closed. */
+const LINGER_MS = 5000;
 
 function noop(): void {
   // nothing to do
@@ -98,6 +107,12 @@ class NetConnection implements Connection {
     // answer and FIN together, instead of a shutdown one event-loop turn later.
     if (this.socket.writableLength === 0) this.socket.destroy();
     else this.socket.end();
+  }
+
+  endGracefully(data: Buffer): void {
+    // Not allowHalfOpen: Node closes the socket when the peer's FIN arrives.
+    this.socket.end(data);
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
 
   destroy(): void {
@@ -139,6 +154,7 @@ interface TcpHandle {
   listen(backlog: number): number;
   getsockname(out: { port?: number }): number;
   readStart(): number;
+  shutdown(req: ShutdownReq): number;
   writeBuffer(req: WriteReq, data: Buffer): number;
   setKeepAlive(enable: boolean, delaySeconds: number): number;
   close(callback?: () => void): void;
@@ -153,10 +169,16 @@ interface WriteReq {
   buffer: Buffer | null;
 }
 
+interface ShutdownReq {
+  handle: TcpHandle;
+  oncomplete: (status: number) => void;
+}
+
 interface Bindings {
   TCP: new (type: number) => TcpHandle;
   server: number;
   WriteWrap: new () => WriteReq;
+  ShutdownWrap: new () => ShutdownReq;
   state: Int32Array;
   readBytesOrError: number;
   arrayBufferOffset: number;
@@ -169,6 +191,7 @@ const HANDLE_METHODS = [
   'listen',
   'getsockname',
   'readStart',
+  'shutdown',
   'writeBuffer',
   'setKeepAlive',
   'close',
@@ -190,12 +213,13 @@ function loadBindings(): Bindings | null {
     const stream = binding.call(process, 'stream_wrap') as Record<string, unknown>;
     const { TCP } = tcp;
     const server = tcp.constants?.SERVER;
-    const { WriteWrap, streamBaseState: state } = stream;
+    const { WriteWrap, ShutdownWrap, streamBaseState: state } = stream;
     const keys = [stream.kReadBytesOrError, stream.kArrayBufferOffset, stream.kLastWriteWasAsync];
     if (
       typeof TCP !== 'function' ||
       typeof server !== 'number' ||
       typeof WriteWrap !== 'function' ||
+      typeof ShutdownWrap !== 'function' ||
       // Not `instanceof`: the array may come from another realm (a vm context, Jest's sandbox).
       Object.prototype.toString.call(state) !== '[object Int32Array]' ||
       !keys.every((k) => typeof k === 'number' && k >= 0 && k < (state as Int32Array).length)
@@ -207,6 +231,7 @@ function loadBindings(): Bindings | null {
       TCP: TCP as Bindings['TCP'],
       server,
       WriteWrap: WriteWrap as Bindings['WriteWrap'],
+      ShutdownWrap: ShutdownWrap as Bindings['ShutdownWrap'],
       state: state as Int32Array,
       readBytesOrError: keys[0] as number,
       arrayBufferOffset: keys[1] as number,
@@ -281,6 +306,19 @@ class HandleConnection implements Connection {
     if (data.length) this.write(data);
     if (this.pending === 0) this.destroy();
     else this.closeWhenWritten = true;
+  }
+
+  endGracefully(data: Buffer): void {
+    if (data.length) this.write(data);
+    if (this.closed) return;
+    // libuv sends the FIN once the pending writes are done; the peer's EOF then closes us.
+    const req = new this.b.ShutdownWrap();
+    req.handle = this.handle;
+    req.oncomplete = (status) => {
+      if (status < 0) this.destroy();
+    };
+    if (this.handle.shutdown(req) !== 0) this.destroy();
+    else setTimeout(() => this.destroy(), LINGER_MS).unref();
   }
 
   destroy(): void {
