@@ -23,3 +23,4 @@ export {
   startLocalMesos,
 } from './local-system';
 export type { LocalMesos, MasterState } from './local-system';
+export { findRiakPackage, requireRiakPackage } from './riak';
