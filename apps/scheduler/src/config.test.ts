@@ -1,7 +1,20 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, buildCommand, loadConfig } from './config';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '@riak-mesos/testing';
+import {
+  ConfigError,
+  buildCommand,
+  guessFlavour,
+  loadConfig,
+  localPackagePath,
+  verifyRiakPackages,
+} from './config';
+import type { LaunchSpec } from './framework/task-info';
+import { riakPackage, taskData } from './framework/task-info';
 
 const dir = mkdtempSync(join(tmpdir(), 'sched-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,4 +104,217 @@ describe('loadConfig', () => {
       /cannot read config file/,
     );
   });
+});
+
+describe('the Riak package catalogue', () => {
+  const pkg = join(dir, 'riak-kv-3.2.tar.gz');
+  writeFileSync(pkg, 'not really a tarball, but bytes with a checksum\n');
+  const sha = createHash('sha256').update('not really a tarball, but bytes with a checksum\n');
+  const sha256 = sha.digest('hex');
+  const kv3 = { name: 'riak-kv-3.2', url: pkg, sha256, flavour: 'kv3' };
+  const local = {
+    name: 'riak-local',
+    url: pathToFileURL(pkg).href,
+    sha256: sha256.toUpperCase(),
+    rootPath: 'root',
+    flavour: 'riak-local',
+  };
+
+  it('takes --riak-versions, defaulting rootPath, then old-style resourceUrls entries', () => {
+    const c = loadConfig(
+      parse([
+        '--riak-versions',
+        JSON.stringify([kv3, local]),
+        '--resource-urls',
+        JSON.stringify({
+          executor: 'http://pkgs/executor.tar.gz',
+          'riak-kv-2-2': 'http://pkgs/riak-2.2.tar.gz',
+          'riak-ts-1-5': 'http://pkgs/riak-ts.tar.gz',
+        }),
+      ]),
+      {},
+    );
+    expect(c.riakVersions).toEqual([
+      { ...kv3, rootPath: 'root' },
+      { ...local, sha256 },
+      { name: 'riak-kv-2-2', url: 'http://pkgs/riak-2.2.tar.gz', rootPath: 'root', flavour: 'kv2' },
+      { name: 'riak-ts-1-5', url: 'http://pkgs/riak-ts.tar.gz', rootPath: 'root', flavour: 'ts1' },
+    ]);
+    expect(c.resourceUrls.executor).toBe('http://pkgs/executor.tar.gz');
+  });
+
+  it('reads RIAK_MESOS_RIAK_VERSIONS and the config file key riakVersions, flags winning', () => {
+    const remote = { name: 'riak-kv-3.0', url: 'https://pkgs/riak-3.0.tar.gz', flavour: 'kv3' };
+    const file = join(dir, 'versions.json');
+    writeFileSync(file, JSON.stringify({ riakVersions: [remote] }));
+    expect(loadConfig({ config: file }, {}).riakVersions).toEqual([
+      { ...remote, rootPath: 'root' },
+    ]);
+    const env = { RIAK_MESOS_RIAK_VERSIONS: JSON.stringify([{ ...remote, rootPath: 'pkg' }]) };
+    expect(loadConfig({ config: file }, env).riakVersions[0]?.rootPath).toBe('pkg');
+    expect(
+      loadConfig(parse(['--config', file, '--riak-versions', JSON.stringify([kv3])]), env)
+        .riakVersions,
+    ).toEqual([{ ...kv3, rootPath: 'root' }]);
+  });
+
+  it.each([
+    [
+      'an unknown flavour',
+      [{ ...kv3, flavour: 'kv4' }],
+      /riakVersions\[0\] \(riak-kv-3.2\)\.flavour: must be one of kv2, kv3, ts1, riak-local/,
+    ],
+    [
+      'no flavour',
+      [{ name: 'x', url: 'https://p/x.tar.gz' }],
+      /riakVersions\[0\] \(x\)\.flavour: must be one of/,
+    ],
+    [
+      'a name twice',
+      [kv3, { ...kv3, url: 'https://p/other.tar.gz' }],
+      /riakVersions\[1\] \(riak-kv-3.2\)\.name: 'riak-kv-3.2' is named twice/,
+    ],
+    [
+      'a local file without sha256',
+      [{ ...kv3, sha256: undefined }],
+      /riakVersions\[0\] \(riak-kv-3.2\)\.sha256: required for a local file/,
+    ],
+    ['a short sha256', [{ ...kv3, sha256: 'abc' }], /\.sha256: must be 64 hexadecimal digits/],
+    [
+      'a relative url',
+      [{ ...kv3, url: 'pkgs/riak.tar.gz' }],
+      /\.url: must be a package URL .* or an absolute path/,
+    ],
+    [
+      'a rootPath outside',
+      [{ ...kv3, rootPath: '../etc' }],
+      /\.rootPath: must be a relative path inside the package/,
+    ],
+    [
+      'the name executor',
+      [{ ...kv3, name: 'executor' }],
+      /\.name: 'executor' names the executor package/,
+    ],
+    ['a bad name', [{ ...kv3, name: '../x' }], /\.name: must be letters/],
+    [
+      'an unknown key',
+      [{ ...kv3, sha: sha256 }],
+      /riakVersions\[0\] \(riak-kv-3.2\): Unrecognized key: "sha"/,
+    ],
+    ['an object', { name: 'riak-kv-3.2' }, /riakVersions: .*expected array/],
+  ])('rejects %s, naming the field', (_what, versions, message) => {
+    const flags = parse(['--riak-versions', JSON.stringify(versions)]);
+    expect(() => loadConfig(flags, {})).toThrow(ConfigError);
+    expect(() => loadConfig(flags, {})).toThrow(message);
+  });
+
+  it('refuses a version named both in riakVersions and resourceUrls, and JSON that is not', () => {
+    expect(() =>
+      loadConfig(
+        parse([
+          '--riak-versions',
+          JSON.stringify([kv3]),
+          '--resource-urls',
+          JSON.stringify({ 'riak-kv-3.2': 'http://pkgs/x.tar.gz' }),
+        ]),
+        {},
+      ),
+    ).toThrow(/resourceUrls.riak-kv-3.2: 'riak-kv-3.2' is also in riakVersions/);
+    expect(() => loadConfig(parse(['--riak-versions', '[{']), {})).toThrow(
+      /--riak-versions is not valid JSON/,
+    );
+    expect(() => loadConfig({}, { RIAK_MESOS_RIAK_VERSIONS: 'nope' })).toThrow(
+      /RIAK_MESOS_RIAK_VERSIONS is not valid JSON/,
+    );
+  });
+
+  it("gives task data the RiakRootPath of the version's entry", () => {
+    const c = loadConfig(
+      parse([
+        '--riak-versions',
+        JSON.stringify([{ ...kv3, rootPath: 'pkg/riak-3.2' }]),
+        '--resource-urls',
+        JSON.stringify({ 'riak-kv-2-2': 'http://pkgs/riak-2.2.tar.gz' }),
+      ]),
+      {},
+    );
+    const spec = (riakVersion: string) =>
+      ({
+        node: { key: 'riak-default-1', cluster: 'default', reservedPorts: [31000, 31001] },
+        offer: { hostname: 'agent1' },
+        frameworkName: 'riak',
+        riakVersion,
+        cookie: 'riak',
+        schedulerUrl: 'http://sched:9090',
+        zookeepers: ['zk:2181'],
+        zookeeperChroot: '',
+        executorId: 'e1',
+      }) as unknown as LaunchSpec;
+    expect(taskData(c, spec('riak-kv-3.2')).RiakRootPath).toBe('pkg/riak-3.2');
+    expect(taskData(c, spec('riak-kv-2-2')).RiakRootPath).toBe('root');
+    expect(riakPackage(c, 'riak-kv-2-2')?.url).toBe('http://pkgs/riak-2.2.tar.gz');
+    expect(riakPackage(c, 'riak-kv-9')).toBeUndefined();
+  });
+
+  it('guesses old-style flavours from the name', () => {
+    expect(
+      ['riak-kv-2-2', 'riak-ts-1-5', 'riak_ts', 'riak-kv-3', 'riak-3.2', 'riak-local', 'riak'].map(
+        guessFlavour,
+      ),
+    ).toEqual(['kv2', 'ts1', 'ts1', 'kv3', 'kv3', 'riak-local', 'kv2']);
+  });
+
+  it('tells local files from remote URLs', () => {
+    expect(localPackagePath('/srv/riak.tar.gz')).toBe('/srv/riak.tar.gz');
+    expect(localPackagePath('file:///srv/riak%20kv.tar.gz')).toBe('/srv/riak kv.tar.gz');
+    expect(localPackagePath('https://pkgs/riak.tar.gz')).toBeUndefined();
+    expect(localPackagePath('hdfs://nn/riak.tar.gz')).toBeUndefined();
+  });
+
+  it('checks the sha256 of local packages and skips remote ones', async () => {
+    const remote = {
+      name: 'remote',
+      url: 'https://pkgs/riak.tar.gz',
+      sha256: '0'.repeat(64),
+      rootPath: 'root',
+      flavour: 'kv3' as const,
+    };
+    const versions = loadConfig(
+      parse(['--riak-versions', JSON.stringify([kv3, local])]),
+      {},
+    ).riakVersions;
+    expect((await verifyRiakPackages([...versions, remote])).map((v) => v.name)).toEqual([
+      'riak-kv-3.2',
+      'riak-local',
+    ]);
+    const wrong = { ...versions[0], sha256: '1'.repeat(64) };
+    await expect(verifyRiakPackages([wrong])).rejects.toThrow(ConfigError);
+    await expect(verifyRiakPackages([wrong])).rejects.toThrow(
+      `Riak version 'riak-kv-3.2': ${pkg} has sha256 ${sha256}, the catalogue says ${'1'.repeat(64)}; refusing to start`,
+    );
+    const gone = { ...versions[0], url: join(dir, 'missing.tar.gz') };
+    await expect(verifyRiakPackages([gone])).rejects.toThrow(
+      /Riak version 'riak-kv-3.2': cannot read its package .*missing.tar.gz: ENOENT/,
+    );
+  });
+
+  it('the scheduler refuses to start when a local package does not match its sha256', async () => {
+    const versions = JSON.stringify([{ ...kv3, sha256: '2'.repeat(64) }]);
+    const child = spawn(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(REPO_ROOT, 'apps', 'scheduler', 'src', 'main.ts'), '--riak-versions', versions],
+      // ZooKeeper is never reached: the check comes first.
+      {
+        env: { ...process.env, RIAK_MESOS_ZK: '127.0.0.1:1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `riak-mesos-scheduler: Riak version 'riak-kv-3.2': ${pkg} has sha256 ${sha256}, the catalogue says ${'2'.repeat(64)}`,
+    );
+  }, 30000);
 });

@@ -1,9 +1,30 @@
-import { readFileSync } from 'node:fs';
+// Over 400 lines: the scheduler's whole configuration is one module (every source, the schema,
+// and the Riak package catalogue built from it), so that one place says what a setting may be.
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { isValidName, parseConnectString } from '@riak-mesos/zk';
 import { z } from 'zod';
 import type { Constraint } from '@riak-mesos/placement';
 import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
+
+/** What runs inside a Riak package: Riak KV 2.x, Riak KV 3.x, Riak TS 1.x, or the dev node. */
+export const RIAK_FLAVOURS = ['kv2', 'kv3', 'ts1', 'riak-local'] as const;
+export type RiakFlavour = (typeof RIAK_FLAVOURS)[number];
+
+/** One deployable Riak package of the catalogue (`riakVersions`). */
+export interface RiakVersion {
+  /** What clusters name (`riak_version`), e.g. `riak-kv-3.2`. */
+  name: string;
+  /** The package: a URL the Mesos fetcher takes (http(s)://, file://, hdfs://, …) or an absolute path. */
+  url: string;
+  /** Lower-case hex sha256 of the package; checked at start for local files (required for them). */
+  sha256?: string;
+  /** The directory holding `riak/` inside the tarball (task data `RiakRootPath`). */
+  rootPath: string;
+  flavour: RiakFlavour;
+}
 
 /**
  * Scheduler configuration from, lowest to highest precedence: built-in defaults, a JSON file
@@ -32,8 +53,16 @@ export interface SchedulerConfig {
   /** Container path of each node's persistent volume, relative to the sandbox. */
   persistentPath: string;
   constraints: Constraint[];
-  /** Package name → URI: `executor`, and one per Riak version (e.g. `riak-kv-2-2`). */
+  /**
+   * Package name → URI: `executor`, and (old style) one per Riak version (e.g. `riak-kv-2-2`),
+   * which the catalogue takes in after `riakVersions`.
+   */
   resourceUrls: Record<string, string>;
+  /**
+   * The Riak package catalogue: the `riakVersions` entries, then the old-style entries of
+   * `resourceUrls`. The first is the default version of a new cluster.
+   */
+  riakVersions: RiakVersion[];
   nodeIface?: string;
   reconcileIntervalSeconds: number;
   /** After an agent has been gone this long, replace its nodes elsewhere; 0 = never (default). */
@@ -51,6 +80,80 @@ const bool = z.union([
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .transform((v) => ['true', '1', 'yes'].includes(v)),
 ]);
+
+/** The file of a local package (an absolute path or a file:// URL), else undefined. */
+export function localPackagePath(url: string): string | undefined {
+  if (url.startsWith('/')) return url;
+  if (!url.startsWith('file://')) return undefined;
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return undefined;
+  }
+}
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine(
+    (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+    'must be a relative path inside the package (no leading / and no ..)',
+  );
+
+const riakVersionSchema = z
+  .object({
+    name: z
+      .string()
+      .refine(
+        isValidName,
+        'must be letters, digits, _ - . (start with a letter or digit), at most 100 characters',
+      )
+      .refine((n) => n !== 'executor', "'executor' names the executor package, not a Riak version"),
+    url: z
+      .string()
+      .refine(
+        (u) => u.startsWith('/') || /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/.test(u),
+        'must be a package URL (http://, https://, file://, …) or an absolute path',
+      ),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits (as sha256sum prints)')
+      .transform((h) => h.toLowerCase())
+      .optional(),
+    rootPath: relativePath.default('root'),
+    flavour: z.enum(RIAK_FLAVOURS, { message: `must be one of ${RIAK_FLAVOURS.join(', ')}` }),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (localPackagePath(v.url) !== undefined && !v.sha256)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sha256'],
+        message:
+          'required for a local file (the scheduler checks it at start): run sha256sum on it',
+      });
+  });
+
+const riakVersionsSchema = z.array(riakVersionSchema).superRefine((list, ctx) => {
+  const seen = new Set<string>();
+  list.forEach((v, i) => {
+    if (seen.has(v.name))
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `'${v.name}' is named twice` });
+    seen.add(v.name);
+  });
+});
+
+/**
+ * The flavour an old-style `resourceUrls` name suggests: `riak-local`, `riak-ts-1-5`,
+ * `riak-kv-3`, …; anything else is taken for KV 2.x, the original framework's packages.
+ */
+export function guessFlavour(name: string): RiakFlavour {
+  const n = name.toLowerCase();
+  if (n.includes('local')) return 'riak-local';
+  if (/(^|[^a-z])ts([^a-z]|$)/.test(n)) return 'ts1';
+  const major = /(?:kv|riak)[-_.]?(\d+)/.exec(n)?.[1];
+  return major !== undefined && Number(major) >= 3 ? 'kv3' : 'kv2';
+}
 
 const schema = z.object({
   name: z
@@ -94,6 +197,7 @@ const schema = z.object({
     z.object({ field: z.string(), operator: z.string(), value: z.string().optional() }),
   ),
   resourceUrls: z.record(z.string(), z.string().min(1)),
+  riakVersions: riakVersionsSchema,
   nodeIface: z.string().min(1).optional(),
   reconcileIntervalSeconds: positive,
   replaceAfterAgentLostSeconds: z.coerce.number().min(0),
@@ -128,6 +232,7 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
   persistentPath: 'data',
   constraints: [],
   resourceUrls: {},
+  riakVersions: [],
   reconcileIntervalSeconds: 300,
   replaceAfterAgentLostSeconds: 0,
   relaunchBackoff: { initialSeconds: 2, maxSeconds: 120 },
@@ -155,6 +260,7 @@ const ENV: Record<string, (c: Record<string, unknown>, v: string) => void> = {
   PERSISTENT_PATH: (c, v) => (c.persistentPath = v),
   CONSTRAINTS: (c, v) => (c.constraints = v),
   RESOURCE_URLS: (c, v) => (c.resourceUrls = parseJson('RIAK_MESOS_RESOURCE_URLS', v)),
+  RIAK_VERSIONS: (c, v) => (c.riakVersions = parseJson('RIAK_MESOS_RIAK_VERSIONS', v)),
   NODE_IFACE: (c, v) => (c.nodeIface = v),
   RECONCILE_INTERVAL: (c, v) => (c.reconcileIntervalSeconds = v),
   REPLACE_AFTER_AGENT_LOST: (c, v) => (c.replaceAfterAgentLostSeconds = v),
@@ -209,7 +315,14 @@ export function buildCommand(): Command {
     .option('--node-mem <mb>', 'memory per Riak node (MB)')
     .option('--node-disk <mb>', 'persistent disk per Riak node (MB)')
     .option('--constraints <json>', 'placement constraints, e.g. \'[["hostname","UNIQUE"]]\'')
-    .option('--resource-urls <json>', 'package URLs: {"executor": "...", "riak-kv-2-2": "..."}')
+    .option(
+      '--resource-urls <json>',
+      'package URLs: {"executor": "..."} (and, old style, Riak versions: "riak-kv-2-2": "...")',
+    )
+    .option(
+      '--riak-versions <json>',
+      'Riak packages: [{"name","url","sha256","rootPath","flavour"}, ...] (the first is the default)',
+    )
     .option('--persistent-path <dir>', 'container path of the persistent volume')
     .option('--node-iface <iface>', 'network interface Riak binds to')
     .option('--reconcile-interval <seconds>', 'periodic reconciliation interval')
@@ -244,6 +357,7 @@ export interface CliOptions {
   nodeDisk?: string;
   constraints?: string;
   resourceUrls?: string;
+  riakVersions?: string;
   persistentPath?: string;
   nodeIface?: string;
   reconcileInterval?: string;
@@ -312,6 +426,8 @@ export function loadConfig(
   set('constraints', flags.constraints);
   if (flags.resourceUrls !== undefined)
     merged.resourceUrls = parseJson('--resource-urls', flags.resourceUrls);
+  if (flags.riakVersions !== undefined)
+    merged.riakVersions = parseJson('--riak-versions', flags.riakVersions);
   set('persistentPath', flags.persistentPath);
   set('nodeIface', flags.nodeIface);
   set('reconcileIntervalSeconds', flags.reconcileInterval);
@@ -331,11 +447,68 @@ export function loadConfig(
   const checked = schema.safeParse(merged);
   if (!checked.success) {
     const problems = checked.error.issues.map(
-      (i) => `${i.path.join('.') || '(config)'}: ${i.message}`,
+      (i) => `${issuePath(i.path, merged) || '(config)'}: ${i.message}`,
     );
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   if (checked.data.secret && !checked.data.principal)
     throw new ConfigError('invalid configuration:\n  secret: a secret needs a principal');
-  return checked.data as SchedulerConfig;
+  const catalogue: RiakVersion[] = [...checked.data.riakVersions];
+  for (const [name, url] of Object.entries(checked.data.resourceUrls)) {
+    if (name === 'executor') continue;
+    if (catalogue.some((v) => v.name === name))
+      throw new ConfigError(
+        `invalid configuration:\n  resourceUrls.${name}: '${name}' is also in riakVersions; name each Riak version once`,
+      );
+    catalogue.push({ name, url, rootPath: 'root', flavour: guessFlavour(name) });
+  }
+  return { ...checked.data, riakVersions: catalogue } as SchedulerConfig;
+}
+
+/** `riakVersions[1] (riak-kv-3.2).sha256` for zod's `['riakVersions', 1, 'sha256']`. */
+function issuePath(path: PropertyKey[], input: Record<string, unknown>): string {
+  let out = '';
+  let at: unknown = input;
+  for (const p of path) {
+    at = (at as Record<PropertyKey, unknown> | undefined)?.[p];
+    if (typeof p === 'number') {
+      const name = (at as { name?: unknown } | undefined)?.name;
+      out += `[${p}]${typeof name === 'string' && name ? ` (${name})` : ''}`;
+    } else out += `${out ? '.' : ''}${String(p)}`;
+  }
+  return out;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Checks the sha256 of every catalogue entry that is a local file (an absolute path or a
+ * file:// URL) and has one; answers the entries checked. Remote packages are the operator's to
+ * check: the Mesos fetcher does not verify checksums. Throws ConfigError on a missing file or a
+ * mismatch, so the scheduler refuses to start rather than deploy another package.
+ */
+export async function verifyRiakPackages(versions: RiakVersion[]): Promise<RiakVersion[]> {
+  const checked: RiakVersion[] = [];
+  for (const v of versions) {
+    const file = localPackagePath(v.url);
+    if (file === undefined || !v.sha256) continue;
+    let actual: string;
+    try {
+      actual = await sha256Of(file);
+    } catch (err) {
+      throw new ConfigError(
+        `Riak version '${v.name}': cannot read its package ${file}: ${(err as Error).message}`,
+      );
+    }
+    if (actual !== v.sha256)
+      throw new ConfigError(
+        `Riak version '${v.name}': ${file} has sha256 ${actual}, the catalogue says ${v.sha256}; refusing to start with a package that is not the one configured`,
+      );
+    checked.push(v);
+  }
+  return checked;
 }

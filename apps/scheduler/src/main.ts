@@ -4,9 +4,16 @@ import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
 import type { ApiServer } from './api/server';
+import { shownUrl } from './api/routes';
 import { startApiServer } from './api/server';
 import type { CliOptions, SchedulerConfig } from './config';
-import { ConfigError, buildCommand, loadConfig } from './config';
+import {
+  ConfigError,
+  buildCommand,
+  loadConfig,
+  localPackagePath,
+  verifyRiakPackages,
+} from './config';
 import { EventHub } from './events';
 import { Driver } from './framework/driver';
 import { driverNodeViews } from './framework/node-views';
@@ -20,7 +27,31 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+/** Checks the local Riak packages' sha256 (exit 2 on a mismatch) and says what is not checked. */
+async function checkRiakPackages(config: SchedulerConfig): Promise<void> {
+  try {
+    for (const v of await verifyRiakPackages(config.riakVersions))
+      log.info('Riak package checked', { version: v.name, file: v.url, sha256: v.sha256 });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  for (const v of config.riakVersions) {
+    const local = localPackagePath(v.url) !== undefined;
+    if (local && v.sha256) continue;
+    log.info(
+      local
+        ? 'Riak package not checked: no sha256 (an old-style resourceUrls entry)'
+        : 'Riak package not checked here: the Mesos fetcher does not verify checksums',
+      { version: v.name, url: shownUrl(v.url), ...(v.sha256 ? { sha256: v.sha256 } : {}) },
+    );
+  }
+  if (config.riakVersions.length === 0)
+    log.warn('no Riak versions configured (--riak-versions): clusters cannot be created');
+}
+
 async function run(config: SchedulerConfig): Promise<void> {
+  await checkRiakPackages(config);
   let zk: ZkClient;
   try {
     zk = await ZkClient.connect({ connect: config.zk, connectTimeoutMs: 30000 });
@@ -44,7 +75,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     events,
     logger: log,
     metrics,
-    riakVersions: () => Object.keys(config.resourceUrls).filter((k) => k !== 'executor'),
+    riakCatalogue: () => config.riakVersions,
     isLeader: () => ref.election?.isLeader ?? false,
     leaderUrl: async () => {
       const data = await ref.election?.leaderData().catch(() => null);

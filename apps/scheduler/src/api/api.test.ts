@@ -5,9 +5,11 @@ import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { ZkClient } from '@riak-mesos/zk';
 import WebSocket from 'ws';
+import type { RiakVersion } from '../config';
 import { EventHub } from '../events';
 import { SchedulerStore } from '../store';
 import type { ApiServer } from './server';
+import { riakVersionsView, shownUrl } from './routes';
 import { startApiServer } from './server';
 
 let zkServer: ZooKeeperServer;
@@ -16,6 +18,22 @@ let store: SchedulerStore;
 let events: EventHub;
 let api: ApiServer;
 let leader = true;
+
+const CATALOGUE: RiakVersion[] = [
+  {
+    name: 'riak-kv-2-2',
+    url: 'https://deploy:s3cret@pkgs.example/riak-2.2.3.tar.gz',
+    rootPath: 'root',
+    flavour: 'kv2',
+  },
+  {
+    name: 'riak-ts-1-5',
+    url: '/srv/packages/riak-ts-1.5.2.tar.gz',
+    sha256: 'ab'.repeat(32),
+    rootPath: 'pkg',
+    flavour: 'ts1',
+  },
+];
 
 beforeAll(async () => {
   zkServer = await startZooKeeper();
@@ -30,7 +48,7 @@ beforeAll(async () => {
     store,
     events,
     logger: createLogger('api-test'),
-    riakVersions: () => ['riak-kv-2-2', 'riak-ts-1-5'],
+    riakCatalogue: () => CATALOGUE,
     isLeader: () => leader,
     leaderUrl: () => Promise.resolve('http://leader.example:9090'),
     frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
@@ -76,6 +94,22 @@ describe('clusters and nodes', () => {
   it('creates a cluster, adds nodes and lists them', async () => {
     expect((await call('GET', '/api/v1/riak/versions')).json).toEqual({
       versions: ['riak-kv-2-2', 'riak-ts-1-5'],
+      catalogue: [
+        {
+          name: 'riak-kv-2-2',
+          url: 'https://***@pkgs.example/riak-2.2.3.tar.gz',
+          sha256: null,
+          rootPath: 'root',
+          flavour: 'kv2',
+        },
+        {
+          name: 'riak-ts-1-5',
+          url: '/srv/packages/riak-ts-1.5.2.tar.gz',
+          sha256: 'ab'.repeat(32),
+          rootPath: 'pkg',
+          flavour: 'ts1',
+        },
+      ],
     });
     const created = await call('POST', '/api/v1/clusters/default/create', {
       riak_version: 'riak-kv-2-2',
@@ -103,6 +137,35 @@ describe('clusters and nodes', () => {
       wanted: true,
     });
     expect((await call('GET', '/api/v1/clusters')).json.clusters).toHaveLength(1);
+  });
+
+  it("creates a cluster on the catalogue's first version by default, and refuses unknown ones", async () => {
+    const created = await call('PUT', '/api/v1/clusters/firstversion', {});
+    expect(created.status).toBe(201);
+    expect(created.json.cluster.riak_version).toBe('riak-kv-2-2');
+    const unknown = await call('PUT', '/api/v1/clusters/nosuch', { riak_version: 'riak-kv-9' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.message).toBe(
+      'unknown Riak version "riak-kv-9"; available: riak-kv-2-2, riak-ts-1-5',
+    );
+    const upgrade = await call('POST', '/api/v1/clusters/firstversion/upgrade', {
+      riak_version: 'riak-kv-9',
+    });
+    expect(upgrade.status).toBe(400);
+    expect(upgrade.json.error.message).toMatch(
+      /upgrade needs a known riak_version; available: riak-kv-2-2, riak-ts-1-5/,
+    );
+    expect((await call('DELETE', '/api/v1/clusters/firstversion')).status).toBe(202);
+  });
+
+  it('shows package URLs without credentials, and names alone for a scheduler without a catalogue', () => {
+    expect(shownUrl('https://u:p@h/x.tar.gz')).toBe('https://***@h/x.tar.gz');
+    expect(shownUrl('hdfs://nn:8020/x.tar.gz')).toBe('hdfs://nn:8020/x.tar.gz');
+    expect(shownUrl('/srv/a@b.tar.gz')).toBe('/srv/a@b.tar.gz');
+    expect(riakVersionsView([], ['riak-kv-2-2'])).toEqual({
+      versions: ['riak-kv-2-2'],
+      catalogue: [],
+    });
   });
 
   it('stores, validates and deletes config templates', async () => {

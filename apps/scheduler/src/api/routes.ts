@@ -3,6 +3,7 @@ import express from 'express';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@riak-mesos/logging';
 import { validateName } from '@riak-mesos/zk';
+import type { RiakVersion } from '../config';
 import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
@@ -21,8 +22,10 @@ export interface ApiDeps {
   store: SchedulerStore;
   events: EventHub;
   logger: Logger;
-  /** Riak package names that can be deployed (keys of the resource URLs). */
-  riakVersions: () => string[];
+  /** The Riak package catalogue: what can be deployed; the first is a new cluster's default. */
+  riakCatalogue?: () => RiakVersion[];
+  /** Only names, for a scheduler without a catalogue; ignored when `riakCatalogue` is given. */
+  riakVersions?: () => string[];
   isLeader: () => boolean;
   /** Where the current leader's API is, for 503 answers on a standby. */
   leaderUrl: () => Promise<string | undefined>;
@@ -97,6 +100,25 @@ export function bucketTypeProps(body: unknown): Record<string, unknown> {
   return props as Record<string, unknown>;
 }
 
+/** A package URL as the API shows it: credentials in it (`user:password@`) are hidden. */
+export function shownUrl(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@\s]*@/, '$1***@');
+}
+
+/** `GET /riak/versions`: the names (as before, for existing clients) and the catalogue. */
+export function riakVersionsView(catalogue: RiakVersion[], names: string[]) {
+  return {
+    versions: names,
+    catalogue: catalogue.map((v) => ({
+      name: v.name,
+      url: shownUrl(v.url),
+      sha256: v.sha256 ?? null,
+      rootPath: v.rootPath,
+      flavour: v.flavour,
+    })),
+  };
+}
+
 function clusterView(c: ClusterDoc, nodes: NodeDoc[]) {
   return {
     name: c.name,
@@ -154,6 +176,9 @@ function startOperation(
 /** The framework API under /api/v1 (plus /healthcheck), as the original's routes. */
 export function createApiRouter(deps: ApiDeps): Router {
   const { store } = deps;
+  const catalogue = () => deps.riakCatalogue?.() ?? [];
+  const versionNames = () =>
+    deps.riakCatalogue ? catalogue().map((v) => v.name) : (deps.riakVersions?.() ?? []);
   const api = express.Router();
   const json = express.json({ limit: deps.jsonLimit ?? '64kb', strict: true });
   const text = express.text({ type: () => true, limit: deps.templateLimit ?? '512kb' });
@@ -172,7 +197,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   api.use(authMiddleware(deps.auth));
 
   api.get('/riak/versions', (_req, res) => {
-    res.json({ versions: deps.riakVersions() });
+    res.json(riakVersionsView(catalogue(), versionNames()));
   });
 
   api.get('/clusters', async (_req, res) => {
@@ -189,7 +214,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   const create = async (name: string, riakVersion: unknown, res: Response) => {
-    const versions = deps.riakVersions();
+    const versions = versionNames();
     const version = riakVersion === undefined || riakVersion === '' ? versions[0] : riakVersion;
     if (typeof version !== 'string' || !versions.includes(version)) {
       throw badRequest(
@@ -236,12 +261,9 @@ export function createApiRouter(deps: ApiDeps): Router {
     const name = param(req, 'cluster');
     const nodes = await store.listNodes(name);
     const target = kind === 'upgrade' ? bodyVersion(req) : undefined;
-    if (
-      kind === 'upgrade' &&
-      (typeof target !== 'string' || !deps.riakVersions().includes(target))
-    ) {
+    if (kind === 'upgrade' && (typeof target !== 'string' || !versionNames().includes(target))) {
       throw badRequest(
-        `upgrade needs a known riak_version; available: ${deps.riakVersions().join(', ')}`,
+        `upgrade needs a known riak_version; available: ${versionNames().join(', ')}`,
       );
     }
     const cluster = await store.updateCluster(name, (c) => {

@@ -1,6 +1,6 @@
 import type { Offer, Resource, TaskInfo } from '@riak-mesos/mesos';
 import { resources as R } from '@riak-mesos/mesos';
-import type { SchedulerConfig } from '../config';
+import type { RiakVersion, SchedulerConfig } from '../config';
 import type { NodeDoc } from '../model';
 
 /** Ports every node reserves (as the original): HTTP, PB, distribution, handoff, EPMD, spares. */
@@ -41,8 +41,20 @@ export interface LaunchSpec {
   executorId: string;
 }
 
-/** Task data for the executor (docs/packages-and-task-data.md). */
-export function taskData(config: SchedulerConfig, s: LaunchSpec): Record<string, unknown> {
+/** The catalogue entry of a Riak version, if the scheduler still has it. */
+export function riakPackage(config: SchedulerConfig, name: string): RiakVersion | undefined {
+  return config.riakVersions.find((v) => v.name === name);
+}
+
+/**
+ * Task data for the executor (docs/packages-and-task-data.md); `RiakRootPath` is the root path
+ * of the version's catalogue entry.
+ */
+export function taskData(
+  config: SchedulerConfig,
+  s: LaunchSpec,
+  pkg: RiakVersion | undefined = riakPackage(config, s.riakVersion),
+): Record<string, unknown> {
   const n = s.node;
   const [http, pb, disterl, handoff] = n.reservedPorts;
   return {
@@ -57,7 +69,7 @@ export function taskData(config: SchedulerConfig, s: LaunchSpec): Record<string,
     PBPort: pb,
     DisterlPort: disterl,
     HandoffPort: handoff,
-    RiakRootPath: 'root',
+    RiakRootPath: pkg?.rootPath ?? 'root',
     PersistentPath: config.persistentPath,
     Cookie: s.cookie,
   };
@@ -71,9 +83,9 @@ export function taskData(config: SchedulerConfig, s: LaunchSpec): Record<string,
 export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | undefined {
   const reserved = R.reservedWithLabel(s.offer, config.role, 'node', s.node.key);
   const volume = R.findVolume(s.offer, s.node.persistenceId);
-  const url = config.resourceUrls[s.riakVersion];
+  const pkg = riakPackage(config, s.riakVersion);
   const executorUrl = config.resourceUrls.executor;
-  if (!volume || !url || !executorUrl) return undefined;
+  if (!volume || !pkg || !executorUrl) return undefined;
   const reservation = reservationFor(config, s.node.key);
   const executorResources = R.reserve(
     [R.scalar('cpus', config.executor.cpus), R.scalar('mem', config.executor.mem)],
@@ -105,7 +117,7 @@ export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | un
       command: {
         value: 'exec ./riak_mesos_executor/bin/riak-mesos-executor',
         shell: true,
-        uris: [executorUrl, url].map((u) => ({
+        uris: [executorUrl, pkg.url].map((u) => ({
           value: fetchUri(u),
           extract: true,
           executable: false,
@@ -115,6 +127,6 @@ export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | un
       resources: executorResources,
     },
     labels: R.labels({ node: s.node.key, cluster: s.node.cluster, riak_version: s.riakVersion }),
-    data: Buffer.from(JSON.stringify(taskData(config, s))),
+    data: Buffer.from(JSON.stringify(taskData(config, s, pkg))),
   };
 }
