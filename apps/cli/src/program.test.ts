@@ -57,6 +57,9 @@ describe('help and usage', () => {
       ['framework', '--help'],
       ['director', '--help'],
       ['config', '--help'],
+      ['riak', '--help'],
+      ['package', '--help'],
+      ['package', 'riak', '--help'],
     ]) {
       const r = await cli(args);
       expect(r.code).toBe(0);

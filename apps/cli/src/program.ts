@@ -4,6 +4,8 @@ import { registerConfig } from './commands/config';
 import { registerFramework } from './commands/framework';
 import { registerLocal } from './commands/local';
 import { registerNode } from './commands/node';
+import { registerPackage } from './commands/package';
+import { registerRiak } from './commands/riak';
 import type { GlobalOptions } from './config';
 import { Context } from './context';
 import { CliError } from './errors';
@@ -40,6 +42,8 @@ export function buildProgram(io: Io): Command {
   registerCluster(program, ctx);
   registerNode(program, ctx);
   registerConfig(program, ctx);
+  registerRiak(program, ctx);
+  registerPackage(program, ctx, io.err);
   registerLocal(program, ctx, io.err);
   for (const c of program.commands)
     c.exitOverride().configureOutput({

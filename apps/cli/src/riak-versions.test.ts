@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ProcessGroup } from '@riak-mesos/process';
+import type { ZooKeeperServer } from '@riak-mesos/testing';
+import {
+  REPO_ROOT,
+  freePort,
+  startZooKeeper,
+  tempDir,
+  uniqueChroot,
+  waitFor,
+} from '@riak-mesos/testing';
+import { run } from './program';
+
+// The real scheduler (run from its sources) over a real ZooKeeper, with a catalogue; its Mesos
+// master is a closed port: the API answers without one.
+let dir: string;
+let zk: ZooKeeperServer;
+let scheduler: ProcessGroup;
+let url: string;
+const pkgText = 'a package file: the scheduler checks its sha256 at start\n';
+const sha256 = createHash('sha256').update(pkgText).digest('hex');
+
+beforeAll(async () => {
+  dir = await tempDir('cli-riak-versions');
+  zk = await startZooKeeper();
+  const pkg = join(dir, 'riak-kv-3.2.2.tar.gz');
+  writeFileSync(pkg, pkgText);
+  const [port, closed] = [await freePort(), await freePort()];
+  url = `http://127.0.0.1:${port}`;
+  const log = join(dir, 'scheduler.log');
+  scheduler = new ProcessGroup(
+    join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+    [
+      '--tsconfig',
+      join(REPO_ROOT, 'tsconfig.base.json'),
+      join(REPO_ROOT, 'apps', 'scheduler', 'src', 'main.ts'),
+      '--zk',
+      zk.connectString + uniqueChroot('cli-riak-versions'),
+      '--master',
+      `http://127.0.0.1:${closed}`,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--riak-versions',
+      JSON.stringify([
+        { name: 'riak-kv-3.2', url: pkg, sha256, flavour: 'kv3' },
+        { name: 'riak-ts-1.5', url: 'https://pkgs.example/riak-ts-1.5.2.tar.gz', flavour: 'ts1' },
+      ]),
+      '--resource-urls',
+      JSON.stringify({
+        executor: 'https://pkgs.example/executor.tar.gz',
+        'riak-kv-2-2': 'https://pkgs.example/riak-2.2.3.tar.gz',
+      }),
+    ],
+    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
+  );
+  await waitFor(
+    async () =>
+      !scheduler.running || (await fetch(`${url}/healthcheck`).catch(() => undefined))?.ok,
+    { timeoutMs: 60000, intervalMs: 200, what: 'the scheduler API' },
+  );
+  if (!scheduler.running) throw new Error(`the scheduler exited:\n${readFileSync(log, 'utf8')}`);
+}, 90000);
+
+afterAll(async () => {
+  await scheduler?.stop();
+  await zk?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sink() {
+  const chunks: string[] = [];
+  return {
+    stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) }),
+    text: () => chunks.join(''),
+  };
+}
+
+async function cli(args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await run(args, { out: out.stream, err: err.stream, env: { HOME: dir } });
+  return { code, out: out.text(), err: err.text() };
+}
+
+describe('riak-mesos riak versions', () => {
+  it('prints the catalogue as a table', async () => {
+    const r = await cli(['--url', url, 'riak', 'versions']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const rows = r.out
+      .split('\n')
+      .filter((l) => l.includes('│'))
+      .map((l) =>
+        l
+          .split('│')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
+    expect(rows).toEqual([
+      ['Name', 'Flavour', 'Root path', 'sha256', 'URL'],
+      ['riak-kv-3.2', 'kv3', 'root', `${sha256.slice(0, 12)}…`, join(dir, 'riak-kv-3.2.2.tar.gz')],
+      ['riak-ts-1.5', 'ts1', 'root', '-', 'https://pkgs.example/riak-ts-1.5.2.tar.gz'],
+      ['riak-kv-2-2', 'kv2', 'root', '-', 'https://pkgs.example/riak-2.2.3.tar.gz'],
+    ]);
+    expect(r.out).toContain('new clusters get riak-kv-3.2 unless told otherwise');
+  });
+
+  it("prints the scheduler's answer with --json, and config riak-versions still lists names", async () => {
+    const r = await cli(['--url', url, 'riak', 'versions', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      versions: ['riak-kv-3.2', 'riak-ts-1.5', 'riak-kv-2-2'],
+      catalogue: [
+        {
+          name: 'riak-kv-3.2',
+          url: join(dir, 'riak-kv-3.2.2.tar.gz'),
+          sha256,
+          rootPath: 'root',
+          flavour: 'kv3',
+        },
+        {
+          name: 'riak-ts-1.5',
+          url: 'https://pkgs.example/riak-ts-1.5.2.tar.gz',
+          sha256: null,
+          rootPath: 'root',
+          flavour: 'ts1',
+        },
+        {
+          name: 'riak-kv-2-2',
+          url: 'https://pkgs.example/riak-2.2.3.tar.gz',
+          sha256: null,
+          rootPath: 'root',
+          flavour: 'kv2',
+        },
+      ],
+    });
+    const names = await cli(['--url', url, 'config', 'riak-versions']);
+    expect(names.out).toBe('riak-kv-3.2\nriak-ts-1.5\nriak-kv-2-2\n');
+  });
+
+  it('says when the scheduler cannot be reached', async () => {
+    const r = await cli(['--url', `http://127.0.0.1:${await freePort()}`, 'riak', 'versions']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot reach the scheduler at .*ECONNREFUSED/);
+  });
+});
