@@ -4,6 +4,10 @@
 #   zookeeper (with Java), erlang-base (Erlang nodes for the EPMD tests), haproxy (benchmark peer),
 #   chromium (headless browser test of the scheduler's explorer page).
 # - npm dependencies, installed with `npm ci` only when package-lock.json changed since the last run.
+# - a real Riak package in .cache/riak/ (root/riak/… tarball, its sha256 in <file>.sha256): from
+#   RIAK_PACKAGE, else the copy already there, else ../shared/riak/*.tar.gz beside the checkout,
+#   else built by scripts/build-riak.sh (needs GitHub and hex.pm). Without one, setup warns and
+#   goes on: riak-local still works, and tests that need real Riak say how to get a package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,4 +44,63 @@ else
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+
+# The real Riak package. One `[setup]` line says where it came from.
+riak_cache=.cache/riak
+newest_tarball() { { ls -1 "$1"/*.tar.gz 2>/dev/null || true; } | sort -V | tail -n 1; }
+short_sha() { cut -c1-12 "$1"; }
+# Copies $1 into the cache (unless the copy there is the same file: size and time, kept by cp -p,
+# and a sha256 record), records its sha256, and prints the cached path.
+cache_riak() {
+  local src=$1 dst="$riak_cache/$(basename "$1")"
+  if [ -f "$dst" ] && [ -f "$dst.sha256" ] && [ "$(stat -c '%s %Y' "$src")" = "$(stat -c '%s %Y' "$dst")" ]; then
+    echo "$dst"
+    return
+  fi
+  cp -p "$src" "$dst.tmp"
+  mv "$dst.tmp" "$dst"
+  (cd "$riak_cache" && sha256sum "$(basename "$dst")" >"$(basename "$dst").sha256")
+  echo "$dst"
+}
+provide_riak() {
+  mkdir -p "$riak_cache"
+  local pkg shared
+  if [ -n "${RIAK_PACKAGE:-}" ]; then
+    if [ ! -f "$RIAK_PACKAGE" ]; then
+      log "WARNING: RIAK_PACKAGE=$RIAK_PACKAGE is not a file; no real Riak package provided"
+      return
+    fi
+    pkg=$(cache_riak "$RIAK_PACKAGE")
+    log "real Riak package: $pkg (from RIAK_PACKAGE, sha256 $(short_sha "$pkg.sha256")…)"
+    return
+  fi
+  pkg=$(newest_tarball "$riak_cache")
+  if [ -n "$pkg" ]; then
+    [ -f "$pkg.sha256" ] || (cd "$riak_cache" && sha256sum "$(basename "$pkg")" >"$(basename "$pkg").sha256")
+    log "real Riak package: $pkg (already in the cache, sha256 $(short_sha "$pkg.sha256")…)"
+    return
+  fi
+  shared=$(newest_tarball ../shared/riak)
+  if [ -n "$shared" ]; then
+    pkg=$(cache_riak "$shared")
+    log "real Riak package: $pkg (copied from ../shared/riak/, sha256 $(short_sha "$pkg.sha256")…)"
+    return
+  fi
+  if [ -f "$riak_cache/build-riak.failed" ]; then
+    log "WARNING: no real Riak package: scripts/build-riak.sh failed before ($(cat "$riak_cache/build-riak.failed")); remove $riak_cache/build-riak.failed to try again. riak-local still works; tests that need real Riak will fail until a package is provided"
+    return
+  fi
+  log "building a real Riak package from source (scripts/build-riak.sh, needs GitHub and hex.pm; output in $riak_cache/build-riak.log)"
+  if bash scripts/build-riak.sh "$riak_cache" >"$riak_cache/build-riak.log" 2>&1; then
+    pkg=$(newest_tarball "$riak_cache")
+    log "real Riak package: $pkg (built from source by scripts/build-riak.sh, sha256 $(short_sha "$pkg.sha256")…)"
+  else
+    { grep -h 'ERROR' "$riak_cache/build-riak.log" || true; } | tail -n 1 |
+      sed 's/^\[build-riak\] ERROR: //' >"$riak_cache/build-riak.failed"
+    [ -s "$riak_cache/build-riak.failed" ] || echo "see $riak_cache/build-riak.log" >"$riak_cache/build-riak.failed"
+    log "WARNING: no real Riak package: scripts/build-riak.sh failed: $(cat "$riak_cache/build-riak.failed"). riak-local still works; tests that need real Riak will fail until a package is provided"
+  fi
+}
+provide_riak
+
 log "done"
