@@ -218,15 +218,20 @@ function plan(o: PackageOptions, cwd: string) {
   if (!inside.startsWith('..') && !inside.startsWith('/'))
     throw new CliError(`--out ${out} is inside the release being packaged; write it elsewhere`, 2);
   if (isDir(out)) throw new CliError(`cannot write ${out}: it is a directory`);
+  const parent = dirname(out);
   try {
-    accessSync(dirname(out), constants.W_OK);
-    if (!isDir(dirname(out))) throw new Error('not a directory');
+    accessSync(parent, constants.W_OK);
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError(
-      `cannot write ${out}: its directory ${dirname(out)} is not writable (${why})`,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'ENOTDIR'
+          ? 'is not a directory'
+          : `is not writable (${code})`;
+    throw new CliError(`cannot write ${out}: ${parent} ${why}`);
   }
+  if (!isDir(parent)) throw new CliError(`cannot write ${out}: ${parent} is not a directory`);
   return { from, release, name, etc, out };
 }
 
@@ -238,7 +243,7 @@ function installPathNotes(from: string): string[] {
   );
   return found.length
     ? [
-        `bin/riak names ${found.join(', ')}: scripts of an OS package may only run where Riak is installed at those paths; a source build's release (relative paths) is the portable choice`,
+        `its scripts name ${found.join(', ')}: scripts of an OS package may only run where Riak is installed at those paths; a source build's release (relative paths) is the portable choice`,
       ]
     : [];
 }
