@@ -45,6 +45,10 @@ object.size.maximum = 50MB
 object.siblings.warning_threshold = 25
 object.siblings.maximum = 100
 
+`;
+
+/** Riak KV 2.x and TS ship Riak Control and Search (Yokozuna); KV 3.x has neither setting. */
+const CONTROL_AND_SEARCH_OFF = `
 ## Riak Control and Search are off; Search ports would not be allocated by Mesos.
 riak_control = off
 riak_control.auth.mode = off
@@ -68,7 +72,7 @@ export interface DefaultTemplates {
 export const DEFAULT_TEMPLATES: Readonly<Record<string, DefaultTemplates>> = {
   'riak-kv-2-2': {
     description: 'Riak KV 2.2',
-    riakConf: `${COMMON}
+    riakConf: `${COMMON}${CONTROL_AND_SEARCH_OFF}
 ## Active anti-entropy (Riak KV 2.x)
 anti_entropy = active
 javascript.map_pool_size = 0
@@ -79,7 +83,7 @@ javascript.hook_pool_size = 0
   },
   'riak-ts-1-5': {
     description: 'Riak TS 1.5',
-    riakConf: `${COMMON}
+    riakConf: `${COMMON}${CONTROL_AND_SEARCH_OFF}
 ## Time series (Riak TS 1.5)
 anti_entropy = passive
 riak_kv.query.timeseries.max_quanta_span = 5000

@@ -99,6 +99,8 @@ export interface NodeSettings {
   handoffPort: number;
   disterlPort: number;
   cookie?: string;
+  /** `host:port` of the replication cluster manager, for releases that have riak_repl. */
+  clusterManager?: string;
 }
 
 export function controlledSettings(n: NodeSettings): Record<string, string> {
@@ -111,5 +113,6 @@ export function controlledSettings(n: NodeSettings): Record<string, string> {
     'erlang.distribution.port_range.minimum': String(n.disterlPort),
     'erlang.distribution.port_range.maximum': String(n.disterlPort),
     ...(n.cookie ? { distributed_cookie: n.cookie } : {}),
+    ...(n.clusterManager ? { 'mdc.cluster_manager': n.clusterManager } : {}),
   };
 }
