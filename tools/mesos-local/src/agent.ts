@@ -29,6 +29,7 @@ import {
   resources,
 } from '@riak-mesos/mesos';
 import { ProcessGroup, killProcessesUnder } from '@riak-mesos/process';
+import { ensureLoopbackAddress } from './loopback';
 import { fetchUris } from './fetcher';
 
 /** What an agent tells the master (in-process: the agent-master protocol is not Mesos' public API). */
@@ -134,6 +135,7 @@ export class Agent {
 
   async start(): Promise<void> {
     if (this.up) return;
+    await ensureLoopbackAddress(this.ip, this.log);
     const server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
