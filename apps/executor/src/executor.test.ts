@@ -1,5 +1,5 @@
 /**
- * The real executor package with the riak-local package, on local Mesos, with a real ZooKeeper:
+ * The real executor package with the real Riak KV 3.2 package, on local Mesos, with a real ZooKeeper:
  * launch to TASK_RUNNING and the published node, failures with reasons and nothing left running,
  * kill, a crashed Riak, relaunch on the same volume, and join/leave through framework messages.
  */
@@ -28,6 +28,8 @@ let mesos: LocalMesos;
 let templates: Awaited<ReturnType<typeof startTemplateServer>>;
 let sched: TestScheduler;
 const FW = 'exectest';
+const FAST_HANDOFF = `[{riak_core, [{vnode_inactivity_timeout, 2000}, {vnode_management_timer, 1000},
+  {handoff_concurrency, 4}]}].`;
 
 function taskData(key: string, host: string, ports: number[], extra: Record<string, unknown> = {}) {
   return {
@@ -82,7 +84,7 @@ afterAll(async () => {
   if (work && !process.env.KEEP_TEST_DIRS) await rm(work, { recursive: true, force: true });
 }, 60000);
 
-describe('the executor on local Mesos', () => {
+describe('real Riak: the executor on local Mesos', () => {
   it('fails bad task data with the reason, leaving nothing running', async () => {
     const [a] = await agents();
     const { offer, ports } = await sched.reserve('bad-1', a.id);
@@ -120,6 +122,27 @@ describe('the executor on local Mesos', () => {
     });
   });
 
+  it("fails a configuration Riak rejects with cuttlefish's message, before starting anything", async () => {
+    const [, , c] = await agents();
+    templates.templates.set('/api/v1/clusters/bad-conf/config', 'search = on\nring_size = 16\n');
+    const { offer, ports } = await sched.reserve('bad-3', c.id);
+    const before = sched.updates.length;
+    await sched.launch(
+      offer,
+      'bad-3',
+      taskData('bad-3', c.hostname, ports, { ClusterName: 'bad-conf' }),
+    );
+    const failed = await sched.update('bad-3', ['TASK_FAILED', 'TASK_RUNNING'], before);
+    expect(failed.state).toBe('TASK_FAILED');
+    expect(failed.message).toMatch(
+      /Riak rejected the rendered configuration \(cuttlefish\): .*unknown variable: search/,
+    );
+    await waitFor(() => leftovers().length === 0, {
+      timeoutMs: 20000,
+      what: 'the executor to exit',
+    });
+  });
+
   let nodeA: { key: string; agent: string; host: string; ports: number[]; executorId: string };
 
   it('launches Riak to TASK_RUNNING, publishes the node, and applies templates', async () => {
@@ -128,6 +151,9 @@ describe('the executor on local Mesos', () => {
       '/api/v1/clusters/c1/config',
       'ring_size = 16\nanti_entropy = passive\nnodename = overridden@nowhere\ndistributed_cookie = cluster-secret\n',
     );
+    // Riak hands a vnode off once it has been idle for vnode_inactivity_timeout (60 s by
+    // default): a test cluster hands off within seconds.
+    templates.templates.set('/api/v1/clusters/c1/advancedConfig', FAST_HANDOFF);
     const { offer, ports } = await sched.reserve('node-a', a.id);
     const before = sched.updates.length;
     const task = await sched.launch(offer, 'node-a', taskData('node-a', a.hostname, ports));
@@ -165,6 +191,14 @@ describe('the executor on local Mesos', () => {
     );
     expect(conf).toMatch(/^distributed_cookie = cluster-secret$/m);
     expect(conf).not.toMatch(/test-cookie|overridden@nowhere/);
+    // The replication cluster manager binds the node's own address, in both files.
+    expect(conf).toMatch(
+      new RegExp(`^mdc.cluster_manager = ${a.hostname.replace(/\./g, '\\.')}:${ports[5]}$`, 'm'),
+    );
+    const advanced = readFileSync(confs[0].replace(/riak\.conf$/, 'advanced.config'), 'utf8');
+    expect(advanced).toContain(`{cluster_mgr, {"${a.hostname}", ${ports[5]}}}`);
+    expect(advanced).toContain('{vnode_inactivity_timeout, 2000}');
+    expect(advanced).toContain('{"-start_epmd", "false"}');
     // The double slash of the original is gone.
     expect(templates.requests).toContain('/api/v1/clusters/c1/config');
     expect(templates.requests.some((r) => r.startsWith('//'))).toBe(false);
@@ -175,6 +209,15 @@ describe('the executor on local Mesos', () => {
     } finally {
       pb.close();
     }
+    // The EPMD replacement is the only EPMD: the release's scripts started no stock `epmd`.
+    const epmds = leftovers().filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'epmd';
+      } catch {
+        return false;
+      }
+    });
+    expect(epmds).toEqual([]);
     nodeA = {
       key: 'node-a',
       agent: a.id,
@@ -263,9 +306,15 @@ describe('the executor on local Mesos', () => {
 
   it('reports TASK_FAILED with the exit status when Riak crashes, and cleans up', async () => {
     const before = sched.updates.length;
+    // The real node's VM: beam.smp, named node-a.
     const riakPid = leftovers().find((pid) => {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return cmd.includes('riak-local.js') && cmd.includes('console');
+      try {
+        const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return comm === 'beam.smp' && cmd.some((a) => a.startsWith('node-a@'));
+      } catch {
+        return false;
+      }
     });
     expect(riakPid).toBeDefined();
     process.kill(riakPid!, 'SIGKILL');

@@ -1,4 +1,11 @@
-import { parseMemberStatus, parseRingReady, transfersActive } from './riak-admin';
+import {
+  adminOutcome,
+  cuttlefishErrors,
+  parseMemberStatus,
+  parseRingReady,
+  serviceUp,
+  transfersActive,
+} from './riak-admin';
 
 const memberStatus = `================================= Membership ==================================
 Status     Ring    Pending    Node
@@ -34,5 +41,62 @@ describe("riak-admin output (Riak's format)", () => {
         'No transfers active\n\nActive Transfers:\n\ntransfer type: ownership_transfer\n',
       ),
     ).toBe(true);
+  });
+});
+
+/** Riak KV 3.2's own output (../shared/reference/real-riak-3.2-transcript.txt). */
+const real = {
+  memberStatus: `================================= Membership ==================================
+Status     Ring    Pending    Node
+-------------------------------------------------------------------------------
+valid       0.0%     50.0%    riak2@127.0.0.2
+valid     100.0%     50.0%    riak@127.0.0.1
+-------------------------------------------------------------------------------
+Valid:2 / Leaving:0 / Exiting:0 / Joining:0 / Down:0
+ok
+`,
+  ringNotReady: `FALSE ['riak2@127.0.0.2'] down.  All nodes need to be up to check.
+error
+`,
+  cuttlefish: `2026-11-30T04:09:54.699038+00:00 [error] You've tried to set riak_control, but there is no setting with that name.
+2026-11-30T04:09:54.699100+00:00 [error] Did you mean one of these?
+2026-11-30T04:09:54.715982+00:00 [error] anti_entropy
+2026-11-30T04:09:54.716068+00:00 [error] check_crl
+2026-11-30T04:09:54.754623+00:00 [error] Error generating configuration in phase transform_datatypes
+2026-11-30T04:09:54.754656+00:00 [error] Conf file attempted to set unknown variable: riak_control
+`,
+};
+
+describe('Riak KV 3.x admin output', () => {
+  it('reads member-status with bare node names and the ok trailer', () => {
+    const { ok, text } = adminOutcome(real.memberStatus, 0);
+    expect(ok).toBe(true);
+    expect(text.endsWith('Valid:2 / Leaving:0 / Exiting:0 / Joining:0 / Down:0')).toBe(true);
+    expect(parseMemberStatus(text)).toEqual([
+      { status: 'valid', ring: '0.0%', pendingRing: '50.0%', name: 'riak2@127.0.0.2' },
+      { status: 'valid', ring: '100.0%', pendingRing: '50.0%', name: 'riak@127.0.0.1' },
+    ]);
+  });
+
+  it('fails a command whose output ends with error, whatever its exit status', () => {
+    expect(adminOutcome(real.ringNotReady, 0)).toEqual({
+      ok: false,
+      text: "FALSE ['riak2@127.0.0.2'] down.  All nodes need to be up to check.",
+    });
+    expect(adminOutcome('No transfers active\n\nActive Transfers:\n\n\nok\n', 0).ok).toBe(true);
+    expect(adminOutcome('Node x is not responding to pings', 1).ok).toBe(false);
+  });
+
+  it('tells riak_kv up from not up', () => {
+    expect(serviceUp('riak_kv is not up: []\nok', 'riak_kv')).toBe(false);
+    expect(serviceUp('riak_kv is up\nok', 'riak_kv')).toBe(true);
+  });
+
+  it("keeps cuttlefish's errors and drops its suggestions", () => {
+    expect(cuttlefishErrors(real.cuttlefish)).toEqual([
+      "You've tried to set riak_control, but there is no setting with that name.",
+      'Error generating configuration in phase transform_datatypes',
+      'Conf file attempted to set unknown variable: riak_control',
+    ]);
   });
 });

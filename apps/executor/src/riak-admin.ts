@@ -10,7 +10,10 @@ export interface MemberRow {
 export function parseMemberStatus(text: string): MemberRow[] {
   const out: MemberRow[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*(valid|leaving|exiting|joining|down)\s+(\S+)\s+(\S+)\s+'([^']+)'\s*$/.exec(line);
+    // Riak 2.x quotes the node name ('riak@host'); 3.x prints it bare.
+    const m = /^\s*(valid|leaving|exiting|joining|down)\s+(\S+)\s+(\S+)\s+'?([^'\s]+)'?\s*$/.exec(
+      line,
+    );
     if (m)
       out.push({
         status: m[1],
@@ -31,4 +34,34 @@ export function transfersActive(text: string): boolean {
   if (/waiting to handoff/.test(text)) return true;
   const active = text.split(/Active Transfers:/)[1] ?? '';
   return active.trim().length > 0;
+}
+
+/**
+ * Riak 3.x ends every admin command's output with a line `ok` or `error`; its exit status is not
+ * always non-zero on `error`. A result fails when either says so; the trailer is not part of the
+ * text shown to people.
+ */
+export function adminOutcome(out: string, code: number | null): { ok: boolean; text: string } {
+  const lines = out.replace(/\s+$/, '').split('\n');
+  const last = lines.at(-1)?.trim();
+  const trailer = last === 'ok' || last === 'error' ? last : undefined;
+  const text = (trailer ? lines.slice(0, -1) : lines).join('\n').replace(/\s+$/, '');
+  return { ok: code === 0 && trailer !== 'error', text };
+}
+
+/** `wait-for-service`: `riak_kv is up` (3.x answers at once, `riak_kv is not up: []` before). */
+export function serviceUp(out: string, service: string): boolean {
+  return new RegExp(`^${service} is up\\b`, 'm').test(out);
+}
+
+/** Cuttlefish's own messages from its output: the `[error]` lines, without their timestamps. */
+export function cuttlefishErrors(out: string): string[] {
+  return (
+    out
+      .split('\n')
+      .map((l) => /\[error\]\s*(.*)$/.exec(l)?.[1]?.trim())
+      // "Did you mean one of these?" is followed by one setting name a line: suggestions, not errors.
+      .filter((m): m is string => Boolean(m) && /\s/.test(m!) && !/^Did you mean/.test(m!))
+      .filter((m, i, all) => all.indexOf(m) === i)
+  );
 }

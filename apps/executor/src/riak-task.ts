@@ -1,11 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
 import type { Logger } from '@riak-mesos/logging';
 import type { TaskID, TaskInfo, TaskState } from '@riak-mesos/mesos';
 import { ProcessGroup, runCommand } from '@riak-mesos/process';
-import { renderAdvancedConfig, renderRiakConf, templateSetsKey } from '@riak-mesos/riak-config';
+import { RiakPbClient } from '@riak-mesos/riak-pb';
+import {
+  applyAdvancedSettings,
+  int,
+  renderAdvancedConfig,
+  renderRiakConf,
+  str,
+  templateSetsKey,
+  tuple,
+} from '@riak-mesos/riak-config';
 import {
   NoNodeError,
   NodeExistsError,
@@ -15,7 +24,16 @@ import {
 } from '@riak-mesos/zk';
 import type { TaskData } from './task-data';
 import { TaskDataError, parseTask } from './task-data';
-import { parseMemberStatus, parseRingReady, transfersActive } from './riak-admin';
+import {
+  adminOutcome,
+  cuttlefishErrors,
+  parseMemberStatus,
+  parseRingReady,
+  serviceUp,
+  transfersActive,
+} from './riak-admin';
+import type { Release } from './release';
+import { probeRelease } from './release';
 
 export interface ExecutorSettings {
   sandbox: string;
@@ -91,6 +109,8 @@ export class RefusedError extends StepError {
 export class RiakTask {
   private data: TaskData | undefined;
   private epmdPort = 0;
+  private clusterManagerPort: number | undefined;
+  private release: Release | undefined;
   private env: NodeJS.ProcessEnv | undefined;
   private zk: ZkClient | undefined;
   private epmd: EpmdServer | undefined;
@@ -115,21 +135,34 @@ export class RiakTask {
     return join(this.settings.sandbox, this.data!.RiakRootPath, 'riak');
   }
 
-  /** The environment of every Riak command: its EPMD port, and the EPMD module when shipped. */
+  /** The shipped riak_mesos_epmd module's directory, when the package has it. */
+  private get beamDir(): string | undefined {
+    const beam = this.settings.beamDir;
+    return beam && existsSync(join(beam, 'riak_mesos_epmd.beam')) ? beam : undefined;
+  }
+
+  /**
+   * The environment of every Riak command: its EPMD port, and the EPMD module when shipped. An
+   * Erlang release boots in embedded mode, which loads nothing outside its boot script, so the
+   * node is started in interactive mode (relx's `CODE_LOADING_MODE`, which Riak's own start hook
+   * also sets) for `-epmd_module` to find riak_mesos_epmd on `-pa`.
+   */
   private get riakEnv(): NodeJS.ProcessEnv {
     if (this.env) return this.env;
     const env: NodeJS.ProcessEnv = { ...process.env, ERL_EPMD_PORT: String(this.epmdPort) };
-    const beam = this.settings.beamDir;
-    if (beam && existsSync(join(beam, 'riak_mesos_epmd.beam')))
+    const beam = this.beamDir;
+    if (beam) {
       env.ERL_FLAGS = [process.env.ERL_FLAGS, `-epmd_module riak_mesos_epmd -pa ${beam}`]
         .filter(Boolean)
         .join(' ');
+      env.CODE_LOADING_MODE = 'interactive';
+    }
     return (this.env = env);
   }
 
-  /** `bin/riak` or `bin/riak-admin` of the release, to completion. */
-  private riakTool(tool: 'riak' | 'riak-admin', args: string[], timeoutMs: number) {
-    return runCommand(join(this.riakRoot, 'bin', tool), args, {
+  /** `bin/riak` of the release, to completion. */
+  private riakTool(args: string[], timeoutMs: number) {
+    return runCommand(join(this.riakRoot, 'bin', 'riak'), args, {
       env: this.riakEnv,
       cwd: this.riakRoot,
       timeoutMs,
@@ -149,8 +182,13 @@ export class RiakTask {
   async launch(): Promise<void> {
     await this.update('TASK_STARTING');
     try {
-      ({ data: this.data, epmdPort: this.epmdPort } = parseTask(this.task));
+      ({
+        data: this.data,
+        epmdPort: this.epmdPort,
+        clusterManagerPort: this.clusterManagerPort,
+      } = parseTask(this.task));
       await this.configure();
+      await this.checkConfig();
       this.checkStarting();
       await this.startEpmd();
       if (this.state !== 'starting') {
@@ -221,6 +259,12 @@ export class RiakTask {
       throw new StepError(
         `no Riak release at ${join(d.RiakRootPath, 'riak')} in the sandbox (bin/riak missing)`,
       );
+    const release = (this.release = probeRelease(root));
+    if (release.hasRepl && this.clusterManagerPort === undefined)
+      throw new StepError(
+        'the task has no port left for the replication cluster manager (it needs a sixth port)',
+      );
+    const clusterManager = release.hasRepl ? `${d.Host}:${this.clusterManagerPort}` : undefined;
     const volume = join(this.settings.sandbox, d.PersistentPath);
     if (!existsSync(volume))
       throw new StepError(`the persistent volume ${d.PersistentPath} is not in the sandbox`);
@@ -270,10 +314,10 @@ export class RiakTask {
             conf !== undefined && templateSetsKey(conf, 'distributed_cookie')
               ? undefined
               : d.Cookie,
+          ...(clusterManager ? { clusterManager } : {}),
         }),
       );
-      if (advanced !== undefined)
-        writeFileSync(join(etc, 'advanced.config'), renderAdvancedConfig(advanced, vars));
+      this.writeAdvancedConfig(advanced, vars);
     } catch (err) {
       throw new StepError(`cannot render the Riak configuration: ${(err as Error).message}`);
     }
@@ -281,7 +325,113 @@ export class RiakTask {
       riakConf: confFile,
       dataDir,
       customTemplate: conf !== undefined,
+      start: release.start,
+      clusterManager,
     });
+  }
+
+  /**
+   * advanced.config: the cluster's template (else the package's own file), with what the framework
+   * controls on top. For an Erlang release, cuttlefish merges `vm_args` into the generated vm.args:
+   * `-start_epmd false` there is what stops the release's scripts (nodetool) from starting a stock
+   * `epmd -daemon` at the node's EPMD port, and `-epmd_module` makes its admin commands resolve
+   * peers as the node does. riak_core's `cluster_mgr` wins over riak.conf, so it is set here too.
+   */
+  private writeAdvancedConfig(template: string | undefined, vars: Record<string, unknown>): void {
+    const d = this.data!;
+    const release = this.release!;
+    const file = join(this.riakRoot, 'etc', 'advanced.config');
+    const text =
+      template !== undefined
+        ? renderAdvancedConfig(template, vars as Parameters<typeof renderAdvancedConfig>[1])
+        : existsSync(file)
+          ? readFileSync(file, 'utf8')
+          : undefined;
+    if (!release.erts && !release.hasRepl) {
+      if (text !== undefined) writeFileSync(file, text);
+      return;
+    }
+    const vmArgs: [string, string][] = release.erts ? [['-start_epmd', 'false']] : [];
+    if (release.erts && this.beamDir) vmArgs.push(['-epmd_module', 'riak_mesos_epmd']);
+    const set = release.hasRepl
+      ? [
+          {
+            app: 'riak_core',
+            key: 'cluster_mgr',
+            value: tuple(str(d.Host), int(this.clusterManagerPort!)),
+          },
+        ]
+      : [];
+    writeFileSync(
+      file,
+      applyAdvancedSettings(
+        text ?? '[].',
+        { vmArgs, set },
+        "%% Written by the Riak Mesos Framework executor for this node; vm_args and cluster_mgr are\n%% the framework's. The cluster's advanced.config template is where changes belong.\n",
+      ),
+    );
+  }
+
+  /**
+   * The release's own configuration checker on the rendered files, before anything starts.
+   *
+   * A KV 3.x release (relx scripts) checks with cuttlefish, which is run directly: `riak
+   * chkconfig` loses cuttlefish's messages on failure, and in a fresh sandbox any script command
+   * first boots a throw-away `-sname riak` VM to learn the host name, which starts a stock `epmd
+   * -daemon` at the node's EPMD port. Cuttlefish's output is linked as the release's vm.args and
+   * sys.config, as its start hook does, so that every later script command reads this node's
+   * name and `-start_epmd false`. Other releases run `riak chkconfig` where they have it.
+   */
+  private async checkConfig(): Promise<void> {
+    const release = this.release!;
+    const root = this.riakRoot;
+    if (release.cuttlefish && release.erts) {
+      const cf = await runCommand(
+        join(release.erts, 'bin', 'escript'),
+        [
+          release.cuttlefish.script,
+          '-e',
+          join(root, 'etc'),
+          '-d',
+          join(root, 'generated.conf'),
+          '-s',
+          release.cuttlefish.schemaDir,
+          '-c',
+          join(root, 'etc', 'riak.conf'),
+        ],
+        { env: this.riakEnv, cwd: root, timeoutMs: 60000 },
+      );
+      const config = /-config\s+(\S+)/.exec(cf.out)?.[1];
+      const vmArgs = /-vm_args\s+(\S+)/.exec(cf.out)?.[1];
+      if (cf.code !== 0 || !config || !vmArgs) {
+        const why = cuttlefishErrors(cf.out);
+        throw new StepError(
+          `Riak rejected the rendered configuration (cuttlefish): ${
+            why.length ? why.join('; ') : cf.out.trim().split('\n').slice(-3).join(' ')
+          }`,
+        );
+      }
+      for (const [link, target] of [
+        ['vm.args', vmArgs],
+        ['sys.config', config],
+      ]) {
+        rmSync(join(root, link), { force: true });
+        symlinkSync(target, join(root, link));
+      }
+      this.log.info('configuration checked', { checker: 'cuttlefish', vmArgs, config });
+      return;
+    }
+    if (!release.chkconfig) return;
+    const r = await this.riakTool(['chkconfig'], 60000);
+    if (r.code !== 0 || !/config is OK/.test(r.out)) {
+      const why = cuttlefishErrors(r.out);
+      throw new StepError(
+        `Riak rejected the rendered configuration (riak chkconfig): ${
+          why.length ? why.join('; ') : r.out.trim().split('\n').slice(-3).join(' ')
+        }`,
+      );
+    }
+    this.log.info('configuration checked', { checker: 'riak chkconfig' });
   }
 
   private async startEpmd(): Promise<void> {
@@ -346,14 +496,14 @@ export class RiakTask {
   private startRiak(): void {
     const root = this.riakRoot;
     const log = join(this.settings.sandbox, 'riak.log');
-    this.riak = new ProcessGroup(join(root, 'bin', 'riak'), ['console'], {
+    this.riak = new ProcessGroup(join(root, 'bin', 'riak'), [this.release!.start], {
       cwd: root,
       env: this.riakEnv,
       stdoutFile: log,
       stderrFile: log,
     });
     const riak = this.riak;
-    this.log.info('Riak started', { pid: riak.pid, log });
+    this.log.info('Riak started', { pid: riak.pid, log, command: this.release!.start });
     void riak.exited.then((exit) => {
       if (this.riak !== riak) return;
       const how = exit.signal ? `signal ${exit.signal}` : `exit status ${exit.code}`;
@@ -366,47 +516,72 @@ export class RiakTask {
     });
   }
 
-  private admin(args: string[], timeoutMs = 60000) {
-    return this.riakTool('riak-admin', args, timeoutMs);
+  /**
+   * An admin command (`riak-admin …` or `riak admin …`, as the release has it). A trailing
+   * `error` line fails it whatever the exit status; the `ok`/`error` trailer is not in `out`.
+   */
+  private async admin(args: string[], timeoutMs = 60000): Promise<{ code: number; out: string }> {
+    const { tool, prefix } = this.release!.admin;
+    const r = await runCommand(join(this.riakRoot, 'bin', tool), [...prefix, ...args], {
+      env: this.riakEnv,
+      cwd: this.riakRoot,
+      timeoutMs,
+    });
+    const { ok, text } = adminOutcome(r.out, r.code);
+    return { code: ok ? 0 : r.code || 1, out: text };
   }
 
+  /**
+   * Ready means Riak serves requests, not only that the VM answers: `riak ping` says pong seconds
+   * before riak_kv is up (requests then fail with all_nodes_down). So: ping, then
+   * `wait-for-service riak_kv` (KV 3.x answers at once, `riak_kv is not up: []` until it is; 2.x
+   * waits), then a PB ping and an HTTP /ping on the node's own listeners.
+   */
   private async awaitReady(): Promise<void> {
-    const d = this.data!;
     const deadline = Date.now() + this.settings.readyTimeoutMs;
     const riak = this.riak!;
-    const died = () =>
-      !riak.running ? new StepError('Riak exited while starting; see riak.log') : undefined;
+    let waiting = 'riak ping';
     for (;;) {
-      const dead = died();
-      if (dead) throw dead;
+      if (!riak.running) throw new StepError('Riak exited while starting; see riak.log');
       if (this.state !== 'starting') throw new StepError('stopped while starting');
-      const ping = await this.riakTool('riak', ['ping'], 10000);
-      let http = false;
-      if (ping.code === 0 && ping.out.includes('pong')) {
-        try {
-          const res = await fetch(`http://${d.Host}:${d.HTTPPort}/ping`, {
-            signal: AbortSignal.timeout(3000),
-          });
-          http = res.ok;
-        } catch {
-          http = false;
-        }
-      }
-      if (http) break;
+      if (await this.readyProbe((what) => (waiting = what))) return;
       if (Date.now() > deadline)
         throw new StepError(
-          `Riak did not answer ping and HTTP /ping within ${this.settings.readyTimeoutMs / 1000} s; see riak.log`,
+          `Riak was not ready within ${this.settings.readyTimeoutMs / 1000} s (waiting for ${waiting}); see riak.log`,
         );
-      await sleep(500);
+      await sleep(1000);
     }
-    const left = Math.max(1000, deadline - Date.now());
-    const wait = await this.admin(['wait-for-service', 'riak_kv', d.FullyQualifiedNodeName], left);
-    const dead = died();
-    if (dead) throw dead;
-    if (wait.code !== 0)
-      throw new StepError(
-        `riak_kv did not come up: ${wait.out.split('\n').slice(-1)[0] || `exit ${wait.code}`}`,
-      );
+  }
+
+  /** One pass of the readiness probes; `waiting` is told which one has not passed yet. */
+  private async readyProbe(waiting: (what: string) => void): Promise<boolean> {
+    const d = this.data!;
+    waiting('riak ping');
+    const ping = await this.riakTool(['ping'], 15000);
+    if (ping.code !== 0 || !ping.out.includes('pong')) return false;
+    waiting('riak_kv (wait-for-service)');
+    const kv = await this.admin(['wait-for-service', 'riak_kv', d.FullyQualifiedNodeName], 15000);
+    if (kv.code !== 0 || !serviceUp(kv.out, 'riak_kv')) return false;
+    waiting(`a PB ping on ${d.Host}:${d.PBPort}`);
+    try {
+      const pb = await RiakPbClient.connect(d.PBPort, d.Host, 3000);
+      try {
+        await pb.ping();
+      } finally {
+        pb.close();
+      }
+    } catch {
+      return false;
+    }
+    waiting(`HTTP /ping on ${d.Host}:${d.HTTPPort}`);
+    try {
+      const res = await fetch(`http://${d.Host}:${d.HTTPPort}/ping`, {
+        signal: AbortSignal.timeout(3000),
+      });
+      return res.ok;
+    } catch {
+      return false;
+    }
   }
 
   private async publish(): Promise<void> {
@@ -469,7 +644,7 @@ export class RiakTask {
   private async teardown(): Promise<void> {
     const riak = this.riak;
     if (riak?.running && this.data) {
-      const stopped = await this.riakTool('riak', ['stop'], this.settings.stopGraceMs);
+      const stopped = await this.riakTool(['stop'], this.settings.stopGraceMs);
       this.log.info('riak stop', { code: stopped.code, out: stopped.out });
     }
     // Whatever is left of the node's process group goes, politely then by force.

@@ -57,8 +57,16 @@ export function taskPorts(task: TaskInfo): number[] {
   return out;
 }
 
-/** Parses and checks the task data; the EPMD port is the first task port not otherwise used. */
-export function parseTask(task: TaskInfo): { data: TaskData; epmdPort: number } {
+/**
+ * Parses and checks the task data; the EPMD port is the first task port not otherwise used, the
+ * cluster manager's the second.
+ */
+export function parseTask(task: TaskInfo): {
+  data: TaskData;
+  epmdPort: number;
+  /** The next unused port, for Riak's replication cluster manager (the scheduler reserves 10). */
+  clusterManagerPort?: number;
+} {
   const raw = Buffer.from(task.data ?? []).toString('utf8');
   if (!raw) throw new TaskDataError('the task carries no data (expected a JSON object)');
   let json: unknown;
@@ -86,10 +94,14 @@ export function parseTask(task: TaskInfo): { data: TaskData; epmdPort: number } 
     throw new TaskDataError(
       `invalid task data: ports ${missing.join(', ')} are not among the task's port resources`,
     );
-  const epmdPort = ports.find((p) => !used.includes(p));
+  const [epmdPort, clusterManagerPort] = ports.filter((p) => !used.includes(p));
   if (epmdPort === undefined)
     throw new TaskDataError(
       'the task has no port left for the EPMD replacement (it needs a fifth port)',
     );
-  return { data: d, epmdPort };
+  return {
+    data: d,
+    epmdPort,
+    ...(clusterManagerPort !== undefined ? { clusterManagerPort } : {}),
+  };
 }

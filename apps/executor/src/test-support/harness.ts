@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { Offer, TaskInfo, TaskStatus } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
-import { EXECUTOR_PACKAGE, RIAK_LOCAL_PACKAGE, waitFor } from '@riak-mesos/testing';
+import { EXECUTOR_PACKAGE, requireRiakPackage, waitFor } from '@riak-mesos/testing';
 
 export { buildNodePackages as buildArtifacts, startLocalMesos } from '@riak-mesos/testing';
 export type { LocalMesos } from '@riak-mesos/testing';
@@ -53,7 +53,11 @@ export class TestScheduler {
   updates: TaskStatus[] = [];
   messages: Record<string, unknown>[] = [];
 
-  constructor(master: string) {
+  /** The Riak package launched with the executor: the real release unless a test says otherwise. */
+  constructor(
+    master: string,
+    readonly riakPackage = requireRiakPackage(),
+  ) {
     this.client = new SchedulerClient({
       master,
       frameworkInfo: {
@@ -160,7 +164,7 @@ export class TestScheduler {
     });
   }
 
-  /** Reserves 5 ports and resources with a volume on the agent; answers the offer holding them. */
+  /** Reserves 6 ports (the sixth for Riak's cluster manager) and resources with a volume on the agent; answers the offer holding them. */
   async reserve(key: string, agentId: string): Promise<{ offer: Offer; ports: number[] }> {
     // Only unreserved resources can be reserved: an offer may also hold what an earlier task
     // reserved (and left when it ended), so both the offer and its ports are picked from those.
@@ -170,10 +174,10 @@ export class TestScheduler {
         R.scalarSum(free, 'cpus') >= 0.6 &&
         R.scalarSum(free, 'mem') >= 288 &&
         R.scalarSum(free, 'disk') >= 64 &&
-        R.countRanges(R.rangesOf(free, 'ports')) >= 5
+        R.countRanges(R.rangesOf(free, 'ports')) >= 6
       );
     });
-    const ports = R.portsOf(R.rangesOf(R.unreservedOf(offer), 'ports')).slice(0, 5);
+    const ports = R.portsOf(R.rangesOf(R.unreservedOf(offer), 'ports')).slice(0, 6);
     const reserved = R.reserve(
       [
         R.scalar('cpus', 0.6),
@@ -232,14 +236,14 @@ export class TestScheduler {
         command: {
           value: 'exec ./riak_mesos_executor/bin/riak-mesos-executor',
           shell: true,
-          uris: [EXECUTOR_PACKAGE, RIAK_LOCAL_PACKAGE].map((p) => ({
+          uris: [EXECUTOR_PACKAGE, this.riakPackage].map((p) => ({
             value: pathToFileURL(p).href,
             extract: true,
           })),
           environment: {
             variables: [
               { name: 'LOG_LEVEL', value: 'info' },
-              { name: 'RIAK_MESOS_READY_TIMEOUT', value: '60' },
+              { name: 'RIAK_MESOS_READY_TIMEOUT', value: '120' },
               { name: 'RIAK_MESOS_ZK_SESSION_TIMEOUT', value: '4' },
               { name: 'PATH', value: process.env.PATH ?? '/usr/bin:/bin' },
             ],
