@@ -24,3 +24,11 @@ export {
 } from './local-system';
 export type { LocalMesos, MasterState } from './local-system';
 export { findRiakPackage, requireRiakPackage } from './riak';
+export { listenersOn, patchAdvancedConfig, setRiakConf, startRealRiakCluster } from './riak-node';
+export type {
+  RealRiakCluster,
+  RealRiakNode,
+  RealRiakOptions,
+  RealRiakTimings,
+  RiakBackend,
+} from './riak-node';
