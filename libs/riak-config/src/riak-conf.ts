@@ -3,6 +3,8 @@ import { TemplateError } from './template';
 /** One line of riak.conf (cuttlefish syntax), kept as written. */
 export type ConfLine =
   | { kind: 'blank' | 'comment'; raw: string }
+  /** cuttlefish's `include <file or glob>` (Riak 3.x's riak.conf ends with `include conf.d/*.conf`). */
+  | { kind: 'include'; path: string; raw: string }
   | { kind: 'setting'; key: string; value: string; raw: string };
 
 export interface RiakConf {
@@ -11,7 +13,10 @@ export interface RiakConf {
 
 const KEY = /^[A-Za-z0-9_$().-]+(\.[A-Za-z0-9_$().-]+)*$/;
 
-/** Parses riak.conf: `key = value` lines, `#` comments and blank lines. Errors name the line. */
+/**
+ * Parses riak.conf: `key = value` lines, `include <path>` lines, `#` comments and blank lines.
+ * Errors name the line.
+ */
 export function parseRiakConf(text: string): RiakConf {
   const lines: ConfLine[] = [];
   const rows = text.split('\n');
@@ -20,6 +25,8 @@ export function parseRiakConf(text: string): RiakConf {
     const t = raw.trim();
     if (t === '') return lines.push({ kind: 'blank', raw });
     if (t.startsWith('#')) return lines.push({ kind: 'comment', raw });
+    const include = /^include\s+(\S+)$/.exec(t);
+    if (include) return lines.push({ kind: 'include', path: include[1], raw });
     const eq = raw.indexOf('=');
     if (eq === -1)
       throw new TemplateError(`expected 'key = value', found '${t.slice(0, 60)}'`, i + 1, 1);
@@ -59,13 +66,17 @@ export const CONTROLLED_HEADER =
 /**
  * Applies the settings the framework controls: each key's first occurrence gets the value in
  * place, later occurrences are removed, and missing keys are added at the end under a comment,
- * so every key appears once.
+ * so every key appears once. A file with `include` lines gets them all at the end, so that no
+ * included file can override them.
  */
 export function applyControlledSettings(
   conf: RiakConf,
   settings: Record<string, string | number>,
 ): RiakConf {
   const want = new Map(Object.entries(settings).map(([k, v]) => [k, String(v)]));
+  // A later line wins in cuttlefish, included files too: with includes, every controlled setting
+  // goes last, after them.
+  const last = conf.lines.some((l) => l.kind === 'include');
   const seen = new Set<string>();
   const lines: ConfLine[] = [];
   for (const l of conf.lines) {
@@ -73,7 +84,7 @@ export function applyControlledSettings(
       lines.push(l);
       continue;
     }
-    if (seen.has(l.key)) continue;
+    if (seen.has(l.key) || last) continue;
     seen.add(l.key);
     const value = want.get(l.key)!;
     lines.push({ kind: 'setting', key: l.key, value, raw: `${l.key} = ${value}` });

@@ -185,3 +185,34 @@ describe('default templates', () => {
     expect(renderAdvancedConfig(d.advancedConfig, SAMPLE_VARS)).toContain('{cepmd_port, 31005}');
   });
 });
+
+describe("riak.conf's include lines (Riak 3.x ends its riak.conf with one)", () => {
+  const conf = `nodename = riak@127.0.0.1
+listener.http.internal = 127.0.0.1:8098
+include conf.d/*.conf
+`;
+
+  it('keeps the include and puts the controlled settings after it, so no included file overrides them', () => {
+    const out = renderRiakConf(conf, SAMPLE_VARS, {
+      nodename: 'n1@10.0.0.1',
+      dataDir: '/v/riak',
+      bindAddress: '10.0.0.1',
+      httpPort: 1,
+      pbPort: 2,
+      handoffPort: 3,
+      disterlPort: 4,
+      clusterManager: '10.0.0.1:6',
+    });
+    const lines = out.trim().split('\n');
+    const include = lines.indexOf('include conf.d/*.conf');
+    expect(include).toBeGreaterThanOrEqual(0);
+    expect(lines.filter((l) => l.startsWith('nodename'))).toEqual(['nodename = n1@10.0.0.1']);
+    expect(lines.indexOf('nodename = n1@10.0.0.1')).toBeGreaterThan(include);
+    expect(lines).toContain('mdc.cluster_manager = 10.0.0.1:6');
+    expect(lines).toContain('listener.http.internal = 10.0.0.1:1');
+  });
+
+  it('still refuses a line that is neither', () => {
+    expect(() => parseRiakConf('include\n')).toThrow(/expected 'key = value'/);
+  });
+});
