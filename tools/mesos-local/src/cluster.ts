@@ -12,7 +12,7 @@ export interface AgentSpec {
   cpus?: number;
   mem?: number;
   disk?: number;
-  /** Inclusive port range; default 31000 + 1000 × index, 1000 ports. */
+  /** Inclusive port range; default `portBase` + 200 × index, 200 ports. */
   ports?: [number, number];
   attributes?: Record<string, string>;
 }
@@ -31,6 +31,13 @@ export interface MesosLocalOptions {
   executorReregisterTimeoutMs?: number;
   statusRetryMs?: number;
   executorShutdownGraceMs?: number;
+  /**
+   * First port of the agents' port ranges (agent i offers portBase + 200 i … + 199). Default: a
+   * random multiple of 200 from 10000 up, below Linux's ephemeral ports (32768…): tasks of two
+   * local Mesos instances on one machine (parallel test runs, `local up` beside the tests) bind
+   * loopback ports such as the EPMD replacement's, and must not be offered the same ones.
+   */
+  portBase?: number;
   /** `principal:secret` pairs; when given, the scheduler API requires HTTP basic authentication. */
   credentials?: string[];
 }
@@ -49,8 +56,20 @@ export interface MesosLocal {
   close(): Promise<void>;
 }
 
-function agentResources(i: number, spec: AgentSpec): Resource[] {
-  const ports = spec.ports ?? [31000 + i * 1000, 31000 + i * 1000 + 999];
+export const PORTS_PER_AGENT = 200;
+const PORT_FLOOR = 10000;
+const EPHEMERAL_FLOOR = 32768;
+
+/** A random first port for `agents` agents' ranges, below the ephemeral ports. */
+export function randomPortBase(agents: number): number {
+  const slots = Math.floor((EPHEMERAL_FLOOR - PORT_FLOOR) / PORTS_PER_AGENT) - agents;
+  if (slots < 1) throw new Error(`too many agents for distinct port ranges: ${agents}`);
+  return PORT_FLOOR + Math.floor(Math.random() * slots) * PORTS_PER_AGENT;
+}
+
+function agentResources(i: number, spec: AgentSpec, portBase: number): Resource[] {
+  const first = portBase + i * PORTS_PER_AGENT;
+  const ports = spec.ports ?? [first, first + PORTS_PER_AGENT - 1];
   return [
     R.scalar('cpus', spec.cpus ?? 4),
     R.scalar('mem', spec.mem ?? 8192),
@@ -85,7 +104,8 @@ export async function startMesosLocal(options: MesosLocalOptions): Promise<Mesos
     typeof options.agents === 'number' || options.agents === undefined
       ? Array.from({ length: options.agents ?? 3 }, () => ({}))
       : options.agents;
-  if (specs.length > 250) throw new Error('at most 250 agents (one loopback address each)');
+  if (specs.length > 100) throw new Error('at most 100 agents (one loopback address each)');
+  const portBase = options.portBase ?? randomPortBase(specs.length);
   const agents = specs.map(
     (spec, i) =>
       new Agent({
@@ -93,7 +113,7 @@ export async function startMesosLocal(options: MesosLocalOptions): Promise<Mesos
         ip: `127.0.0.${i + 2}`,
         port: 0,
         workDir: options.workDir,
-        resources: agentResources(i, spec),
+        resources: agentResources(i, spec, portBase),
         attributes: agentAttributes(i, spec),
         logger: logger.child({ role: 'agent' }),
         master,

@@ -21,6 +21,10 @@ const program = new Command('mesos-local')
     'A local Mesos master with agents (v1 scheduler and executor APIs) for development and tests',
   )
   .option('--agents <n>', 'number of agents', '3')
+  .option(
+    '--port-base <port>',
+    "first port of the agents' port ranges (200 each; default random in 10000-32767)",
+  )
   .option('--port <port>', 'master port', '5050')
   .option('--work-dir <dir>', 'sandboxes, volumes and state', `${process.cwd()}/tmp/mesos-local`)
   .option('--agent-cpus <n>', 'CPUs per agent', '4')
@@ -41,6 +45,14 @@ const program = new Command('mesos-local')
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       fail(`--port must be 0-65535, got '${String(o.port)}'`);
+    const portBase = o.portBase === undefined ? undefined : Number(o.portBase);
+    if (
+      portBase !== undefined &&
+      (!Number.isInteger(portBase) || portBase < 1024 || portBase + n * 200 > 65535)
+    )
+      fail(
+        `--port-base must be a port from 1024 leaving room for ${n} ranges of 200, got '${String(o.portBase)}'`,
+      );
     const spec: AgentSpec = {
       cpus: Number(o.agentCpus),
       mem: Number(o.agentMem),
@@ -56,6 +68,7 @@ const program = new Command('mesos-local')
         attributes: { rack_id: `rack-${(i % 2) + 1}` },
       })),
       port,
+      ...(portBase !== undefined ? { portBase } : {}),
       workDir: o.workDir as string,
       heartbeatIntervalSeconds: Number(o.heartbeatInterval),
       agentPingTimeoutMs: Number(o.agentPingTimeout),
