@@ -9,6 +9,7 @@ import { RiakPbClient } from '@riak-mesos/riak-pb';
 import {
   applyAdvancedSettings,
   int,
+  mergeAdvancedConfig,
   renderAdvancedConfig,
   renderRiakConf,
   str,
@@ -331,7 +332,7 @@ export class RiakTask {
   }
 
   /**
-   * advanced.config: the cluster's template (else the package's own file), with what the framework
+   * advanced.config: the cluster's template over the package's own file, with what the framework
    * controls on top. For an Erlang release, cuttlefish merges `vm_args` into the generated vm.args:
    * `-start_epmd false` there is what stops the release's scripts (nodetool) from starting a stock
    * `epmd -daemon` at the node's EPMD port, and `-epmd_module` makes its admin commands resolve
@@ -341,12 +342,17 @@ export class RiakTask {
     const d = this.data!;
     const release = this.release!;
     const file = join(this.riakRoot, 'etc', 'advanced.config');
-    const text =
+    const own = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    const rendered =
       template !== undefined
         ? renderAdvancedConfig(template, vars as Parameters<typeof renderAdvancedConfig>[1])
-        : existsSync(file)
-          ? readFileSync(file, 'utf8')
-          : undefined;
+        : undefined;
+    // The template's settings over the package's own file, which holds settings the node cannot
+    // start without (Riak 3.x: riak_core's schema_dirs).
+    const text =
+      rendered !== undefined && own !== undefined
+        ? mergeAdvancedConfig(own, rendered)
+        : (rendered ?? own);
     if (!release.erts && !release.hasRepl) {
       if (text !== undefined) writeFileSync(file, text);
       return;

@@ -1,4 +1,11 @@
-import { applyAdvancedSettings, formatErlangTerm, int, str, tuple } from './advanced-config';
+import {
+  applyAdvancedSettings,
+  formatErlangTerm,
+  int,
+  mergeAdvancedConfig,
+  str,
+  tuple,
+} from './advanced-config';
 import { parseErlangTerms } from './erlang-terms';
 
 /** riak_core's part of Riak KV 3.2's own etc/advanced.config, comments and all. */
@@ -53,5 +60,20 @@ describe('advanced.config edits', () => {
 
   it('refuses a file that is not an advanced.config', () => {
     expect(() => applyAdvancedSettings('{riak_core, []}.', {})).toThrow(/must be a list/);
+  });
+});
+
+describe("a cluster's template over the package's advanced.config", () => {
+  it("keeps the package's settings (Riak 3.2 cannot start without schema_dirs) and lets the template win", () => {
+    const out = mergeAdvancedConfig(
+      RIAK_3_2,
+      '[{riak_core, [{vnode_inactivity_timeout, 2000}, {cluster_mgr, {"10.0.0.1", 1}}]}, {os_mon, [{start_disksup, false}]}].',
+    );
+    expect(out).toContain('{schema_dirs, ["./lib/../share/schema"]}');
+    expect(out).toContain('{vnode_inactivity_timeout, 2000}');
+    expect(out).toContain('{cluster_mgr, {"10.0.0.1", 1}}');
+    expect(out).not.toContain('9080');
+    expect(out).toContain('{os_mon, [{start_disksup, false}]}');
+    expect(out).toContain('{data_root, "./data/riak_repl"}');
   });
 });

@@ -101,7 +101,7 @@ function entryKey(t: Term): string | undefined {
   return k.type === 'atom' || k.type === 'string' ? k.value : undefined;
 }
 
-function upsert(list: Term & { type: 'list' }, key: Term, value: Term): void {
+function upsert(list: ListTerm, key: Term, value: Term): void {
   const k = key.type === 'atom' || key.type === 'string' ? key.value : undefined;
   const i = list.items.findIndex((e) => entryKey(e) === k);
   const entry = tuple(key, value);
@@ -109,7 +109,7 @@ function upsert(list: Term & { type: 'list' }, key: Term, value: Term): void {
   else list.items.push(entry);
 }
 
-function appSection(config: Term & { type: 'list' }, app: string): Term & { type: 'list' } {
+function appSection(config: ListTerm, app: string): ListTerm {
   let section = config.items.find(
     (e): e is Term & { type: 'tuple' } => e.type === 'tuple' && entryKey(e) === app,
   );
@@ -117,7 +117,32 @@ function appSection(config: Term & { type: 'list' }, app: string): Term & { type
     section = { type: 'tuple', items: [atom(app), { type: 'list', items: [] }] };
     config.items.push(section);
   }
-  return section.items[1] as Term & { type: 'list' };
+  return section.items[1] as ListTerm;
+}
+
+type ListTerm = Term & { type: 'list' };
+
+/**
+ * The package's own advanced.config with a cluster's template laid over it: for each application
+ * in the template, each `{Key, Value}` replaces the package's entry of that key (or is added);
+ * entries of other shapes are added. Riak 3.x's own file carries settings a node cannot start
+ * without (riak_core's `schema_dirs`), so a template that names a few settings must not drop them.
+ */
+export function mergeAdvancedConfig(base: string, overlay: string): string {
+  const into = validateAdvancedConfig(base.trim() === '' ? '[].' : base) as ListTerm;
+  const over = validateAdvancedConfig(overlay) as ListTerm;
+  for (const app of over.items) {
+    if (app.type !== 'tuple') continue;
+    const [name, settings] = app.items;
+    if (name.type !== 'atom' || settings.type !== 'list') continue;
+    const section = appSection(into, name.value);
+    for (const entry of settings.items) {
+      if (entry.type === 'tuple' && entry.items.length === 2 && entryKey(entry) !== undefined)
+        upsert(section, entry.items[0], entry.items[1]);
+      else section.items.push(entry);
+    }
+  }
+  return `${formatErlangTerm(into)}.\n`;
 }
 
 /**
@@ -126,9 +151,7 @@ function appSection(config: Term & { type: 'list' }, app: string): Term & { type
  * kept: the file is generated for each start).
  */
 export function applyAdvancedSettings(text: string, s: AdvancedSettings, header = ''): string {
-  const config = validateAdvancedConfig(text.trim() === '' ? '[].' : text) as Term & {
-    type: 'list';
-  };
+  const config = validateAdvancedConfig(text.trim() === '' ? '[].' : text) as ListTerm;
   if (s.vmArgs?.length) {
     const vm = appSection(config, 'vm_args');
     for (const [flag, value] of s.vmArgs) upsert(vm, str(flag), str(value));

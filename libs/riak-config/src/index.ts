@@ -30,7 +30,15 @@ export {
 } from './riak-conf';
 export type { ConfLine, NodeSettings, RiakConf } from './riak-conf';
 export { parseErlangTerms, validateAdvancedConfig } from './erlang-terms';
-export { applyAdvancedSettings, formatErlangTerm, atom, int, str, tuple } from './advanced-config';
+export {
+  applyAdvancedSettings,
+  mergeAdvancedConfig,
+  formatErlangTerm,
+  atom,
+  int,
+  str,
+  tuple,
+} from './advanced-config';
 export type { AdvancedSettings } from './advanced-config';
 export type { Term } from './erlang-terms';
 export { DEFAULT_TEMPLATES, defaultTemplates } from './defaults';
