@@ -20,6 +20,8 @@ const launcher = (tool) =>
     '# $RIAK_MESOS_NODE or node on PATH). Like Riak, it runs from its release directory.',
     'root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)',
     'cd "$root" || exit 1',
+    "# The open-files limit, which `riak daemon` warns about as Riak's start hook does.",
+    'RIAK_LOCAL_NOFILE=$(ulimit -n) && export RIAK_LOCAL_NOFILE',
     `RIAK_LOCAL_ROOT="$root" exec "\${RIAK_MESOS_NODE:-node}" "$root/lib/riak-local.js" ${tool} "$@"`,
     '',
   ].join('\n');

@@ -19,6 +19,11 @@ export interface NodeConfig {
   logDir: string;
   ringSize: number;
   epmdPort: number;
+  /**
+   * How long after it answers ping the node starts serving KV (RIAK_LOCAL_KV_START_DELAY_MS,
+   * default 1000): Riak's riak_kv comes up seconds after the node answers ping.
+   */
+  kvStartDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +77,11 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
   const epmd = env.ERL_EPMD_PORT ?? '4369';
   if (!/^\d+$/.test(epmd) || Number(epmd) < 1 || Number(epmd) > 65535)
     throw new ConfigError(`ERL_EPMD_PORT must be a port number, got '${epmd}'`);
+  const delay = env.RIAK_LOCAL_KV_START_DELAY_MS ?? '1000';
+  if (!/^\d+$/.test(delay) || Number(delay) > 600000)
+    throw new ConfigError(
+      `RIAK_LOCAL_KV_START_DELAY_MS must be milliseconds from 0 to 600000, got '${delay}'`,
+    );
   return {
     root,
     nodename,
@@ -89,5 +99,6 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
     logDir: dir(get('platform_log_dir') ?? './log'),
     ringSize,
     epmdPort: Number(epmd),
+    kvStartDelayMs: Number(delay),
   };
 }

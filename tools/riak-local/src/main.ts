@@ -1,79 +1,32 @@
 /**
  * `bin/riak` and `bin/riak-admin` of the development node. The launchers call this bundle with
- * `riak` or `riak-admin` first and RIAK_LOCAL_ROOT set to the release's `riak/` directory.
+ * `riak` or `riak-admin` first and RIAK_LOCAL_ROOT set to the release's `riak/` directory; what
+ * each command prints and how it exits follows Riak KV 3.2's scripts.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { appendFileSync, closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EpmdClient } from '@riak-mesos/epmd';
-import { isValidName } from '@riak-mesos/zk';
+import type { Outcome } from './admin';
+import { Exit, notResponding, riakAdmin, rpc } from './admin';
 import type { NodeConfig } from './config';
 import { ConfigError, loadConfig } from './config';
 import { startHttp } from './http-api';
-import type { Transfer } from './node';
 import { RiakNode, VERSION } from './node';
 import { startPb } from './pb-api';
-import type { Ring } from './ring';
-import {
-  formatAaeStatus,
-  formatMemberStatus,
-  formatPlan,
-  formatRingStatus,
-  replicas,
-} from './ring';
-import { Connection } from './wire';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
-class Exit extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
-
-const notResponding = (c: NodeConfig) => new Exit(`Node '${c.nodename}' not responding to pings.`);
-
-/** Connects to the running node the way nodetool does: EPMD lookup, then the cookie handshake. */
-async function attach(c: NodeConfig): Promise<Connection> {
-  let port: number | undefined;
-  try {
-    port = (await new EpmdClient({ port: c.epmdPort, timeoutMs: 3000 }).portPlease(c.alive))?.port;
-  } catch {
-    throw notResponding(c);
-  }
-  if (!port) throw notResponding(c);
-  try {
-    return await Connection.open({
-      host: c.host,
-      port,
-      name: `riak-admin-${process.pid}@${hostname()}`,
-      cookie: c.cookie,
-      timeoutMs: 5000,
-    });
-  } catch (e) {
-    if ((e as Error).name === 'AuthError' || /cookie/.test((e as Error).message))
-      throw new Exit(`Node '${c.nodename}' not responding to pings. (${(e as Error).message})`);
-    throw notResponding(c);
-  }
-}
-
-async function rpc<T>(c: NodeConfig, op: string, args?: unknown, timeoutMs = 60000): Promise<T> {
-  const conn = await attach(c);
-  try {
-    return await conn.call<T>(op, args, timeoutMs);
-  } catch (e) {
-    throw new Exit((e as Error).message);
-  } finally {
-    conn.close();
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 async function pings(c: NodeConfig): Promise<boolean> {
   try {
@@ -83,7 +36,7 @@ async function pings(c: NodeConfig): Promise<boolean> {
   }
 }
 
-// ---- riak console -------------------------------------------------------------------------
+// ---- riak console / foreground -----------------------------------------------------------
 
 async function consoleMode(c: NodeConfig): Promise<void> {
   mkdirSync(c.logDir, { recursive: true });
@@ -125,12 +78,27 @@ async function consoleMode(c: NodeConfig): Promise<void> {
   }
   mkdirSync(join(c.root, 'run'), { recursive: true });
   writeFileSync(join(c.root, 'run', 'riak.pid'), `${process.pid}\n`);
-  node.kvUp = true;
-  log('info', 'Wait complete for service riak_kv');
+  // As Riak: the node answers ping (and riak-admin) a while before riak_kv is up.
+  setTimeout(() => {
+    node.kvUp = true;
+    log('info', 'Wait complete for service riak_kv');
+  }, c.kvStartDelayMs).unref();
 }
 
-async function startDaemon(c: NodeConfig): Promise<void> {
-  if (await pings(c)) throw new Exit('Node is already running!');
+/** Riak's start hook warns when the open-files limit (passed by the launcher) is low. */
+function ulimitWarning(): string[] {
+  const n = Number(process.env.RIAK_LOCAL_NOFILE);
+  if (!Number.isInteger(n) || n >= 65536) return [];
+  return ['!!!!', `!!!! WARNING: ulimit -n is ${n}; 65536 is the recommended minimum.`, '!!!!'];
+}
+
+const START_DEPRECATED =
+  'riak start is deprecated, and scripts should be change to use riak daemon where riak cannot be started as a service. Riak starting ..';
+
+/** `riak daemon` (and the deprecated `riak start`): runs the node in the background. */
+async function startDaemon(c: NodeConfig, deprecated: boolean): Promise<Outcome> {
+  if (await pings(c)) return { text: 'Node is already running!', code: 1 };
+  for (const line of [...ulimitWarning(), ...(deprecated ? [START_DEPRECATED] : [])]) out(line);
   mkdirSync(c.logDir, { recursive: true });
   const fd = openSync(join(c.logDir, 'run_erl.log'), 'a');
   const child = spawn(process.execPath, [process.argv[1], 'riak', 'console'], {
@@ -143,274 +111,82 @@ async function startDaemon(c: NodeConfig): Promise<void> {
   child.unref();
   const deadline = Date.now() + 60000;
   while (Date.now() < deadline) {
-    if (await pings(c)) return;
+    if (await pings(c)) return { text: '', code: 0 };
     if (child.exitCode !== null) break;
     await sleep(250);
   }
-  throw new Exit(
-    `riak failed to start within 60 seconds, see the output of 'riak console' for more information. (log: ${join(c.logDir, 'run_erl.log')})`,
-  );
+  return {
+    text: `riak failed to start within 60 seconds, see the output of 'riak console' for more information. (log: ${join(c.logDir, 'run_erl.log')})`,
+    code: 1,
+  };
 }
 
-async function riak(cmd: string | undefined, c: () => NodeConfig): Promise<void> {
+const RIAK_USAGE =
+  'Usage: riak {daemon | start | stop | ping | console | foreground | pid | chkconfig | admin <command> | version}';
+
+async function riak(args: string[], c: () => NodeConfig): Promise<Outcome> {
+  const [cmd, ...rest] = args;
   switch (cmd) {
     case 'console':
     case 'foreground':
-      return consoleMode(c());
+      await consoleMode(c());
+      return { text: '', code: -1 };
+    case 'daemon':
     case 'start':
-      return startDaemon(c());
+      return startDaemon(c(), cmd === 'start');
     case 'stop': {
       const cfg = c();
+      // Riak's script prints nothing and exits 1 when the node is not running.
+      if (!(await pings(cfg))) return { text: '', code: 1 };
+      const pid = Number(await rpc(cfg, 'pid'));
       await rpc(cfg, 'stop');
+      // As Riak's script: until the node's process is gone.
       const deadline = Date.now() + 60000;
-      while ((await pings(cfg)) && Date.now() < deadline) await sleep(200);
-      out('ok');
-      return;
+      while (running(pid) && Date.now() < deadline) await sleep(200);
+      return running(pid) ? { text: '', code: 1 } : { text: 'ok', code: 0 };
     }
     case 'ping':
       if (!(await pings(c()))) throw notResponding(c());
-      out('pong');
-      return;
+      return { text: 'pong', code: 0 };
     case 'pid':
     case 'getpid':
-      out(String(await rpc<number>(c(), 'pid')));
-      return;
+      return { text: String(await rpc(c(), 'pid')), code: 0 };
+    case 'chkconfig':
+      // Cuttlefish's way: the problems as `[error]` lines on stdout, and exit 1.
+      try {
+        c();
+      } catch (e) {
+        if (e instanceof ConfigError) return { text: `[error] ${e.message}`, code: 1 };
+        throw e;
+      }
+      return { text: 'config is OK', code: 0 };
+    case 'admin':
+      return riakAdmin(rest, c, out);
     case 'version':
-      out(VERSION);
-      return;
+      return { text: VERSION, code: 0 };
     default:
-      throw new Exit(
-        'Usage: riak {start | stop | ping | console | foreground | pid | getpid | version}',
-      );
+      return { text: RIAK_USAGE, code: 1 };
   }
 }
 
-// ---- riak-admin ---------------------------------------------------------------------------
-
-function formatTransfers(t: { ring: Ring; transfers: Transfer[] }): string {
-  if (t.transfers.length === 0) return 'No transfers active\n\nActive Transfers:\n';
-  const waiting = new Map<string, number>();
-  for (const x of t.transfers) waiting.set(x.from, (waiting.get(x.from) ?? 0) + 1);
-  return [
-    ...[...waiting].map(([n, k]) => `'${n}' waiting to handoff ${k} partitions`),
-    '',
-    'Active Transfers:',
-    '',
-    ...t.transfers.map(
-      (x) =>
-        `transfer type: ${x.kind === 'join' ? 'ownership_transfer' : 'hinted_handoff'}\n  '${x.from}' => '${x.to}' (${x.objects} objects so far)`,
-    ),
-    '',
-  ].join('\n');
-}
-
-/** `{"props": {...}}` as riak-admin bucket-type create/update take it. */
-function parseTypeProps(action: string, name: string, json: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw new Exit(`Cannot ${action} bucket type ${name}: invalid json`);
-  }
-  const props = (parsed as { props?: unknown } | null)?.props;
-  if (typeof props !== 'object' || props === null || Array.isArray(props))
-    throw new Exit(`Cannot ${action} bucket type ${name}: no props field found in json`);
-  if (!isValidName(name))
-    throw new Exit(`Cannot ${action} bucket type ${name as string}: invalid name`);
-  return props as Record<string, unknown>;
-}
-
-function formatProp(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
-
-async function riakAdmin(args: string[], c: () => NodeConfig): Promise<void> {
-  const [cmd, sub, arg] = args;
-  switch (cmd) {
-    case 'cluster': {
-      const cfg = c();
-      switch (sub) {
-        case 'join':
-          if (!arg) throw new Exit('Usage: riak-admin cluster join <node>');
-          out(await rpc<string>(cfg, 'admin_join', { target: arg }));
-          return;
-        case 'leave':
-          out(
-            await rpc<string>(cfg, 'admin_stage', { action: 'leave', node: arg ?? cfg.nodename }),
-          );
-          return;
-        case 'force-remove':
-          if (!arg) throw new Exit('Usage: riak-admin cluster force-remove <node>');
-          out(await rpc<string>(cfg, 'admin_stage', { action: 'remove', node: arg }));
-          return;
-        case 'plan':
-          out(formatPlan(await rpc<Ring>(cfg, 'admin_plan')));
-          return;
-        case 'commit':
-          out(await rpc<string>(cfg, 'admin_commit'));
-          return;
-        case 'clear':
-          out(await rpc<string>(cfg, 'admin_clear'));
-          return;
-        case 'status': {
-          const { ring, down } = await rpc<{ ring: Ring; down: string[] }>(cfg, 'admin_down');
-          out(`---- Cluster Status ----\nRing ready: ${down.length === 0}\n`);
-          for (const m of [...ring.members].sort((a, b) => a.name.localeCompare(b.name)))
-            out(
-              `${m.name.padEnd(40)} ${m.status.padEnd(8)} ${down.includes(m.name) ? 'down' : 'up'}`,
-            );
-          return;
-        }
-        default:
-          throw new Exit(
-            'Usage: riak-admin cluster <join|leave|force-remove|plan|commit|clear|status>',
-          );
-      }
-    }
-    case 'member-status':
-    case 'member_status':
-      out(formatMemberStatus(await rpc<Ring>(c(), 'get_ring')));
-      return;
-    case 'ring-status':
-    case 'ring_status': {
-      const { ring, down } = await rpc<{ ring: Ring; down: string[] }>(c(), 'admin_down');
-      out(formatRingStatus(ring, down));
-      return;
-    }
-    case 'ringready': {
-      const { ring, down } = await rpc<{ ring: Ring; down: string[] }>(c(), 'admin_down');
-      if (down.length)
-        throw new Exit(
-          `FALSE [${down.map((d) => `'${d}'`).join(',')}] down.  All nodes need to be up to check.`,
-        );
-      out(`TRUE All nodes agree on the ring [${ring.members.map((m) => `'${m.name}'`).join(',')}]`);
-      return;
-    }
-    case 'transfers':
-      out(
-        formatTransfers(await rpc<{ ring: Ring; transfers: Transfer[] }>(c(), 'admin_transfers')),
-      );
-      return;
-    case 'wait-for-service':
-    case 'wait_for_service': {
-      const cfg = c();
-      const service = sub ?? 'riak_kv';
-      const target = arg ?? cfg.nodename;
-      for (;;) {
-        const conn = await attach(cfg);
-        try {
-          const services =
-            target === cfg.nodename
-              ? await conn.call<string[]>('services')
-              : await conn.call<string[]>('remote', { node: target, op: 'services' });
-          if (services.includes(service)) {
-            out(`${service} is up`);
-            return;
-          }
-          out(`${service} is not up: ${JSON.stringify(services)}`);
-        } catch (e) {
-          out(`${service} is not up: ${(e as Error).message}`);
-        } finally {
-          conn.close();
-        }
-        await sleep(1000);
-      }
-    }
-    case 'services':
-      out(`[${(await rpc<string[]>(c(), 'services')).join(',')}]`);
-      return;
-    case 'aae-status':
-    case 'aae_status': {
-      const cfg = c();
-      out(formatAaeStatus(await rpc<Ring>(cfg, 'get_ring'), cfg.nodename));
-      return;
-    }
-    case 'bucket-type':
-    case 'bucket_type': {
-      const cfg = c();
-      const usage =
-        "Usage: riak-admin bucket-type <list | status <type> | create <type> '<json>' | activate <type> | update <type> '<json>'>";
-      switch (sub) {
-        case 'list': {
-          const ring = await rpc<Ring>(cfg, 'get_ring');
-          out('default (active)');
-          for (const [name, t] of Object.entries(ring.types ?? {}).sort(([a], [b]) =>
-            a.localeCompare(b),
-          ))
-            out(`${name} (${t.active ? 'active' : 'not active'})`);
-          return;
-        }
-        case 'status': {
-          if (!arg) throw new Exit(usage);
-          const ring = await rpc<Ring>(cfg, 'get_ring');
-          // Every member keeps a copy of every object here, so n_val is the member count.
-          const t =
-            arg === 'default'
-              ? { active: true, props: { n_val: replicas(ring).length, allow_mult: false } }
-              : ring.types?.[arg];
-          if (!t) throw new Exit(`${arg} is not an existing bucket type`);
-          out(
-            [
-              t.active ? `${arg} is active` : `${arg} has been created and may be activated`,
-              '',
-              ...Object.keys(t.props)
-                .sort()
-                .map((k) => `${k}: ${formatProp(t.props[k])}`),
-            ].join('\n'),
-          );
-          return;
-        }
-        case 'create':
-        case 'update': {
-          if (!arg || args[3] === undefined) throw new Exit(usage);
-          const props = parseTypeProps(sub, arg, args[3]);
-          out(await rpc<string>(cfg, 'admin_bucket_type', { action: sub, name: arg, props }));
-          return;
-        }
-        case 'activate':
-          if (!arg) throw new Exit(usage);
-          out(await rpc<string>(cfg, 'admin_bucket_type', { action: 'activate', name: arg }));
-          return;
-        default:
-          throw new Exit(usage);
-      }
-    }
-    case 'status': {
-      const cfg = c();
-      const stats = await rpc<Record<string, unknown>>(cfg, 'stats');
-      out(`1-minute stats for '${cfg.nodename}'\n-------------------------------------------`);
-      for (const [k, v] of Object.entries(stats)) out(`${k} : ${JSON.stringify(v)}`);
-      return;
-    }
-    case 'test': {
-      const cfg = c();
-      await rpc(cfg, 'ping');
-      out(`Successfully completed 1 read/write cycle to '${cfg.nodename}'`);
-      return;
-    }
-    default:
-      throw new Exit(
-        'Usage: riak-admin { cluster | member-status | ring-status | ringready | transfers | wait-for-service | services | status | test | aae-status | bucket-type }',
-      );
-  }
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<Outcome> {
   const [tool, ...args] = process.argv.slice(2);
   const root = resolve(process.env.RIAK_LOCAL_ROOT ?? join(dirname(process.argv[1]), '..'));
   const config = () => loadConfig(root);
-  if (tool === 'riak') return riak(args[0], config);
-  if (tool === 'riak-admin') return riakAdmin(args, config);
-  throw new Exit('riak-local: run through bin/riak or bin/riak-admin', 2);
+  if (tool === 'riak') return riak(args, config);
+  if (tool === 'riak-admin') return riakAdmin(args, config, out);
+  return { text: 'riak-local: run through bin/riak or bin/riak-admin', code: 2 };
 }
 
 main().then(
-  () => {
-    if (!['console', 'foreground'].includes(process.argv[3] ?? '')) process.exit(0);
+  (o) => {
+    if (o.code < 0) return; // the node runs until stopped
+    if (o.text) out(o.text);
+    process.exit(o.code);
   },
   (e: Error) => {
     if (e instanceof Exit) {
-      (e.code === 1 && !/^Usage/.test(e.message) ? out : err)(e.message);
+      out(e.message);
       process.exit(e.code);
     }
     if (e instanceof ConfigError) {

@@ -1,19 +1,29 @@
-import { randomUUID } from 'node:crypto';
+/**
+ * The dev node's core. Over 400 lines because RiakNode is the node's state (ring, store, peers,
+ * transfers, hints) together with the one protocol handler that reads and changes it; what only
+ * riak-admin asks is in node-admin.ts, its text layouts in format.ts.
+ */
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import type { Registered } from '@riak-mesos/epmd';
 import { EpmdClient } from '@riak-mesos/epmd';
 import type { NodeConfig } from './config';
+import type { TransferView } from './format';
+import { NodeAdmin } from './node-admin';
 import type { Ring, Staged } from './ring';
 import {
-  RingError,
+  PLAN_CHANGED,
   changeType,
   claimant,
   clear,
   commit,
+  joinDone,
   memberOf,
   newer,
+  pendingTransfers,
+  partitionIndex,
   removeMember,
   replicas,
   stage,
@@ -27,12 +37,23 @@ import { Connection, serve } from './wire';
 
 export const VERSION = '2.2.3-local';
 
+/** A running transfer: a joining node's pull, a leaving node's push, or a hinted handoff. */
 export interface Transfer {
   from: string;
   to: string;
-  kind: 'handoff' | 'join';
+  kind: 'handoff' | 'join' | 'hinted';
   objects: number;
+  bytes: number;
+  /** Objects to move, when known (pushes know it). */
+  total?: number;
+  startedAt: number;
+  lastUpdate?: number;
+  /** Riak's index of the first partition concerned. */
+  partition: string;
 }
+
+/** Services a node registers once KV is up (what `riak-admin services` lists on Riak 3.2). */
+export const SERVICES = ['riak_kv', 'riak_pipe', 'riak_repl'];
 
 /** Writes a line to the console (stdout) and to `<log dir>/console.log`, Riak-style. */
 export type Log = (level: 'info' | 'warning' | 'error', message: string) => void;
@@ -48,23 +69,45 @@ export class KvError extends Error {
 }
 
 /**
+ * A request before riak_kv is up. Riak answers HTTP 500 with `Error:` and the reason
+ * (`all_nodes_down` for writes, `{insufficient_vnodes,0,need,2}` for reads); PB gets the reason.
+ */
+export class NotReadyError extends KvError {
+  constructor(readonly reason: string) {
+    super(`Error:\n${reason}`, 500);
+    this.name = 'NotReadyError';
+  }
+}
+
+/** The partition a key falls in: its SHA-1 on the 2^160 ring, as Riak hashes keys. */
+export function partitionOfKey(ring: Ring, id: string): number {
+  const h = BigInt(`0x${createHash('sha1').update(id).digest('hex')}`);
+  return Number(h / (2n ** 160n / BigInt(ring.ringSize)));
+}
+
+/**
  * A Riak-compatible development node: the ring and claimant, replicated and durable key/value
  * storage, and the distribution protocol other nodes and `riak-admin` speak to it.
  */
 export class RiakNode {
   ring: Ring;
   readonly store: ObjectStore;
+  readonly admin: NodeAdmin;
   private readonly peers = new Map<string, Promise<Connection>>();
   private servers: Server[] = [];
   private registration: Registered | undefined;
-  private lastPlan: string | undefined;
   private gossipTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   readonly transfers = new Map<string, Transfer>();
+  /** Keys written while a member did not answer, by member: handed off once it answers. */
+  readonly hints = new Map<string, Set<string>>();
   readonly stats = { gets: 0, puts: 0, deletes: 0, readRepairs: 0 };
   readonly startedAt = Date.now();
   distPort = 0;
-  /** Set once the node serves KV (what `wait-for-service riak_kv` waits for). */
+  /**
+   * Set once the node serves KV (what `wait-for-service riak_kv` waits for). Until then it
+   * answers ping and riak-admin but refuses requests, as Riak does before riak_kv is up.
+   */
   kvUp = false;
   onStop: (() => void) | undefined;
 
@@ -75,6 +118,7 @@ export class RiakNode {
     mkdirSync(config.dataDir, { recursive: true });
     this.store = new ObjectStore(join(config.dataDir, 'leveldb'));
     this.ring = this.loadRing();
+    this.admin = new NodeAdmin(this);
   }
 
   get name(): string {
@@ -123,10 +167,17 @@ export class RiakNode {
     this.servers.push(dist, handoff);
     await this.register();
     this.log('info', `Node ${this.name} listening for distribution on ${c.host}:${this.distPort}`);
-    this.gossipTimer = setInterval(() => void this.gossip(), 3000);
+    this.gossipTimer = setInterval(() => void this.tick(), 3000);
     this.gossipTimer.unref();
-    void this.gossip();
-    void this.resumeDuties();
+    void this.tick();
+  }
+
+  /** Every few seconds: catch up on the ring, hand off hints, resume unfinished transfers. */
+  private async tick(): Promise<void> {
+    await this.gossip();
+    const me = memberOf(this.ring, this.name);
+    if (me?.pending || me?.status === 'leaving') void this.resumeDuties();
+    await this.handoffHints();
   }
 
   /** Adds the HTTP and PB servers (owned by the caller) so that stop() closes them. */
@@ -216,7 +267,8 @@ export class RiakNode {
 
   // ---- ring -------------------------------------------------------------------------------
 
-  private adopt(ring: Ring, force = false): void {
+  /** Takes a newer ring (or, `force`d, the ring of the cluster this node joins). */
+  adopt(ring: Ring, force = false): void {
     if (!force && !newer(ring, this.ring)) return;
     const before = memberOf(this.ring, this.name)?.status;
     const wasMember = Boolean(memberOf(this.ring, this.name));
@@ -247,7 +299,7 @@ export class RiakNode {
     for (const t of targets) this.call(t, 'ring_update', this.ring, 3000).catch(() => undefined);
   }
 
-  /** Every few seconds: take a newer ring from the claimant, so missed updates are caught up. */
+  /** Takes a newer ring from the claimant, so that missed updates are caught up. */
   private async gossip(): Promise<void> {
     const c = claimant(this.ring);
     if (!c || c === this.name || this.stopping) return;
@@ -259,42 +311,43 @@ export class RiakNode {
     }
   }
 
-  private async onClaimant<T>(op: string, args?: unknown): Promise<T> {
+  /** Runs `op` on the claimant (this node or another). */
+  async onClaimant<T>(op: string, args?: unknown): Promise<T> {
     const c = claimant(this.ring);
-    if (!c) throw new RingError('the cluster has no valid member to act as claimant');
+    if (!c) throw new Error('the cluster has no valid member to act as claimant');
     return this.call<T>(c, op, args);
   }
 
   private claimantUpdate(next: Ring, extra: string[] = []): Ring {
-    this.ring = next;
+    this.ring = { ...next, claimant: claimant(next) };
     this.saveRing();
     this.broadcast(extra);
     void this.resumeDuties();
     return next;
   }
 
-  // ---- handoff ----------------------------------------------------------------------------
+  // ---- transfers --------------------------------------------------------------------------
 
   private duties: Promise<void> | undefined;
 
   /** Work the ring asks of this node: pull data after joining, hand off before leaving. */
   private resumeDuties(): Promise<void> {
-    this.duties ??= this.doDuties().finally(() => (this.duties = undefined));
+    this.duties ??= this.doDuties()
+      .catch((err: Error) => this.log('warning', `transfer interrupted: ${err.message}`))
+      .finally(() => (this.duties = undefined));
     return this.duties;
   }
 
   private async doDuties(): Promise<void> {
     const me = memberOf(this.ring, this.name);
-    const pulledFile = join(this.config.dataDir, 'ring', `joined-${this.ring.clusterId}`);
-    if (me?.status === 'valid' && this.ring.members.length > 1 && !existsSync(pulledFile)) {
-      for (const peer of replicas(this.ring).filter((n) => n !== this.name)) {
-        const ok = await this.transfer(peer, this.name, 'join').then(
-          () => true,
-          () => false,
-        );
-        if (!ok) return;
+    if (me?.pending) {
+      const pulled = join(this.config.dataDir, 'ring', `joined-${this.ring.clusterId}`);
+      if (!existsSync(pulled)) {
+        for (const peer of replicas(this.ring).filter((n) => n !== this.name))
+          await this.transfer(peer, this.name, 'join');
+        writeFileSync(pulled, new Date().toISOString());
       }
-      writeFileSync(pulledFile, new Date().toISOString());
+      await this.onClaimant('join_done', { node: this.name });
     }
     if (me?.status === 'leaving') {
       const others = replicas(this.ring).filter((n) => n !== this.name);
@@ -303,17 +356,38 @@ export class RiakNode {
     }
   }
 
-  /** Copies every object from `from` to `to` (one of them is this node), merging. */
-  private async transfer(from: string, to: string, kind: Transfer['kind']): Promise<void> {
-    const id = `${from}->${to}`;
-    const t: Transfer = { from, to, kind, objects: 0 };
+  /** Riak's index of the first partition moving from `from` to `to`, as transfers shows it. */
+  private firstPartition(from: string, to: string): string {
+    const p = pendingTransfers(this.ring).find(([, a, b]) => a === from && b === to)?.[0] ?? 0;
+    return String(partitionIndex(this.ring, p));
+  }
+
+  /**
+   * Copies objects from `from` to `to` (one of them is this node), merging: every object of the
+   * sending node, or `entries` when given (a hinted handoff).
+   */
+  private async transfer(
+    from: string,
+    to: string,
+    kind: Transfer['kind'],
+    entries?: [string, StoredObject][],
+    partition = this.firstPartition(from, to),
+  ): Promise<void> {
+    const id = `${kind}:${from}->${to}`;
+    const t: Transfer = { from, to, kind, objects: 0, bytes: 0, startedAt: Date.now(), partition };
     this.transfers.set(id, t);
+    const moved = (batch: [string, StoredObject][]) => {
+      t.objects += batch.length;
+      t.bytes += batch.reduce((s, [, o]) => s + o.value.length, 0);
+      t.lastUpdate = Date.now();
+    };
     try {
       if (from === this.name) {
-        const entries = this.store.entries();
-        for (let i = 0; i < entries.length; i += 500) {
-          await this.call(to, 'kv_merge_many', entries.slice(i, i + 500), 30000);
-          t.objects += Math.min(500, entries.length - i);
+        const all = entries ?? this.store.entries();
+        t.total = all.length;
+        for (let i = 0; i < all.length; i += 500) {
+          await this.call(to, 'kv_merge_many', all.slice(i, i + 500), 30000);
+          moved(all.slice(i, i + 500));
         }
       } else {
         let after = 0;
@@ -325,12 +399,12 @@ export class RiakNode {
             30000,
           );
           for (const [k, o] of page.entries) await this.store.merge(k, o);
-          t.objects += page.entries.length;
+          moved(page.entries);
           if (page.next === undefined) break;
           after = page.next;
         }
       }
-      this.log('info', `${kind} transfer ${id} done: ${t.objects} objects`);
+      this.log('info', `${kind} transfer ${from} -> ${to} done: ${t.objects} objects`);
     } finally {
       this.transfers.delete(id);
     }
@@ -343,31 +417,106 @@ export class RiakNode {
     return { entries, ...(from + 1000 < all.length ? { next: from + 1000 } : {}) };
   }
 
+  private handingOff = false;
+
+  /** Hinted handoff: keys written while a member did not answer go to it once it answers. */
+  private async handoffHints(): Promise<void> {
+    if (this.handingOff || this.stopping) return;
+    this.handingOff = true;
+    try {
+      const members = new Set(replicas(this.ring));
+      for (const [peer, ids] of this.hints) {
+        if (!members.has(peer)) this.hints.delete(peer);
+        if (!members.has(peer) || ids.size === 0 || !(await this.reachable(peer))) continue;
+        const batch = [...ids];
+        const entries = batch.flatMap((id): [string, StoredObject][] => {
+          const o = this.store.get(id);
+          return o ? [[id, o]] : [];
+        });
+        const first = String(partitionIndex(this.ring, partitionOfKey(this.ring, batch[0])));
+        await this.transfer(this.name, peer, 'hinted', entries, first);
+        for (const id of batch) ids.delete(id);
+        if (ids.size === 0) this.hints.delete(peer);
+      }
+    } catch (err) {
+      this.log('warning', `hinted handoff interrupted: ${(err as Error).message}`);
+    } finally {
+      this.handingOff = false;
+    }
+  }
+
+  /** What this node still has to hand off, and what it is transferring now. */
+  localTransfers(): { waiting: number; active: TransferView[] } {
+    const hinted = new Set<number>();
+    for (const ids of this.hints.values())
+      for (const id of ids) hinted.add(partitionOfKey(this.ring, id));
+    const owned = pendingTransfers(this.ring).filter(([, owner]) => owner === this.name).length;
+    const active = [...this.transfers.values()].map((t): TransferView => ({
+      type: t.kind === 'hinted' ? 'hinted_handoff' : 'ownership_transfer',
+      from: t.from,
+      to: t.to,
+      partition: t.partition,
+      startedAt: t.startedAt,
+      objects: t.objects,
+      bytes: t.bytes,
+      ...(t.lastUpdate !== undefined ? { lastUpdate: t.lastUpdate } : {}),
+      ...(t.total !== undefined ? { total: t.total } : {}),
+    }));
+    return { waiting: hinted.size + owned, active };
+  }
+
   // ---- key/value --------------------------------------------------------------------------
 
   private quorum(n: number): number {
     return Math.floor(n / 2) + 1;
   }
 
-  /** Resolves once `need` of the calls succeeded; rejects when that can no longer happen. */
-  private atLeast<T>(calls: Promise<T>[], need: number): Promise<T[]> {
+  /**
+   * Resolves with the successes once `need` calls succeeded, or once every call has settled and
+   * at least one succeeded (Riak's sloppy quorum: with members down, the ones that answer stand
+   * in for them); rejects when none succeeded.
+   */
+  private enough<T>(calls: Promise<T>[], need: number): Promise<T[]> {
     return new Promise((resolve, reject) => {
       const ok: T[] = [];
-      let failed = 0;
-      if (need <= 0) resolve(ok);
+      let settled = 0;
+      let done = false;
+      const check = () => {
+        if (done) return;
+        if (ok.length >= need || (settled === calls.length && ok.length > 0)) {
+          done = true;
+          resolve([...ok]);
+        } else if (settled === calls.length) {
+          done = true;
+          reject(new KvError('Insufficient vnodes available: no replica answered', 503));
+        }
+      };
       for (const c of calls)
         c.then(
           (v) => {
             ok.push(v);
-            if (ok.length === need) resolve([...ok]);
+            settled++;
+            check();
           },
           () => {
-            failed++;
-            if (calls.length - failed < need)
-              reject(new KvError('Insufficient vnodes available: too few replicas answered', 503));
+            settled++;
+            check();
           },
         );
+      check();
     });
+  }
+
+  /** Before riak_kv is up, requests fail as Riak's do. */
+  private requireKv(kind: 'read' | 'write' | 'list'): void {
+    if (this.kvUp) return;
+    throw new NotReadyError(
+      kind === 'write'
+        ? 'all_nodes_down'
+        : kind === 'read'
+          ? '{insufficient_vnodes,0,need,2}'
+          : 'insufficient_vnodes_available',
+    );
   }
 
   /** Requests name `default` or a created and activated bucket type, as Riak requires. */
@@ -376,6 +525,7 @@ export class RiakNode {
   }
 
   async kvGet(k: Key): Promise<StoredObject | undefined> {
+    this.requireKv('read');
     this.requireType(k.type);
     this.stats.gets++;
     const id = keyId(k);
@@ -385,7 +535,7 @@ export class RiakNode {
         ? Promise.resolve(this.store.get(id) ?? null)
         : this.call<StoredObject | null>(n, 'kv_get', { id }, 3000),
     );
-    const got = await this.atLeast(calls, this.quorum(nodes.length));
+    const got = await this.enough(calls, this.quorum(nodes.length));
     const merged = got.reduce<StoredObject | undefined>(
       (a, b) => merge(a, b ?? undefined),
       undefined,
@@ -406,7 +556,16 @@ export class RiakNode {
     return merged && !merged.deleted ? merged : undefined;
   }
 
-  /** Stores a new version coordinated by this node; resolves once a quorum has it durably. */
+  private hint(member: string, id: string): void {
+    const ids = this.hints.get(member) ?? new Set<string>();
+    ids.add(id);
+    this.hints.set(member, ids);
+  }
+
+  /**
+   * Stores a new version coordinated by this node; resolves once a quorum of members has it
+   * durably, or every member that answered when others are down (which get it by hinted handoff).
+   */
   async kvPut(
     k: Key,
     value: Buffer,
@@ -414,6 +573,7 @@ export class RiakNode {
     clientClock: Record<string, number> | undefined,
     deleted = false,
   ): Promise<StoredObject> {
+    this.requireKv('write');
     this.requireType(k.type);
     if (deleted) this.stats.deletes++;
     else this.stats.puts++;
@@ -431,14 +591,20 @@ export class RiakNode {
     };
     const nodes = replicas(this.ring);
     const calls = nodes.map((n) =>
-      n === this.name ? this.store.merge(id, o) : this.call(n, 'kv_merge', { id, o }, 5000),
+      n === this.name
+        ? this.store.merge(id, o)
+        : this.call(n, 'kv_merge', { id, o }, 5000).catch((err: Error) => {
+            this.hint(n, id);
+            throw err;
+          }),
     );
-    await this.atLeast(calls, this.quorum(nodes.length));
+    await this.enough(calls, this.quorum(nodes.length));
     return o;
   }
 
   /** Keys of a bucket: the union over the replicas that answer, without deleted ones. */
   async listKeys(type: string, bucket: string): Promise<string[]> {
+    this.requireKv('list');
     this.requireType(type);
     const nodes = replicas(this.ring);
     const lists = await Promise.allSettled(
@@ -450,6 +616,7 @@ export class RiakNode {
   }
 
   async listBuckets(type: string): Promise<string[]> {
+    this.requireKv('list');
     this.requireType(type);
     const nodes = replicas(this.ring);
     const lists = await Promise.allSettled(
@@ -480,9 +647,10 @@ export class RiakNode {
 
   // ---- the distribution protocol ----------------------------------------------------------
 
-  /** Everything other nodes and riak-admin may ask. */
+  /** Everything other nodes and riak-admin may ask (one switch: the protocol's operations). */
   async handle(op: string, args: unknown, _peer: string): Promise<unknown> {
     const a = (args ?? {}) as Record<string, unknown>;
+    if (op.startsWith('admin_')) return this.admin.handle(op, a);
     switch (op) {
       case 'ping':
         return 'pong';
@@ -494,7 +662,7 @@ export class RiakNode {
         setTimeout(() => this.onStop?.(), 50).unref();
         return 'ok';
       case 'services':
-        return this.kvUp ? ['riak_kv', 'riak_pipe', 'riak_api'] : [];
+        return this.kvUp ? SERVICES : [];
       case 'get_ring':
         return this.ring;
       case 'ring_update': {
@@ -528,6 +696,8 @@ export class RiakNode {
       // Claimant side of membership changes.
       case 'join_request': {
         if (claimant(this.ring) !== this.name) return this.onClaimant('join_request', args);
+        if (a.ringSize !== undefined && a.ringSize !== this.ring.ringSize)
+          throw new Error('different_ring_sizes');
         const node = String(a.node);
         return this.claimantUpdate(stage(this.ring, { action: 'join', node }), [node]);
       }
@@ -542,12 +712,13 @@ export class RiakNode {
       }
       case 'commit': {
         if (claimant(this.ring) !== this.name) return this.onClaimant('commit', args);
-        if (JSON.stringify(this.ring.staged) !== String(a.plan))
-          throw new RingError(
-            "Plan has changed. You must verify the plan with 'riak-admin cluster plan' before committing",
-          );
+        if (JSON.stringify(this.ring.staged) !== String(a.plan)) throw new Error(PLAN_CHANGED);
         const removed = this.ring.staged.filter((s) => s.action === 'remove').map((s) => s.node);
         return this.claimantUpdate(commit(this.ring), removed);
+      }
+      case 'join_done': {
+        if (claimant(this.ring) !== this.name) return this.onClaimant('join_done', args);
+        return this.claimantUpdate(joinDone(this.ring, String(a.node)));
       }
       case 'leave_done': {
         if (claimant(this.ring) !== this.name) return this.onClaimant('leave_done', args);
@@ -555,6 +726,7 @@ export class RiakNode {
         if (!memberOf(this.ring, node)) return this.ring;
         const next = removeMember(this.ring, node);
         if (node !== this.name) return this.claimantUpdate(next, [node]);
+        next.claimant = claimant(next);
         // The claimant itself has left: the others get the ring without it, then it stops.
         this.ring = next;
         this.broadcast();
@@ -563,44 +735,6 @@ export class RiakNode {
         this.log('info', 'shutting down after leaving the cluster');
         setTimeout(() => this.onStop?.(), 100).unref();
         return next;
-      }
-      // riak-admin, run on this node.
-      case 'admin_join': {
-        const target = String(a.target);
-        if (target === this.name) throw new RingError('Failed: This node cannot join itself');
-        if (this.ring.members.length > 1)
-          throw new RingError('Failed: This node is already a member of a cluster');
-        let ring: Ring;
-        try {
-          ring = await this.call<Ring>(target, 'join_request', { node: this.name }, 10000);
-        } catch (err) {
-          if (err instanceof RingError) throw err;
-          throw new RingError(`Node ${target} not found: ${(err as Error).message}`);
-        }
-        this.adopt(ring, true);
-        return `Success: staged join request for '${this.name}' to '${target}'`;
-      }
-      case 'admin_stage': {
-        const node = typeof a.node === 'string' ? a.node : this.name;
-        const action = a.action as Staged['action'];
-        await this.onClaimant('stage', { action, node });
-        return `Success: staged ${action === 'remove' ? 'remove' : action} request for '${node}'`;
-      }
-      case 'admin_plan': {
-        const ring = await this.onClaimant<Ring>('get_ring');
-        this.lastPlan = JSON.stringify(ring.staged);
-        return ring;
-      }
-      case 'admin_commit': {
-        const ring = await this.onClaimant<Ring>('get_ring');
-        if (ring.staged.length === 0) throw new RingError('There are no staged changes');
-        if (this.lastPlan !== JSON.stringify(ring.staged))
-          throw new RingError(
-            "You must verify the plan with 'riak-admin cluster plan' before committing",
-          );
-        await this.onClaimant('commit', { plan: this.lastPlan });
-        this.lastPlan = undefined;
-        return 'Cluster changes committed';
       }
       case 'type_change': {
         if (claimant(this.ring) !== this.name) return this.onClaimant('type_change', args);
@@ -613,47 +747,10 @@ export class RiakNode {
           ),
         );
       }
-      case 'admin_bucket_type': {
-        const action = a.action as 'create' | 'activate' | 'update';
-        const name = String(a.name);
-        await this.onClaimant('type_change', { action, name, props: a.props });
-        return action === 'activate'
-          ? `${name} has been activated`
-          : `${name} ${action === 'create' ? 'created' : 'updated'}`;
-      }
-      case 'admin_clear':
-        await this.onClaimant('clear');
-        return 'Cleared staged cluster changes';
-      case 'admin_down': {
-        const down: string[] = [];
-        await Promise.all(
-          this.ring.members
-            .filter((m) => m.name !== this.name)
-            .map(async (m) => !(await this.reachable(m.name)) && down.push(m.name)),
-        );
-        return { ring: this.ring, down: down.sort() };
-      }
-      case 'admin_transfers': {
-        const all: Transfer[] = [...this.transfers.values()];
-        await Promise.all(
-          this.ring.members
-            .filter((m) => m.name !== this.name)
-            .map(async (m) => {
-              try {
-                all.push(
-                  ...(await this.call<Transfer[]>(m.name, 'local_transfers', undefined, 2000)),
-                );
-              } catch {
-                // Down: reported by ring-status.
-              }
-            }),
-        );
-        return { ring: this.ring, transfers: all };
-      }
       case 'remote':
         return this.call(String(a.node), String(a.op), a.args, 10000);
       case 'local_transfers':
-        return [...this.transfers.values()];
+        return this.localTransfers();
       case 'stats':
         return this.statsView();
       default:

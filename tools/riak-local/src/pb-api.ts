@@ -2,7 +2,7 @@ import type { Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
 import type { Decoded } from '@riak-mesos/riak-pb';
 import { FrameDecoder, decodeFrame, encodeMessage } from '@riak-mesos/riak-pb';
-import { KvError, VERSION } from './node';
+import { KvError, NotReadyError, VERSION } from './node';
 import type { RiakNode } from './node';
 import type { StoredObject } from './store';
 
@@ -123,7 +123,7 @@ function connection(node: RiakNode, socket: Socket): void {
         try {
           out = await answer(node, decodeFrame(f));
         } catch (err) {
-          out = [error((err as Error).message)];
+          out = [error(err instanceof NotReadyError ? err.reason : (err as Error).message)];
         }
         if (socket.writable) for (const b of out) socket.write(b);
       });

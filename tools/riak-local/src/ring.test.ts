@@ -1,11 +1,12 @@
+import { formatAaeStatus, formatMemberStatus, formatPlan } from './format';
 import {
   RingError,
   claimant,
   clear,
   commit,
-  formatAaeStatus,
-  formatMemberStatus,
-  formatPlan,
+  futureOwnership,
+  hasPendingChanges,
+  joinDone,
   newer,
   ownership,
   partitionsOf,
@@ -32,26 +33,37 @@ describe('ring and claimant', () => {
     expect(committed.epoch).toBeGreaterThan(r.epoch);
     expect(replicas(committed)).toEqual([a, b, c]);
     expect(committed.staged).toEqual([]);
-    const own = ownership(committed);
+    // The new members own nothing until their transfers are done; then a third each.
+    expect(hasPendingChanges(committed)).toBe(true);
+    expect([...ownership(committed).values()]).toEqual([64, 0, 0]);
+    const own = futureOwnership(committed);
     expect([...own.values()].reduce((x, y) => x + y, 0)).toBe(64);
     expect(Math.max(...own.values()) - Math.min(...own.values())).toBeLessThanOrEqual(1);
     expect(formatMemberStatus(committed)).toContain(
       'Valid:3 / Leaving:0 / Exiting:0 / Joining:0 / Down:0',
     );
+    const done = joinDone(joinDone(committed, b), c);
+    expect(hasPendingChanges(done)).toBe(false);
+    expect(ownership(done)).toEqual(own);
+    expect(claimant(done)).toBe(a); // the first member stays the claimant
   });
 
   it('refuses what Riak refuses', () => {
     const r = commit(stage(standalone(a, 64, 'cid'), { action: 'join', node: b }));
     expect(() => stage(r, { action: 'join', node: b })).toThrow(RingError);
-    expect(() => stage(r, { action: 'leave', node: c })).toThrow(/not a member/);
+    expect(() => stage(r, { action: 'leave', node: c })).toThrow(
+      "Failed: 'riak-3@h3' is not a member of the cluster.",
+    );
     const leaving = stage(r, { action: 'leave', node: b });
+    expect(stage(leaving, { action: 'leave', node: b })).toBe(leaving); // again: accepted
     expect(() => stage(leaving, { action: 'remove', node: b })).toThrow(
-      /already has a staged change/,
+      /already has a staged leave request/,
     );
     expect(() => stage(standalone(a, 64, 'x'), { action: 'leave', node: a })).toThrow(
-      /only member/,
+      "Failed: 'riak-1@h1' is the only member.",
     );
-    expect(() => commit(standalone(a, 64, 'x'))).toThrow(/no staged changes/);
+    expect(() => stage(r, { action: 'remove', node: a })).toThrow(/is the claimant/);
+    expect(() => commit(standalone(a, 64, 'x'))).toThrow(/must verify the plan/);
   });
 
   it('leave keeps the member serving until it is removed; clear drops staged joins', () => {
@@ -98,7 +110,7 @@ describe('aae-status', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^=+ Exchanges =+$/);
     expect(lines[0]).toHaveLength(79);
-    expect(lines[3]).toBe(`${String(step).padEnd(51)}--            --`);
+    expect(lines[3]).toBe(`${String(step).padEnd(49)}  --            --          `);
     expect(text).toContain('182687704666362864775460604089535377456991567872');
     expect(text.match(/^=+ (Entropy Trees|Keys Repaired) =+$/gm)).toHaveLength(2);
   });

@@ -1,7 +1,7 @@
 /**
  * Cluster membership as Riak's claimant keeps it: members with a status, changes staged until
  * they are planned and committed, an epoch that orders versions of the ring, and partition
- * ownership spread over the valid members.
+ * ownership: who owns each partition now and who will once pending transfers are done.
  */
 
 export type MemberStatus = 'valid' | 'joining' | 'leaving' | 'exiting';
@@ -9,6 +9,11 @@ export type MemberStatus = 'valid' | 'joining' | 'leaving' | 'exiting';
 export interface Member {
   name: string;
   status: MemberStatus;
+  /**
+   * A committed join whose data transfer has not finished: the member is valid and will own
+   * partitions (Riak's "Pending" column) but does not own any yet (its "Ring" column).
+   */
+  pending?: boolean;
 }
 
 export type StagedAction = 'join' | 'leave' | 'remove';
@@ -34,8 +39,11 @@ export interface Ring {
   staged: Staged[];
   /** Bucket types besides `default` (which always exists and is active). */
   types?: Record<string, BucketType>;
+  /** The claimant that wrote this version (the first member, until it stops being valid). */
+  claimant?: string;
 }
 
+/** A refused request; `message` is what riak-admin prints (Riak's wording). */
 export class RingError extends Error {
   constructor(message: string) {
     super(message);
@@ -43,32 +51,73 @@ export class RingError extends Error {
   }
 }
 
+/** Riak sorts node names as atoms: by code point, so `riak2@…` comes before `riak@…`. */
+export const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function standalone(name: string, ringSize: number, clusterId: string): Ring {
-  return { epoch: 1, clusterId, ringSize, members: [{ name, status: 'valid' }], staged: [] };
+  return {
+    epoch: 1,
+    clusterId,
+    ringSize,
+    members: [{ name, status: 'valid' }],
+    staged: [],
+    claimant: name,
+  };
 }
 
 export function memberOf(ring: Ring, name: string): Member | undefined {
   return ring.members.find((m) => m.name === name);
 }
 
-/** The claimant: the first valid member by name (every node computes the same). */
+/**
+ * The claimant: as in Riak, the node that created the cluster for as long as it is a valid
+ * member; then the first valid member by name (every node computes the same).
+ */
 export function claimant(ring: Ring): string | undefined {
+  if (ring.claimant && memberOf(ring, ring.claimant)?.status === 'valid') return ring.claimant;
   return validMembers(ring)[0];
 }
 
-/** The valid members, sorted: they own the partitions, and the first is the claimant. */
+/** The valid members, sorted: they own the partitions once transfers are done. */
 function validMembers(ring: Ring): string[] {
   return ring.members
     .filter((m) => m.status === 'valid')
     .map((m) => m.name)
-    .sort();
+    .sort(byName);
 }
 
-/** The owner of each partition, round-robin over the valid members (none without members). */
-function partitionOwners(ring: Ring): string[] {
-  const owners = validMembers(ring);
-  if (owners.length === 0) return [];
-  return Array.from({ length: ring.ringSize }, (_, p) => owners[p % owners.length]);
+const roundRobin = (owners: string[], size: number): string[] =>
+  owners.length === 0 ? [] : Array.from({ length: size }, (_, p) => owners[p % owners.length]);
+
+/**
+ * The owner of each partition now: valid members whose join transfer is done, and leaving
+ * members until they have handed off (round-robin over them, sorted by name).
+ */
+export function currentOwners(ring: Ring): string[] {
+  const owners = ring.members
+    .filter((m) => (m.status === 'valid' && !m.pending) || m.status === 'leaving')
+    .map((m) => m.name)
+    .sort(byName);
+  return roundRobin(owners.length ? owners : validMembers(ring), ring.ringSize);
+}
+
+/** The owner of each partition once every pending transfer is done: the valid members. */
+export function nextOwners(ring: Ring): string[] {
+  return roundRobin(validMembers(ring), ring.ringSize);
+}
+
+/** Whether some partition is still to change hands (Riak's pending changes). */
+export function hasPendingChanges(ring: Ring): boolean {
+  const now = currentOwners(ring);
+  return nextOwners(ring).some((o, p) => o !== now[p]);
+}
+
+/** Partitions that change hands: `[index, current owner, next owner]`. */
+export function pendingTransfers(ring: Ring): [number, string, string][] {
+  const now = currentOwners(ring);
+  return nextOwners(ring).flatMap((o, p): [number, string, string][] =>
+    o !== now[p] ? [[p, now[p], o]] : [],
+  );
 }
 
 /** Members that hold data and take part in reads and writes. */
@@ -76,23 +125,59 @@ export function replicas(ring: Ring): string[] {
   return ring.members
     .filter((m) => m.status === 'valid' || m.status === 'leaving')
     .map((m) => m.name)
-    .sort();
+    .sort(byName);
 }
 
-/** Partitions owned by each member: spread round-robin over the valid members. */
-export function ownership(ring: Ring): Map<string, number> {
+const count = (owners: string[], ring: Ring) => {
   const out = new Map<string, number>(ring.members.map((m) => [m.name, 0]));
-  for (const o of partitionOwners(ring)) out.set(o, (out.get(o) ?? 0) + 1);
+  for (const o of owners) out.set(o, (out.get(o) ?? 0) + 1);
   return out;
+};
+
+/** Partitions owned by each member now. */
+export function ownership(ring: Ring): Map<string, number> {
+  return count(currentOwners(ring), ring);
 }
 
-/** Stages a change (on the claimant); the same change twice is refused as Riak does. */
+/** Partitions each member will own once pending transfers are done. */
+export function futureOwnership(ring: Ring): Map<string, number> {
+  return count(nextOwners(ring), ring);
+}
+
+/** Riak's index of partition `p`: `p × 2^160 / ring size`. */
+export function partitionIndex(ring: Ring, p: number): bigint {
+  return BigInt(p) * (2n ** 160n / BigInt(ring.ringSize));
+}
+
+/** Riak's partition indices owned by `name` now, in ring order. */
+export function partitionsOf(ring: Ring, name: string): bigint[] {
+  return currentOwners(ring).flatMap((o, p) => (o === name ? [partitionIndex(ring, p)] : []));
+}
+
+/** Riak's claim target: preference lists of this many partitions should span distinct nodes. */
+const TARGET_N_VAL = 4;
+
+/** Whether every run of TARGET_N_VAL consecutive partitions has distinct next owners. */
+export function replicasDistinct(ring: Ring): boolean {
+  const owners = nextOwners(ring);
+  return owners.every((_, p) => {
+    const run = Array.from({ length: TARGET_N_VAL }, (_x, i) => owners[(p + i) % owners.length]);
+    return new Set(run).size === Math.min(TARGET_N_VAL, owners.length);
+  });
+}
+
+/**
+ * Stages a change (on the claimant). Staging the same change again is accepted, as Riak does;
+ * the messages of refusals are Riak's.
+ */
 export function stage(ring: Ring, change: Staged): Ring {
   const member = memberOf(ring, change.node);
-  if (ring.staged.some((s) => s.node === change.node))
-    throw new RingError(`${change.node} already has a staged change`);
+  const q = `'${change.node}'`;
+  const already = ring.staged.find((s) => s.node === change.node);
+  if (already?.action === change.action) return ring;
+  if (already) throw new RingError(`Failed: ${q} already has a staged ${already.action} request.`);
   if (change.action === 'join') {
-    if (member) throw new RingError(`Node ${change.node} is already a member of this cluster`);
+    if (member) throw new RingError('Failed: This node is already a member of a cluster');
     return {
       ...ring,
       epoch: ring.epoch + 1,
@@ -101,14 +186,19 @@ export function stage(ring: Ring, change: Staged): Ring {
     };
   }
   if (!member || member.status === 'joining')
-    throw new RingError(`${change.node} is not a member of the cluster`);
-  if (change.action === 'leave') {
-    if (member.status !== 'valid') throw new RingError(`${change.node} is already leaving`);
-    if (replicas(ring).filter((n) => n !== change.node).length === 0)
-      throw new RingError(`${change.node} is the only member: it cannot leave`);
-  }
-  if (change.action === 'remove' && ring.members.filter((m) => m.name !== change.node).length === 0)
-    throw new RingError(`${change.node} is the only member: it cannot be removed`);
+    throw new RingError(`Failed: ${q} is not a member of the cluster.`);
+  if (ring.members.filter((m) => m.name !== change.node && m.status !== 'joining').length === 0)
+    throw new RingError(`Failed: ${q} is the only member.`);
+  if (change.action === 'remove' && claimant(ring) === change.node)
+    throw new RingError(
+      [
+        `Failed: ${q} is the claimant (see: riak-admin ring_status).`,
+        'The claimant is the node responsible for initiating cluster changes,',
+        "and cannot forcefully remove itself. You can use 'riak-admin down' to",
+        'mark the node as offline, which will trigger a new claimant to take',
+        'over.  However, this will clear any staged changes.',
+      ].join('\n'),
+    );
   return { ...ring, epoch: ring.epoch + 1, staged: [...ring.staged, change] };
 }
 
@@ -123,13 +213,23 @@ export function clear(ring: Ring): Ring {
   };
 }
 
-/** Applies the staged changes: joins become valid, leaves start leaving, removes are dropped. */
+export const NOTHING_PLANNED =
+  "You must verify the plan with 'riak-admin cluster plan' before committing";
+export const PLAN_CHANGED =
+  "The plan has changed. Verify with 'riak-admin cluster plan' before committing";
+
+/**
+ * Applies the staged changes: joins become valid members with their transfer pending, leaves
+ * start leaving, removes are dropped.
+ */
 export function commit(ring: Ring): Ring {
-  if (ring.staged.length === 0) throw new RingError('There are no staged changes');
-  let members = ring.members.map((m) => ({ ...m }));
+  if (ring.staged.length === 0) throw new RingError(NOTHING_PLANNED);
+  let members: Member[] = ring.members.map((m) => ({ ...m }));
   for (const s of ring.staged) {
     if (s.action === 'join')
-      members = members.map((m) => (m.name === s.node ? { ...m, status: 'valid' } : m));
+      members = members.map((m) =>
+        m.name === s.node ? { name: m.name, status: 'valid', pending: true } : m,
+      );
     if (s.action === 'leave')
       members = members.map((m) => (m.name === s.node ? { ...m, status: 'leaving' } : m));
     if (s.action === 'remove') members = members.filter((m) => m.name !== s.node);
@@ -137,9 +237,36 @@ export function commit(ring: Ring): Ring {
   return { ...ring, epoch: ring.epoch + 1, members, staged: [] };
 }
 
+/** A joined member finished its transfer: it owns its partitions from now on. */
+export function joinDone(ring: Ring, name: string): Ring {
+  if (!memberOf(ring, name)?.pending) return ring;
+  return {
+    ...ring,
+    epoch: ring.epoch + 1,
+    members: ring.members.map((m) => (m.name === name ? { name, status: m.status } : m)),
+  };
+}
+
 /** A leaving member finished handing off: it leaves the ring. */
 export function removeMember(ring: Ring, name: string): Ring {
   return { ...ring, epoch: ring.epoch + 1, members: ring.members.filter((m) => m.name !== name) };
+}
+
+/**
+ * The rings `riak-admin cluster plan` shows, one per cluster transition: the ring once the staged
+ * changes are committed and, when members leave, the ring once they have handed off and gone.
+ */
+export function planTransitions(ring: Ring): Ring[] {
+  const first = commit(ring);
+  const leaving = ring.staged.filter((s) => s.action === 'leave').map((s) => s.node);
+  if (leaving.length === 0) return [first];
+  const last: Ring = {
+    ...first,
+    members: first.members
+      .filter((m) => !leaving.includes(m.name))
+      .map((m) => ({ name: m.name, status: m.status })),
+  };
+  return [first, last];
 }
 
 /** Properties a bucket type cannot change once active, as in Riak. */
@@ -195,119 +322,4 @@ export function typeActive(ring: Ring, name: string): boolean {
 /** Whether `incoming` should replace `current`. */
 export function newer(incoming: Ring, current: Ring): boolean {
   return incoming.clusterId === current.clusterId && incoming.epoch > current.epoch;
-}
-
-// ---- Riak-shaped text output ------------------------------------------------------------
-
-const RULE = '-'.repeat(79);
-
-function banner(title: string): string {
-  const t = ` ${title} `;
-  const left = Math.floor((79 - t.length) / 2);
-  return '='.repeat(left) + t + '='.repeat(79 - left - t.length);
-}
-
-const pct = (owned: number, size: number) => `${((100 * owned) / size).toFixed(1)}%`;
-
-export function formatMemberStatus(ring: Ring): string {
-  const own = ownership(ring);
-  const rows = [...ring.members]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map(
-      (m) =>
-        `${m.status.padEnd(10)} ${pct(own.get(m.name) ?? 0, ring.ringSize).padStart(6)}      --      '${m.name}'`,
-    );
-  const count = (s: MemberStatus) => ring.members.filter((m) => m.status === s).length;
-  return [
-    banner('Membership'),
-    'Status     Ring    Pending    Node',
-    RULE,
-    ...rows,
-    RULE,
-    `Valid:${count('valid')} / Leaving:${count('leaving')} / Exiting:${count('exiting')} / Joining:${count('joining')} / Down:0`,
-    '',
-  ].join('\n');
-}
-
-export function formatPlan(ring: Ring): string {
-  if (ring.staged.length === 0) return 'There are no staged changes\n';
-  const after = commit(ring);
-  const own = ownership(after);
-  return [
-    banner('Staged Changes'),
-    'Action         Details(s)',
-    RULE,
-    ...ring.staged.map((s) => `${s.action.padEnd(14)} '${s.node}'`),
-    RULE,
-    '',
-    '',
-    'NOTE: Applying these changes will result in 1 cluster transition',
-    '',
-    '###############################################################################',
-    '                         After cluster transition 1/1',
-    '###############################################################################',
-    '',
-    formatMemberStatus(after).trimEnd(),
-    '',
-    `Partitions reassigned: ${[...own.values()].reduce((a, b) => a + b, 0)}`,
-    '',
-  ].join('\n');
-}
-
-export function formatRingStatus(ring: Ring, down: string[]): string {
-  const leaving = ring.members.filter((m) => m.status === 'leaving');
-  return [
-    banner('Claimant'),
-    `Claimant:  '${claimant(ring) ?? 'undefined'}'`,
-    `Status:     ${down.includes(claimant(ring) ?? '') ? 'down' : 'up'}`,
-    `Ring Ready: ${down.length === 0}`,
-    '',
-    banner('Ownership Handoff'),
-    leaving.length === 0
-      ? 'No pending changes.'
-      : leaving.map((m) => `Owner: '${m.name}' (leaving, handing off)`).join('\n'),
-    '',
-    banner('Unreachable Nodes'),
-    down.length === 0
-      ? 'All nodes are up and reachable'
-      : `The following nodes are unreachable: [${down.map((d) => `'${d}'`).join(',')}]`,
-    '',
-  ].join('\n');
-}
-
-/** Riak's partition indices (`i × 2^160 / ring size`) owned by `name`, in ring order. */
-export function partitionsOf(ring: Ring, name: string): bigint[] {
-  const step = 2n ** 160n / BigInt(ring.ringSize);
-  return partitionOwners(ring).flatMap((o, p) => (o === name ? [BigInt(p) * step] : []));
-}
-
-/**
- * `riak-admin aae-status` as Riak prints it, for this node's partitions. The dev node keeps no
- * hash trees and runs no exchanges (it repairs on read), so every exchange and tree reads `--`
- * and no keys were repaired, which is what Riak shows with active anti-entropy off.
- */
-export function formatAaeStatus(ring: Ring, name: string): string {
-  const rule = '-'.repeat(79);
-  const title = (t: string) => {
-    const pad = 79 - t.length - 2;
-    return `${'='.repeat(Math.floor(pad / 2))} ${t} ${'='.repeat(Math.ceil(pad / 2))}`;
-  };
-  const parts = partitionsOf(ring, name).map(String);
-  return [
-    title('Exchanges'),
-    `${'Index'.padEnd(51)}${'Last (ago)'.padEnd(14)}All (ago)`,
-    rule,
-    ...parts.map((p) => `${p.padEnd(51)}${'--'.padEnd(14)}--`),
-    '',
-    title('Entropy Trees'),
-    `${'Index'.padEnd(51)}Built (ago)`,
-    rule,
-    ...parts.map((p) => `${p.padEnd(51)}--`),
-    '',
-    title('Keys Repaired'),
-    `${'Index'.padEnd(53)}${'Last'.padStart(4)}${'Mean'.padStart(10)}${'Max'.padStart(9)}`,
-    rule,
-    ...parts.map((p) => `${p.padEnd(53)}${'0'.padStart(4)}${'0'.padStart(10)}${'0'.padStart(9)}`),
-    '',
-  ].join('\n');
 }
