@@ -1,5 +1,6 @@
 import {
   adminOutcome,
+  committed,
   cuttlefishErrors,
   parseMemberStatus,
   parseRingReady,
@@ -98,5 +99,31 @@ describe('Riak KV 3.x admin output', () => {
       'Error generating configuration in phase transform_datatypes',
       'Conf file attempted to set unknown variable: riak_control',
     ]);
+  });
+});
+
+describe('Riak KV 3.x refusals that exit 0', () => {
+  it('an {error,…} trailer is an error', () => {
+    expect(adminOutcome('nosuch is not an existing bucket type\n{error,undefined}\n', 0)).toEqual({
+      ok: false,
+      text: 'nosuch is not an existing bucket type',
+    });
+  });
+
+  it('a refused commit is not a commit', () => {
+    expect(
+      committed("You must verify the plan with 'riak-admin cluster plan' before committing"),
+    ).toBe(false);
+    expect(committed('Cluster changes committed')).toBe(true);
+  });
+
+  it('a member that could not be contacted is not an active transfer', () => {
+    const down = `Nodes ['riak2@127.0.0.2'] are currently down.
+
+Active Transfers:
+
+Node 'riak2@127.0.0.2' could not be contacted`;
+    expect(transfersActive(down)).toBe(false);
+    expect(transfersActive(`${down}\n'riak@127.0.0.1' waiting to handoff 7 partitions`)).toBe(true);
   });
 });

@@ -29,22 +29,37 @@ export function parseRingReady(text: string): boolean {
   return /^\s*TRUE\b/m.test(text);
 }
 
-/** Whether transfers are still going on (`riak-admin transfers`). */
+/**
+ * Whether transfers are still going on (`riak-admin transfers`): a node waiting to hand off, or
+ * an entry under `Active Transfers:` (not a member that could not be contacted, which 3.x lists
+ * there when a member is down).
+ */
 export function transfersActive(text: string): boolean {
   if (/waiting to handoff/.test(text)) return true;
-  const active = text.split(/Active Transfers:/)[1] ?? '';
-  return active.trim().length > 0;
+  const active = (text.split(/Active Transfers:/)[1] ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== 'ok' && !/could not be contacted$/.test(l));
+  return active.length > 0;
+}
+
+/** `cluster commit` committed: Riak 3.x refuses with a message, `ok` and exit status 0. */
+export function committed(text: string): boolean {
+  return /Cluster changes committed/.test(text);
 }
 
 /**
- * Riak 3.x ends every admin command's output with a line `ok` or `error`; its exit status is not
- * always non-zero on `error`. A result fails when either says so; the trailer is not part of the
+ * Riak 3.x ends every admin command's output with a line `ok` or `error` (or an `{error,…}` term);
+ * its exit status is not always non-zero on an error. A result fails when either says so; the trailer is not part of the
  * text shown to people.
  */
 export function adminOutcome(out: string, code: number | null): { ok: boolean; text: string } {
   const lines = out.replace(/\s+$/, '').split('\n');
-  const last = lines.at(-1)?.trim();
-  const trailer = last === 'ok' || last === 'error' ? last : undefined;
+  const last = lines.at(-1)?.trim() ?? '';
+  // Some commands end with an Erlang error term instead (`bucket-type status nosuch` ends with
+  // `{error,undefined}` and exits 0).
+  const trailer =
+    last === 'ok' ? 'ok' : last === 'error' || /^\{error,.*\}$/.test(last) ? 'error' : undefined;
   const text = (trailer ? lines.slice(0, -1) : lines).join('\n').replace(/\s+$/, '');
   return { ok: code === 0 && trailer !== 'error', text };
 }

@@ -27,6 +27,7 @@ import type { TaskData } from './task-data';
 import { TaskDataError, parseTask } from './task-data';
 import {
   adminOutcome,
+  committed,
   cuttlefishErrors,
   parseMemberStatus,
   parseRingReady,
@@ -318,7 +319,7 @@ export class RiakTask {
           ...(clusterManager ? { clusterManager } : {}),
         }),
       );
-      this.writeAdvancedConfig(advanced, vars);
+      this.writeAdvancedConfig(advanced, vars, dataDir);
     } catch (err) {
       throw new StepError(`cannot render the Riak configuration: ${(err as Error).message}`);
     }
@@ -338,7 +339,11 @@ export class RiakTask {
    * `epmd -daemon` at the node's EPMD port, and `-epmd_module` makes its admin commands resolve
    * peers as the node does. riak_core's `cluster_mgr` wins over riak.conf, so it is set here too.
    */
-  private writeAdvancedConfig(template: string | undefined, vars: Record<string, unknown>): void {
+  private writeAdvancedConfig(
+    template: string | undefined,
+    vars: Record<string, unknown>,
+    dataDir: string,
+  ): void {
     const d = this.data!;
     const release = this.release!;
     const file = join(this.riakRoot, 'etc', 'advanced.config');
@@ -359,6 +364,8 @@ export class RiakTask {
     }
     const vmArgs: [string, string][] = release.erts ? [['-start_epmd', 'false']] : [];
     if (release.erts && this.beamDir) vmArgs.push(['-epmd_module', 'riak_mesos_epmd']);
+    // Replication's data root wins in advanced.config too; the package's says ./data, which is
+    // the sandbox, not the persistent volume.
     const set = release.hasRepl
       ? [
           {
@@ -366,6 +373,7 @@ export class RiakTask {
             key: 'cluster_mgr',
             value: tuple(str(d.Host), int(this.clusterManagerPort!)),
           },
+          { app: 'riak_repl', key: 'data_root', value: str(join(dataDir, 'riak_repl')) },
         ]
       : [];
     writeFileSync(
@@ -540,8 +548,9 @@ export class RiakTask {
   /**
    * Ready means Riak serves requests, not only that the VM answers: `riak ping` says pong seconds
    * before riak_kv is up (requests then fail with all_nodes_down). So: ping, then
-   * `wait-for-service riak_kv` (KV 3.x answers at once, `riak_kv is not up: []` until it is; 2.x
-   * waits), then a PB ping and an HTTP /ping on the node's own listeners.
+   * `wait-for-service riak_kv` (it prints `riak_kv is not up: []` every few seconds until it is;
+   * each call is cut at 15 s, so a dead node is noticed), then a PB ping and an HTTP /ping on the
+   * node's own listeners.
    */
   private async awaitReady(): Promise<void> {
     const deadline = Date.now() + this.settings.readyTimeoutMs;
@@ -826,7 +835,8 @@ export class RiakTask {
       if (plan.code !== 0) throw new StepError(`cluster plan failed: ${plan.out}`);
       if (/no staged changes/i.test(plan.out)) return;
       const commit = await this.admin(['cluster', 'commit']);
-      if (commit.code === 0) return;
+      // A refused commit (the plan changed) says so, `ok` and exit 0 on KV 3.x.
+      if (commit.code === 0 && committed(commit.out)) return;
       if (attempt >= 5) throw new StepError(`cluster commit failed: ${commit.out}`);
       await sleep(500 + Math.floor(Math.random() * 1000));
     }
