@@ -9,7 +9,8 @@ import type { Context } from '../context';
 import { CliError } from '../errors';
 import { distDir, locateArtifacts, workDirOf } from '../local/artifacts';
 import type { LocalEndpoints, LocalOptions, Progress } from '../local/stack';
-import { LocalStack, readState, stopRunning } from '../local/stack';
+import { LocalStack, RIAK_KINDS, readState, stopRunning } from '../local/stack';
+import type { RiakKind } from '../local/stack';
 
 type Ctx = () => Context;
 
@@ -29,6 +30,7 @@ interface UpFlags {
   nodeMem: string;
   nodeDisk: string;
   detach?: boolean;
+  riak: string;
 }
 
 function int(flag: string, v: string, min: number, max: number): number {
@@ -113,6 +115,14 @@ export function registerLocal(program: Command, ctx: Ctx, err: NodeJS.WritableSt
     .option('--node-cpus <n>', 'CPUs per Riak node', '0.5')
     .option('--node-mem <mb>', 'memory per Riak node (MB)', '512')
     .option('--node-disk <mb>', 'persistent disk per Riak node (MB)', '512')
+    .addOption(
+      new Option(
+        '--riak <kind>',
+        'real: the real Riak release (.cache/riak/ or RIAK_PACKAGE); local: riak-local, the development node',
+      )
+        .choices([...RIAK_KINDS])
+        .default('real'),
+    )
     .option('--detach', 'return once everything is up, leaving it running in the background')
     .addOption(new Option('--supervise').hideHelp())
     .action(async (f: UpFlags & { supervise?: boolean }) => {
@@ -134,6 +144,7 @@ export function registerLocal(program: Command, ctx: Ctx, err: NodeJS.WritableSt
         nodeCpus: positive('--node-cpus', f.nodeCpus),
         nodeMem: positive('--node-mem', f.nodeMem),
         nodeDisk: positive('--node-disk', f.nodeDisk),
+        riak: f.riak as RiakKind,
         timeoutMs: c.config.timeoutMs,
       };
       if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(options.cluster))

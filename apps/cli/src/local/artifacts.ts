@@ -11,6 +11,8 @@ export interface Artifacts {
   director: string;
   executorPackage: string;
   riakPackage: string;
+  /** A real Riak package (`root/riak/…`), when one is available. */
+  realRiakPackage?: string;
 }
 
 const BUILD_HINT =
@@ -57,6 +59,18 @@ function findPackage(dir: string, prefix: string): string | undefined {
   return last ? join(dir, last) : undefined;
 }
 
+/**
+ * The real Riak package the local system runs: `RIAK_PACKAGE`, else the newest tarball in the
+ * checkout's cache `.cache/riak/` (where `scripts/setup.sh` puts it).
+ */
+export function findRealRiakPackage(
+  dist: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (env.RIAK_PACKAGE) return existsSync(env.RIAK_PACKAGE) ? resolve(env.RIAK_PACKAGE) : undefined;
+  return findPackage(join(dirname(dist), '.cache', 'riak'), '');
+}
+
 /** Locates every artifact, failing with one message that lists all that are missing. */
 export function locateArtifacts(dist: string | undefined): Artifacts {
   if (!dist) throw new CliError(`cannot find the built system (no dist/ directory); ${BUILD_HINT}`);
@@ -67,6 +81,7 @@ export function locateArtifacts(dist: string | undefined): Artifacts {
     director: join(dist, 'apps', 'director', 'main.js'),
     executorPackage: findPackage(join(dist, 'packages'), 'riak-mesos-executor-') ?? '',
     riakPackage: findPackage(join(dist, 'packages'), 'riak-local-') ?? '',
+    realRiakPackage: findRealRiakPackage(dist),
   };
   const missing = [
     !existsSync(a.mesosLocal) && a.mesosLocal,

@@ -87,6 +87,33 @@ describe('riak-mesos local', () => {
     expect(m.err).toMatch(/not built: missing/);
   });
 
+  it('needs a real Riak package for --riak real (the default), and says how to get one', async () => {
+    const root = mkdtempSync(join(dir, 'repo-'));
+    const dist = fakeDist(root);
+    const saved = process.env.RIAK_PACKAGE;
+    process.env.RIAK_PACKAGE = join(root, 'no-such-package.tar.gz');
+    try {
+      const r = await cli(['local', 'up', '--dist', dist, '--work-dir', join(root, 'w')]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/no real Riak package: run 'npm run setup'.*--riak local/);
+    } finally {
+      if (saved === undefined) delete process.env.RIAK_PACKAGE;
+      else process.env.RIAK_PACKAGE = saved;
+    }
+    const bad = await cli([
+      'local',
+      'up',
+      '--dist',
+      dist,
+      '--work-dir',
+      join(root, 'w'),
+      '--riak',
+      'kv2',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--riak.*kv2.*real, local/s);
+  });
+
   it('refuses ports in use, naming them', async () => {
     const root = mkdtempSync(join(dir, 'repo-'));
     const dist = fakeDist(root);
@@ -103,6 +130,8 @@ describe('riak-mesos local', () => {
         join(root, 'w'),
         '--zk-port',
         String(port),
+        '--riak',
+        'local',
       ]);
       expect(r.code).toBe(1);
       expect(r.err).toContain(`${port} (--zk-port)`);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ export interface LocalOptions {
   nodeCpus: number;
   nodeMem: number;
   nodeDisk: number;
+  /** Which Riak the cluster runs: the real release (default) or riak-local. */
+  riak: RiakKind;
   /** How long each wait (registration, cluster ready, director healthy) may take. */
   timeoutMs: number;
 }
@@ -55,7 +58,25 @@ export interface Progress {
   warn(message: string): void;
 }
 
-export const RIAK_PACKAGE_NAME = 'riak-local';
+/** The Riak versions the local scheduler offers, by the kind `local up --riak` names. */
+export const RIAK_KINDS = ['real', 'local'] as const;
+export type RiakKind = (typeof RIAK_KINDS)[number];
+export const RIAK_VERSION_OF: Record<RiakKind, string> = {
+  real: 'riak-kv-3.2',
+  local: 'riak-local',
+};
+/**
+ * The local cluster's advanced.config: Riak hands a vnode off only after it has been idle for
+ * `vnode_inactivity_timeout` (60 s by default), which makes joins and leaves take minutes on one
+ * machine. Locally they take seconds; production clusters keep Riak's defaults.
+ */
+export const LOCAL_ADVANCED_CONFIG = `%% The local system's cluster: handoff within seconds (riak-mesos local up).
+[{riak_core, [{vnode_inactivity_timeout, 2000},
+              {vnode_management_timer, 1000},
+              {handoff_concurrency, 4}]}].
+`;
+const NO_REAL_RIAK =
+  "no real Riak package: run 'npm run setup' (it provides one in .cache/riak/), set RIAK_PACKAGE to a root/riak/… tarball, or use '--riak local' for the development node";
 
 export function statePath(workDir: string): string {
   return join(workDir, 'local.json');
@@ -84,6 +105,10 @@ function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function sha256Of(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
 
 async function poll<T>(
   what: string,
@@ -169,6 +194,7 @@ export class LocalStack {
 
   /** Refuses to start over a running system or on ports in use; then clears the work directory. */
   async prepare(): Promise<void> {
+    if (this.o.riak === 'real' && !this.artifacts.realRiakPackage) throw new CliError(NO_REAL_RIAK);
     const old = readState(this.o.workDir);
     if (old && old.pid !== process.pid && isAlive(old.pid))
       throw new CliError(
@@ -246,11 +272,41 @@ export class LocalStack {
     };
   }
 
+  /** The Riak version the cluster is created with. */
+  get riakVersion(): string {
+    return RIAK_VERSION_OF[this.o.riak];
+  }
+
+  /**
+   * The scheduler's catalogue: the version the cluster runs first (the scheduler's default), and
+   * the other package when there is one, each with its sha256 (the scheduler checks local files).
+   */
+  private riakCatalogue(): {
+    name: string;
+    url: string;
+    sha256: string;
+    rootPath: string;
+    flavour: string;
+  }[] {
+    const entry = (kind: RiakKind, file: string) => ({
+      name: RIAK_VERSION_OF[kind],
+      url: pathToFileURL(file).href,
+      sha256: sha256Of(file),
+      rootPath: 'root',
+      flavour: kind === 'real' ? 'kv3' : 'riak-local',
+    });
+    const real = this.artifacts.realRiakPackage;
+    const all = [
+      ...(real ? [entry('real', real)] : []),
+      entry('local', this.artifacts.riakPackage),
+    ];
+    return all.sort(
+      (a, b) => Number(b.name === this.riakVersion) - Number(a.name === this.riakVersion),
+    );
+  }
+
   private schedulerArgs(): string[] {
-    const urls = {
-      executor: pathToFileURL(this.artifacts.executorPackage).href,
-      [RIAK_PACKAGE_NAME]: pathToFileURL(this.artifacts.riakPackage).href,
-    };
+    const urls = { executor: pathToFileURL(this.artifacts.executorPackage).href };
     return [
       '--name',
       this.o.framework,
@@ -280,6 +336,8 @@ export class LocalStack {
       this.o.agents >= this.o.nodes ? '[["hostname","UNIQUE"]]' : '[]',
       '--resource-urls',
       JSON.stringify(urls),
+      '--riak-versions',
+      JSON.stringify(this.riakCatalogue()),
     ];
   }
 
@@ -343,11 +401,13 @@ export class LocalStack {
       const api = new HttpClient(`${e.scheduler}/api/v1`, 'scheduler');
       const cluster = encodeURIComponent(this.o.cluster);
       await this.progress.step(
-        `Riak cluster '${this.o.cluster}' of ${this.o.nodes} nodes (${RIAK_PACKAGE_NAME})`,
+        `Riak cluster '${this.o.cluster}' of ${this.o.nodes} nodes (${this.riakVersion}${this.o.riak === 'real' ? ', real Riak' : ', development node'})`,
         async () => {
           await api.request('POST', `/clusters/${cluster}/create`, {
-            riak_version: RIAK_PACKAGE_NAME,
+            riak_version: this.riakVersion,
           });
+          if (this.o.riak === 'real')
+            await api.request('PUT', `/clusters/${cluster}/advancedConfig`, LOCAL_ADVANCED_CONFIG);
           await api.request('POST', `/clusters/${cluster}/nodes`, { nodes: this.o.nodes });
           await poll(
             `${this.o.nodes} Riak nodes running and joined`,
