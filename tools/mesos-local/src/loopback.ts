@@ -1,6 +1,12 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from '@riak-mesos/logging';
+
+/** iproute2's `ip`, also where /usr/sbin is not on the PATH. */
+function ipCommand(): string {
+  return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+}
 
 /** Whether `ip` is an address of one of this machine's interfaces. */
 export function hasInterfaceAddress(ip: string): boolean {
@@ -28,7 +34,7 @@ export async function ensureLoopbackAddress(ip: string, log: Logger): Promise<bo
     return false;
   }
   const err = await new Promise<string | undefined>((resolve) =>
-    execFile('ip', ['addr', 'add', `${ip}/8`, 'dev', 'lo'], (e, _out, stderr) =>
+    execFile(ipCommand(), ['addr', 'add', `${ip}/8`, 'dev', 'lo'], (e, _out, stderr) =>
       // Another process may have added it meanwhile: "File exists" is success.
       resolve(e && !/exists/i.test(stderr) ? stderr.trim() || e.message : undefined),
     ),
