@@ -6,6 +6,7 @@ import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 import { isAlive } from '@riak-mesos/process';
 import { tempDir, waitFor } from '@riak-mesos/testing';
 import type { MesosLocal } from './cluster';
+import { hasInterfaceAddress } from './loopback';
 import { startMesosLocal } from './cluster';
 
 const root = join(__dirname, '..', '..', '..');
@@ -131,6 +132,12 @@ describe('mesos-local, driven by a scheduler written in the test', () => {
     const ports = offers.map((o) => R.rangesOf(o.resources ?? [], 'ports'));
     expect(new Set(offers.map((o) => o.hostname)).size).toBe(3);
     expect(ports[0][0].end < ports[1][0].begin).toBe(true);
+    // Below the ephemeral ports, 200 an agent, from a base of this instance's own.
+    expect(Number(ports[2][0].end)).toBeLessThan(32768);
+    expect(Number(ports[1][0].begin) - Number(ports[0][0].begin)).toBe(200);
+    // As root the agents' addresses are on lo, as a real agent's address is on an interface.
+    if (process.getuid?.() === 0)
+      for (const o of offers) expect(hasInterfaceAddress(o.hostname)).toBe(true);
     expect(offers[0].attributes!.find((a) => a.name === 'rack_id')?.text?.value).toBe('rack-1');
     await sched.client.decline(
       offers.map((o) => o.id),
