@@ -1,0 +1,90 @@
+/**
+ * The contracts between the framework's processes: zod schemas and their types for everything
+ * that crosses a process boundary. Every receiver parses with these; every sender builds the types.
+ */
+export { formatIssues } from './issues';
+export {
+  InvalidNodeNameError,
+  MAX_NODE_NAME_LENGTH,
+  RIAK_NODE_NAME,
+  isRiakNodeName,
+  parseRiakNodeName,
+  riakNodeName,
+  riakNodeNameSchema,
+} from './node-name';
+export { frameworkNameSchema, portSchema, taskDataSchema } from './task-data';
+export type { TaskData, TaskDataInput } from './task-data';
+export {
+  EXECUTOR_PROTOCOL_VERSION,
+  EXECUTOR_REQUEST_TYPES,
+  MEMBER_STATUSES,
+  NODE_VIEWS,
+  bucketTypeReplySchema,
+  bucketTypeRequestSchema,
+  executorReplySchema,
+  executorRequestSchema,
+  finishReplySchema,
+  finishRequestSchema,
+  joinReplySchema,
+  joinRequestSchema,
+  leaveReplySchema,
+  leaveRequestSchema,
+  memberSchema,
+  parseExecutorReply,
+  parseExecutorRequest,
+  removeReplySchema,
+  removeRequestSchema,
+  statusReplySchema,
+  statusRequestSchema,
+  statusResultSchema,
+  viewResultSchema,
+} from './executor-messages';
+export type {
+  ExecutorRejection,
+  ExecutorReply,
+  ExecutorReplyTo,
+  ExecutorRequest,
+  ExecutorRequestBody,
+  ExecutorRequestType,
+  Member,
+  NodeViewName,
+  ReplyParse,
+  RequestParse,
+  StatusResult,
+  ViewResult,
+} from './executor-messages';
+export { encodePublishedNode, publishedNodeSchema } from './published-node';
+export type { PublishedNode } from './published-node';
+export {
+  NODE_STATS_KEYS,
+  clusterAnswerSchema,
+  clusterListAnswerSchema,
+  clusterViewSchema,
+  healthcheckViewSchema,
+  nodeAnswerSchema,
+  nodeListAnswerSchema,
+  nodePortsViewSchema,
+  nodeRiakViewSchema,
+  nodeStatsViewSchema,
+  nodeViewSchema,
+  operationAnswerSchema,
+  operationViewSchema,
+  riakVersionEntrySchema,
+  riakVersionsViewSchema,
+  startedOperationAnswerSchema,
+} from './api-views';
+export type {
+  ClusterAnswer,
+  ClusterListAnswer,
+  ClusterView,
+  HealthcheckView,
+  NodeAnswer,
+  NodeListAnswer,
+  NodeRiakView,
+  NodeStatValue,
+  NodeStatsView,
+  NodeView,
+  OperationAnswer,
+  OperationView,
+  RiakVersionsView,
+} from './api-views';
