@@ -85,6 +85,11 @@ export interface RealRiakCluster {
   kill(i: number): Promise<void>;
   /** Starts node `i` again (after `kill`) on the same ports and data, and waits until it serves. */
   restart(i: number): Promise<void>;
+  /**
+   * Waits until the ring is ready, no transfer is active and no ownership change is pending (as
+   * after the start), e.g. for hinted handoff after a restart. Asks the first node.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   /** The last `lines` lines of node `i`'s output file. */
   logTail(i: number, lines?: number): string;
   /**
@@ -381,7 +386,7 @@ export async function startRealRiakCluster(options: RealRiakOptions): Promise<Re
     );
   }
 
-  async function settled(): Promise<void> {
+  async function settled(timeoutMs = left()): Promise<void> {
     await waitFor(
       async () => {
         const ring = await admin(0, 'ringready');
@@ -394,7 +399,7 @@ export async function startRealRiakCluster(options: RealRiakOptions): Promise<Re
         return rows.length === count && rows.every((l) => /^valid\s+\S+%\s+--\s/.test(l));
       },
       {
-        timeoutMs: left(),
+        timeoutMs,
         intervalMs: 1000,
         what: 'ringready TRUE, no transfers active and no pending ownership',
       },
@@ -467,6 +472,7 @@ export async function startRealRiakCluster(options: RealRiakOptions): Promise<Re
       dir,
       timings,
       admin,
+      settled: (timeoutMs = 120000) => settled(timeoutMs),
       logTail: (i, lines = 30) => tail(outFile(nodes[i]), lines),
       async kill(i) {
         const n = nodes[i];
