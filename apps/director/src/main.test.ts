@@ -3,18 +3,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createLogger } from '@riak-mesos/logging';
-import type { ZooKeeperServer } from '@riak-mesos/testing';
-import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
-import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
-import { encodeCoordinatedNode } from './discovery';
+import { freePorts, waitFor } from '@riak-mesos/testing';
 import { http, raw } from './test-support/http';
-import type { StubNode } from './test-support/riak-stub';
-import { PbClient, startStubNode } from './test-support/riak-stub';
+import type { RealRiakSetup } from './test-support/real-riak';
+import { servedBy, startRealRiakSetup } from './test-support/real-riak';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const MAIN = join(__dirname, 'main.ts');
-const logger = createLogger('director-test', { level: 'error' });
 
 interface Run {
   child: ChildProcess;
@@ -64,91 +59,70 @@ describe('riak-mesos-director process', () => {
     expect(r.stderr()).toMatch(/cluster: cluster name 'has space' is invalid/);
     expect(r.stderr()).toMatch(/pbPort: must be an integer \(from environment PORT1\)/);
   });
+});
 
-  describe('running against ZooKeeper', () => {
-    let zk: ZooKeeperServer;
-    let executor: ZkClient;
-    let node: StubNode;
-    let connect: string;
+describe('real Riak: riak-mesos-director process in front of a real node', () => {
+  let s: RealRiakSetup;
+  let connect: string;
 
-    beforeAll(async () => {
-      zk = await startZooKeeper();
-      connect = zk.connectString + uniqueChroot('director-main');
-      executor = await ZkClient.connect({ connect, logger });
-      node = await startStubNode('m1');
-      await executor.createEphemeral(
-        frameworkLayout('riak').coordinatedNode('riak-default-1'),
-        encodeCoordinatedNode({
-          framework: 'riak',
-          cluster: 'default',
-          nodeName: 'riak-default-1@127.0.0.1',
-          hostname: '127.0.0.1',
-          pbPort: node.pbPort,
-          httpPort: node.httpPort,
-          disterlPort: 1,
-        }),
-        { parents: true },
-      );
-    });
+  beforeAll(async () => {
+    // One real node published in ZooKeeper as the executor does; the director runs as a process.
+    s = await startRealRiakSetup({ nodes: 1, director: false });
+    connect = s.zkConnect;
+  }, 240000);
 
-    afterAll(async () => {
-      await node?.stop();
-      await executor?.close();
-      await zk?.close();
-    });
+  afterAll(async () => {
+    await s?.stop();
+  });
 
-    it('exits 1 naming the port when a port is in use', async () => {
-      const busy = createServer();
-      await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
-      const port = (busy.address() as { port: number }).port;
-      try {
-        const r = run(['--host', '127.0.0.1', '--pb-port', String(port), '--no-api'], {
-          DIRECTOR_ZK: connect,
-        });
-        running.push(r.child);
-        expect(await r.exited).toBe(1);
-        expect(r.stderr()).toMatch(new RegExp(`cannot listen for protobuf on 127.0.0.1:${port}`));
-      } finally {
-        busy.close();
-      }
-    });
-
-    it('serves, survives malformed input on all three ports, and stops on SIGTERM', async () => {
-      const [pb, httpPort, api] = await freePorts(3);
-      const r = run(
-        ['--host', '127.0.0.1', '--api-host', '127.0.0.1', '--health-interval', '200'],
-        {
-          DIRECTOR_ZK: connect,
-          DIRECTOR_FRAMEWORK: 'riak',
-          DIRECTOR_CLUSTER: 'default',
-          PORT0: String(httpPort),
-          PORT1: String(pb),
-          PORT2: String(api),
-        },
-      );
+  it('exits 1 naming the port when a port is in use', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = run(['--host', '127.0.0.1', '--pb-port', String(port), '--no-api'], {
+        DIRECTOR_ZK: connect,
+      });
       running.push(r.child);
-      await waitFor(
-        async () => {
-          if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr()}`);
-          return (await http(api, 'GET', '/health').catch(() => undefined))?.status === 200;
-        },
-        { timeoutMs: 20000, what: 'the director to be healthy' },
-      );
-      for (const port of [pb, httpPort, api]) {
-        for (let i = 0; i < 5; i++) await raw(port, randomBytes(4096), { waitMs: 200 });
-        await raw(port, `GET /${'x'.repeat(70000)} HTTP/1.1\r\n\r\n`, { waitMs: 300 });
-        await raw(port, '\r\n\r\n\0\0\0\0', { end: true, waitMs: 200 });
-      }
-      expect(r.child.exitCode).toBeNull();
-      const c = await PbClient.connect(pb);
-      expect(await c.whoami()).toBe('m1');
-      c.close();
-      expect((await http(httpPort, 'GET', '/ping')).body).toBe('OK');
-      expect((await http(api, 'GET', '/nodes')).json().nodes).toHaveLength(1);
-      r.child.kill('SIGTERM');
-      expect(await r.exited).toBe(0);
-      expect(r.stderr()).toMatch(/"message":"director started"/);
-      expect(r.stderr()).toMatch(/"message":"stopping"/);
+      expect(await r.exited).toBe(1);
+      expect(r.stderr()).toMatch(new RegExp(`cannot listen for protobuf on 127.0.0.1:${port}`));
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('serves, survives malformed input on all three ports, and stops on SIGTERM', async () => {
+    const [pb, httpPort, api] = await freePorts(3);
+    const r = run(['--host', '127.0.0.1', '--api-host', '127.0.0.1', '--health-interval', '200'], {
+      DIRECTOR_ZK: connect,
+      DIRECTOR_FRAMEWORK: 'riak',
+      DIRECTOR_CLUSTER: 'default',
+      PORT0: String(httpPort),
+      PORT1: String(pb),
+      PORT2: String(api),
     });
+    running.push(r.child);
+    await waitFor(
+      async () => {
+        if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr()}`);
+        return (await http(api, 'GET', '/health').catch(() => undefined))?.status === 200;
+      },
+      { timeoutMs: 20000, what: 'the director to be healthy' },
+    );
+    for (const port of [pb, httpPort, api]) {
+      for (let i = 0; i < 5; i++) await raw(port, randomBytes(4096), { waitMs: 200 });
+      await raw(port, `GET /${'x'.repeat(70000)} HTTP/1.1\r\n\r\n`, { waitMs: 300 });
+      await raw(port, '\r\n\r\n\0\0\0\0', { end: true, waitMs: 200 });
+    }
+    expect(r.child.exitCode).toBeNull();
+    expect(await servedBy(pb)).toBe(s.cluster.nodes[0].nodeName);
+    const ping = await http(httpPort, 'GET', '/ping');
+    expect(ping.body).toBe('OK');
+    expect(ping.headers.server).toMatch(/^MochiWeb\/\S+ WebMachine\//);
+    expect((await http(api, 'GET', '/nodes')).json().nodes).toHaveLength(1);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(r.stderr()).toMatch(/"message":"director started"/);
+    expect(r.stderr()).toMatch(/"message":"stopping"/);
   });
 });

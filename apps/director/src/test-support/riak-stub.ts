@@ -1,8 +1,9 @@
 /**
- * Real servers for the director's tests: a Riak-like node that speaks PB framing (ping, get, put)
- * on one port and HTTP (`GET /ping`) on another, can be stopped and started again on the same
- * ports, and can be told to fail its pings. Also a PB client and a "black hole" (a listener whose
- * accept queue is full, so connects hang) for connect timeouts.
+ * Peers for the director's tests that real Riak cannot stand in for (the real-node tests use
+ * `startRealRiakCluster`): a node that answers its PB and HTTP pings and can be told to fail them
+ * (real Riak cannot be made to answer a ping with RpbErrorResp or 500 on demand), a "black hole"
+ * (a listener whose accept queue is full, so connects hang) for connect timeouts, and an echo
+ * server (bulk transfers, half-close, resets). Also a minimal PB client for raw ping round trips.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -16,10 +17,6 @@ export const PB = {
   ErrorResp: 0,
   PingReq: 1,
   PingResp: 2,
-  GetReq: 9,
-  GetResp: 10,
-  PutReq: 11,
-  PutResp: 12,
 } as const;
 
 export function frame(code: number, payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -27,24 +24,6 @@ export function frame(code: number, payload: Buffer = Buffer.alloc(0)): Buffer {
   head.writeUInt32BE(payload.length + 1, 0);
   head[4] = code;
   return Buffer.concat([head, payload]);
-}
-
-/** Protobuf length-delimited field (wire type 2). */
-function field(tag: number, value: Buffer): Buffer {
-  const len: number[] = [];
-  let n = value.length;
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    len.push(b);
-  } while (n);
-  return Buffer.concat([Buffer.from([(tag << 3) | 2, ...len]), value]);
-}
-
-/** RpbGetResp with one content whose value is `value`. */
-export function getResp(value: Buffer): Buffer {
-  return frame(PB.GetResp, field(1, field(1, value)));
 }
 
 /** Splits a byte stream into PB frames. */
@@ -68,107 +47,62 @@ export interface StubNode {
   readonly name: string;
   readonly pbPort: number;
   readonly httpPort: number;
-  /** PB connections accepted since start (across restarts). */
-  pbAccepted: number;
-  /** PB connections open now. */
-  readonly pbOpen: number;
-  httpRequests: number;
   /** While true, PB ping answers RpbErrorResp and `GET /ping` answers 500. */
   failPings: boolean;
-  readonly running: boolean;
-  /** Closes both listeners and every open connection (like a killed node). */
+  /** Closes both listeners and every open connection. */
   stop(): Promise<void>;
-  /** Listens again on the same ports. */
-  start(): Promise<void>;
 }
 
 /**
- * PB: ping → pong; GetReq → GetResp whose value is the node's name (or, for a key starting with
- * `bulk:<n>`, n bytes); PutReq → PutResp; anything else → RpbErrorResp; a bad frame closes the
- * connection. HTTP: `/ping` → `OK`; anything else → 200 with the node's name.
+ * PB: ping → pong (RpbErrorResp while `failPings`); anything else → RpbErrorResp; a bad frame
+ * closes the connection. HTTP: `/ping` → `OK` (500 while `failPings`); anything else → 404.
  */
 export async function startStubNode(name: string): Promise<StubNode> {
   const pbPort = await freePort();
   const httpPort = await freePort();
   const sockets = new Set<Socket>();
-  let pb: Server | undefined;
-  let http: HttpServer | undefined;
-  const node = {
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  };
+  const pb = createServer((s) => {
+    track(s);
+    s.on('error', () => s.destroy());
+    const reader = new FrameReader();
+    s.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = reader.push(chunk);
+      } catch {
+        s.destroy();
+        return;
+      }
+      for (const f of frames) {
+        const pong = f.code === PB.PingReq && !node.failPings;
+        s.write(frame(pong ? PB.PingResp : PB.ErrorResp));
+      }
+    });
+  });
+  const http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    const ping = req.url === '/ping';
+    const status = !ping ? 404 : node.failPings ? 500 : 200;
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(status === 200 ? 'OK' : 'failing');
+  });
+  http.on('connection', track);
+  const node: StubNode = {
     name,
     pbPort,
     httpPort,
-    pbAccepted: 0,
-    httpRequests: 0,
     failPings: false,
-    get pbOpen() {
-      return [...sockets].filter((s) => (s as Socket & { kind?: string }).kind === 'pb').length;
-    },
-    get running() {
-      return pb !== undefined;
-    },
-    async start() {
-      if (pb) return;
-      const pbServer = createServer((s) => {
-        (s as Socket & { kind?: string }).kind = 'pb';
-        node.pbAccepted++;
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-        s.on('error', () => s.destroy());
-        const reader = new FrameReader();
-        s.on('data', (chunk: Buffer) => {
-          let frames;
-          try {
-            frames = reader.push(chunk);
-          } catch {
-            s.destroy();
-            return;
-          }
-          for (const f of frames) {
-            if (f.code === PB.PingReq) {
-              s.write(node.failPings ? frame(PB.ErrorResp) : frame(PB.PingResp));
-            } else if (f.code === PB.GetReq) {
-              const key = readField(f.payload, 2)?.toString() ?? '';
-              const m = /^bulk:(\d+)$/.exec(key);
-              s.write(getResp(m ? Buffer.alloc(Number(m[1]), 120) : Buffer.from(name)));
-            } else if (f.code === PB.PutReq) {
-              s.write(frame(PB.PutResp));
-            } else {
-              s.write(frame(PB.ErrorResp));
-            }
-          }
-        });
-      });
-      const httpServer = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
-        node.httpRequests++;
-        req.resume();
-        if (req.url === '/ping') {
-          res.writeHead(node.failPings ? 500 : 200, { 'content-type': 'text/plain' });
-          res.end(node.failPings ? 'failing' : 'OK');
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'text/plain', 'x-node': name });
-        res.end(name);
-      });
-      httpServer.on('connection', (s: Socket) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-      });
-      await listen(pbServer, pbPort);
-      await listen(httpServer, httpPort);
-      pb = pbServer;
-      http = httpServer;
-    },
     async stop() {
-      const servers = [pb, http];
-      pb = undefined;
-      http = undefined;
       for (const s of sockets) s.destroy();
-      await Promise.all(
-        servers.map((s) => (s ? new Promise<void>((r) => s.close(() => r())) : Promise.resolve())),
-      );
+      await Promise.all([pb, http].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     },
   };
-  await node.start();
+  await listen(pb, pbPort);
+  await listen(http, httpPort);
   return node;
 }
 
@@ -180,46 +114,6 @@ function listen(server: Server | HttpServer, port: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** The first length-delimited field `tag` of a protobuf message (enough for RpbGetReq.key). */
-export function readField(msg: Buffer, tag: number): Buffer | undefined {
-  let i = 0;
-  const varint = () => {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      const b = msg[i++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (!(b & 0x80)) return v;
-      shift += 7;
-    }
-  };
-  while (i < msg.length) {
-    const key = varint();
-    const wire = key & 7;
-    if (wire === 2) {
-      const len = varint();
-      const value = msg.subarray(i, i + len);
-      i += len;
-      if (key >> 3 === tag) return value;
-    } else if (wire === 0) varint();
-    else return undefined;
-  }
-  return undefined;
-}
-
-export function getReq(bucket: string, key: string): Buffer {
-  return frame(
-    PB.GetReq,
-    Buffer.concat([field(1, Buffer.from(bucket)), field(2, Buffer.from(key))]),
-  );
-}
-
-/** The value of the first content of an RpbGetResp payload. */
-export function getRespValue(payload: Buffer): Buffer | undefined {
-  const content = readField(payload, 1);
-  return content ? readField(content, 1) : undefined;
 }
 
 /** A PB client on one connection: one request at a time. */
@@ -286,13 +180,6 @@ export class PbClient {
   async ping(): Promise<void> {
     const r = await this.request(frame(PB.PingReq));
     if (r.code !== PB.PingResp) throw new Error(`ping answered code ${r.code}`);
-  }
-
-  /** Which stub node served this connection (its GetResp value). */
-  async whoami(): Promise<string> {
-    const r = await this.request(getReq('b', 'k'));
-    if (r.code !== PB.GetResp) throw new Error(`get answered code ${r.code}`);
-    return getRespValue(r.payload)?.toString() ?? '';
   }
 
   close(): void {
