@@ -2,6 +2,19 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
+import type {
+  ExecutorRejection,
+  ExecutorReply,
+  ExecutorRequest,
+  NodeViewName,
+  StatusResult,
+  ViewResult,
+} from '@riak-mesos/framework-contract';
+import {
+  encodePublishedNode,
+  parseExecutorRequest,
+  statusResultSchema,
+} from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type { TaskID, TaskInfo, TaskState } from '@riak-mesos/mesos';
 import { ProcessGroup, runCommand } from '@riak-mesos/process';
@@ -60,32 +73,13 @@ export interface StatusSink {
   message(data: Buffer): Promise<unknown>;
 }
 
-/** The framework messages an executor answers. */
-const MESSAGE_TYPES = ['join', 'leave', 'remove', 'status', 'finish', 'bucket-type'] as const;
-
-export interface Message {
-  version: number;
-  id?: string;
-  type: (typeof MESSAGE_TYPES)[number];
-  target?: string;
-  /** For `status`: which of Riak's views (default `status`). */
-  view?: string;
-  /** For the `types` view: one bucket type's status instead of the list; for `bucket-type`, which. */
-  bucketType?: string;
-  /** For `bucket-type`: the properties to create or update it with. */
-  props?: Record<string, unknown>;
-}
-
 /** riak-admin commands behind the node views the scheduler's API serves. */
-const VIEWS: Record<string, string[]> = {
+const VIEWS: Record<Exclude<NodeViewName, 'status'>, string[]> = {
   ringready: ['ringready'],
   transfers: ['transfers'],
   aae: ['aae-status'],
   types: ['bucket-type', 'list'],
 };
-
-/** An Erlang node name as the framework gives them: `<node key>@<host>`. */
-const NODE_NAME = /^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -603,15 +597,21 @@ export class RiakTask {
     const d = this.data!;
     const layout = frameworkLayout(d.FrameworkName);
     const path = layout.coordinatedNode(this.task.task_id.value);
-    const body = JSON.stringify({
-      FrameworkName: d.FrameworkName,
-      ClusterName: d.ClusterName,
-      NodeName: d.FullyQualifiedNodeName,
-      DisterlPort: d.DisterlPort,
-      PBPort: d.PBPort,
-      HTTPPort: d.HTTPPort,
-      Hostname: d.Host,
-    });
+    // The record the director reads (@riak-mesos/framework-contract), checked as it is encoded.
+    let body: string;
+    try {
+      body = encodePublishedNode({
+        FrameworkName: d.FrameworkName,
+        ClusterName: d.ClusterName,
+        NodeName: d.FullyQualifiedNodeName,
+        DisterlPort: d.DisterlPort,
+        PBPort: d.PBPort,
+        HTTPPort: d.HTTPPort,
+        Hostname: d.Host,
+      });
+    } catch (err) {
+      throw new StepError(`cannot publish the node: ${(err as Error).message}`);
+    }
     await this.zk!.ensurePath(layout.coordinatedNodes);
     // A node left by the previous executor's session vanishes when that session expires.
     const deadline = Date.now() + this.settings.zkSessionTimeoutMs + 10000;
@@ -678,77 +678,78 @@ export class RiakTask {
 
   // ---- framework messages ---------------------------------------------------------------------
 
-  private async reply(m: Message, ok: boolean, extra: Record<string, unknown> = {}): Promise<void> {
-    await this.sink.message(
-      Buffer.from(JSON.stringify({ version: 1, id: m.id, type: m.type, ok, ...extra })),
-    );
+  private async send(reply: ExecutorReply | ExecutorRejection): Promise<void> {
+    await this.sink.message(Buffer.from(JSON.stringify(reply)));
   }
 
+  /**
+   * A framework message from the scheduler, parsed with the contract's schema
+   * (@riak-mesos/framework-contract): a request that fails it is logged and answered with an
+   * error naming the problem; the bare payload `finish` of the original is taken too.
+   */
   async onMessage(raw: Buffer): Promise<void> {
-    const text = raw.toString('utf8').trim();
-    let m: Message;
-    if (text === 'finish') m = { version: 1, type: 'finish' };
-    else {
-      try {
-        m = JSON.parse(text) as Message;
-      } catch {
-        this.log.warn('ignoring a framework message that is not JSON', {
-          text: text.slice(0, 200),
-        });
-        return;
-      }
-      if (m?.version !== 1 || !MESSAGE_TYPES.includes(m.type)) {
-        await this.reply(m ?? { version: 1, type: 'status' }, false, {
-          error: `unsupported message (version ${String(m?.version)}, type ${String(m?.type)})`,
-        });
-        return;
-      }
+    const parsed = parseExecutorRequest(raw);
+    if (!parsed.ok) {
+      this.log.warn('rejecting a framework message', {
+        error: parsed.error,
+        text: raw.toString('utf8').slice(0, 200),
+      });
+      await this.send(parsed.rejection);
+      return;
+    }
+    const m = parsed.request;
+    if (m.type === 'finish') {
+      await this.stop('TASK_FINISHED', 'finished at the scheduler’s request');
+      return;
     }
     try {
-      switch (m.type) {
-        case 'finish':
-          await this.stop('TASK_FINISHED', 'finished at the scheduler’s request');
-          return;
-        case 'status':
-          return await this.reply(m, true, {
-            result:
-              m.view && m.view !== 'status'
-                ? await this.view(m.view, m.bucketType)
-                : await this.status(),
-          });
-        case 'bucket-type':
-          return await this.reply(m, true, {
-            result: await this.bucketType(m.bucketType, m.props),
-          });
-        case 'join':
-          if (!m.target || !NODE_NAME.test(m.target))
-            return await this.reply(m, false, { error: 'join needs a target node name' });
-          await this.join(m.target);
-          return await this.reply(m, true, { result: await this.status() });
-        case 'leave':
-          await this.leave();
-          return await this.reply(m, true);
-        case 'remove': {
-          // A member that is gone for good (its node was replaced elsewhere).
-          if (!m.target || !NODE_NAME.test(m.target))
-            return await this.reply(m, false, { error: 'remove needs a target node name' });
-          this.requireRunning();
-          const members = parseMemberStatus((await this.admin(['member-status'])).out);
-          if (members.some((r) => r.name === m.target)) {
-            const r = await this.admin(['cluster', 'force-remove', m.target]);
-            if (r.code !== 0)
-              throw new StepError(`cluster force-remove ${m.target} failed: ${r.out}`);
-            await this.planAndCommit();
-          }
-          return await this.reply(m, true, { result: await this.status() });
-        }
-      }
+      await this.send(await this.answer(m));
     } catch (err) {
       this.log.warn('framework message failed', { type: m.type, error: (err as Error).message });
-      await this.reply(m, false, {
+      await this.send({
+        version: 1,
+        id: m.id,
+        type: m.type,
+        ok: false,
         error: (err as Error).message,
         ...(err instanceof RefusedError ? { refused: true } : {}),
       });
+    }
+  }
+
+  /** Does what a request asks and answers it; a failure throws (StepError, RefusedError). */
+  private async answer(m: Exclude<ExecutorRequest, { type: 'finish' }>): Promise<ExecutorReply> {
+    const head = { version: 1, id: m.id, ok: true } as const;
+    switch (m.type) {
+      case 'status':
+        return {
+          ...head,
+          type: m.type,
+          result:
+            m.view && m.view !== 'status'
+              ? await this.view(m.view, m.bucketType)
+              : await this.status(),
+        };
+      case 'bucket-type':
+        return { ...head, type: m.type, result: await this.bucketType(m.bucketType, m.props) };
+      case 'join':
+        await this.join(m.target);
+        return { ...head, type: m.type, result: await this.status() };
+      case 'leave':
+        await this.leave();
+        return { ...head, type: m.type };
+      case 'remove': {
+        // A member that is gone for good (its node was replaced elsewhere).
+        this.requireRunning();
+        const members = parseMemberStatus((await this.admin(['member-status'])).out);
+        if (members.some((r) => r.name === m.target)) {
+          const r = await this.admin(['cluster', 'force-remove', m.target]);
+          if (r.code !== 0)
+            throw new StepError(`cluster force-remove ${m.target} failed: ${r.out}`);
+          await this.planAndCommit();
+        }
+        return { ...head, type: m.type, result: await this.status() };
+      }
     }
   }
 
@@ -756,17 +757,18 @@ export class RiakTask {
     if (this.state !== 'running') throw new StepError(`the node is not running (${this.state})`);
   }
 
-  async status(): Promise<{ members: ReturnType<typeof parseMemberStatus>; ringReady: boolean }> {
+  async status(): Promise<StatusResult> {
     this.requireRunning();
     const [members, ready] = await Promise.all([
       this.admin(['member-status'], 30000),
       this.admin(['ringready'], 30000),
     ]);
     if (members.code !== 0) throw new StepError(`member-status failed: ${members.out}`);
-    return {
+    // The parser's rows, held to the reply's schema (member states are Riak's five).
+    return statusResultSchema.parse({
       members: parseMemberStatus(members.out),
       ringReady: ready.code === 0 && parseRingReady(ready.out),
-    };
+    });
   }
 
   /**
@@ -775,14 +777,10 @@ export class RiakTask {
    * while Riak says the type cannot be activated yet (not every node has it). Answers the type's
    * status afterwards.
    */
-  async bucketType(
-    name: string | undefined,
-    props: Record<string, unknown> | undefined,
-  ): Promise<Record<string, unknown>> {
+  async bucketType(name: string, props: Record<string, unknown>): Promise<ViewResult> {
     this.requireRunning();
+    // Checked by the request's schema already; it goes on riak-admin's command line.
     if (!isValidName(name)) throw new RefusedError(`invalid bucket type name '${String(name)}'`);
-    if (typeof props !== 'object' || props === null || Array.isArray(props))
-      throw new RefusedError('bucket-type needs props, an object');
     const json = JSON.stringify({ props });
     const status = await this.admin(['bucket-type', 'status', name], 30000);
     const exists = status.code === 0;
@@ -805,16 +803,12 @@ export class RiakTask {
   }
 
   /** One of Riak's own views, as riak-admin prints it (parsed where we know the format). */
-  async view(name: string, bucketType?: string): Promise<Record<string, unknown>> {
+  async view(name: Exclude<NodeViewName, 'status'>, bucketType?: string): Promise<ViewResult> {
     this.requireRunning();
     let args = VIEWS[name];
-    if (!args)
-      throw new StepError(
-        `unknown view '${name}'; known: status, ${Object.keys(VIEWS).join(', ')}`,
-      );
     if (name === 'types' && bucketType !== undefined) {
       if (!isValidName(bucketType))
-        throw new StepError(`invalid bucket type name '${bucketType as string}'`);
+        throw new StepError(`invalid bucket type name '${String(bucketType)}'`);
       args = ['bucket-type', 'status', bucketType];
     }
     const r = await this.admin(args, 30000);

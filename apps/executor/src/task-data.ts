@@ -1,44 +1,9 @@
-import { z } from 'zod';
 import type { TaskInfo } from '@riak-mesos/mesos';
-import { isValidName } from '@riak-mesos/zk';
+import type { TaskData } from '@riak-mesos/framework-contract';
+import { formatIssues, taskDataSchema } from '@riak-mesos/framework-contract';
 
-/** Task data the scheduler sends (docs/packages-and-task-data.md): the original's keys, plus a few. */
-const port = z.number().int().min(1).max(65535);
-const relative = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
-      message: `${what} must be a relative path inside the sandbox`,
-    });
-const name = (what: string) =>
-  z.string().refine(isValidName, { message: `${what} is not a valid name` });
-
-export const taskDataSchema = z.object({
-  FullyQualifiedNodeName: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/, 'must be <name>@<host>'),
-  Host: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'must be a host name or address'),
-  Zookeepers: z.array(z.string().regex(/^[^\s:/,]+:\d+$/, 'must be host:port')).min(1),
-  ZookeeperChroot: z
-    .string()
-    .regex(/^(\/[A-Za-z0-9_.-]+)*$/, 'must be empty or /a/path')
-    .default(''),
-  FrameworkName: name('FrameworkName'),
-  URI: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be the http(s) URL of the scheduler'),
-  ClusterName: name('ClusterName'),
-  HTTPPort: port,
-  PBPort: port,
-  DisterlPort: port,
-  HandoffPort: port,
-  RiakRootPath: relative('RiakRootPath').default('root'),
-  PersistentPath: relative('PersistentPath').default('data'),
-  Cookie: z
-    .string()
-    .regex(/^[A-Za-z0-9_@.+-]{1,255}$/, 'must be letters, digits and _@.+-')
-    .default('riak'),
-});
-export type TaskData = z.infer<typeof taskDataSchema>;
+/** The task data's schema lives in @riak-mesos/framework-contract, shared with the scheduler. */
+export type { TaskData };
 
 export class TaskDataError extends Error {
   constructor(message: string) {
@@ -76,18 +41,9 @@ export function parseTask(task: TaskInfo): {
     throw new TaskDataError(`the task data is not JSON: ${(err as Error).message}`);
   }
   const parsed = taskDataSchema.safeParse(json);
-  if (!parsed.success)
-    throw new TaskDataError(
-      `invalid task data: ${parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ')}`,
-    );
+  if (!parsed.success) throw new TaskDataError(`invalid task data: ${formatIssues(parsed.error)}`);
   const d = parsed.data;
   const used = [d.HTTPPort, d.PBPort, d.DisterlPort, d.HandoffPort];
-  if (new Set(used).size !== used.length)
-    throw new TaskDataError(
-      'invalid task data: HTTP, PB, distribution and handoff ports must differ',
-    );
   const ports = taskPorts(task);
   const missing = used.filter((p) => !ports.includes(p));
   if (missing.length)

@@ -49,6 +49,12 @@ export class SchedulerMetrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly executorRepliesRejected = new Counter({
+    name: 'riak_mesos_executor_replies_rejected_total',
+    help: 'Executor messages rejected for breaking the contract (json: not JSON; schema: invalid; type: not the type asked)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'riak_mesos_scheduler_leader',
     help: '1 when this instance leads',

@@ -1,8 +1,24 @@
+// Over 400 lines, and createApiRouter over 80: every route of the framework API is in one router
+// so that the routes can be read together, with the views they answer (their types and schemas
+// are in @riak-mesos/framework-contract).
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type {
+  ClusterView,
+  NodeRiakView,
+  NodeStatValue,
+  NodeStatsView,
+  NodeView,
+  NodeViewName,
+  OperationView,
+  RiakVersionsView,
+  ViewResult,
+} from '@riak-mesos/framework-contract';
+import { NODE_STATS_KEYS, riakNodeName } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import { validateName } from '@riak-mesos/zk';
+import { z } from 'zod';
 import type { RiakVersion } from '../config';
 import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
@@ -10,12 +26,10 @@ import type { SchedulerStore } from '../store';
 import { HttpError, badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
 
 /** Views of one Riak node, answered by the node itself (through its executor). */
-export type NodeView = 'status' | 'ringready' | 'transfers' | 'aae' | 'types';
-
 export interface NodeViews {
-  query(node: NodeDoc, view: NodeView, args?: Record<string, string>): Promise<unknown>;
-  /** Creates (and activates) or updates a bucket type through the node. */
-  bucketType(node: NodeDoc, name: string, props: Record<string, unknown>): Promise<unknown>;
+  query(node: NodeDoc, view: NodeViewName, args?: Record<string, string>): Promise<NodeRiakView>;
+  /** Creates (and activates) or updates a bucket type through the node; answers its status. */
+  bucketType(node: NodeDoc, name: string, props: Record<string, unknown>): Promise<ViewResult>;
 }
 
 export interface ApiDeps {
@@ -106,7 +120,7 @@ export function shownUrl(url: string): string {
 }
 
 /** `GET /riak/versions`: the names (as before, for existing clients) and the catalogue. */
-export function riakVersionsView(catalogue: RiakVersion[], names: string[]) {
+export function riakVersionsView(catalogue: RiakVersion[], names: string[]): RiakVersionsView {
   return {
     versions: names,
     catalogue: catalogue.map((v) => ({
@@ -119,7 +133,28 @@ export function riakVersionsView(catalogue: RiakVersion[], names: string[]) {
   };
 }
 
-function clusterView(c: ClusterDoc, nodes: NodeDoc[]) {
+/** A rolling operation as the API shows it (the document's fields, none other). */
+export function operationView(op: RollingOperation): OperationView {
+  return {
+    id: op.id,
+    kind: op.kind,
+    state: op.state,
+    order: op.order,
+    done: op.done,
+    ...(op.current !== undefined ? { current: op.current } : {}),
+    ...(op.targetRiakVersion !== undefined ? { targetRiakVersion: op.targetRiakVersion } : {}),
+    startedAt: op.startedAt,
+    ...(op.message !== undefined ? { message: op.message } : {}),
+  };
+}
+
+/** An operation the request just started or changed: the cluster has one. */
+function changedOperation(c: ClusterDoc): { operation: OperationView } {
+  if (!c.operation) throw new HttpError(500, 'internal', `cluster '${c.name}' lost its operation`);
+  return { operation: operationView(c.operation) };
+}
+
+export function clusterView(c: ClusterDoc, nodes: NodeDoc[]): ClusterView {
   return {
     name: c.name,
     state: c.state,
@@ -127,12 +162,22 @@ function clusterView(c: ClusterDoc, nodes: NodeDoc[]) {
     created_at: c.createdAt,
     has_riak_conf: c.riakConf !== undefined,
     has_advanced_config: c.advancedConfig !== undefined,
-    operation: c.operation ?? null,
+    operation: c.operation ? operationView(c.operation) : null,
     nodes: nodes.map((n) => n.key),
   };
 }
 
-export function nodeView(n: NodeDoc) {
+/** The Erlang name of a node with a host; null when it has none (or its key cannot be one). */
+function nodeName(n: NodeDoc): string | null {
+  if (!n.hostname) return null;
+  try {
+    return riakNodeName(n.key, n.hostname);
+  } catch {
+    return null;
+  }
+}
+
+export function nodeView(n: NodeDoc): NodeView {
   return {
     name: n.key,
     cluster: n.cluster,
@@ -141,7 +186,7 @@ export function nodeView(n: NodeDoc) {
     member: n.member,
     agent_id: n.agentId ?? null,
     hostname: n.hostname ?? null,
-    node_name: n.hostname ? `${n.key}@${n.hostname}` : null,
+    node_name: nodeName(n),
     ports: n.ports ?? null,
     endpoints:
       n.hostname && n.ports
@@ -280,7 +325,7 @@ export function createApiRouter(deps: ApiDeps): Router {
         operation: startOperation(kind, nodes, target as string | undefined),
       };
     });
-    res.status(202).json({ operation: cluster.operation });
+    res.status(202).json(changedOperation(cluster));
   };
   api.post('/clusters/:cluster/restart', leaderOnly, json, rolling('restart'));
   api.post('/clusters/:cluster/upgrade', leaderOnly, json, rolling('upgrade'));
@@ -288,7 +333,7 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   api.get('/clusters/:cluster/operation', async (req, res) => {
     const cluster = await store.requireCluster(param(req, 'cluster'));
-    res.json({ operation: cluster.operation ?? null });
+    res.json({ operation: cluster.operation ? operationView(cluster.operation) : null });
   });
   api.post('/clusters/:cluster/operation/:action', leaderOnly, async (req, res) => {
     const name = param(req, 'cluster');
@@ -306,7 +351,7 @@ export function createApiRouter(deps: ApiDeps): Router {
         operation: { ...op, state },
       };
     });
-    res.json({ operation: cluster.operation });
+    res.json(changedOperation(cluster));
   });
 
   for (const [route, field, validate] of [
@@ -394,7 +439,7 @@ export function createApiRouter(deps: ApiDeps): Router {
         throw conflict(`cluster '${name}' already has a ${c.operation.kind} in progress`);
       return { ...c, state: 'restarting', operation: startOperation('restart', [node]) };
     });
-    res.status(202).json({ operation: cluster.operation });
+    res.status(202).json(changedOperation(cluster));
   });
 
   /** The views to ask a node through: there must be some, and the node must be running. */
@@ -404,7 +449,7 @@ export function createApiRouter(deps: ApiDeps): Router {
       throw conflict(`node '${node.key}' is ${node.state}, not running`);
     return deps.nodeViews;
   };
-  const view = (v: NodeView, arg?: string) => async (req: Request, res: Response) => {
+  const view = (v: NodeViewName, arg?: string) => async (req: Request, res: Response) => {
     const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
     const views = viewsOf(node);
     const args = arg ? { [arg]: validateName('bucket type', req.params[arg]) } : undefined;
@@ -421,25 +466,15 @@ export function createApiRouter(deps: ApiDeps): Router {
     });
     if (!answer.ok)
       throw unavailable(`node '${node.key}' answered /stats with HTTP ${answer.status}`);
-    const stats = (await answer.json()) as Record<string, unknown>;
-    const pick = [
-      'nodename',
-      'ring_members',
-      'connected_nodes',
-      'node_gets',
-      'node_puts',
-      'vnode_gets',
-      'vnode_puts',
-      'riak_kv_version',
-      'sys_otp_release',
-    ];
-    res.json(
-      Object.fromEntries(
-        pick
-          .filter((k) => k in stats)
-          .map((k) => [k, Array.isArray(stats[k]) ? (stats[k] as unknown[]).length : stats[k]]),
-      ),
-    );
+    const stats = riakStatsSchema.safeParse(await answer.json().catch(() => undefined));
+    if (!stats.success)
+      throw unavailable(`node '${node.key}' answered /stats with something else than an object`);
+    const view: NodeStatsView = {};
+    for (const k of NODE_STATS_KEYS) {
+      const v = statValue(stats.data[k]);
+      if (v !== undefined) view[k] = v;
+    }
+    res.json(view);
   });
   api.get('/clusters/:cluster/nodes/:node/status', view('status'));
   api.get('/clusters/:cluster/nodes/:node/ringready', view('ringready'));
@@ -464,4 +499,15 @@ export function createApiRouter(deps: ApiDeps): Router {
   );
   api.use(errorHandler(deps.logger));
   return api;
+}
+
+/** Riak's `/stats`: an object of stats. */
+const riakStatsSchema = z.record(z.string(), z.unknown());
+
+/** One of Riak's stats as the API passes it on: lists as their length, nothing nested. */
+function statValue(v: unknown): NodeStatValue | undefined {
+  if (Array.isArray(v)) return v.length;
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    return v;
+  return undefined;
 }

@@ -1,4 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type {
+  ExecutorReply,
+  ExecutorRequest,
+  ExecutorRequestBody,
+} from '@riak-mesos/framework-contract';
+import {
+  EXECUTOR_PROTOCOL_VERSION,
+  executorRequestSchema,
+  formatIssues,
+  parseExecutorReply,
+  riakNodeName,
+} from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type { Offer, OfferID, OfferOperation, Resource, TaskStatus } from '@riak-mesos/mesos';
 import { SchedulerClient, TERMINAL_TASK_STATES, resources as R } from '@riak-mesos/mesos';
@@ -48,7 +60,9 @@ export interface DriverOptions {
 }
 
 interface Pending {
-  resolve: (m: Record<string, unknown>) => void;
+  /** The request's type: its reply must have the same. */
+  type: ExecutorRequest['type'];
+  resolve: (m: ExecutorReply) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -586,42 +600,80 @@ export class Driver {
 
   // ---- executor messages ---------------------------------------------------------------------
 
+  /**
+   * An executor's reply, parsed with the contract's schema. One that fails it is logged, counted
+   * and, when its id names a request, answers that request as a failure; it is never cast.
+   */
   private onMessage(data: Buffer): void {
-    let m: Record<string, unknown>;
-    try {
-      m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      this.log.warn('ignoring a non-JSON executor message');
+    const parsed = parseExecutorReply(data);
+    if (!parsed.ok) {
+      this.o.metrics?.executorRepliesRejected.inc({ reason: parsed.reason });
+      this.log.warn('rejecting an executor message that breaks the contract', {
+        error: parsed.error,
+        id: parsed.id,
+        text: data.toString('utf8').slice(0, 200),
+      });
+      if (parsed.id !== undefined)
+        this.settle(parsed.id, `the executor's reply breaks the contract: ${parsed.error}`);
       return;
     }
-    const p = typeof m.id === 'string' ? this.pending.get(m.id) : undefined;
+    const reply = parsed.reply;
+    if (reply.id === undefined) return;
+    const p = this.pending.get(reply.id);
     if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(m.id as string);
-    p.resolve(m);
+    if (reply.type !== p.type) {
+      this.o.metrics?.executorRepliesRejected.inc({ reason: 'type' });
+      this.log.warn('rejecting an executor reply of another type than its request', {
+        id: reply.id,
+        asked: p.type,
+        answered: reply.type,
+      });
+      this.settle(reply.id, `the executor sent a ${reply.type} reply to a ${p.type} request`);
+      return;
+    }
+    this.settle(reply.id, reply);
   }
 
-  /** Sends a message to a node's executor and waits for its answer. */
-  ask(
-    node: NodeDoc,
-    type: string,
-    extra: Record<string, unknown> = {},
-    timeoutMs = 120000,
-  ): Promise<Record<string, unknown>> {
+  /** Ends a pending request with its reply, or with a failed answer saying what was wrong. */
+  private settle(id: string, answer: ExecutorReply | string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    p.resolve(typeof answer === 'string' ? failedReply(p.type, id, answer) : answer);
+  }
+
+  /**
+   * Sends a request to a node's executor and waits for its reply (checked with the contract's
+   * schema on both ways; a reply that fails it comes back as a failed answer).
+   */
+  ask(node: NodeDoc, body: ExecutorRequestBody, timeoutMs = 120000): Promise<ExecutorReply> {
     if (!node.agentId || !node.executorId)
       return Promise.reject(new Error(`node ${node.key} has no executor`));
     const id = randomUUID();
+    const checked = executorRequestSchema.safeParse({
+      ...body,
+      version: EXECUTOR_PROTOCOL_VERSION,
+      id,
+    });
+    if (!checked.success)
+      return Promise.reject(
+        new Error(`invalid ${body.type} request to ${node.key}: ${formatIssues(checked.error)}`),
+      );
+    const request = checked.data;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`node ${node.key} did not answer ${type} within ${timeoutMs / 1000} s`));
+        reject(
+          new Error(`node ${node.key} did not answer ${request.type} within ${timeoutMs / 1000} s`),
+        );
       }, timeoutMs);
-      this.pending.set(id, { resolve, timer });
+      this.pending.set(id, { type: request.type, resolve, timer });
       this.client
         .message(
           { value: node.agentId! },
           { value: node.executorId! },
-          Buffer.from(JSON.stringify({ version: 1, id, type, ...extra })),
+          Buffer.from(JSON.stringify(request)),
         )
         .catch((err: Error) => {
           clearTimeout(timer);
@@ -712,7 +764,7 @@ export class Driver {
         executorId: undefined,
         member: false,
         agentLostSince: undefined,
-        replacedName: n.member && n.hostname ? `${n.key}@${n.hostname}` : undefined,
+        replacedName: n.member && n.hostname ? riakNodeName(n.key, n.hostname) : undefined,
       });
       await this.revive();
     }
@@ -788,7 +840,7 @@ export class Driver {
 
   private leave(n: NodeDoc): void {
     this.leaveSent.add(n.key);
-    this.ask(n, 'leave', {}, 30 * 60 * 1000).then(
+    this.ask(n, { type: 'leave' }, 30 * 60 * 1000).then(
       (answer) =>
         this.serial('left', async () => {
           this.leaveSent.delete(n.key);
@@ -800,7 +852,7 @@ export class Driver {
           const cur = await this.o.store.getNode(n.key);
           if (!cur || cur.state !== 'leaving') return;
           await this.o.store.transitionNode(n.key, 'shutting_down', { member: false });
-          await this.ask(cur, 'finish', {}, 5000).catch(() => this.killTask(n));
+          await this.ask(cur, { type: 'finish' }, 5000).catch(() => this.killTask(n));
         }),
       (err: Error) => {
         this.leaveSent.delete(n.key);
@@ -826,7 +878,7 @@ export class Driver {
         // The member it replaces is gone for good: a running member force-removes it first.
         const gone = n.replacedName;
         this.inFlight.add(n.key);
-        this.ask(target, 'remove', { target: gone }).then(
+        this.ask(target, { type: 'remove', target: gone }).then(
           (answer) =>
             this.serial('removed', async () => {
               this.inFlight.delete(n.key);
@@ -853,9 +905,9 @@ export class Driver {
         continue;
       }
       this.inFlight.add(n.key);
-      const targetName = `${target.key}@${target.hostname}`;
+      const targetName = riakNodeName(target.key, target.hostname ?? '');
       this.log.info('joining node to its cluster', { node: n.key, target: targetName });
-      this.ask(n, 'join', { target: targetName }).then(
+      this.ask(n, { type: 'join', target: targetName }).then(
         (answer) =>
           this.serial('joined', async () => {
             this.inFlight.delete(n.key);
@@ -919,7 +971,7 @@ export class Driver {
         node: node.key,
         kind: op.kind,
       });
-      await this.ask(node, 'finish', {}, 10000).catch(() => this.killTask(node));
+      await this.ask(node, { type: 'finish' }, 10000).catch(() => this.killTask(node));
       await this.revive();
       return;
     }
@@ -937,15 +989,17 @@ export class Driver {
     }
     if (node.state !== 'running' || this.inFlight.has(`status:${node.key}`)) return;
     this.inFlight.add(`status:${node.key}`);
-    this.ask(node, 'status', {}, 30000).then(
+    this.ask(node, { type: 'status' }, 30000).then(
       (answer) =>
         this.serial('operation-status', async () => {
           this.inFlight.delete(`status:${node.key}`);
-          const result = answer.result as
-            { ringReady?: boolean; members?: { name: string; status: string }[] } | undefined;
-          const self = `${node.key}@${node.hostname}`;
-          const member = result?.members?.some((m) => m.name === self && m.status === 'valid');
-          if (answer.ok === true && result?.ringReady && member)
+          const result =
+            answer.type === 'status' && answer.ok && answer.result && 'members' in answer.result
+              ? answer.result
+              : undefined;
+          const self = riakNodeName(node.key, node.hostname ?? '');
+          const member = result?.members.some((m) => m.name === self && m.status === 'valid');
+          if (result?.ringReady && member)
             await store.updateCluster(c.name, (x) =>
               x.operation?.current === node.key
                 ? {
@@ -981,4 +1035,9 @@ export function mergeByAgent(received: Offer[]): {
     idsOf.get(first.id.value)!.push(o.id);
   }
   return { offers: [...byAgent.values()], idsOf };
+}
+
+/** A failed answer of a request's type, for a reply that could not be taken as it came. */
+function failedReply(type: ExecutorRequest['type'], id: string, error: string): ExecutorReply {
+  return { version: EXECUTOR_PROTOCOL_VERSION, id, type, ok: false, error };
 }

@@ -1,3 +1,4 @@
+import type { ExecutorRequestBody, NodeRiakView } from '@riak-mesos/framework-contract';
 import { badGateway, conflict, unavailable } from '../api/errors';
 import type { NodeViews } from '../api/routes';
 import type { NodeDoc } from '../model';
@@ -10,24 +11,31 @@ import type { Driver } from './driver';
 export function driverNodeViews(driver: () => Driver | undefined): NodeViews {
   const ask = async (
     node: NodeDoc,
-    type: string,
-    extra: Record<string, unknown>,
+    request: ExecutorRequestBody,
     timeoutMs: number,
-  ): Promise<unknown> => {
+  ): Promise<NodeRiakView> => {
     const d = driver();
     if (!d) throw unavailable('this scheduler is not the leader; ask the leader');
-    const answer = await d.ask(node, type, extra, timeoutMs).catch((err: Error) => {
+    const answer = await d.ask(node, request, timeoutMs).catch((err: Error) => {
       throw badGateway(err.message);
     });
-    if (answer.ok !== true) {
-      const message = `node '${node.key}': ${typeof answer.error === 'string' ? answer.error : 'no answer'}`;
+    if (!answer.ok) {
+      const message = `node '${node.key}': ${answer.error ?? 'no answer'}`;
       throw answer.refused === true ? conflict(message) : badGateway(message);
     }
-    return answer.result;
+    const result = 'result' in answer ? answer.result : undefined;
+    if (result === undefined)
+      throw badGateway(`node '${node.key}' answered ${request.type} without a result`);
+    return result;
   };
   return {
     query: (node, view, args) =>
-      ask(node, 'status', { view, ...(args?.type ? { bucketType: args.type } : {}) }, 30000),
-    bucketType: (node, name, props) => ask(node, 'bucket-type', { bucketType: name, props }, 90000),
+      ask(node, { type: 'status', view, ...(args?.type ? { bucketType: args.type } : {}) }, 30000),
+    bucketType: async (node, name, props) => {
+      const result = await ask(node, { type: 'bucket-type', bucketType: name, props }, 90000);
+      if (!('view' in result))
+        throw badGateway(`node '${node.key}' answered bucket-type without the type's status`);
+      return result;
+    },
   };
 }

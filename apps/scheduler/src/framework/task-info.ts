@@ -1,7 +1,12 @@
+import type { TaskData } from '@riak-mesos/framework-contract';
+import { formatIssues, riakNodeName, taskDataSchema } from '@riak-mesos/framework-contract';
+import { createLogger } from '@riak-mesos/logging';
 import type { Offer, Resource, TaskInfo } from '@riak-mesos/mesos';
 import { resources as R } from '@riak-mesos/mesos';
 import type { RiakVersion, SchedulerConfig } from '../config';
 import type { NodeDoc } from '../model';
+
+const log = createLogger('scheduler');
 
 /** Ports every node reserves (as the original): HTTP, PB, distribution, handoff, EPMD, spares. */
 export const NODE_PORTS = 10;
@@ -47,18 +52,19 @@ export function riakPackage(config: SchedulerConfig, name: string): RiakVersion 
 }
 
 /**
- * Task data for the executor (docs/packages-and-task-data.md); `RiakRootPath` is the root path
- * of the version's catalogue entry.
+ * Task data for the executor (docs/packages-and-task-data.md, the schema in
+ * @riak-mesos/framework-contract); `RiakRootPath` is the root path of the version's catalogue
+ * entry. Throws InvalidNodeNameError when the node key and host make no Erlang node name.
  */
 export function taskData(
   config: SchedulerConfig,
   s: LaunchSpec,
   pkg: RiakVersion | undefined = riakPackage(config, s.riakVersion),
-): Record<string, unknown> {
+): TaskData {
   const n = s.node;
   const [http, pb, disterl, handoff] = n.reservedPorts;
   return {
-    FullyQualifiedNodeName: `${n.key}@${s.offer.hostname}`,
+    FullyQualifiedNodeName: riakNodeName(n.key, s.offer.hostname),
     Host: s.offer.hostname,
     Zookeepers: s.zookeepers,
     ZookeeperChroot: s.zookeeperChroot,
@@ -73,6 +79,26 @@ export function taskData(
     PersistentPath: config.persistentPath,
     Cookie: s.cookie,
   };
+}
+
+/**
+ * The task data as it will be sent (JSON), checked with the executor's schema; or why the
+ * executor would refuse it.
+ */
+export function checkedTaskData(
+  config: SchedulerConfig,
+  s: LaunchSpec,
+  pkg: RiakVersion,
+): { json: string } | { error: string } {
+  let data: TaskData;
+  try {
+    data = taskData(config, s, pkg);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const checked = taskDataSchema.safeParse(data);
+  if (!checked.success) return { error: formatIssues(checked.error) };
+  return { json: JSON.stringify(data) };
 }
 
 /**
@@ -102,6 +128,14 @@ export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | un
   ];
   if (!R.containsResources(s.offer.resources ?? [], [...taskResources, ...executorResources]))
     return undefined;
+  const data = checkedTaskData(config, s, pkg);
+  if ('error' in data) {
+    log.error('the task data of a node breaks the executor contract; not launching it', {
+      node: s.node.key,
+      error: data.error,
+    });
+    return undefined;
+  }
   const env = [{ name: 'LOG_FORMAT', value: 'json' }];
   if (config.nodeIface) env.push({ name: 'RIAK_MESOS_NODE_IFACE', value: config.nodeIface });
   if (process.env.PATH) env.push({ name: 'PATH', value: process.env.PATH });
@@ -127,6 +161,6 @@ export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | un
       resources: executorResources,
     },
     labels: R.labels({ node: s.node.key, cluster: s.node.cluster, riak_version: s.riakVersion }),
-    data: Buffer.from(JSON.stringify(taskData(config, s, pkg))),
+    data: Buffer.from(data.json),
   };
 }

@@ -1,0 +1,83 @@
+import { taskDataSchema } from '@riak-mesos/framework-contract';
+import type { Offer } from '@riak-mesos/mesos';
+import type { RiakVersion } from '../config';
+import { loadConfig } from '../config';
+import type { NodeDoc } from '../model';
+import type { LaunchSpec } from './task-info';
+import { checkedTaskData, taskData } from './task-info';
+
+const config = loadConfig({}, {}, 'sched.example');
+const pkg: RiakVersion = {
+  name: 'riak-kv-3.2',
+  url: 'http://pkgs/riak.tar.gz',
+  rootPath: 'pkg',
+  flavour: 'kv3',
+};
+
+function spec(key: string, hostname: string, ports = [31000, 31001, 31002, 31003, 31004]) {
+  const node: NodeDoc = {
+    key,
+    cluster: 'default',
+    generation: 1,
+    state: 'reserved',
+    wanted: true,
+    persistenceId: `${key}-p`,
+    reservedPorts: ports,
+    taskId: key,
+    member: false,
+    failures: 0,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    updatedAt: '2024-01-01T00:00:00.000Z',
+  };
+  const offer: Offer = {
+    id: { value: 'o1' },
+    framework_id: { value: 'f1' },
+    agent_id: { value: 'a1' },
+    hostname,
+  };
+  const s: LaunchSpec = {
+    node,
+    offer,
+    frameworkName: 'riak',
+    riakVersion: pkg.name,
+    cookie: 'riak-default',
+    schedulerUrl: 'http://sched.example:9090',
+    zookeepers: ['zk1:2181'],
+    zookeeperChroot: '',
+    executorId: 'e1',
+  };
+  return s;
+}
+
+describe('task data the scheduler sends', () => {
+  it("is what the executor's schema reads, key for key", () => {
+    const sent = checkedTaskData(config, spec('riak-default-1', 'agent1.example'), pkg);
+    if (!('json' in sent)) throw new Error(sent.error);
+    const read = taskDataSchema.parse(JSON.parse(sent.json));
+    expect(read).toEqual(taskData(config, spec('riak-default-1', 'agent1.example'), pkg));
+    expect(read).toMatchObject({
+      FullyQualifiedNodeName: 'riak-default-1@agent1.example',
+      Host: 'agent1.example',
+      RiakRootPath: 'pkg',
+      HTTPPort: 31000,
+      HandoffPort: 31003,
+    });
+  });
+
+  it('says why the executor would refuse it', () => {
+    // A cluster name with a dot makes a node key that cannot be an Erlang node name.
+    expect(checkedTaskData(config, spec('riak-my.cluster-1', 'agent1'), pkg)).toEqual({
+      error: expect.stringMatching(/^node key "riak-my.cluster-1" cannot be the name/),
+    });
+    expect(checkedTaskData(config, spec('riak-default-1', 'fe80::1'), pkg)).toEqual({
+      error: expect.stringMatching(/^host "fe80::1" cannot be the host/),
+    });
+    expect(checkedTaskData(config, spec('riak-default-1', 'agent1', [31000]), pkg)).toEqual({
+      error:
+        'PBPort: must be a port number; DisterlPort: must be a port number; HandoffPort: must be a port number',
+    });
+    expect(
+      checkedTaskData(config, spec('riak-default-1', 'agent1', [31000, 31000, 31001, 31002]), pkg),
+    ).toEqual({ error: '(root): HTTP, PB, distribution and handoff ports must differ' });
+  });
+});
