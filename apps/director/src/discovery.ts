@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { encodePublishedNode, publishedNodeSchema } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type { ChildWatch, DataWatch, FrameworkLayout, ZkClient } from '@riak-mesos/zk';
 import { FRAMEWORKS_ROOT, NoNodeError, frameworkLayout, isValidName } from '@riak-mesos/zk';
-import { z } from 'zod';
 
 /** A running Riak node as its executor publishes it under `coordinatedNodes/<task id>`. */
 export interface RiakNode {
@@ -17,30 +17,6 @@ export interface RiakNode {
   httpPort: number;
   disterlPort: number;
 }
-
-const port = z.preprocess(
-  (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
-  z
-    .number({ error: 'must be a port number' })
-    .int('must be a port number')
-    .min(1, 'must be a port from 1 to 65535')
-    .max(65535, 'must be a port from 1 to 65535'),
-);
-const text = z.string({ error: 'must be a string' }).min(1, 'must not be empty');
-
-/**
- * The executor's JSON. Keys are matched by name in any order (the original matched them by
- * position); unknown keys are ignored so executors may add fields.
- */
-const coordinatedNodeSchema = z.object({
-  FrameworkName: text,
-  ClusterName: text,
-  NodeName: text,
-  DisterlPort: port,
-  PBPort: port,
-  HTTPPort: port,
-  Hostname: text.refine((h) => !/[\s/]/.test(h), 'must be a host name or address'),
-});
 
 export class InvalidNodeDataError extends Error {
   constructor(message: string) {
@@ -63,7 +39,8 @@ export function parseCoordinatedNode(id: string, data: Buffer | string): RiakNod
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InvalidNodeDataError(`node ${id}: data must be a JSON object: ${preview(raw)}`);
   }
-  const checked = coordinatedNodeSchema.safeParse(json);
+  // The record's schema (@riak-mesos/framework-contract): keys in any order, extra keys ignored.
+  const checked = publishedNodeSchema.safeParse(json);
   if (!checked.success) {
     const problems = checked.error.issues
       .map((i) => `${i.path.join('.') || '(data)'} ${i.message}`)
@@ -90,7 +67,7 @@ function preview(s: string): string {
 
 /** The JSON an executor publishes, keys in the original's order (for tests and tools). */
 export function encodeCoordinatedNode(n: Omit<RiakNode, 'id'>): string {
-  return JSON.stringify({
+  return encodePublishedNode({
     FrameworkName: n.framework,
     ClusterName: n.cluster,
     NodeName: n.nodeName,
