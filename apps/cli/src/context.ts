@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import ora from 'ora';
+import type { z } from 'zod';
 import { isAlive } from '@riak-mesos/process';
+import { parseAnswer } from './answers';
 import type { CliConfig, GlobalOptions } from './config';
 import { loadCliConfig } from './config';
 import { CliError } from './errors';
@@ -58,12 +60,22 @@ export class Context {
     return state.endpoints.scheduler;
   }
 
-  api = async <T = unknown>(
+  /** A scheduler API request; the answer's body is unchecked (see `call` for checked answers). */
+  api = async (
     method: string,
     path: string,
     body?: unknown,
     options?: { accept404?: boolean; text?: boolean },
-  ) => (await this.scheduler()).request<T>(method, `/api/v1${path}`, body, options);
+  ) => (await this.scheduler()).request(method, `/api/v1${path}`, body, options);
+
+  /** A scheduler API request whose answer is parsed with its contract schema. */
+  call = async <S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<z.output<S>> =>
+    parseAnswer(schema, (await this.api(method, path, body)).body, `${method} /api/v1${path}`);
 
   print(line = ''): void {
     this.out.write(`${line}\n`);

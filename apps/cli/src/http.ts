@@ -1,4 +1,11 @@
+import { z } from 'zod';
 import { CliError } from './errors';
+
+/** An error answer: the scheduler's `{"error": {"message"}}`, or Marathon's `{"message"}`. */
+const errorAnswerSchema = z.union([
+  z.object({ error: z.object({ message: z.string() }) }).transform((e) => e.error.message),
+  z.object({ message: z.string() }).transform((e) => e.message),
+]);
 
 export interface HttpResult<T> {
   status: number;
@@ -52,10 +59,8 @@ export class HttpClient {
     }
     if (res.ok || (options.accept404 && res.status === 404))
       return { status: res.status, body: parsed as T };
-    const message =
-      (parsed as { error?: { message?: string }; message?: string })?.error?.message ??
-      (parsed as { message?: string })?.message ??
-      (text.slice(0, 200) || res.statusText);
+    const answer = errorAnswerSchema.safeParse(parsed);
+    const message = answer.success ? answer.data : text.slice(0, 200) || res.statusText;
     throw new CliError(`${this.what} answered ${res.status} to ${method} ${path}: ${message}`);
   }
 

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { NodeListAnswer, OperationView } from '@riak-mesos/framework-contract';
+import {
+  clusterAnswerSchema,
+  clusterListAnswerSchema,
+  nodeAnswerSchema,
+  nodeListAnswerSchema,
+  operationAnswerSchema,
+  startedOperationAnswerSchema,
+} from '@riak-mesos/framework-contract';
 import type { Context } from '../context';
 import { CliError } from '../errors';
-import type { ApiCluster, ApiNode } from './types';
 
 type Ctx = () => Context;
 
@@ -14,11 +22,15 @@ function readTemplate(file: string): string {
   }
 }
 
+/** `kind done/total state` of a rolling operation. */
+const progress = (o: OperationView) => `${o.kind} ${o.done}/${o.order.length} ${o.state}`;
+
 export async function clusterReady(
   ctx: Context,
   name: string,
-): Promise<{ nodes: ApiNode[] } | undefined> {
-  const { body } = await ctx.api<{ nodes: ApiNode[] }>(
+): Promise<NodeListAnswer | undefined> {
+  const body = await ctx.call(
+    nodeListAnswerSchema,
     'GET',
     `/clusters/${encodeURIComponent(name)}/nodes`,
   );
@@ -38,7 +50,7 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description('list clusters')
     .action(async () => {
       const c = ctx();
-      const { body } = await c.api<{ clusters: ApiCluster[] }>('GET', '/clusters');
+      const body = await c.call(clusterListAnswerSchema, 'GET', '/clusters');
       c.result(body, () =>
         body.clusters.length === 0
           ? c.print('no clusters')
@@ -49,9 +61,7 @@ export function registerCluster(program: Command, ctx: Ctx): void {
                 x.state,
                 x.riak_version,
                 x.nodes.length,
-                x.operation
-                  ? `${x.operation.kind} ${x.operation.done}/${x.operation.order.length} ${x.operation.state}`
-                  : '',
+                x.operation ? progress(x.operation) : '',
               ]),
             ),
       );
@@ -62,7 +72,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description('create a cluster (see `riak-mesos config riak-versions`)')
     .action(async (name: string, version?: string) => {
       const c = ctx();
-      const { body } = await c.api<{ cluster: ApiCluster }>(
+      const body = await c.call(
+        clusterAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/create`,
         version ? { riak_version: version } : {},
@@ -79,7 +90,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description('show a cluster')
     .action(async (name: string) => {
       const c = ctx();
-      const { body } = await c.api<{ cluster: ApiCluster }>(
+      const body = await c.call(
+        clusterAnswerSchema,
         'GET',
         `/clusters/${encodeURIComponent(name)}`,
       );
@@ -94,12 +106,7 @@ export function registerCluster(program: Command, ctx: Ctx): void {
             ['nodes', x.nodes.join(', ')],
             ['custom riak.conf', x.has_riak_conf],
             ['custom advanced.config', x.has_advanced_config],
-            [
-              'operation',
-              x.operation
-                ? `${x.operation.kind} ${x.operation.done}/${x.operation.order.length} ${x.operation.state}`
-                : 'none',
-            ],
+            ['operation', x.operation ? progress(x.operation) : 'none'],
           ],
         );
       });
@@ -134,12 +141,13 @@ export function registerCluster(program: Command, ctx: Ctx): void {
           );
           return;
         }
-        const res = await c.api<string>('GET', path, undefined, { accept404: true, text: true });
+        const res = await c.api('GET', path, undefined, { accept404: true, text: true });
         if (res.status === 404)
           throw new CliError(
             `cluster ${name} has no ${what} template (nodes use the package's own file)`,
           );
-        c.result({ [route]: res.body }, () => c.print(res.body.replace(/\n$/, '')));
+        const template = typeof res.body === 'string' ? res.body : '';
+        c.result({ [route]: template }, () => c.print(template.replace(/\n$/, '')));
       });
   }
 
@@ -149,7 +157,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('--wait', 'wait until the restart is done')
     .action(async (name: string, o: { wait?: boolean }) => {
       const c = ctx();
-      const { body } = await c.api<{ operation: NonNullable<ApiCluster['operation']> }>(
+      const body = await c.call(
+        startedOperationAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/restart`,
       );
@@ -166,7 +175,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('--wait', 'wait until the upgrade is done')
     .action(async (name: string, version: string, o: { wait?: boolean }) => {
       const c = ctx();
-      const { body } = await c.api<{ operation: NonNullable<ApiCluster['operation']> }>(
+      const body = await c.call(
+        startedOperationAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/upgrade`,
         { riak_version: version },
@@ -182,7 +192,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
       const c = ctx();
       if (!['pause', 'resume', 'abort'].includes(action))
         throw new CliError(`action must be pause, resume or abort; got '${action}'`);
-      const { body } = await c.api(
+      const body = await c.call(
+        startedOperationAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/operation/${action}`,
       );
@@ -195,7 +206,7 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('--wait', 'wait until the cluster is gone')
     .action(async (name: string, o: { wait?: boolean }) => {
       const c = ctx();
-      await c.api('DELETE', `/clusters/${encodeURIComponent(name)}`);
+      await c.call(clusterAnswerSchema, 'DELETE', `/clusters/${encodeURIComponent(name)}`);
       if (!o.wait)
         return c.result({ destroying: name }, () => c.print(`cluster ${name} is being destroyed`));
       await c.wait(
@@ -217,7 +228,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .action(async (name: string, o: { nodes: string }) => {
       const c = ctx();
       if (!/^\d+$/.test(o.nodes)) throw new CliError('--nodes must be a whole number');
-      const { body } = await c.api<{ nodes: ApiNode[] }>(
+      const body = await c.call(
+        nodeListAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/nodes`,
         { nodes: Number(o.nodes) },
@@ -230,7 +242,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description('remove a node gracefully (it leaves the ring, hands off its data, then stops)')
     .action(async (name: string, node: string) => {
       const c = ctx();
-      const { body } = await c.api(
+      const body = await c.call(
+        nodeAnswerSchema,
         'DELETE',
         `/clusters/${encodeURIComponent(name)}/nodes/${encodeURIComponent(node)}`,
       );
@@ -242,27 +255,23 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description("the cluster's Riak HTTP and protocol buffers endpoints")
     .action(async (name: string) => {
       const c = ctx();
-      const { body } = await c.api<{ nodes: ApiNode[] }>(
+      const body = await c.call(
+        nodeListAnswerSchema,
         'GET',
         `/clusters/${encodeURIComponent(name)}/nodes`,
       );
-      const running = body.nodes.filter((n) => n.state === 'running' && n.endpoints);
-      c.result(
-        {
-          nodes: running.map((n) => ({
-            name: n.name,
-            node_name: n.node_name,
-            http: n.endpoints!.http,
-            pb: n.endpoints!.pb,
-          })),
-        },
-        () =>
-          running.length
-            ? c.table(
-                ['Node', 'HTTP', 'Protocol buffers'],
-                running.map((n) => [n.name, n.endpoints!.http, n.endpoints!.pb]),
-              )
-            : c.print(`cluster ${name} has no running nodes`),
+      const running = body.nodes.flatMap((n) =>
+        n.state === 'running' && n.endpoints
+          ? [{ name: n.name, node_name: n.node_name, http: n.endpoints.http, pb: n.endpoints.pb }]
+          : [],
+      );
+      c.result({ nodes: running }, () =>
+        running.length
+          ? c.table(
+              ['Node', 'HTTP', 'Protocol buffers'],
+              running.map((n) => [n.name, n.http, n.pb]),
+            )
+          : c.print(`cluster ${name} has no running nodes`),
       );
     });
 
@@ -275,7 +284,8 @@ export function registerCluster(program: Command, ctx: Ctx): void {
       const ready = await c.wait(
         `waiting for cluster ${name}`,
         async () => {
-          const { body } = await c.api<{ nodes: ApiNode[] }>(
+          const body = await c.call(
+            nodeListAnswerSchema,
             'GET',
             `/clusters/${encodeURIComponent(name)}/nodes`,
           );
@@ -297,7 +307,8 @@ export async function waitOperation(c: Context, name: string): Promise<void> {
   const op = await c.wait(
     `rolling operation on ${name}`,
     async () => {
-      const { body } = await c.api<{ operation: ApiCluster['operation'] }>(
+      const body = await c.call(
+        operationAnswerSchema,
         'GET',
         `/clusters/${encodeURIComponent(name)}/operation`,
       );

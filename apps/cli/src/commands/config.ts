@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context';
+import { riakVersions } from './riak';
 
 type Ctx = () => Context;
 
@@ -18,7 +19,7 @@ export function registerConfig(program: Command, ctx: Ctx): void {
     });
   const versions = async () => {
     const c = ctx();
-    const { body } = await c.api<{ versions: string[] }>('GET', '/riak/versions');
+    const body = await riakVersions(c);
     c.result(body, () =>
       body.versions.length
         ? body.versions.forEach((v) => c.print(v))

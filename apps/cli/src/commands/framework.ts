@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { healthcheckViewSchema } from '@riak-mesos/framework-contract';
+import { parseAnswer } from '../answers';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import { Marathon, directorApp, directorAppId, schedulerApp } from '../marathon';
@@ -39,13 +41,8 @@ export function registerFramework(program: Command, ctx: Ctx): void {
 
   const status = async (c: Context) => {
     const scheduler = await c.scheduler();
-    const { body } = await scheduler.get<{
-      status: string;
-      leader: boolean;
-      registered: boolean;
-      framework_id: string | null;
-    }>('/healthcheck');
-    return body;
+    const { body } = await scheduler.get('/healthcheck');
+    return parseAnswer(healthcheckViewSchema, body, 'GET /healthcheck');
   };
 
   fw.command('status')

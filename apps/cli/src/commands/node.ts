@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
+import type { NodeRiakView, NodeStatsView } from '@riak-mesos/framework-contract';
+import {
+  nodeAnswerSchema,
+  nodeListAnswerSchema,
+  nodeRiakViewSchema,
+  nodeStatsViewSchema,
+  startedOperationAnswerSchema,
+  viewResultSchema,
+} from '@riak-mesos/framework-contract';
 import type { Context } from '../context';
 import { CliError } from '../errors';
-import type { ApiNode } from './types';
 
 type Ctx = () => Context;
 
@@ -16,7 +24,8 @@ export function registerNode(program: Command, ctx: Ctx): void {
     .description("list a cluster's nodes")
     .action(async (cluster: string) => {
       const c = ctx();
-      const { body } = await c.api<{ nodes: ApiNode[] }>(
+      const body = await c.call(
+        nodeListAnswerSchema,
         'GET',
         `/clusters/${encodeURIComponent(cluster)}/nodes`,
       );
@@ -41,13 +50,13 @@ export function registerNode(program: Command, ctx: Ctx): void {
     .description('show one node')
     .action(async (cluster: string, name: string) => {
       const c = ctx();
-      const { body } = await c.api<{ node: ApiNode }>('GET', nodePath(cluster, name));
+      const body = await c.call(nodeAnswerSchema, 'GET', nodePath(cluster, name));
       c.result(body, () =>
         c.table(
           ['Field', 'Value'],
           Object.entries(body.node).map(([k, v]) => [
             k,
-            v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as string),
+            v !== null && typeof v === 'object' ? JSON.stringify(v) : v,
           ]),
         ),
       );
@@ -58,7 +67,7 @@ export function registerNode(program: Command, ctx: Ctx): void {
     .description('remove a node gracefully')
     .action(async (cluster: string, name: string) => {
       const c = ctx();
-      const { body } = await c.api('DELETE', nodePath(cluster, name));
+      const body = await c.call(nodeAnswerSchema, 'DELETE', nodePath(cluster, name));
       c.result(body, () => c.print(`node ${name} is leaving ${cluster}`));
     });
 
@@ -67,7 +76,11 @@ export function registerNode(program: Command, ctx: Ctx): void {
     .description('restart one node (it keeps its data)')
     .action(async (cluster: string, name: string) => {
       const c = ctx();
-      const { body } = await c.api('POST', `${nodePath(cluster, name)}/restart`);
+      const body = await c.call(
+        startedOperationAnswerSchema,
+        'POST',
+        `${nodePath(cluster, name)}/restart`,
+      );
       c.result(body, () => c.print(`node ${name} is restarting`));
     });
 
@@ -80,7 +93,9 @@ export function registerNode(program: Command, ctx: Ctx): void {
         `the node's ${view === 'status' ? 'member status' : view === 'aae' ? 'active anti-entropy status' : view}, as Riak reports it`,
       )
       .action((cluster: string, name: string) =>
-        showView(ctx(), `${nodePath(cluster, name)}/${view}`),
+        view === 'stats'
+          ? showStats(ctx(), `${nodePath(cluster, name)}/stats`)
+          : showView(ctx(), `${nodePath(cluster, name)}/${view}`),
       );
   }
 
@@ -109,7 +124,8 @@ export function registerNode(program: Command, ctx: Ctx): void {
           typeof parsed === 'object' && parsed !== null && 'props' in parsed
             ? parsed
             : { props: parsed };
-        const { body: answer } = await c.api(
+        const answer = await c.call(
+          viewResultSchema,
           'POST',
           `${nodePath(cluster, name)}/types/${encodeURIComponent(type)}`,
           body,
@@ -132,7 +148,7 @@ export function registerNode(program: Command, ctx: Ctx): void {
       const n = await c.wait(
         `waiting for node ${name}`,
         async () => {
-          const { body } = await c.api<{ node: ApiNode }>('GET', nodePath(cluster, name));
+          const body = await c.call(nodeAnswerSchema, 'GET', nodePath(cluster, name));
           note = `${body.node.state}${body.node.member ? ', member' : ''}`;
           return body.node.state === 'running' && body.node.member ? body.node : undefined;
         },
@@ -142,38 +158,35 @@ export function registerNode(program: Command, ctx: Ctx): void {
     });
 }
 
-/** GETs a node view and prints it (JSON with --json). */
+/** GETs a node's own view and prints it (JSON with --json). */
 async function showView(c: Context, path: string): Promise<void> {
-  const { body } = await c.api('GET', path);
+  const body = await c.call(nodeRiakViewSchema, 'GET', path);
   c.result(body, () => printView(c, body));
 }
 
+/** GETs a node's stats and prints them as name/value rows (JSON with --json). */
+async function showStats(c: Context, path: string): Promise<void> {
+  const body: NodeStatsView = await c.call(nodeStatsViewSchema, 'GET', path);
+  c.result(body, () =>
+    c.table(
+      ['Stat', 'Value'],
+      Object.entries(body).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]),
+    ),
+  );
+}
+
 /**
- * A node view for people: member status as a table, stats as name/value rows, and Riak's own
- * text (ringready, transfers, aae-status, bucket types) as riak-admin printed it.
+ * A node view for people: member status as a table, Riak's own text (ringready, transfers,
+ * aae-status, bucket types) as riak-admin printed it.
  */
-function printView(c: Context, body: unknown): void {
-  const v = (body ?? {}) as Record<string, unknown>;
-  if (Array.isArray(v.members)) {
-    const members = v.members as {
-      name: string;
-      status: string;
-      ring?: string;
-      pendingRing?: string;
-    }[];
+function printView(c: Context, v: NodeRiakView): void {
+  if ('members' in v) {
     c.table(
       ['Member', 'Status', 'Ring', 'Pending'],
-      members.map((m) => [m.name, m.status, m.ring ?? '', m.pendingRing ?? '--']),
+      v.members.map((m) => [m.name, m.status, m.ring, m.pendingRing ?? '--']),
     );
-    if (typeof v.ringReady === 'boolean') c.print(`ring ready: ${v.ringReady}`);
+    c.print(`ring ready: ${v.ringReady}`);
     return;
   }
-  if (typeof v.output === 'string') {
-    c.print(v.output.replace(/\n+$/, ''));
-    return;
-  }
-  c.table(
-    ['Stat', 'Value'],
-    Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]),
-  );
+  c.print(v.output.replace(/\n+$/, ''));
 }

@@ -1,38 +1,13 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { RiakVersionsView } from '@riak-mesos/framework-contract';
+import { riakVersionsViewSchema } from '@riak-mesos/framework-contract';
 import type { Context } from '../context';
-import { CliError } from '../errors';
 
 type Ctx = () => Context;
 
-/** The scheduler's `GET /api/v1/riak/versions`; schedulers before the catalogue send names only. */
-export const versionsAnswerSchema = z.object({
-  versions: z.array(z.string()),
-  catalogue: z
-    .array(
-      z.object({
-        name: z.string(),
-        url: z.string(),
-        sha256: z.string().nullable().optional(),
-        rootPath: z.string(),
-        flavour: z.string(),
-      }),
-    )
-    .optional(),
-});
-export type VersionsAnswer = z.infer<typeof versionsAnswerSchema>;
-
-/** The scheduler's Riak versions, checked. */
-export async function riakVersions(c: Context): Promise<VersionsAnswer> {
-  const { body } = await c.api('GET', '/riak/versions');
-  const parsed = versionsAnswerSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CliError(
-      `the scheduler's answer to GET /api/v1/riak/versions is not a version list (${issue?.path.join('.') || 'body'}: ${issue?.message})`,
-    );
-  }
-  return parsed.data;
+/** The scheduler's `GET /api/v1/riak/versions`, checked; schedulers before the catalogue send names only. */
+export function riakVersions(c: Context): Promise<RiakVersionsView> {
+  return c.call(riakVersionsViewSchema, 'GET', '/riak/versions');
 }
 
 /** `ff9760abb817…` for a sha256, `-` for none. */

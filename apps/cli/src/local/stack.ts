@@ -4,9 +4,16 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import {
+  formatIssues,
+  healthcheckViewSchema,
+  nodeListAnswerSchema,
+} from '@riak-mesos/framework-contract';
 import { ProcessGroup, isAlive, killProcessesUnder, processesUnder } from '@riak-mesos/process';
 import type { ZooKeeperProcess } from '@riak-mesos/zookeeper-server';
 import { startZooKeeperServer } from '@riak-mesos/zookeeper-server';
+import { parseAnswer } from '../answers';
 import { CliError } from '../errors';
 import { HttpClient } from '../http';
 import type { Artifacts } from './artifacts';
@@ -135,24 +142,30 @@ async function poll<T>(
   }
 }
 
-async function getJson<T>(url: string): Promise<T | undefined> {
+/** A JSON answer read with its schema: undefined while not there, an error when not that. */
+async function getJson<S extends z.ZodType>(
+  url: string,
+  schema: S,
+): Promise<z.output<S> | undefined> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
   if (!res.ok) return undefined;
-  return (await res.json()) as T;
+  const checked = schema.safeParse(await res.json());
+  if (!checked.success)
+    throw new Error(`unexpected answer from ${url}: ${formatIssues(checked.error, 'body')}`);
+  return checked.data;
 }
+
+/** What `local up` reads of the Mesos master's `/master/state`. */
+const masterStateSchema = z.object({
+  slaves: z.array(z.unknown()).optional(),
+  agents: z.array(z.unknown()).optional(),
+});
 
 interface Supervised {
   name: string;
   group: ProcessGroup;
   restarts: number;
   stopping: boolean;
-}
-
-interface ApiNodeState {
-  name: string;
-  state: string;
-  member: boolean;
-  wanted: boolean;
 }
 
 /**
@@ -372,9 +385,7 @@ export class LocalStack {
             'local Mesos to have its agents',
             t,
             async () => {
-              const s = await getJson<{ slaves?: unknown[]; agents?: unknown[] }>(
-                `${e.mesos}/master/state`,
-              );
+              const s = await getJson(`${e.mesos}/master/state`, masterStateSchema);
               const n = (s?.slaves ?? s?.agents ?? []).length;
               return n >= this.o.agents ? n : undefined;
             },
@@ -389,9 +400,7 @@ export class LocalStack {
           'the scheduler to register with Mesos',
           t,
           async () => {
-            const h = await getJson<{ registered?: boolean; leader?: boolean }>(
-              `${e.scheduler}/healthcheck`,
-            );
+            const h = await getJson(`${e.scheduler}/healthcheck`, healthcheckViewSchema);
             return h?.registered && h.leader ? true : undefined;
           },
           this.deadCheck('scheduler'),
@@ -413,10 +422,9 @@ export class LocalStack {
             `${this.o.nodes} Riak nodes running and joined`,
             t,
             async () => {
-              const { body } = await api.request<{ nodes: ApiNodeState[] }>(
-                'GET',
-                `/clusters/${cluster}/nodes`,
-              );
+              const path = `/clusters/${cluster}/nodes`;
+              const { body: answer } = await api.request('GET', path);
+              const body = parseAnswer(nodeListAnswerSchema, answer, `GET /api/v1${path}`);
               const wanted = body.nodes.filter((n) => n.wanted);
               return wanted.length === this.o.nodes &&
                 wanted.every((n) => n.state === 'running' && n.member)

@@ -1,0 +1,207 @@
+import { readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ProcessGroup } from '@riak-mesos/process';
+import type { ZooKeeperServer } from '@riak-mesos/testing';
+import {
+  REPO_ROOT,
+  freePort,
+  startZooKeeper,
+  tempDir,
+  uniqueChroot,
+  waitFor,
+} from '@riak-mesos/testing';
+import { run } from './program';
+
+// The CLI reads the scheduler's answers with the contract's schemas: the real scheduler (from its
+// sources, over a real ZooKeeper, its Mesos master a closed port) answers what they accept, and a
+// scheduler that answers something else gets a message naming the field and a non-zero exit.
+let dir: string;
+let zk: ZooKeeperServer;
+let scheduler: ProcessGroup;
+let url: string;
+let odd: Server;
+let oddUrl: string;
+/** What the odd scheduler answers, by path. */
+const oddAnswers = new Map<string, { status: number; body: unknown }>();
+
+beforeAll(async () => {
+  dir = await tempDir('cli-answers');
+  zk = await startZooKeeper();
+  const [port, closed] = [await freePort(), await freePort()];
+  url = `http://127.0.0.1:${port}`;
+  const log = join(dir, 'scheduler.log');
+  scheduler = new ProcessGroup(
+    join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+    [
+      '--tsconfig',
+      join(REPO_ROOT, 'tsconfig.base.json'),
+      join(REPO_ROOT, 'apps', 'scheduler', 'src', 'main.ts'),
+      '--zk',
+      zk.connectString + uniqueChroot('cli-answers'),
+      '--master',
+      `http://127.0.0.1:${closed}`,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--resource-urls',
+      JSON.stringify({
+        executor: 'https://pkgs.example/executor.tar.gz',
+        'riak-kv-3-2': 'https://pkgs.example/riak-3.2.tar.gz',
+      }),
+    ],
+    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
+  );
+  odd = createServer((req, res) => {
+    const answer = oddAnswers.get(req.url ?? '') ?? { status: 404, body: { message: 'no' } };
+    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer.body));
+  });
+  await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r));
+  oddUrl = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`;
+  await waitFor(
+    async () =>
+      !scheduler.running || (await fetch(`${url}/healthcheck`).catch(() => undefined))?.ok,
+    { timeoutMs: 60000, intervalMs: 200, what: 'the scheduler API' },
+  );
+  if (!scheduler.running) throw new Error(`the scheduler exited:\n${readFileSync(log, 'utf8')}`);
+}, 90000);
+
+afterAll(async () => {
+  await scheduler?.stop();
+  await zk?.close();
+  await new Promise((r) => odd?.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sink() {
+  const chunks: string[] = [];
+  return {
+    stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) }),
+    text: () => chunks.join(''),
+  };
+}
+
+async function cli(...args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await run(args, { out: out.stream, err: err.stream, env: { HOME: dir } });
+  return { code, out: out.text(), err: err.text() };
+}
+
+/** Runs a command that must succeed; answers its output. */
+async function ok(...args: string[]): Promise<string> {
+  const r = await cli(...args);
+  expect([r.code, r.err]).toEqual([0, '']);
+  return r.out;
+}
+
+describe("the real scheduler's answers", () => {
+  it('are read by every cluster, node and framework command', async () => {
+    const created = JSON.parse(await ok('--url', url, '--json', 'cluster', 'create', 'c1')) as {
+      cluster: { name: string; operation: unknown };
+    };
+    expect(created.cluster).toMatchObject({ name: 'c1', operation: null });
+    const added = await ok('--url', url, 'cluster', 'add-node', 'c1', '--nodes', '2');
+    expect(added).toBe('added riak-c1-1, riak-c1-2\n');
+    expect(await ok('--url', url, 'cluster', 'list')).toMatch(
+      /c1 +│ requested +│ riak-kv-3-2 +│ 2/,
+    );
+    expect(await ok('--url', url, 'cluster', 'info', 'c1')).toMatch(
+      /nodes +│ riak-c1-1, riak-c1-2/,
+    );
+    expect(await ok('--url', url, 'node', 'list', 'c1')).toMatch(/riak-c1-2 +│ requested +│ false/);
+    const info = JSON.parse(await ok('--url', url, '--json', 'node', 'info', 'c1', 'riak-c1-1'));
+    expect(info).toMatchObject({
+      node: { name: 'riak-c1-1', node_name: null, ports: null, failures: 0, task_id: 'riak-c1-1' },
+    });
+    expect(await ok('--url', url, 'cluster', 'endpoints', 'c1')).toBe(
+      'cluster c1 has no running nodes\n',
+    );
+    expect(await ok('--url', url, 'cluster', 'restart', 'c1')).toBe(
+      'rolling restart of c1 started (2 nodes)\n',
+    );
+    const paused = JSON.parse(
+      await ok('--url', url, '--json', 'cluster', 'operation', 'c1', 'pause'),
+    );
+    expect(paused.operation).toMatchObject({ kind: 'restart', state: 'paused', done: 0 });
+    expect(await ok('--url', url, 'cluster', 'info', 'c1')).toMatch(
+      /operation +│ restart 0\/2 paused/,
+    );
+    await ok('--url', url, 'cluster', 'operation', 'c1', 'abort');
+    expect(await ok('--url', url, 'node', 'remove', 'c1', 'riak-c1-2')).toBe(
+      'node riak-c1-2 is leaving c1\n',
+    );
+    const status = JSON.parse(await ok('--url', url, '--json', 'framework', 'status'));
+    expect(status).toEqual({ status: 'OK', leader: true, registered: false, framework_id: null });
+    await ok('--url', url, 'cluster', 'destroy', 'c1');
+  });
+});
+
+describe('a scheduler answering outside the contract', () => {
+  it('gets a message naming the field, and exit status 1', async () => {
+    oddAnswers.set('/api/v1/clusters', {
+      status: 200,
+      body: { clusters: [{ name: 'c1', riak_version: 'x', nodes: [] }] },
+    });
+    const list = await cli('--url', oddUrl, 'cluster', 'list');
+    expect(list.code).toBe(1);
+    expect(list.err).toMatch(
+      /the scheduler's answer to GET \/api\/v1\/clusters is not what this CLI understands \(clusters\.0\.state: .*clusters\.0\.operation: /,
+    );
+    oddAnswers.set('/api/v1/clusters/c1/nodes/n1/status', {
+      status: 200,
+      body: { members: [{ name: 'n1@h', status: 'valid' }], ringReady: true },
+    });
+    const view = await cli('--url', oddUrl, 'node', 'status', 'c1', 'n1');
+    expect(view.code).toBe(1);
+    expect(view.err).toMatch(/GET \/api\/v1\/clusters\/c1\/nodes\/n1\/status is not what/);
+    oddAnswers.set('/healthcheck', { status: 200, body: { status: 'OK' } });
+    const health = await cli('--url', oddUrl, 'framework', 'status');
+    expect(health.code).toBe(1);
+    expect(health.err).toMatch(/GET \/healthcheck is not what this CLI understands \(leader: /);
+  });
+
+  it("shows the scheduler's own error message", async () => {
+    oddAnswers.set('/api/v1/clusters/c9', {
+      status: 404,
+      body: { error: { status: 404, code: 'not_found', message: "cluster 'c9' does not exist" } },
+    });
+    const r = await cli('--url', oddUrl, 'cluster', 'info', 'c9');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /scheduler answered 404 to GET \/api\/v1\/clusters\/c9: cluster 'c9' does not exist/,
+    );
+  });
+
+  it('prints the views the contract describes', async () => {
+    oddAnswers.set('/api/v1/clusters/c1/nodes/n1/status', {
+      status: 200,
+      body: {
+        members: [{ name: 'n1@h', status: 'valid', ring: '100.0%' }],
+        ringReady: true,
+      },
+    });
+    expect(await ok('--url', oddUrl, 'node', 'status', 'c1', 'n1')).toMatch(
+      /n1@h +│ valid +│ 100\.0% +│ --[\s\S]*ring ready: true/,
+    );
+    oddAnswers.set('/api/v1/clusters/c1/nodes/n1/transfers', {
+      status: 200,
+      body: { view: 'transfers', output: 'No transfers active\n', active: false },
+    });
+    expect(await ok('--url', oddUrl, 'node', 'transfers', 'c1', 'n1')).toBe(
+      'No transfers active\n',
+    );
+    oddAnswers.set('/api/v1/clusters/c1/nodes/n1/stats', {
+      status: 200,
+      body: { nodename: 'n1@h', ring_members: 3 },
+    });
+    expect(await ok('--url', oddUrl, 'node', 'stats', 'c1', 'n1')).toMatch(
+      /nodename +│ n1@h[\s\S]*ring_members +│ 3/,
+    );
+  });
+});
