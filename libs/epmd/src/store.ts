@@ -1,6 +1,12 @@
 import type { Logger } from '@riak-mesos/logging';
 import type { ChildWatch, DataWatch, ZkClient } from '@riak-mesos/zk';
-import { NoNodeError, NodeExistsError, frameworkLayout, isValidName } from '@riak-mesos/zk';
+import {
+  BadVersionError,
+  NoNodeError,
+  NodeExistsError,
+  frameworkLayout,
+  isValidName,
+} from '@riak-mesos/zk';
 import { z } from 'zod';
 import type { Registration } from './protocol';
 
@@ -149,12 +155,27 @@ export class ZkStore implements EpmdStore {
     return true;
   }
 
+  /**
+   * Removes this store's own registration of `name`. A registration of the same name made by
+   * another session is left alone: a node replaced on another host keeps its short name, and the
+   * old node stopping later must not take the new node's registration with it.
+   */
   async unregister(name: string): Promise<void> {
     this.cache.delete(name);
+    const path = `${this.dir}/${name}`;
+    const stat = await this.zk.exists(path);
+    if (!stat) return;
+    if (stat.ephemeralOwner !== this.zk.sessionId) {
+      this.logger?.info('leaving a registration of this name made by another session', {
+        name,
+        owner: stat.ephemeralOwner,
+      });
+      return;
+    }
     try {
-      await this.zk.delete(`${this.dir}/${name}`);
+      await this.zk.delete(path, stat.version);
     } catch (err) {
-      if (!(err instanceof NoNodeError)) throw err;
+      if (!(err instanceof NoNodeError) && !(err instanceof BadVersionError)) throw err;
     }
   }
 
