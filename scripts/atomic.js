@@ -14,4 +14,26 @@ function replaceAtomically(target, produce) {
   }
 }
 
-module.exports = { replaceAtomically };
+/**
+ * `tar` arguments for a reproducible .tar.gz of `dir` under `cwd`: the same files give the same
+ * bytes (sorted, no times, numeric owner 0, gzip without a name or time), so a rebuilt package
+ * keeps its sha256 (the scheduler checks local packages against its catalogue).
+ */
+function reproducibleTarArgs(out, cwd, dir) {
+  return [
+    '--sort=name',
+    '--mtime=@0',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '-I',
+    'gzip -n',
+    '-cf',
+    out,
+    '-C',
+    cwd,
+    dir,
+  ];
+}
+
+module.exports = { replaceAtomically, reproducibleTarArgs };

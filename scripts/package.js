@@ -3,7 +3,7 @@
 // The launcher runs ${RIAK_MESOS_NODE:-node} on the bundle, so the package needs no node_modules.
 // usage: node scripts/package.js <project root> <name> <dir> <bin> [--erl <module.erl>...]
 //   (after the project's build; --erl compiles Erlang modules with erlc into <dir>/lib)
-const { replaceAtomically } = require('./atomic');
+const { replaceAtomically, reproducibleTarArgs } = require('./atomic');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
@@ -58,9 +58,7 @@ try {
   const out = path.join(root, 'dist', 'packages');
   fs.mkdirSync(out, { recursive: true });
   const tarball = path.join(out, `${name}-${version}.tar.gz`);
-  replaceAtomically(tarball, (tmp) =>
-    execFileSync('tar', ['-czf', tmp, '--owner=0', '--group=0', '-C', staging, dir]),
-  );
+  replaceAtomically(tarball, (tmp) => execFileSync('tar', reproducibleTarArgs(tmp, staging, dir)));
   console.log(path.relative(root, tarball));
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Builds dist/packages/riak-local-<version>.tar.gz, laid out like a Riak release tarball:
 //   root/riak/bin/riak, root/riak/bin/riak-admin, root/riak/etc/riak.conf, root/riak/etc/advanced.config,
 //   root/riak/lib/riak-local.js (one bundle: no node_modules needed where it runs).
-const { replaceAtomically } = require('../../scripts/atomic');
+const { replaceAtomically, reproducibleTarArgs } = require('../../scripts/atomic');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -66,7 +66,7 @@ async function main() {
     fs.mkdirSync(out, { recursive: true });
     const tarball = path.join(out, `riak-local-${version}.tar.gz`);
     replaceAtomically(tarball, (tmp) =>
-      execFileSync('tar', ['-czf', tmp, '--owner=0', '--group=0', '-C', staging, 'root']),
+      execFileSync('tar', reproducibleTarArgs(tmp, staging, 'root')),
     );
     console.log(path.relative(repo, tarball));
   } finally {

@@ -1,8 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import {
@@ -181,7 +189,7 @@ export class LocalStack {
 
   constructor(
     private readonly o: LocalOptions,
-    private readonly artifacts: Artifacts,
+    private artifacts: Artifacts,
     private readonly progress: Progress,
   ) {
     this.state = {
@@ -234,7 +242,31 @@ export class LocalStack {
       throw new CliError(`ports in use on 127.0.0.1: ${taken.join(', ')}; choose others`);
     rmSync(this.o.workDir, { recursive: true, force: true });
     mkdirSync(join(this.o.workDir, 'logs'), { recursive: true });
+    this.snapshotPackages();
     writeState(this.o.workDir, this.state);
+  }
+
+  /**
+   * The packages the system fetches are copied into the work directory when it starts: a rebuild
+   * of dist/ while it runs (a developer's, or a test's) must not change what a relaunched node or
+   * a restarted scheduler gets, and the scheduler checks each package's sha256 against the
+   * catalogue it was started with.
+   */
+  private snapshotPackages(): void {
+    const dir = join(this.o.workDir, 'packages');
+    mkdirSync(dir, { recursive: true });
+    const copy = (file: string) => {
+      const to = join(dir, basename(file));
+      copyFileSync(file, to);
+      return to;
+    };
+    const a = this.artifacts;
+    this.artifacts = {
+      ...a,
+      executorPackage: copy(a.executorPackage),
+      riakPackage: copy(a.riakPackage),
+      ...(a.realRiakPackage ? { realRiakPackage: copy(a.realRiakPackage) } : {}),
+    };
   }
 
   private record(name: string, pid: number | undefined): void {
