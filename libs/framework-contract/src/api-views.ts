@@ -85,20 +85,20 @@ export const riakVersionsViewSchema = z.object({
 });
 export type RiakVersionsView = z.output<typeof riakVersionsViewSchema>;
 
-/** The node stats the API passes on from Riak's `/stats` (lists as their length). */
-export const NODE_STATS_KEYS = [
-  'nodename',
-  'ring_members',
-  'connected_nodes',
-  'node_gets',
-  'node_puts',
-  'vnode_gets',
-  'vnode_puts',
-  'riak_kv_version',
-  'sys_otp_release',
-] as const;
 const statValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-export const nodeStatsViewSchema = z.partialRecord(z.enum(NODE_STATS_KEYS), statValue);
+/** The node stats the API passes on from Riak's `/stats` (lists as their length). */
+export const nodeStatsViewSchema = z.object({
+  nodename: statValue.optional(),
+  ring_members: statValue.optional(),
+  connected_nodes: statValue.optional(),
+  node_gets: statValue.optional(),
+  node_puts: statValue.optional(),
+  vnode_gets: statValue.optional(),
+  vnode_puts: statValue.optional(),
+  riak_kv_version: statValue.optional(),
+  sys_otp_release: statValue.optional(),
+});
+export const NODE_STATS_KEYS = nodeStatsViewSchema.keyof().options;
 export type NodeStatsView = z.output<typeof nodeStatsViewSchema>;
 export type NodeStatValue = z.output<typeof statValue>;
 
