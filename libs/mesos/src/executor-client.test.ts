@@ -208,4 +208,24 @@ describe('ExecutorClient', () => {
     await agent.stop();
     expect(await lost).toMatch(/within the recovery timeout/);
   });
+
+  it('tries again when an agent takes the SUBSCRIBE and never answers it', async () => {
+    // An agent that reads the call and then says nothing (as one still recovering might).
+    const calls: number[] = [];
+    const silent = createServer((req) => {
+      calls.push(Date.now());
+      req.resume();
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      client = new ExecutorClient(env(port, { recoveryTimeoutMs: 120000 }));
+      client.start();
+      await waitFor(() => calls.length >= 2, { timeoutMs: 30000, what: 'a second SUBSCRIBE' });
+    } finally {
+      await client.stop();
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  }, 40000);
 });

@@ -239,11 +239,22 @@ export class ExecutorClient extends EventEmitter<ExecutorClientEvents> {
   }
 
   private async subscribeOnce(): Promise<void> {
+    const SUBSCRIBE_ANSWER_MS = 15000;
     const call = this.base('SUBSCRIBE');
     call.subscribe = {
       unacknowledged_tasks: [...this.unackedTasks.values()],
       unacknowledged_updates: [...this.unackedUpdates.values()].map((status) => ({ status })),
     };
+    // An agent that accepts the connection but never answers (one restarting, say) must not hold
+    // the executor forever: no answer within the limit is a failed attempt, retried with backoff.
+    const answered = new AbortController();
+    const timer = setTimeout(
+      () =>
+        answered.abort(
+          new Error(`the agent did not answer SUBSCRIBE within ${SUBSCRIBE_ANSWER_MS} ms`),
+        ),
+      SUBSCRIBE_ANSWER_MS,
+    );
     const res = await post(this.url, {
       headers: {
         'content-type': CONTENT_TYPES[this.format],
@@ -252,8 +263,8 @@ export class ExecutorClient extends EventEmitter<ExecutorClientEvents> {
       },
       body: encodeExecutorCall(call, this.format),
       dedicated: true,
-      signal: this.abort.signal,
-    });
+      signal: AbortSignal.any([this.abort.signal, answered.signal]),
+    }).finally(() => clearTimeout(timer));
     if (res.statusCode !== 200) {
       const body = await readBody(res).catch(() => '');
       throw new MesosHttpError(res.statusCode ?? 0, body, this.url);

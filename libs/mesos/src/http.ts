@@ -101,13 +101,16 @@ export function resolveLocation(location: string, requestUrl: string): string {
   return `${target.protocol}//${target.host}`;
 }
 
+/** Sleeps `ms`, or less if `signal` aborts; the abort listener goes with the sleep. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 
