@@ -1,9 +1,11 @@
 /**
- * End to end, from the built repository, through the CLI and the director only: the whole local
- * system comes up, 1,000 keys are written through the director, then a Riak node, an executor,
- * the scheduler and an agent fail one at a time while writes go on; after each, the cluster
- * converges and every acknowledged write is read back through the director. At the end the
- * cluster is destroyed (nothing stays reserved) and `local down` leaves nothing running.
+ * End to end on real Riak KV 3.2, from the built repository, through the CLI and the director
+ * only: the whole local system comes up with three real nodes, 1,000 keys are written through the
+ * director; then, while writes go on, a fourth node is added and its handoff finishes, a node is
+ * removed with leave and handoff, the cluster is restarted node by node, and a real `beam.smp`,
+ * an executor, the scheduler and an agent fail one at a time. After each, the cluster converges
+ * and every acknowledged write is read back through the director. At the end the cluster is
+ * destroyed (nothing stays reserved) and `local down` leaves nothing running.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -58,6 +60,7 @@ interface NodeRow {
   member: boolean;
   wanted: boolean;
   last_task_state: string | null;
+  hostname?: string;
 }
 
 async function nodes(): Promise<NodeRow[]> {
@@ -66,13 +69,13 @@ async function nodes(): Promise<NodeRow[]> {
   return (JSON.parse(r.out) as { nodes: NodeRow[] }).nodes;
 }
 
-/** The cluster is whole again: 3 wanted nodes, all running and members. */
-async function converged(what: string): Promise<void> {
+/** The cluster is whole again: `count` wanted nodes, all running and members. */
+async function converged(what: string, count = 3): Promise<void> {
   await waitFor(
     async () => {
       const n = (await nodes()).filter((x) => x.wanted);
       return (
-        n.length === 3 &&
+        n.length === count &&
         n.every((x) => x.state === 'running' && x.member && x.last_task_state === 'TASK_RUNNING')
       );
     },
@@ -87,10 +90,15 @@ class Writer {
   private n = 0;
   errors = 0;
 
+  /**
+   * `paceMs` between one worker's writes: load goes on through a step, but the keys to read back
+   * after every step stay in the thousands (each step reads back every key written so far).
+   */
   constructor(
     private readonly prefix: string,
     private readonly port: number,
-    workers = 4,
+    workers = 2,
+    private readonly paceMs = 100,
   ) {
     for (let i = 0; i < workers; i++) this.done.push(this.work());
   }
@@ -98,6 +106,7 @@ class Writer {
   private async work(): Promise<void> {
     let client: RiakPbClient | undefined;
     while (this.running) {
+      if (this.paceMs > 0) await new Promise((r) => setTimeout(r, this.paceMs));
       try {
         client ??= await RiakPbClient.connect(this.port, '127.0.0.1', 3000);
         const key = `${this.prefix}-${this.n++}`;
@@ -125,7 +134,7 @@ class Writer {
 async function readBack(): Promise<void> {
   const keys = [...acked.keys()];
   const missing: string[] = [];
-  const workers = 8;
+  const workers = 16;
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       let client = await RiakPbClient.connect(ports[3], '127.0.0.1', 5000);
@@ -171,16 +180,38 @@ async function admin(path: string): Promise<void> {
   if (!res.ok) throw new Error(`mesos-local admin ${path}: ${res.status} ${await res.text()}`);
 }
 
-/** Pids of Riak dev node processes (the riak-local bundle) in the sandboxes. */
-function riakPids(): number[] {
-  return processesUnder(join(work, 'mesos')).filter((pid) => {
+/** The real Riak nodes' VMs (`beam.smp` named `riak-default-N@…`) in the sandboxes, by node. */
+function riakPids(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of processesUnder(join(work, 'mesos'))) {
     try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'beam.smp') continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return cmd.some((a) => /\/riak\/lib\/[^/]+\.js$/.test(a)) && cmd.includes('console');
+      const name = cmd.find((a) => /^riak-default-\d+@/.test(a));
+      if (name) out.set(name.split('@')[0], pid);
     } catch {
-      return false;
+      // Gone meanwhile.
     }
-  });
+  }
+  return out;
+}
+
+/** Riak's own view from `node`: every member valid, no ownership change pending, no transfers. */
+async function settled(node: string, members: number, what: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const status = await cli(['node', 'status', 'default', node], 60000);
+      const transfers = await cli(['node', 'transfers', 'default', node], 60000);
+      const rows = status.out.match(/riak-default-\d+@\S+ +│ valid +│ [\d.]+% +│ -- /g) ?? [];
+      return (
+        status.code === 0 &&
+        rows.length === members &&
+        transfers.code === 0 &&
+        /No transfers active/.test(transfers.out)
+      );
+    },
+    { timeoutMs: CONVERGE_MS, intervalMs: 3000, what: `Riak to settle after ${what}` },
+  );
 }
 
 beforeAll(
@@ -195,6 +226,9 @@ beforeAll(
       'local',
       'up',
       '--detach',
+      // A fourth agent for the node added under load (one node per agent).
+      '--agents',
+      '4',
       '--work-dir',
       work,
       '--zk-port',
@@ -219,6 +253,7 @@ afterAll(
   async () => {
     if (work) {
       await run(['local', 'down', '--work-dir', work]);
+      if (process.env.KEEP_TEST_DIRS) return; // logs and sandboxes, to see what happened
       rmSync(work, { recursive: true, force: true });
       rmSync(`${work}.up.log`, { force: true });
     }
@@ -226,7 +261,7 @@ afterAll(
   5 * 60 * 1000,
 );
 
-describe('the local system, end to end', () => {
+describe('real Riak: the local system, end to end', () => {
   it('is up: 3 running members, and the director answers HTTP', async () => {
     await converged('start');
     const res = await fetch(`http://127.0.0.1:${ports[4]}/ping`);
@@ -246,6 +281,7 @@ describe('the local system, end to end', () => {
     expect(await ok('node', 'ringready', 'default', 'riak-default-2')).toMatch(
       /^TRUE All nodes agree on the ring/,
     );
+    await settled('riak-default-2', 3, 'the start');
     expect(await ok('node', 'transfers', 'default', 'riak-default-2')).toMatch(
       /No transfers active/,
     );
@@ -255,7 +291,7 @@ describe('the local system, end to end', () => {
     );
     expect(
       await ok('node', 'bucket-type', 'status', 'default', 'riak-default-2', 'default'),
-    ).toMatch(/^default is active\n\nallow_mult: false\nn_val: 3/);
+    ).toMatch(/^default is active\n\n(.+\n)*allow_mult: false\n(.+\n)*n_val: 3\n/);
     const json = JSON.parse(await ok('--json', 'node', 'stats', 'default', 'riak-default-2')) as {
       ring_members: number;
     };
@@ -277,7 +313,7 @@ describe('the local system, end to end', () => {
         'maps',
         '{"datatype":"map"}',
       ),
-    ).toMatch(/^maps is active\n\ndatatype: map/);
+    ).toMatch(/^maps is active\n\n(.+\n)*datatype: map\n/);
     await waitFor(
       async () =>
         (await cli(['node', 'bucket-type', 'list', 'default', 'riak-default-3'], 60000)).out ===
@@ -298,29 +334,85 @@ describe('the local system, end to end', () => {
       60000,
     );
     expect(immutable.code).toBe(1);
-    expect(immutable.err).toMatch(/409[\s\S]*cannot_modify_datatype/);
+    // Riak 3.2's words: "Error updating bucket type maps: set not supported for bucket datatype
+    // property".
+    expect(immutable.err).toMatch(/409[\s\S]*Error updating bucket type maps/);
     const tricky = await cli(['node', 'status', 'default', '..%2Fetc'], 60000);
     expect(tricky.code).toBe(1);
     expect(tricky.err).toMatch(/40\d/);
   });
 
   it('takes 1,000 writes through the director and reads them back', async () => {
-    const writer = new Writer('first', ports[3], 8);
+    const writer = new Writer('first', ports[3], 8, 0);
     await waitFor(() => acked.size >= 1000, { timeoutMs: 120000, what: '1,000 acked writes' });
+    await writer.stop();
+    await readBack();
+  });
+
+  it('adds a fourth node under load; its handoff finishes and every write reads back', async () => {
+    const writer = new Writer('grow', ports[3]);
+    const added = await cli(['cluster', 'add-node', 'default', '--nodes', '1']);
+    expect(added.code).toBe(0);
+    await converged('a node was added', 4);
+    await settled('riak-default-1', 4, 'the fourth node joined');
+    const status = await cli(['node', 'status', 'default', 'riak-default-4'], 60000);
+    expect(status.out).toMatch(/riak-default-4@\S+ +│ valid +│ (?!0\.0%)[\d.]+%/);
+    await writer.stop();
+    await readBack();
+  });
+
+  it('removes a node under load: it leaves, hands off, and every write reads back', async () => {
+    const writer = new Writer('shrink', ports[3]);
+    const removed = await cli(['cluster', 'remove-node', 'default', 'riak-default-4']);
+    expect(removed.code).toBe(0);
+    await waitFor(
+      async () => !(await nodes()).some((n) => n.name === 'riak-default-4' && n.wanted),
+      {
+        timeoutMs: CONVERGE_MS,
+        intervalMs: 2000,
+        what: 'the node to be removed',
+      },
+    );
+    await converged('a node was removed');
+    await settled('riak-default-1', 3, 'the fourth node left');
+    const status = await cli(['node', 'status', 'default', 'riak-default-1'], 60000);
+    expect(status.out).not.toContain('riak-default-4');
+    await writer.stop();
+    await readBack();
+  });
+
+  it('restarts the cluster node by node under load, and every write reads back', async () => {
+    const writer = new Writer('rolling', ports[3]);
+    const before = riakPids();
+    const restarted = await cli(['cluster', 'restart', 'default', '--wait']);
+    expect({ code: restarted.code, err: restarted.err }).toEqual({
+      code: 0,
+      err: expect.stringMatching(/rolling operation on default: 2\/3, now riak-default-3/),
+    });
+    await converged('a rolling restart');
+    const after = riakPids();
+    for (const node of ['riak-default-1', 'riak-default-2', 'riak-default-3'])
+      expect(after.get(node)).not.toBe(before.get(node));
     await writer.stop();
     await readBack();
   });
 
   it('recovers from a Riak node killed during load', async () => {
     const writer = new Writer('riak-kill', ports[3]);
-    const [victim] = riakPids();
+    const before = await nodes();
+    const victim = riakPids().get('riak-default-2');
     expect(victim).toBeGreaterThan(0);
-    process.kill(victim, 'SIGKILL');
+    process.kill(victim!, 'SIGKILL');
     await waitFor(async () => (await nodes()).some((n) => n.state !== 'running'), {
       timeoutMs: 60000,
       what: 'the scheduler to notice the dead node',
     });
     await converged('a Riak node was killed');
+    // Relaunched where its volume is, as the same Riak node.
+    const after = await nodes();
+    const where = (list: NodeRow[]) => list.find((n) => n.name === 'riak-default-2')?.hostname;
+    expect(where(after)).toBe(where(before));
+    expect(riakPids().get('riak-default-2')).not.toBe(victim);
     await writer.stop();
     await readBack();
   });
