@@ -1,10 +1,9 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { isAlive, runCommand } from '@riak-mesos/process';
 import { freePort, requireRiakPackage, tempDir, waitFor } from '@riak-mesos/testing';
 import { inspectRelease } from './commands/package';
-import { run } from './program';
+import { runCli } from './test-support/cli';
 
 let dir: string;
 beforeAll(async () => {
@@ -12,20 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sink() {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) }),
-    text: () => chunks.join(''),
-  };
-}
-
-async function cli(args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await run(args, { out: out.stream, err: err.stream, env: { HOME: dir } });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (args: string[]) => runCli(dir, args);
 
 /** Processes whose program lies under `root` (Riak's scripts leave an `epmd -daemon` behind). */
 function programsUnder(root: string): number[] {

@@ -1,29 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { freePort } from '@riak-mesos/testing';
 import { loadCliConfig } from './config';
 import { directorApp, schedulerApp } from './marathon';
-import { run } from './program';
+import { runCli } from './test-support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sink() {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) }),
-    text: () => chunks.join(''),
-  };
-}
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out = sink();
-  const err = sink();
-  const code = await run(args, { out: out.stream, err: err.stream, env: { HOME: dir, ...env } });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(dir, args, env);
 
 const exampleConfig = {
   resources: {

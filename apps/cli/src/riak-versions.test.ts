@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { ProcessGroup } from '@riak-mesos/process';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import {
@@ -12,7 +11,7 @@ import {
   uniqueChroot,
   waitFor,
 } from '@riak-mesos/testing';
-import { run } from './program';
+import { runCli } from './test-support/cli';
 
 // The real scheduler (run from its sources) over a real ZooKeeper, with a catalogue; its Mesos
 // master is a closed port: the API answers without one.
@@ -72,20 +71,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function sink() {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) }),
-    text: () => chunks.join(''),
-  };
-}
-
-async function cli(args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await run(args, { out: out.stream, err: err.stream, env: { HOME: dir } });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (args: string[]) => runCli(dir, args);
 
 describe('riak-mesos riak versions', () => {
   it('prints the catalogue as a table', async () => {

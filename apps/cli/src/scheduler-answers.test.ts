@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { ProcessGroup } from '@riak-mesos/process';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import {
@@ -14,7 +13,7 @@ import {
   uniqueChroot,
   waitFor,
 } from '@riak-mesos/testing';
-import { run } from './program';
+import { runCli } from './test-support/cli';
 
 // The CLI reads the scheduler's answers with the contract's schemas: the real scheduler (from its
 // sources, over a real ZooKeeper, its Mesos master a closed port) answers what they accept, and a
@@ -78,20 +77,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function sink() {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) }),
-    text: () => chunks.join(''),
-  };
-}
-
-async function cli(...args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await run(args, { out: out.stream, err: err.stream, env: { HOME: dir } });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (...args: string[]) => runCli(dir, args);
 
 /** Runs a command that must succeed; answers its output. */
 async function ok(...args: string[]): Promise<string> {

@@ -2,29 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { ProcessGroup, isAlive, processesUnder } from '@riak-mesos/process';
-import { run } from '../program';
 import { findDist, locateArtifacts } from './artifacts';
 import { readState, stopRunning } from './stack';
+import { runCli } from '../test-support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-local-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sink() {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) }),
-    text: () => chunks.join(''),
-  };
-}
-
-async function cli(args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await run(args, { out: out.stream, err: err.stream, env: { HOME: dir } });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (args: string[]) => runCli(dir, args);
 
 /** A dist/ with every artifact the local system needs (empty files: only their presence counts). */
 function fakeDist(root: string, missing: string[] = []): string {
