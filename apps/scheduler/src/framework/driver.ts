@@ -12,7 +12,15 @@ import {
   riakNodeName,
 } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
-import type { Offer, OfferID, OfferOperation, Resource, TaskStatus } from '@riak-mesos/mesos';
+import type {
+  AgentID,
+  Offer,
+  OfferID,
+  OfferOperation,
+  Resource,
+  TaskID,
+  TaskStatus,
+} from '@riak-mesos/mesos';
 import { SchedulerClient, TERMINAL_TASK_STATES, resources as R } from '@riak-mesos/mesos';
 import type { OfferedAgent, PendingNode, PlacementAgent } from '@riak-mesos/placement';
 import { planPlacements } from '@riak-mesos/placement';
@@ -90,6 +98,8 @@ export class Driver {
   private readonly pending = new Map<string, Pending>();
   private readonly inFlight = new Set<string>();
   private readonly leaveSent = new Set<string>();
+  /** Kills of replaced nodes' old tasks, repeated until Mesos reports the task gone. */
+  private readonly staleKills = new Map<string, NodeJS.Timeout>();
   private lastExplicitReconcile = 0;
   /** CPUs of each removed node's reservation released so far (in this process). */
   private readonly released = new Map<string, number>();
@@ -160,6 +170,8 @@ export class Driver {
     this.stopped = true;
     clearInterval(this.ticker);
     clearInterval(this.reconcileTimer);
+    for (const t of this.staleKills.values()) clearInterval(t);
+    this.staleKills.clear();
     for (const p of this.pending.values()) clearTimeout(p.timer);
     await this.client.stop().catch(() => undefined);
     await this.queue.catch(() => undefined);
@@ -247,6 +259,29 @@ export class Driver {
     return owner ?? direct;
   }
 
+  /**
+   * A kill can be lost (an agent that just came back may not have its executor re-subscribed
+   * yet): the kill of a replaced node's old task is repeated every 15 s until a terminal update
+   * for it arrives, so its reservation is offered and released.
+   */
+  private killStale(taskId: TaskID, agentId: AgentID | undefined): void {
+    const send = () => void this.client.kill(taskId, agentId).catch(() => undefined);
+    send();
+    if (this.staleKills.has(taskId.value)) return;
+    let attempts = 0;
+    const timer = setInterval(() => {
+      if (++attempts > 40) return this.stopStaleKill(taskId.value);
+      send();
+    }, 15000);
+    timer.unref();
+    this.staleKills.set(taskId.value, timer);
+  }
+
+  private stopStaleKill(taskId: string): void {
+    clearInterval(this.staleKills.get(taskId));
+    this.staleKills.delete(taskId);
+  }
+
   private async applyUpdate(node: NodeDoc, s: TaskStatus): Promise<void> {
     const store = this.o.store;
     if (
@@ -254,12 +289,13 @@ export class Driver {
       (s.agent_id && node.agentId && s.agent_id.value !== node.agentId)
     ) {
       // The task of a node since replaced on another agent (its old agent came back).
-      if (!TERMINAL.has(s.state)) {
+      if (TERMINAL.has(s.state)) this.stopStaleKill(s.task_id.value);
+      else {
         this.log.warn('killing the task of a replaced node on its old agent', {
           node: node.key,
           agent: s.agent_id?.value,
         });
-        await this.client.kill(s.task_id, s.agent_id).catch(() => undefined);
+        this.killStale(s.task_id, s.agent_id);
       }
       return;
     }
