@@ -1,9 +1,11 @@
 /**
  * The scheduler as it runs in production (its bundle, as child processes killed with SIGKILL) on
- * local Mesos with 3 agents, a real ZooKeeper, the real executor and riak-local packages:
+ * local Mesos with 4 agents, a real ZooKeeper, the real executor and the real Riak KV 3.2 package:
  * placement with `hostname UNIQUE`, a scheduler killed mid-deployment, a relaunch on the same
  * volume after a killed executor, a standby taking over, and removal that releases everything.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProcessGroup } from '@riak-mesos/process';
@@ -11,7 +13,7 @@ import type { LocalMesos, ZooKeeperServer } from '@riak-mesos/testing';
 import {
   EXECUTOR_PACKAGE,
   REPO_ROOT,
-  RIAK_LOCAL_PACKAGE,
+  requireRiakPackage,
   buildNodePackages,
   bundle,
   freePorts,
@@ -26,6 +28,24 @@ import WebSocket from 'ws';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 
 jest.setTimeout(10 * 60 * 1000);
+
+const RIAK = 'riak-kv-3.2';
+const riakPackage = requireRiakPackage();
+
+/**
+ * A cluster of real Riak nodes, small and quick to hand off: a ring of 16 partitions, and vnodes
+ * handed off after 2 s idle instead of Riak's 60 s.
+ */
+async function createCluster(port: number, name: string): Promise<void> {
+  await api(port, 'POST', `/clusters/${name}/create`, { riak_version: RIAK });
+  await apiText(port, 'PUT', `/clusters/${name}/config`, 'ring_size = 16\n');
+  await apiText(
+    port,
+    'PUT',
+    `/clusters/${name}/advancedConfig`,
+    '[{riak_core, [{vnode_inactivity_timeout, 2000}, {vnode_management_timer, 1000}, {handoff_concurrency, 4}]}].',
+  );
+}
 
 let work: string;
 let zk: ZooKeeperServer;
@@ -81,10 +101,16 @@ function startScheduler(port: number): ProcessGroup {
       '--replace-after-agent-lost',
       '8',
       '--resource-urls',
-      JSON.stringify({
-        executor: pathToFileURL(EXECUTOR_PACKAGE).href,
-        'riak-local': pathToFileURL(RIAK_LOCAL_PACKAGE).href,
-      }),
+      JSON.stringify({ executor: pathToFileURL(EXECUTOR_PACKAGE).href }),
+      '--riak-versions',
+      JSON.stringify([
+        {
+          name: RIAK,
+          url: pathToFileURL(riakPackage).href,
+          sha256: createHash('sha256').update(readFileSync(riakPackage)).digest('hex'),
+          flavour: 'kv3',
+        },
+      ]),
     ],
     { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
   );
@@ -101,6 +127,15 @@ async function api<T>(port: number, method: string, path: string, body?: unknown
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+async function apiText(port: number, method: string, path: string, body: string): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'text/plain' },
+    body,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
 async function health(port: number): Promise<{ leader: boolean; registered: boolean }> {
@@ -140,7 +175,7 @@ afterAll(async () => {
   if (work && !process.env.KEEP_TEST_DIRS) await rm(work, { recursive: true, force: true });
 }, 60000);
 
-describe('the scheduler on local Mesos', () => {
+describe('real Riak: the scheduler on local Mesos', () => {
   it('places 3 nodes one per agent, and converges after being killed mid-deployment', async () => {
     const [a] = ports;
     startScheduler(a);
@@ -148,7 +183,7 @@ describe('the scheduler on local Mesos', () => {
       timeoutMs: 30000,
       what: 'the scheduler to register',
     });
-    await api(a, 'POST', '/clusters/c1/create', { riak_version: 'riak-local' });
+    await createCluster(a, 'c1');
     await api(a, 'POST', '/clusters/c1/nodes', { nodes: 3 });
     // Kill it as soon as it has acted on Mesos, before the cluster is up.
     await waitFor(async () => (await nodes(a)).some((n) => n.state !== 'requested'), {
@@ -256,7 +291,7 @@ describe('the scheduler on local Mesos', () => {
     );
     await new Promise((r) => ws.once('open', r));
     try {
-      await api(b, 'POST', '/clusters/c2/create', { riak_version: 'riak-local' });
+      await createCluster(b, 'c2');
       await api(b, 'POST', '/clusters/c2/nodes', { nodes: 3 });
       const c2 = async () =>
         (
@@ -363,7 +398,7 @@ describe('the scheduler on local Mesos', () => {
 
   it('replaces a node whose agent is lost for longer than the setting, and its data comes back', async () => {
     const [, b] = ports;
-    await api(b, 'POST', '/clusters/c3/create', { riak_version: 'riak-local' });
+    await createCluster(b, 'c3');
     await api(b, 'POST', '/clusters/c3/nodes', { nodes: 3 });
     type Row = ApiNode & { hostname: string; endpoints: { pb: string } | null };
     const c3 = async () => (await api<{ nodes: Row[] }>(b, 'GET', '/clusters/c3/nodes')).nodes;
