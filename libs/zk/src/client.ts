@@ -687,7 +687,9 @@ export async function expireSession(client: ZkClient): Promise<void> {
         hijack.connect();
       });
       hijack.close();
-      const until = Date.now() + Math.max(2000, client.sessionTimeout);
+      // On a loaded machine the client can take seconds to reconnect and hear that its
+      // session is gone; wait that out before trying again.
+      const until = Date.now() + Math.max(5000, 2 * client.sessionTimeout);
       while (!expired && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     }
     if (!expired) throw new Error('the session did not expire');
