@@ -1,17 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcessGroup } from '@riak-mesos/process';
+import type { ProcessGroup } from '@riak-mesos/process';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
-import {
-  REPO_ROOT,
-  freePort,
-  startZooKeeper,
-  tempDir,
-  uniqueChroot,
-  waitFor,
-} from '@riak-mesos/testing';
+import { freePort, startZooKeeper, tempDir } from '@riak-mesos/testing';
 import { runCli } from './test-support/cli';
+import { startSchedulerApi } from './test-support/scheduler';
 
 // The real scheduler (run from its sources) over a real ZooKeeper, with a catalogue; its Mesos
 // master is a closed port: the API answers without one.
@@ -27,42 +21,18 @@ beforeAll(async () => {
   zk = await startZooKeeper();
   const pkg = join(dir, 'riak-kv-3.2.2.tar.gz');
   writeFileSync(pkg, pkgText);
-  const [port, closed] = [await freePort(), await freePort()];
-  url = `http://127.0.0.1:${port}`;
-  const log = join(dir, 'scheduler.log');
-  scheduler = new ProcessGroup(
-    join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-    [
-      '--tsconfig',
-      join(REPO_ROOT, 'tsconfig.base.json'),
-      join(REPO_ROOT, 'apps', 'scheduler', 'src', 'main.ts'),
-      '--zk',
-      zk.connectString + uniqueChroot('cli-riak-versions'),
-      '--master',
-      `http://127.0.0.1:${closed}`,
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--riak-versions',
-      JSON.stringify([
-        { name: 'riak-kv-3.2', url: pkg, sha256, flavour: 'kv3' },
-        { name: 'riak-ts-1.5', url: 'https://pkgs.example/riak-ts-1.5.2.tar.gz', flavour: 'ts1' },
-      ]),
-      '--resource-urls',
-      JSON.stringify({
-        executor: 'https://pkgs.example/executor.tar.gz',
-        'riak-kv-2-2': 'https://pkgs.example/riak-2.2.3.tar.gz',
-      }),
-    ],
-    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
-  );
-  await waitFor(
-    async () =>
-      !scheduler.running || (await fetch(`${url}/healthcheck`).catch(() => undefined))?.ok,
-    { timeoutMs: 60000, intervalMs: 200, what: 'the scheduler API' },
-  );
-  if (!scheduler.running) throw new Error(`the scheduler exited:\n${readFileSync(log, 'utf8')}`);
+  ({ url, process: scheduler } = await startSchedulerApi(dir, zk.connectString, [
+    '--riak-versions',
+    JSON.stringify([
+      { name: 'riak-kv-3.2', url: pkg, sha256, flavour: 'kv3' },
+      { name: 'riak-ts-1.5', url: 'https://pkgs.example/riak-ts-1.5.2.tar.gz', flavour: 'ts1' },
+    ]),
+    '--resource-urls',
+    JSON.stringify({
+      executor: 'https://pkgs.example/executor.tar.gz',
+      'riak-kv-2-2': 'https://pkgs.example/riak-2.2.3.tar.gz',
+    }),
+  ]));
 }, 90000);
 
 afterAll(async () => {

@@ -1,19 +1,12 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { ProcessGroup } from '@riak-mesos/process';
+import type { ProcessGroup } from '@riak-mesos/process';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
-import {
-  REPO_ROOT,
-  freePort,
-  startZooKeeper,
-  tempDir,
-  uniqueChroot,
-  waitFor,
-} from '@riak-mesos/testing';
+import { startZooKeeper, tempDir } from '@riak-mesos/testing';
 import { runCli } from './test-support/cli';
+import { startSchedulerApi } from './test-support/scheduler';
 
 // The CLI reads the scheduler's answers with the contract's schemas: the real scheduler (from its
 // sources, over a real ZooKeeper, its Mesos master a closed port) answers what they accept, and a
@@ -30,31 +23,13 @@ const oddAnswers = new Map<string, { status: number; body: unknown }>();
 beforeAll(async () => {
   dir = await tempDir('cli-answers');
   zk = await startZooKeeper();
-  const [port, closed] = [await freePort(), await freePort()];
-  url = `http://127.0.0.1:${port}`;
-  const log = join(dir, 'scheduler.log');
-  scheduler = new ProcessGroup(
-    join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-    [
-      '--tsconfig',
-      join(REPO_ROOT, 'tsconfig.base.json'),
-      join(REPO_ROOT, 'apps', 'scheduler', 'src', 'main.ts'),
-      '--zk',
-      zk.connectString + uniqueChroot('cli-answers'),
-      '--master',
-      `http://127.0.0.1:${closed}`,
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--resource-urls',
-      JSON.stringify({
-        executor: 'https://pkgs.example/executor.tar.gz',
-        'riak-kv-3-2': 'https://pkgs.example/riak-3.2.tar.gz',
-      }),
-    ],
-    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
-  );
+  ({ url, process: scheduler } = await startSchedulerApi(dir, zk.connectString, [
+    '--resource-urls',
+    JSON.stringify({
+      executor: 'https://pkgs.example/executor.tar.gz',
+      'riak-kv-3-2': 'https://pkgs.example/riak-3.2.tar.gz',
+    }),
+  ]));
   odd = createServer((req, res) => {
     const answer = oddAnswers.get(req.url ?? '') ?? { status: 404, body: { message: 'no' } };
     res.writeHead(answer.status, { 'content-type': 'application/json' });
@@ -62,12 +37,6 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r));
   oddUrl = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`;
-  await waitFor(
-    async () =>
-      !scheduler.running || (await fetch(`${url}/healthcheck`).catch(() => undefined))?.ok,
-    { timeoutMs: 60000, intervalMs: 200, what: 'the scheduler API' },
-  );
-  if (!scheduler.running) throw new Error(`the scheduler exited:\n${readFileSync(log, 'utf8')}`);
 }, 90000);
 
 afterAll(async () => {
