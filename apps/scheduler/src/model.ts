@@ -1,6 +1,7 @@
 import { isValidName } from '@riak-mesos/zk';
 import { z } from 'zod';
 import { NODE_STATES } from './node-state';
+import { operationViewSchema } from '@riak-mesos/framework-contract';
 
 /**
  * The documents the scheduler keeps in ZooKeeper (through DocumentStore: validated on every read
@@ -25,20 +26,11 @@ export const CLUSTER_STATES = [
 ] as const;
 export type ClusterState = (typeof CLUSTER_STATES)[number];
 
-/** A rolling operation over a cluster's nodes, one node at a time. */
-export const rollingOperationSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['restart', 'config', 'upgrade']),
-  state: z.enum(['running', 'paused', 'aborted', 'done', 'failed']),
-  /** Node keys in the order they are handled. */
-  order: z.array(z.string()),
-  /** How many of `order` are done. */
-  done: z.number().int().nonnegative(),
-  current: z.string().optional(),
-  targetRiakVersion: z.string().optional(),
-  startedAt: z.string(),
-  message: z.string().optional(),
-});
+/**
+ * A rolling operation over a cluster's nodes, one node at a time: stored as the API shows it, so
+ * its one definition is the contract's.
+ */
+export const rollingOperationSchema = operationViewSchema;
 export type RollingOperation = z.infer<typeof rollingOperationSchema>;
 
 export const clusterSchema = z.object({
