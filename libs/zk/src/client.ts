@@ -1,3 +1,6 @@
+// One class, ZkClient, holds a ZooKeeper session's whole life (connect, calls, session loss and
+// restore, ephemerals, watches, liveness), so this file is longer than most: splitting it would
+// spread one state machine over files that each need its private fields.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@riak-mesos/logging';
@@ -10,6 +13,7 @@ import {
   ConnectionLossError,
   NoNodeError,
   NodeExistsError,
+  SessionExpiredError,
   TransactionError,
   ZkError,
   toZkError,
@@ -256,20 +260,50 @@ export class ZkClient extends EventEmitter {
       this.setState('disconnected');
       this.emit('disconnected');
     });
-    raw.on('expired', () => {
-      if (generation !== this.sessionGeneration || this.closed) return;
-      this.logger.warn('ZooKeeper session expired; starting a new session');
-      this.setState('expired');
-      this.emit('expired');
-      this.resetReady();
-      raw.close();
-      this.open();
-    });
+    raw.on('expired', () => this.sessionEnded(generation, 'ZooKeeper session expired'));
     raw.on('authenticationFailed', () => {
       this.logger.error('ZooKeeper authentication failed');
       this.failReady(new ZkError('ZooKeeper authentication failed', Exception.AUTH_FAILED));
     });
     raw.connect();
+    this.watchLiveness(generation, raw);
+  }
+
+  /**
+   * The session is gone: start a new one. Reached from the client library's `expired`, and also
+   * when ZooKeeper answers a call with "session expired" while the library still thinks it is
+   * connected: a connection that re-attached to its session just as another connection closed
+   * it is left open by the server with a dead session, and the library never notices.
+   */
+  private sessionEnded(generation: number, why: string): void {
+    if (generation !== this.sessionGeneration || this.closed) return;
+    this.logger.warn(`${why}; starting a new session`);
+    this.setState('expired');
+    this.emit('expired');
+    this.resetReady();
+    this.raw.close();
+    this.open();
+  }
+
+  /**
+   * Asks ZooKeeper something cheap every third of a session timeout while connected, so that a
+   * session that died under a live connection (see sessionEnded) is found even when the client
+   * makes no calls of its own.
+   */
+  private watchLiveness(generation: number, raw: Client): void {
+    const every = Math.max(500, Math.floor(this.sessionTimeoutMs / 3));
+    const timer = setInterval(() => {
+      if (generation !== this.sessionGeneration || this.closed) {
+        clearInterval(timer);
+        return;
+      }
+      if (this._state !== 'connected') return;
+      raw.exists('/', (err) => {
+        if (isSessionExpired(err))
+          this.sessionEnded(generation, 'ZooKeeper says the session is gone');
+      });
+    }, every);
+    timer.unref();
   }
 
   private async restoreSession(): Promise<void> {
@@ -338,6 +372,7 @@ export class ZkClient extends EventEmitter {
         throw new ClientClosedError('ZooKeeper client is closed', Exception.CONNECTION_LOSS, path);
       // While a new session is being restored, only the restore itself runs.
       if (!this.restoring) await this.ready;
+      const generation = this.sessionGeneration;
       try {
         return await new Promise<T>((resolve, reject) => {
           fn(this.raw, (err, value) =>
@@ -345,6 +380,8 @@ export class ZkClient extends EventEmitter {
           );
         });
       } catch (err) {
+        if (err instanceof SessionExpiredError && !this.restoring)
+          this.sessionEnded(generation, 'ZooKeeper says the session is gone');
         if (retryOnLoss && err instanceof ConnectionLossError && attempt < 8 && !this.closed) {
           await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
           continue;
@@ -650,6 +687,10 @@ export class ZkClient extends EventEmitter {
   }
 }
 
+function isSessionExpired(err: unknown): boolean {
+  return err instanceof Exception && err.getCode() === Exception.SESSION_EXPIRED;
+}
+
 function watcherOf(fn: () => void): (e: ZkEvent) => void {
   return () => fn();
 }
@@ -657,8 +698,12 @@ function watcherOf(fn: () => void): (e: ZkEvent) => void {
 /**
  * Fault injection for tests and drills: ends `client`'s session on the server (by attaching a
  * second connection to it and closing that one), exactly as if it had expired. Resolves once the
- * client has seen `expired` (it then makes a new session by itself). The client may win the
- * session back before the close lands, so the attempt is repeated a few times.
+ * client has seen `expired` (it then makes a new session by itself).
+ *
+ * Attaching a connection to a session makes the server drop the session's other connection, so
+ * the client reconnects at once and can take the session back before the close lands. The
+ * session is therefore attached and closed again until the server itself answers that it has
+ * expired; only then is the client given time (it may be slow on a loaded machine) to hear it.
  */
 export async function expireSession(client: ZkClient): Promise<void> {
   const { id, password } = client.sessionCredentials();
@@ -666,34 +711,54 @@ export async function expireSession(client: ZkClient): Promise<void> {
   const onExpired = () => (expired = true);
   client.once('expired', onExpired);
   try {
-    for (let attempt = 0; attempt < 10 && !expired; attempt++) {
-      const hijack = createClient(client.servers, {
-        sessionTimeout: client.sessionTimeout,
-        sessionId: id,
-        sessionPassword: password,
-      } as Record<string, unknown>);
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(new Error('could not attach to the session to expire it')),
-          10000,
-        );
-        const done = () => {
-          clearTimeout(t);
-          resolve();
-        };
-        hijack.once('connected', done);
-        // Already gone: a previous attempt ended it and the client has not noticed yet.
-        hijack.once('expired', done);
-        hijack.connect();
-      });
-      hijack.close();
-      // On a loaded machine the client can take seconds to reconnect and hear that its
-      // session is gone; wait that out before trying again.
-      const until = Date.now() + Math.max(5000, 2 * client.sessionTimeout);
-      while (!expired && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    let goneOnServer = false;
+    for (let attempt = 0; attempt < 50 && !expired && !goneOnServer; attempt++) {
+      goneOnServer = (await attachAndClose(client, id, password)) === 'expired';
+      if (!goneOnServer) await new Promise((r) => setTimeout(r, 100));
     }
-    if (!expired) throw new Error('the session did not expire');
+    if (!expired && !goneOnServer) throw new Error('could not end the session on the server');
+    const until = Date.now() + Math.max(10000, 3 * client.sessionTimeout);
+    while (!expired && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    if (!expired)
+      throw new Error('the session ended on the server, but the client did not hear it');
   } finally {
     client.off('expired', onExpired);
   }
+}
+
+/** One attempt of expireSession: `expired` when the server says the session is already gone. */
+async function attachAndClose(
+  client: ZkClient,
+  id: Buffer,
+  password: Buffer,
+): Promise<'connected' | 'expired'> {
+  const hijack = createClient(client.servers, {
+    sessionTimeout: client.sessionTimeout,
+    sessionId: id,
+    sessionPassword: password,
+  } as Record<string, unknown>);
+  const outcome = await new Promise<'connected' | 'expired'>((resolve, reject) => {
+    const t = setTimeout(() => {
+      hijack.close();
+      reject(new Error('could not attach to the session to expire it'));
+    }, 10000);
+    hijack.once('connected', () => {
+      clearTimeout(t);
+      resolve('connected');
+    });
+    hijack.once('expired', () => {
+      clearTimeout(t);
+      resolve('expired');
+    });
+    hijack.connect();
+  });
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 2000);
+    hijack.once('disconnected', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    hijack.close();
+  });
+  return outcome;
 }
