@@ -1,6 +1,8 @@
-import type { PlacementAgent } from './constraints';
+import type { PlacedAgent, PlacementAgent } from './constraints';
 import {
   ConstraintError,
+  PlacementCounts,
+  explainCounts,
   parseConstraints,
   renderAttributeValue,
   satisfies,
@@ -129,5 +131,53 @@ describe('renderAttributeValue', () => {
     expect(renderAttributeValue({ scalar: { value: 8 } })).toBe('8');
     expect(renderAttributeValue({ ranges: { range: [{ begin: 1, end: 3 }] } })).toBe('[1-3]');
     expect(renderAttributeValue({ set: { item: ['a', 'b'] } })).toBe('{a,b}');
+  });
+});
+
+describe('explainCounts', () => {
+  const agent = (hostname: string, rack?: string): PlacementAgent => ({
+    hostname,
+    attributes: rack ? { rack_id: rack } : {},
+  });
+  const explain = (spec: unknown[], candidate: PlacementAgent, placed: PlacedAgent[]) => {
+    const [c] = parseConstraints([spec]);
+    return explainCounts(c, candidate, PlacementCounts.of([c], placed));
+  };
+
+  it('is undefined when the constraint holds', () => {
+    expect(explain(['hostname', 'UNIQUE'], agent('a'), [agent('b')])).toBeUndefined();
+  });
+
+  it('says which nodes hold a value for UNIQUE and MAX_PER', () => {
+    const placed = [
+      { ...agent('a', 'r1'), holder: 'n1' },
+      { ...agent('b', 'r1'), holder: 'n2' },
+    ];
+    expect(explain(['rack_id', 'MAX_PER', '2'], agent('c', 'r1'), placed)).toBe(
+      'rack_id MAX_PER 2: r1 already holds n1, n2',
+    );
+    expect(explain(['rack_id', 'UNIQUE'], agent('c', 'r1'), [agent('a', 'r1')])).toBe(
+      'rack_id UNIQUE: r1 already holds 1 node',
+    );
+  });
+
+  it('says when the agent lacks the attribute, or has another value', () => {
+    expect(explain(['rack_id', 'GROUP_BY'], agent('a'), [])).toBe(
+      'rack_id GROUP_BY: the agent has no rack_id',
+    );
+    expect(explain(['rack_id', 'LIKE', 'r[12]'], agent('a', 'r3'), [])).toBe(
+      "rack_id LIKE r[12]: the agent's rack_id is r3",
+    );
+    expect(explain(['rack_id', 'CLUSTER'], agent('b', 'r2'), [agent('a', 'r1')])).toBe(
+      "rack_id CLUSTER: the cluster is on r1, the agent's rack_id is r2",
+    );
+  });
+
+  it('explains GROUP_BY spreading', () => {
+    expect(
+      explain(['rack_id', 'GROUP_BY', '2'], agent('b', 'r1'), [
+        { ...agent('a', 'r1'), holder: 'n1' },
+      ]),
+    ).toBe('rack_id GROUP_BY 2: r1 already holds n1; other rack_id values hold fewer');
   });
 });

@@ -131,32 +131,40 @@ function fieldValue(agent: PlacementAgent, field: string): string | undefined {
   return agent.attributes[field];
 }
 
+/** An agent holding one of a group's tasks, and (when known) the task's name for messages. */
+export interface PlacedAgent extends PlacementAgent {
+  holder?: string;
+}
+
 /**
- * How a group's tasks are spread, per constraint field: value → number of tasks. Kept up to date
- * as tasks are placed, so that checking a constraint costs O(distinct values), not O(tasks).
+ * How a group's tasks are spread, per constraint field: value → number of tasks (and the names
+ * of the tasks, for reasons). Kept up to date as tasks are placed, so that checking a constraint
+ * costs O(distinct values), not O(tasks).
  */
 export class PlacementCounts {
   private readonly byField = new Map<string, Map<string, number>>();
+  private readonly holdersByField = new Map<string, Map<string, string[]>>();
 
   constructor(private readonly fields: readonly string[]) {
     for (const f of fields) this.byField.set(f, new Map());
   }
 
-  static of(
-    constraints: readonly Constraint[],
-    placed: readonly PlacementAgent[],
-  ): PlacementCounts {
+  static of(constraints: readonly Constraint[], placed: readonly PlacedAgent[]): PlacementCounts {
     const counts = new PlacementCounts([...new Set(constraints.map((c) => c.field))]);
-    for (const a of placed) counts.add(a);
+    for (const a of placed) counts.add(a, a.holder);
     return counts;
   }
 
-  add(agent: PlacementAgent): void {
+  add(agent: PlacementAgent, holder?: string): void {
     for (const f of this.fields) {
       const v = fieldValue(agent, f);
       if (v === undefined) continue;
       const m = this.byField.get(f)!;
       m.set(v, (m.get(v) ?? 0) + 1);
+      if (holder === undefined) continue;
+      let h = this.holdersByField.get(f);
+      if (!h) this.holdersByField.set(f, (h = new Map<string, string[]>()));
+      h.set(v, [...(h.get(v) ?? []), holder]);
     }
   }
 
@@ -167,6 +175,11 @@ export class PlacementCounts {
       this.byField.set(field, m);
     }
     return m;
+  }
+
+  /** The named tasks on agents whose `field` is `value`. */
+  holders(field: string, value: string): readonly string[] {
+    return this.holdersByField.get(field)?.get(value) ?? [];
   }
 }
 
@@ -211,6 +224,42 @@ export function satisfiesCounts(
   }
 }
 
+/**
+ * Why one more task may not go on `candidate` (undefined when it may), in words an operator can
+ * act on, e.g. `hostname UNIQUE: host-2 already holds riak-default-2`.
+ */
+export function explainCounts(
+  constraint: Constraint,
+  candidate: PlacementAgent,
+  counts: PlacementCounts,
+): string | undefined {
+  if (satisfiesCounts(constraint, candidate, counts)) return undefined;
+  const { field, operator, value } = constraint;
+  const rule = value === undefined ? `${field} ${operator}` : `${field} ${operator} ${value}`;
+  const mine = fieldValue(candidate, field);
+  if (mine === undefined) return `${rule}: the agent has no ${field}`;
+  const held = counts.holders(field, mine);
+  const own = counts.values(field).get(mine) ?? 0;
+  const holding = held.length ? held.join(', ') : `${own} node${own === 1 ? '' : 's'}`;
+  switch (operator) {
+    case 'IS':
+    case 'LIKE':
+    case 'UNLIKE':
+      return `${rule}: the agent's ${field} is ${mine}`;
+    case 'UNIQUE':
+    case 'MAX_PER':
+      return `${rule}: ${mine} already holds ${holding}`;
+    case 'CLUSTER': {
+      const used = [...counts.values(field).keys()].join(', ');
+      return value === undefined
+        ? `${rule}: the cluster is on ${used}, the agent's ${field} is ${mine}`
+        : `${rule}: the agent's ${field} is ${mine}`;
+    }
+    case 'GROUP_BY':
+      return `${rule}: ${mine} already holds ${holding}; other ${field} values hold fewer`;
+  }
+}
+
 const regexCache = new Map<string, RegExp>();
 function regex(source: string): RegExp {
   let r = regexCache.get(source);
@@ -229,7 +278,7 @@ function regex(source: string): RegExp {
 export function satisfies(
   constraint: Constraint,
   candidate: PlacementAgent,
-  placed: readonly PlacementAgent[],
+  placed: readonly PlacedAgent[],
 ): boolean {
   return satisfiesCounts(constraint, candidate, PlacementCounts.of([constraint], placed));
 }

@@ -1,6 +1,7 @@
 export {
   ConstraintError,
   PlacementCounts,
+  explainCounts,
   formatConstraint,
   parseConstraints,
   renderAttributeValue,
@@ -8,6 +9,13 @@ export {
   satisfiesAll,
   satisfiesCounts,
 } from './constraints';
-export type { Constraint, ConstraintOperator, PlacementAgent } from './constraints';
-export { planPlacements, takePorts } from './matcher';
-export type { OfferedAgent, PendingNode, Placement, ResourceNeeds } from './matcher';
+export type { Constraint, ConstraintOperator, PlacedAgent, PlacementAgent } from './constraints';
+export { placeNodes, planPlacements, takePorts } from './matcher';
+export type {
+  OfferRejection,
+  OfferedAgent,
+  PendingNode,
+  Placement,
+  PlacementRound,
+  ResourceNeeds,
+} from './matcher';

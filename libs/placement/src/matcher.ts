@@ -1,5 +1,5 @@
-import type { Constraint, PlacementAgent } from './constraints';
-import { PlacementCounts, satisfiesCounts } from './constraints';
+import type { Constraint, PlacedAgent, PlacementAgent } from './constraints';
+import { PlacementCounts, explainCounts } from './constraints';
 
 /** What one Riak node needs from an agent (node resources plus the executor's overhead). */
 export interface ResourceNeeds {
@@ -25,6 +25,23 @@ export interface PendingNode {
   key: string;
   cluster: string;
   needs: ResourceNeeds;
+  /** Constraints of its cluster on top of the framework-wide ones. */
+  constraints?: readonly Constraint[];
+}
+
+/** Why a node did not go on one offer. */
+export interface OfferRejection {
+  offerId: string;
+  agentId: string;
+  hostname: string;
+  /** Every check that failed, e.g. `cpus 0.5 < 1.1`, `hostname UNIQUE: h2 already holds x`. */
+  reasons: string[];
+}
+
+export interface PlacementRound {
+  placements: Placement[];
+  /** For each node placed nowhere, why not, per offer (in offer order). */
+  unplaced: Map<string, OfferRejection[]>;
 }
 
 export interface Placement {
@@ -66,21 +83,36 @@ export function takePorts(ranges: [number, number][], n: number): number[] | und
   return taken;
 }
 
+/** `12.5`, `0.1`: scalars as an operator reads them (no float noise). */
+function num(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
+
+/** What `r` lacks for `needs`, one entry per resource short. */
+function shortfalls(r: Remaining, needs: ResourceNeeds): string[] {
+  const out: string[] = [];
+  if (r.cpus + EPSILON < needs.cpus) out.push(`cpus ${num(r.cpus)} < ${num(needs.cpus)}`);
+  if (r.mem + EPSILON < needs.mem) out.push(`mem ${num(r.mem)} MB < ${num(needs.mem)} MB`);
+  if (r.disk + EPSILON < needs.disk) out.push(`disk ${num(r.disk)} MB < ${num(needs.disk)} MB`);
+  if (r.portCount < needs.ports) out.push(`ports: needs ${needs.ports}, ${r.portCount} free`);
+  return out;
+}
+
 /**
  * Places pending nodes on offers: each node goes on the first offer with enough unreserved
- * resources that keeps every constraint of its cluster, counting nodes already placed (running
- * or reserved) and those placed earlier in the same round. Resources taken by one placement are
- * not offered to the next. Nodes that fit nowhere are left out (they wait for other offers).
+ * resources that keeps every constraint (framework-wide and its cluster's), counting nodes already
+ * placed (running or reserved) and those placed earlier in the same round. Resources taken by one
+ * placement are not offered to the next. A node that fits nowhere gets the reasons, per offer.
  *
  * Cost: O(nodes × offers) resource checks, and constraint checks in O(distinct values) thanks to
  * PlacementCounts.
  */
-export function planPlacements(
+export function placeNodes(
   pending: readonly PendingNode[],
   offers: readonly OfferedAgent[],
   constraints: readonly Constraint[],
-  placedByCluster: ReadonlyMap<string, readonly PlacementAgent[]>,
-): Placement[] {
+  placedByCluster: ReadonlyMap<string, readonly PlacedAgent[]>,
+): PlacementRound {
   const remaining: Remaining[] = offers.map((o) => ({
     offer: o,
     cpus: o.cpus,
@@ -90,33 +122,43 @@ export function planPlacements(
     portCount: countPorts(o.ports),
   }));
   const counts = new Map<string, PlacementCounts>();
-  const countsFor = (cluster: string) => {
-    let c = counts.get(cluster);
+  const countsFor = (node: PendingNode, all: readonly Constraint[]) => {
+    let c = counts.get(node.cluster);
     if (!c) {
-      c = PlacementCounts.of(constraints, placedByCluster.get(cluster) ?? []);
-      counts.set(cluster, c);
+      c = PlacementCounts.of(all, placedByCluster.get(node.cluster) ?? []);
+      counts.set(node.cluster, c);
     }
     return c;
   };
   const placements: Placement[] = [];
+  const unplaced = new Map<string, OfferRejection[]>();
   for (const node of pending) {
-    const clusterCounts = countsFor(node.cluster);
+    const all = node.constraints?.length ? [...constraints, ...node.constraints] : constraints;
+    const clusterCounts = countsFor(node, all);
     const { needs } = node;
+    const rejections: OfferRejection[] = [];
+    let placed = false;
     for (const r of remaining) {
-      if (
-        r.cpus + EPSILON < needs.cpus ||
-        r.mem + EPSILON < needs.mem ||
-        r.disk + EPSILON < needs.disk ||
-        r.portCount < needs.ports
-      )
+      const reasons = shortfalls(r, needs);
+      for (const c of all) {
+        const why = explainCounts(c, r.offer, clusterCounts);
+        if (why) reasons.push(why);
+      }
+      if (reasons.length) {
+        rejections.push({
+          offerId: r.offer.offerId,
+          agentId: r.offer.agentId,
+          hostname: r.offer.hostname,
+          reasons,
+        });
         continue;
-      if (!constraints.every((c) => satisfiesCounts(c, r.offer, clusterCounts))) continue;
+      }
       const ports = takePorts(r.ports, needs.ports)!;
       r.cpus -= needs.cpus;
       r.mem -= needs.mem;
       r.disk -= needs.disk;
       r.portCount -= needs.ports;
-      clusterCounts.add(r.offer);
+      clusterCounts.add(r.offer, node.key);
       placements.push({
         node: node.key,
         cluster: node.cluster,
@@ -125,8 +167,20 @@ export function planPlacements(
         hostname: r.offer.hostname,
         ports,
       });
+      placed = true;
       break;
     }
+    if (!placed) unplaced.set(node.key, rejections);
   }
-  return placements;
+  return { placements, unplaced };
+}
+
+/** placeNodes without the reasons. */
+export function planPlacements(
+  pending: readonly PendingNode[],
+  offers: readonly OfferedAgent[],
+  constraints: readonly Constraint[],
+  placedByCluster: ReadonlyMap<string, readonly PlacedAgent[]>,
+): Placement[] {
+  return placeNodes(pending, offers, constraints, placedByCluster).placements;
 }
