@@ -1,0 +1,25 @@
+export {
+  ConfigError,
+  describeOrigin,
+  invalidConfiguration,
+  loadSettings,
+  originLabel,
+  readConfigFile,
+} from './settings';
+export type {
+  ConfigOf,
+  EnvSource,
+  FlagSource,
+  LoadOptions,
+  Origin,
+  Resolved,
+  ResolvedValue,
+  Setting,
+  SettingsTable,
+  TextReader,
+} from './settings';
+export { bool, durationMs, fileContents, int, json, port } from './values';
+export { PRINT_FORMATS, printConfig } from './print';
+export type { PrintFormat } from './print';
+export { addSettingOptions, printConfigFormat } from './commander';
+export type { SettingOptionsOptions } from './commander';
