@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '@riak-mesos/testing';
 import type { CliOptions } from './config';
-import { ConfigError, DEFAULTS, buildCommand, loadConfig } from './config';
+import { printConfig } from '@riak-mesos/config';
+import { ConfigError, DEFAULTS, buildCommand, loadConfig, resolveConfig } from './config';
 
 function flags(...argv: string[]): CliOptions {
   const cmd = buildCommand().exitOverride();
@@ -132,5 +133,37 @@ describe('director configuration', () => {
     );
     expect(msg).toMatch(/api.enabled: must be true or false/);
     expect(msg).toMatch(/balance: must be 'leastconn' or 'roundrobin'/);
+  });
+
+  it('keeps the origin of every value and prints them, layered', async () => {
+    const dir = await tempDir('director-config');
+    const file = join(dir, 'director.json');
+    await writeFile(file, JSON.stringify({ cluster: 'from-file', health: { rise: 5 } }));
+    const r = resolveConfig(flags('--config', file, '--pb-port', '1234', '--no-api'), {
+      PORT0: '31000',
+      DIRECTOR_HTTP_PORT: '31500',
+      DIRECTOR_FRAMEWORK: 'fw',
+    });
+    const origin = (key: string) => r.values.find((v) => v.key === key)?.origin;
+    expect(origin('cluster')).toEqual({ kind: 'file', path: file });
+    expect(origin('health.rise')).toEqual({ kind: 'file', path: file });
+    expect(origin('httpPort')).toEqual({ kind: 'env', name: 'DIRECTOR_HTTP_PORT' });
+    expect(origin('framework')).toEqual({ kind: 'env', name: 'DIRECTOR_FRAMEWORK' });
+    expect(origin('pbPort')).toEqual({ kind: 'flag', flag: '--pb-port' });
+    expect(origin('api.enabled')).toEqual({ kind: 'flag', flag: '--no-api' });
+    expect(origin('zk')).toEqual({ kind: 'default' });
+    const text = printConfig(r);
+    expect(text).toMatch(/^httpPort\s+31500\s+env:DIRECTOR_HTTP_PORT$/m);
+    expect(text).toMatch(/^api\.enabled\s+false\s+flag:--no-api$/m);
+    expect(text).toMatch(new RegExp(`^health\\.rise\\s+5\\s+file:${file}$`, 'm'));
+    expect(text).toMatch(/^connectTimeoutMs\s+5000\s+default$/m);
+  });
+
+  it('shows every variable and the default of a flag in its help', () => {
+    const help = buildCommand().helpInformation();
+    expect(help).toMatch(
+      /--pb-port <port>\s+protocol buffers proxy port \(env PORT1,\s+DIRECTOR_PB_PORT; default 8087\)/,
+    );
+    expect(help).toMatch(/--print-config \[format\]/);
   });
 });

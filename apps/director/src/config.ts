@@ -1,15 +1,27 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import type { Resolved, SettingsTable } from '@riak-mesos/config';
+import {
+  addSettingOptions,
+  bool,
+  durationMs,
+  int,
+  invalidConfiguration,
+  loadSettings,
+  port,
+} from '@riak-mesos/config';
 import { parseConnectString, validateName } from '@riak-mesos/zk';
 import { z } from 'zod';
+
+export { ConfigError } from '@riak-mesos/config';
 
 export type BalanceMode = 'leastconn' | 'roundrobin';
 
 /**
  * Director configuration. Sources, lowest to highest precedence: built-in defaults, a JSON file
  * (`--config`), the environment (`PORT0`/`PORT1`/`PORT2` as Marathon gives them, then
- * `DIRECTOR_*`), and command-line flags. Durations are milliseconds.
+ * `DIRECTOR_*`), and command-line flags (`@riak-mesos/config`, the table `SETTINGS` below).
+ * Durations are milliseconds.
  */
 export interface DirectorConfig {
   /** ZooKeeper connect string: `h:p,h:p[/chroot]` or `zk://h:p,h:p[/chroot]`. */
@@ -55,13 +67,6 @@ export interface DirectorConfig {
   };
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 export const DEFAULTS: DirectorConfig = {
   zk: 'master.mesos:2181',
   zkSessionTimeoutMs: 30000,
@@ -83,50 +88,6 @@ export const DEFAULTS: DirectorConfig = {
   health: { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, ejectAfter: 1 },
 };
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000 };
-
-/** `1500`, `1500ms`, `5s`, `3m`, `1h` to milliseconds; anything else is left for zod to reject. */
-function toMs(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
-  if (!m) return v;
-  return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']);
-}
-
-function toInt(v: unknown): unknown {
-  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v);
-  return v;
-}
-
-const duration = (min: number, max = 24 * 3600000) =>
-  z.preprocess(
-    toMs,
-    z
-      .number({ error: 'must be a duration: milliseconds, or a number with ms, s, m or h' })
-      .int()
-      .min(min, `must be at least ${min} ms`)
-      .max(max, `must be at most ${max} ms`),
-  );
-const int = (min: number, max: number) =>
-  z.preprocess(
-    toInt,
-    z
-      .number({ error: 'must be an integer' })
-      .int('must be an integer')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`),
-  );
-const port = int(0, 65535);
-const bool = z.preprocess(
-  (v) => {
-    if (typeof v !== 'string') return v;
-    const s = v.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(s)) return true;
-    if (['false', '0', 'no', 'off'].includes(s)) return false;
-    return v;
-  },
-  z.boolean({ error: 'must be true or false' }),
-);
 const address = z
   .string()
   .refine(
@@ -141,241 +102,252 @@ const name = (what: string) =>
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
     }
   });
-
-/** An object that rejects unknown keys (a typo in a config file is an error, not a no-op). */
-function strict<T extends z.core.$ZodLooseShape>(shape: T) {
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
-        : 'must be an object',
-  });
-}
-
-const schema = strict({
-  zk: z.string({ error: 'must be a ZooKeeper connect string' }).superRefine((v, ctx) => {
+const connectString = z
+  .string({ error: 'must be a ZooKeeper connect string' })
+  .superRefine((v, ctx) => {
     try {
       parseConnectString(v);
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
     }
-  }),
-  zkSessionTimeoutMs: duration(1000, 600000),
-  framework: name('framework'),
-  cluster: name('cluster'),
-  host: address,
-  pbPort: port,
-  httpPort: port,
-  api: strict({ enabled: bool, host: address, port }),
-  balance: z.enum(['leastconn', 'roundrobin'], { error: "must be 'leastconn' or 'roundrobin'" }),
-  connectTimeoutMs: duration(1, 600000),
-  connectAttempts: int(1, 100),
-  queueTimeoutMs: duration(0, 600000),
-  idleTimeoutMs: duration(100),
-  maxConnPerBackend: int(1, 1000000),
-  maxClientConnections: int(1, 10000000),
-  drainTimeoutMs: duration(0),
-  shutdownGraceMs: duration(0, 600000),
-  health: strict({
-    intervalMs: duration(50, 3600000),
-    timeoutMs: duration(1, 600000),
-    rise: int(1, 100),
-    fall: int(1, 100),
-    ejectAfter: int(0, 100),
-  }),
-});
+  });
 
-/** Environment variable → config path; later entries win over earlier ones. */
-const ENV: [string, string][] = [
-  ['PORT0', 'httpPort'],
-  ['PORT1', 'pbPort'],
-  ['PORT2', 'api.port'],
-  ['DIRECTOR_ZK', 'zk'],
-  ['DIRECTOR_ZK_SESSION_TIMEOUT', 'zkSessionTimeoutMs'],
-  ['DIRECTOR_FRAMEWORK', 'framework'],
-  ['DIRECTOR_CLUSTER', 'cluster'],
-  ['DIRECTOR_HOST', 'host'],
-  ['DIRECTOR_PB_PORT', 'pbPort'],
-  ['DIRECTOR_HTTP_PORT', 'httpPort'],
-  ['DIRECTOR_WEB_ENABLED', 'api.enabled'],
-  ['DIRECTOR_API_HOST', 'api.host'],
-  ['DIRECTOR_API_PORT', 'api.port'],
-  ['DIRECTOR_BALANCE', 'balance'],
-  ['DIRECTOR_CONNECT_TIMEOUT', 'connectTimeoutMs'],
-  ['DIRECTOR_CONNECT_ATTEMPTS', 'connectAttempts'],
-  ['DIRECTOR_QUEUE_TIMEOUT', 'queueTimeoutMs'],
-  ['DIRECTOR_IDLE_TIMEOUT', 'idleTimeoutMs'],
-  ['DIRECTOR_MAX_CONN', 'maxConnPerBackend'],
-  ['DIRECTOR_MAX_CLIENTS', 'maxClientConnections'],
-  ['DIRECTOR_DRAIN_TIMEOUT', 'drainTimeoutMs'],
-  ['DIRECTOR_SHUTDOWN_GRACE', 'shutdownGraceMs'],
-  ['DIRECTOR_HEALTH_INTERVAL', 'health.intervalMs'],
-  ['DIRECTOR_HEALTH_TIMEOUT', 'health.timeoutMs'],
-  ['DIRECTOR_HEALTH_RISE', 'health.rise'],
-  ['DIRECTOR_HEALTH_FALL', 'health.fall'],
-  ['DIRECTOR_EJECT_AFTER', 'health.ejectAfter'],
-];
+const D = DEFAULTS;
+const H = DEFAULTS.health;
 
-/** Flag (commander's camelCase attribute) → config path. */
-const FLAGS: [string, string][] = [
-  ['zk', 'zk'],
-  ['zkSessionTimeout', 'zkSessionTimeoutMs'],
-  ['framework', 'framework'],
-  ['cluster', 'cluster'],
-  ['host', 'host'],
-  ['pbPort', 'pbPort'],
-  ['httpPort', 'httpPort'],
-  ['apiHost', 'api.host'],
-  ['apiPort', 'api.port'],
-  ['balance', 'balance'],
-  ['connectTimeout', 'connectTimeoutMs'],
-  ['connectAttempts', 'connectAttempts'],
-  ['queueTimeout', 'queueTimeoutMs'],
-  ['idleTimeout', 'idleTimeoutMs'],
-  ['maxConn', 'maxConnPerBackend'],
-  ['maxClients', 'maxClientConnections'],
-  ['drainTimeout', 'drainTimeoutMs'],
-  ['shutdownGrace', 'shutdownGraceMs'],
-  ['healthInterval', 'health.intervalMs'],
-  ['healthTimeout', 'health.timeoutMs'],
-  ['rise', 'health.rise'],
-  ['fall', 'health.fall'],
-  ['ejectAfter', 'health.ejectAfter'],
-];
+/** Every setting: its key in the file (dotted: nested), variables, flag, schema and default. */
+export const SETTINGS = {
+  zk: {
+    description: 'ZooKeeper: host:port,host:port[/chroot] (zk:// accepted)',
+    schema: connectString,
+    default: D.zk,
+    env: 'DIRECTOR_ZK',
+    flag: '--zk <connect>',
+  },
+  zkSessionTimeoutMs: {
+    description: 'ZooKeeper session timeout',
+    schema: durationMs(1000, 600000),
+    default: D.zkSessionTimeoutMs,
+    defaultText: '30s',
+    env: 'DIRECTOR_ZK_SESSION_TIMEOUT',
+    flag: '--zk-session-timeout <duration>',
+  },
+  framework: {
+    description: 'framework name',
+    schema: name('framework'),
+    default: D.framework,
+    env: 'DIRECTOR_FRAMEWORK',
+    flag: '--framework <name>',
+  },
+  cluster: {
+    description: 'cluster name',
+    schema: name('cluster'),
+    default: D.cluster,
+    env: 'DIRECTOR_CLUSTER',
+    flag: '--cluster <name>',
+  },
+  host: {
+    description: 'address of the proxy listeners',
+    schema: address,
+    default: D.host,
+    env: 'DIRECTOR_HOST',
+    flag: '--host <ip>',
+  },
+  pbPort: {
+    description: 'protocol buffers proxy port',
+    schema: port,
+    default: D.pbPort,
+    env: ['PORT1', 'DIRECTOR_PB_PORT'],
+    flag: '--pb-port <port>',
+  },
+  httpPort: {
+    description: 'HTTP proxy port',
+    schema: port,
+    default: D.httpPort,
+    env: ['PORT0', 'DIRECTOR_HTTP_PORT'],
+    flag: '--http-port <port>',
+  },
+  'api.enabled': {
+    description: 'do not serve the HTTP API',
+    schema: bool,
+    default: D.api.enabled,
+    env: 'DIRECTOR_WEB_ENABLED',
+    flag: '--no-api',
+  },
+  'api.host': {
+    description: 'address of the HTTP API',
+    schema: address,
+    default: D.api.host,
+    env: 'DIRECTOR_API_HOST',
+    flag: '--api-host <ip>',
+  },
+  'api.port': {
+    description: 'HTTP API port',
+    schema: port,
+    default: D.api.port,
+    env: ['PORT2', 'DIRECTOR_API_PORT'],
+    flag: '--api-port <port>',
+  },
+  balance: {
+    description: 'balancing: leastconn or roundrobin',
+    schema: z.enum(['leastconn', 'roundrobin'], { error: "must be 'leastconn' or 'roundrobin'" }),
+    default: D.balance,
+    env: 'DIRECTOR_BALANCE',
+    flag: '--balance <mode>',
+    choices: ['leastconn', 'roundrobin'],
+  },
+  connectTimeoutMs: {
+    description: 'backend connect timeout',
+    schema: durationMs(1, 600000),
+    default: D.connectTimeoutMs,
+    defaultText: '5s',
+    env: 'DIRECTOR_CONNECT_TIMEOUT',
+    flag: '--connect-timeout <duration>',
+  },
+  connectAttempts: {
+    description: 'backends tried per client connection',
+    schema: int(1, 100),
+    default: D.connectAttempts,
+    env: 'DIRECTOR_CONNECT_ATTEMPTS',
+    flag: '--connect-attempts <n>',
+  },
+  queueTimeoutMs: {
+    description: 'wait for an available backend',
+    schema: durationMs(0, 600000),
+    default: D.queueTimeoutMs,
+    defaultText: '5s',
+    env: 'DIRECTOR_QUEUE_TIMEOUT',
+    flag: '--queue-timeout <duration>',
+  },
+  idleTimeoutMs: {
+    description: 'close connections idle this long',
+    schema: durationMs(100),
+    default: D.idleTimeoutMs,
+    defaultText: '180s',
+    env: 'DIRECTOR_IDLE_TIMEOUT',
+    flag: '--idle-timeout <duration>',
+  },
+  maxConnPerBackend: {
+    description: 'connections per backend',
+    schema: int(1, 1000000),
+    default: D.maxConnPerBackend,
+    env: 'DIRECTOR_MAX_CONN',
+    flag: '--max-conn <n>',
+  },
+  maxClientConnections: {
+    description: 'client connections per listener',
+    schema: int(1, 10000000),
+    default: D.maxClientConnections,
+    env: 'DIRECTOR_MAX_CLIENTS',
+    flag: '--max-clients <n>',
+  },
+  drainTimeoutMs: {
+    description: 'close a removed backend after this long',
+    schema: durationMs(0),
+    default: D.drainTimeoutMs,
+    defaultText: '180s',
+    env: 'DIRECTOR_DRAIN_TIMEOUT',
+    flag: '--drain-timeout <duration>',
+  },
+  shutdownGraceMs: {
+    description: 'on SIGTERM, let connections finish',
+    schema: durationMs(0, 600000),
+    default: D.shutdownGraceMs,
+    defaultText: '5s',
+    env: 'DIRECTOR_SHUTDOWN_GRACE',
+    flag: '--shutdown-grace <duration>',
+  },
+  'health.intervalMs': {
+    description: 'active health check interval',
+    schema: durationMs(50, 3600000),
+    default: H.intervalMs,
+    defaultText: '2s',
+    env: 'DIRECTOR_HEALTH_INTERVAL',
+    flag: '--health-interval <duration>',
+  },
+  'health.timeoutMs': {
+    description: 'active health check timeout',
+    schema: durationMs(1, 600000),
+    default: H.timeoutMs,
+    defaultText: '1s',
+    env: 'DIRECTOR_HEALTH_TIMEOUT',
+    flag: '--health-timeout <duration>',
+  },
+  'health.rise': {
+    description: 'successful checks to bring a backend up',
+    schema: int(1, 100),
+    default: H.rise,
+    env: 'DIRECTOR_HEALTH_RISE',
+    flag: '--rise <n>',
+  },
+  'health.fall': {
+    description: 'failed checks to take a backend down',
+    schema: int(1, 100),
+    default: H.fall,
+    env: 'DIRECTOR_HEALTH_FALL',
+    flag: '--fall <n>',
+  },
+  'health.ejectAfter': {
+    description: 'connect errors that take a backend down, 0 = never',
+    schema: int(0, 100),
+    default: H.ejectAfter,
+    env: 'DIRECTOR_EJECT_AFTER',
+    flag: '--eject-after <n>',
+  },
+} satisfies SettingsTable;
 
+/** Commander's option values: `config`, `printConfig`, and one per flag of SETTINGS. */
 export interface CliOptions {
   config?: string;
   api?: boolean;
+  printConfig?: string | boolean;
   [flag: string]: string | boolean | undefined;
 }
 
 export function buildCommand(): Command {
-  return new Command('riak-mesos-director')
-    .description(
-      'Riak Mesos Director: discovers the Riak nodes of one cluster in ZooKeeper and proxies ' +
-        'protocol buffers and HTTP to the healthy ones',
-    )
-    .option('-c, --config <file>', 'JSON configuration file')
-    .option('--zk <connect>', 'ZooKeeper: host:port,host:port[/chroot] (env DIRECTOR_ZK)')
-    .option('--framework <name>', 'framework name (env DIRECTOR_FRAMEWORK; default riak)')
-    .option('--cluster <name>', 'cluster name (env DIRECTOR_CLUSTER; default default)')
-    .option('--host <ip>', 'address of the proxy listeners (default 0.0.0.0)')
-    .option('--pb-port <port>', 'protocol buffers proxy port (env PORT1; default 8087)')
-    .option('--http-port <port>', 'HTTP proxy port (env PORT0; default 8098)')
-    .option('--api-host <ip>', 'address of the HTTP API (default 0.0.0.0)')
-    .option('--api-port <port>', 'HTTP API port (env PORT2; default 9000)')
-    .addOption(new Option('--no-api', 'do not serve the HTTP API (env DIRECTOR_WEB_ENABLED)'))
-    .addOption(
-      new Option('--balance <mode>', 'balancing: leastconn (default) or roundrobin').choices([
-        'leastconn',
-        'roundrobin',
-      ]),
-    )
-    .option('--connect-timeout <duration>', 'backend connect timeout (default 5s)')
-    .option('--connect-attempts <n>', 'backends tried per client connection (default 3)')
-    .option('--queue-timeout <duration>', 'wait for an available backend (default 5s)')
-    .option('--idle-timeout <duration>', 'close connections idle this long (default 180s)')
-    .option('--max-conn <n>', 'connections per backend (default 1024)')
-    .option('--max-clients <n>', 'client connections per listener (default 16384)')
-    .option('--drain-timeout <duration>', 'close a removed backend after this long (default 180s)')
-    .option('--shutdown-grace <duration>', 'on SIGTERM, let connections finish (default 5s)')
-    .option('--health-interval <duration>', 'active health check interval (default 2s)')
-    .option('--health-timeout <duration>', 'active health check timeout (default 1s)')
-    .option('--rise <n>', 'successful checks to bring a backend up (default 2)')
-    .option('--fall <n>', 'failed checks to take a backend down (default 3)')
-    .option('--eject-after <n>', 'connect errors that take a backend down, 0 = never (default 1)')
-    .option('--zk-session-timeout <duration>', 'ZooKeeper session timeout (default 30s)');
+  const command = new Command('riak-mesos-director').description(
+    'Riak Mesos Director: discovers the Riak nodes of one cluster in ZooKeeper and proxies ' +
+      'protocol buffers and HTTP to the healthy ones',
+  );
+  return addSettingOptions(command, SETTINGS, { configFile: true });
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let o = target;
-  for (const p of parts.slice(0, -1)) o = o[p] as Record<string, unknown>;
-  o[parts[parts.length - 1]] = value;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function readFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (!isObject(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
-  return parsed;
-}
-
-/**
- * Merges defaults, file, environment and flags and validates the result. Throws ConfigError
- * listing every problem, each named by its key and where the value came from.
- */
-export function loadConfig(
-  flags: CliOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
-): DirectorConfig {
-  const merged = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
-  const origin = new Map<string, string>();
-  if (flags.config) {
-    const file = readFile(flags.config);
-    for (const [k, v] of Object.entries(file)) {
-      if (isObject(v) && isObject(merged[k])) {
-        merged[k] = { ...merged[k], ...v };
-        for (const sub of Object.keys(v)) origin.set(`${k}.${sub}`, `config file ${flags.config}`);
-      } else {
-        merged[k] = v;
-        origin.set(k, `config file ${flags.config}`);
-      }
-    }
-  }
-  for (const [variable, path] of ENV) {
-    const v = env[variable];
-    if (v === undefined || v.trim() === '') continue;
-    setPath(merged, path, v.trim());
-    origin.set(path, `environment ${variable}`);
-  }
-  for (const [flag, path] of FLAGS) {
-    const v = flags[flag];
-    if (v === undefined || typeof v === 'boolean') continue;
-    setPath(merged, path, v);
-    origin.set(path, `flag --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
-  }
-  if (flags.api === false) {
-    setPath(merged, 'api.enabled', false);
-    origin.set('api.enabled', 'flag --no-api');
-  }
-  const checked = schema.safeParse(merged);
-  if (!checked.success) {
-    const problems = checked.error.issues.map((i) => {
-      const key = i.path.join('.');
-      const from = origin.get(key);
-      return `${key || '(config)'}: ${i.message}${from ? ` (from ${from})` : ''}`;
-    });
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
-  const config: DirectorConfig = checked.data;
+/** Two listeners may not share a port (0 asks the system for one, so it may repeat). */
+function checkPorts(config: DirectorConfig): void {
   const ports = [
-    ['pbPort', config.pbPort, config.host],
-    ['httpPort', config.httpPort, config.host],
-    ...(config.api.enabled ? [['api.port', config.api.port, config.api.host] as const] : []),
+    ['pbPort', config.pbPort],
+    ['httpPort', config.httpPort],
+    ...(config.api.enabled ? [['api.port', config.api.port] as const] : []),
   ] as const;
   for (let i = 0; i < ports.length; i++) {
     for (let j = i + 1; j < ports.length; j++) {
       if (ports[i][1] !== 0 && ports[i][1] === ports[j][1]) {
-        throw new ConfigError(
-          `invalid configuration:\n  ${ports[i][0]} and ${ports[j][0]} are both ${ports[i][1]}; each listener needs its own port`,
-        );
+        throw invalidConfiguration([
+          `${ports[i][0]} and ${ports[j][0]} are both ${ports[i][1]}; each listener needs its own port`,
+        ]);
       }
     }
   }
-  return config;
+}
+
+/**
+ * Merges defaults, file, environment and flags, validates, and keeps each value's origin (for
+ * `--print-config`). Throws ConfigError listing every problem, each named by its key and where
+ * the value came from.
+ */
+export function resolveConfig(
+  flags: CliOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Resolved<DirectorConfig> {
+  const resolved = loadSettings(SETTINGS, { flags, env, file: flags.config });
+  const config: DirectorConfig = resolved.config;
+  checkPorts(config);
+  return { config, values: resolved.values };
+}
+
+export function loadConfig(
+  flags: CliOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): DirectorConfig {
+  return resolveConfig(flags, env).config;
 }

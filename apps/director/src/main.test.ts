@@ -59,6 +59,15 @@ describe('riak-mesos-director process', () => {
     expect(r.stderr()).toMatch(/cluster: cluster name 'has space' is invalid/);
     expect(r.stderr()).toMatch(/pbPort: must be an integer \(from environment PORT1\)/);
   });
+
+  it('prints its configuration with origins and exits 0 with --print-config', async () => {
+    const r = run(['--print-config', 'json', '--cluster', 'c9'], { PORT1: '31001' });
+    expect(await r.exited).toBe(0);
+    const printed = JSON.parse(r.stdout());
+    expect(printed.cluster).toEqual({ value: 'c9', origin: 'flag:--cluster' });
+    expect(printed.pbPort).toEqual({ value: 31001, origin: 'env:PORT1' });
+    expect(printed.balance).toEqual({ value: 'leastconn', origin: 'default' });
+  });
 });
 
 describe('real Riak: riak-mesos-director process in front of a real node', () => {

@@ -1,7 +1,8 @@
 import { CommanderError } from 'commander';
+import { printConfig, printConfigFormat } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import type { CliOptions } from './config';
-import { ConfigError, buildCommand, loadConfig } from './config';
+import { ConfigError, buildCommand, resolveConfig } from './config';
 import { Director } from './director';
 
 /** Exit codes: 0 normal stop, 1 runtime failure (e.g. a port in use), 2 bad configuration. */
@@ -30,9 +31,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`riak-mesos-director: ${(err as Error).message}\n`);
     return 2;
   }
-  let config;
+  let resolved;
   try {
-    config = loadConfig(flags);
+    resolved = resolveConfig(flags);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`riak-mesos-director: ${err.message}\n`);
@@ -40,6 +41,12 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const format = printConfigFormat(flags);
+  if (format) {
+    process.stdout.write(printConfig(resolved, format));
+    return 0;
+  }
+  const config = resolved.config;
   const director = new Director(config, { logger });
   try {
     await director.start();
