@@ -86,6 +86,15 @@ export class SchedulerMetrics {
         }
       },
     });
+    new Counter({
+      name: 'riak_mesos_zookeeper_requests_total',
+      help: "Requests sent to ZooKeeper by this scheduler's store (reads, writes, watches)",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(store.zookeeperRequests);
+      },
+    });
     new Gauge({
       name: 'riak_mesos_clusters',
       help: 'Clusters by state',

@@ -1,6 +1,6 @@
 import type { ZooKeeperServer } from '@riak-mesos/testing';
-import { startZooKeeper, uniqueChroot } from '@riak-mesos/testing';
-import { InvalidNameError, ZkClient } from '@riak-mesos/zk';
+import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
+import { InvalidNameError, ZkClient, expireSession } from '@riak-mesos/zk';
 import { InvalidTransitionError } from './node-state';
 import { ConflictError, NotFoundError, SchedulerStore } from './store';
 
@@ -73,5 +73,124 @@ describe('SchedulerStore', () => {
     expect(await store.getScheduler()).toEqual({});
     await store.updateScheduler((d) => ({ ...d, frameworkId: 'fw-1' }));
     expect((await store.getScheduler()).frameworkId).toBe('fw-1');
+  });
+});
+
+describe('SchedulerStore in-memory view', () => {
+  // Two stores on two sessions, as two processes (a leader and another scheduler's API).
+  let zkA: ZkClient;
+  let zkB: ZkClient;
+  let a: SchedulerStore;
+  let b: SchedulerStore;
+
+  beforeAll(async () => {
+    const connect = server.connectString + uniqueChroot('store-view');
+    zkA = await ZkClient.connect({ connect, sessionTimeoutMs: 4000 });
+    zkB = await ZkClient.connect({ connect });
+    a = new SchedulerStore(zkA, 'riak');
+    b = new SchedulerStore(zkB, 'riak');
+    await a.init();
+    await b.init();
+    await a.createCluster('c1', 'riak-kv-3.2');
+    await a.addNodes('c1', 5);
+  });
+  afterAll(async () => {
+    a.close();
+    b.close();
+    await zkA.close();
+    await zkB.close();
+  });
+
+  it('answers reads from memory once synced: no ZooKeeper request', async () => {
+    expect(a.viewSynced).toBe(true);
+    const before = a.zookeeperRequests;
+    for (let i = 0; i < 50; i++) {
+      expect(await a.listNodes()).toHaveLength(5);
+      expect(await a.listNodes('c1')).toHaveLength(5);
+      expect((await a.listClusters()).map((c) => c.name)).toEqual(['c1']);
+      expect((await a.getCluster('c1'))!.nextGeneration).toBe(6);
+      expect((await a.requireNode('c1', 'riak-c1-3')).state).toBe('requested');
+      expect(await a.getNode('riak-c1-99')).toBeNull();
+    }
+    expect(a.zookeeperRequests).toBe(before);
+    // A write costs ZooKeeper requests (the compare-and-set, and the watch's re-read).
+    await a.updateNode('riak-c1-1', (n) => ({ ...n, failures: 1 }));
+    expect(a.zookeeperRequests).toBeGreaterThan(before);
+  });
+
+  it('shows its own writes at once and never an older state', async () => {
+    for (let i = 1; i <= 30; i++) {
+      await a.updateNode('riak-c1-2', (n) => ({ ...n, failures: i }));
+      // Read immediately: the watch's re-reads of earlier writes are still arriving.
+      expect((await a.getNode('riak-c1-2'))!.failures).toBe(i);
+      await a.updateCluster('c1', (c) => ({ ...c, riakVersion: `v${i}` }));
+      expect((await a.getCluster('c1'))!.riakVersion).toBe(`v${i}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await a.getNode('riak-c1-2'))!.failures).toBe(30);
+    expect((await a.getCluster('c1'))!.riakVersion).toBe('v30');
+  });
+
+  it("sees another process' creations, changes and deletions through the watches", async () => {
+    await b.transitionNode('riak-c1-3', 'reserving', { agentId: 'agent-b' });
+    await b.addNodes('c1', 2);
+    await b.deleteNode('riak-c1-4');
+    await b.createCluster('c2', 'riak-kv-3.2');
+    await waitFor(async () => (await a.getNode('riak-c1-3'))?.state === 'reserving', {
+      what: 'the remote transition',
+    });
+    await waitFor(async () => (await a.listNodes('c1')).length === 6, { what: 'add and delete' });
+    expect((await a.listNodes('c1')).map((n) => n.key)).toEqual([
+      'riak-c1-1',
+      'riak-c1-2',
+      'riak-c1-3',
+      'riak-c1-5',
+      'riak-c1-6',
+      'riak-c1-7',
+    ]);
+    await waitFor(async () => (await a.getCluster('c2')) !== null, { what: 'the new cluster' });
+    expect((await a.getCluster('c1'))!.nextGeneration).toBe(8);
+    // A write racing one of the other process is compare-and-set: nothing is lost.
+    await Promise.all([
+      b.updateNode('riak-c1-5', (n) => ({ ...n, agentId: 'agent-b' })),
+      a.updateNode('riak-c1-5', (n) => ({ ...n, failures: 7 })),
+    ]);
+    await waitFor(
+      async () => {
+        const n = await a.getNode('riak-c1-5');
+        return n?.agentId === 'agent-b' && n.failures === 7;
+      },
+      { what: 'both writes' },
+    );
+    // The cluster deleted by the other process goes from the view.
+    await b.deleteCluster('c2');
+    await waitFor(async () => (await a.getCluster('c2')) === null, { what: 'the deletion' });
+  });
+
+  it('re-reads everything after a session expiry and answers from memory again', async () => {
+    const expired = expireSession(zkA);
+    // Changes made while the session is gone (its watches with it).
+    await b.updateNode('riak-c1-6', (n) => ({ ...n, failures: 42 }));
+    await b.deleteNode('riak-c1-7');
+    await b.createCluster('c3', 'riak-kv-3.2');
+    await b.addNodes('c3', 1);
+    await expired;
+    // Reads are right whether the view has re-synced yet or not (ZooKeeper answers meanwhile).
+    await waitFor(async () => (await a.getNode('riak-c1-6'))?.failures === 42, {
+      what: 'the change',
+      timeoutMs: 20000,
+    });
+    await waitFor(() => a.viewSynced, { what: 'the view to re-sync', timeoutMs: 20000 });
+    expect(await a.getNode('riak-c1-7')).toBeNull();
+    expect((await a.listNodes('c3')).map((n) => n.key)).toEqual(['riak-c3-1']);
+    const before = a.zookeeperRequests;
+    expect((await a.listNodes()).length).toBe(6);
+    expect((await a.listClusters()).map((c) => c.name)).toEqual(['c1', 'c3']);
+    expect(a.zookeeperRequests).toBe(before);
+    // Watches are armed again in the new session.
+    await b.transitionNode('riak-c3-1', 'reserving', { agentId: 'agent-b' });
+    await waitFor(async () => (await a.getNode('riak-c3-1'))?.state === 'reserving', {
+      what: 'a change after the expiry',
+    });
   });
 });

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Logger } from '@riak-mesos/logging';
+import { createLogger } from '@riak-mesos/logging';
 import type { FrameworkLayout, Versioned, ZkClient } from '@riak-mesos/zk';
 import {
   BadVersionError,
   DocumentStore,
+  NoNodeError,
   NodeExistsError,
   TransactionError,
   frameworkLayout,
   validateName,
 } from '@riak-mesos/zk';
+import { DocumentView } from './document-view';
 import type { ClusterDoc, NodeDoc, SchedulerDoc } from './model';
 import { SCHEMA_VERSION, clusterSchema, nodeKey, nodeSchema, schedulerSchema } from './model';
 import type { NodeState } from './node-state';
@@ -40,16 +44,26 @@ export interface StoreEvents {
  * document per cluster and one per node. Every change goes through compare-and-set; changes that
  * span documents (adding nodes bumps the cluster's generation) are single transactions, so
  * ZooKeeper never holds a half-made change. Emits an event after every successful write.
+ *
+ * Reads of clusters and nodes are answered from an in-memory view kept current by ZooKeeper
+ * watches (document-view.ts), so their cost grows with what changes, not with how much there is;
+ * writes of other processes (a standby's API) arrive through the watches, and this store's own
+ * writes update the view as soon as ZooKeeper accepts them. Until the view has read everything
+ * (at start, and after a session expiry until the new session has re-read it) reads go to
+ * ZooKeeper. Documents read are frozen (they are shared): change them by copy.
  */
 export class SchedulerStore extends EventEmitter<StoreEvents> {
   readonly layout: FrameworkLayout;
   private readonly scheduler: DocumentStore<SchedulerDoc>;
   private readonly clusters: DocumentStore<ClusterDoc>;
   private readonly nodes: DocumentStore<NodeDoc>;
+  private readonly clusterView: DocumentView<ClusterDoc>;
+  private readonly nodeView: DocumentView<NodeDoc>;
 
   constructor(
     private readonly zk: ZkClient,
     readonly frameworkName: string,
+    logger: Logger = createLogger('scheduler-store'),
   ) {
     super();
     this.layout = frameworkLayout(frameworkName);
@@ -68,13 +82,64 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
       schemaVersion: SCHEMA_VERSION,
       schema: nodeSchema,
     });
+    this.clusterView = new DocumentView(zk, this.layout.clusters, this.clusters, logger);
+    this.nodeView = new DocumentView(zk, this.layout.nodes, this.nodes, logger);
   }
 
+  /** Makes the framework's paths and reads every cluster and node into the in-memory view. */
   async init(): Promise<void> {
     await this.zk.ensurePath(this.layout.clusters);
     await this.zk.ensurePath(this.layout.nodes);
     await this.zk.ensurePath(this.layout.coordinatedNodes);
     await this.zk.ensurePath(this.layout.erlpmdNodes);
+    await Promise.all([this.clusterView.start(), this.nodeView.start()]);
+  }
+
+  /** Whether cluster and node reads are answered from memory (the view has read everything). */
+  get viewSynced(): boolean {
+    return this.clusterView.synced && this.nodeView.synced;
+  }
+
+  /** Requests this store's ZooKeeper client has sent (for the metrics and the benchmark). */
+  get zookeeperRequests(): number {
+    return this.zk.requests;
+  }
+
+  /** Stops following ZooKeeper (reads go to ZooKeeper from then on). */
+  close(): void {
+    this.clusterView.close();
+    this.nodeView.close();
+  }
+
+  /**
+   * Read-modify-write with compare-and-set: the first attempt starts from the view's copy (no
+   * read), a conflict re-reads ZooKeeper. The view gets the written document (as stored).
+   */
+  private async casUpdate<T>(
+    docs: DocumentStore<T>,
+    view: DocumentView<T>,
+    name: string,
+    path: string,
+    fn: (current: T) => T | undefined,
+    missing: () => Error,
+  ): Promise<{ before: T; after: T }> {
+    for (let attempt = 0; ; attempt++) {
+      const current =
+        (attempt === 0 && view.synced ? view.get(name) : undefined) ?? (await docs.read(path));
+      if (!current) throw missing();
+      const next = fn(current.value);
+      if (next === undefined) return { before: current.value, after: current.value };
+      const bytes = docs.encode(next, path);
+      try {
+        const stat = await this.zk.set(path, bytes, current.version);
+        const stored = docs.decode(bytes, path);
+        view.written(name, stored, stat);
+        return { before: current.value, after: stored };
+      } catch (err) {
+        const conflict = err instanceof BadVersionError || err instanceof NoNodeError;
+        if (!conflict || attempt >= 20) throw err;
+      }
+    }
   }
 
   // ---- scheduler document ----
@@ -91,12 +156,15 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
   // ---- clusters ----
 
   async listClusters(): Promise<ClusterDoc[]> {
+    if (this.clusterView.synced)
+      return this.clusterView.values().sort((a, b) => a.name.localeCompare(b.name));
     const { documents } = await this.clusters.list(this.layout.clusters);
     return [...documents.values()].map((d) => d.value);
   }
 
   async getCluster(name: string): Promise<ClusterDoc | null> {
     validateName('cluster', name);
+    if (this.clusterView.synced) return this.clusterView.get(name)?.value ?? null;
     return (await this.clusters.read(this.layout.cluster(name)))?.value ?? null;
   }
 
@@ -124,6 +192,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
         throw new ConflictError(`cluster '${name}' already exists`);
       throw err;
     }
+    await this.clusterView.created(name);
     this.emit('cluster', doc, null);
     return doc;
   }
@@ -132,13 +201,14 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     name: string,
     fn: (c: ClusterDoc) => ClusterDoc | undefined,
   ): Promise<ClusterDoc> {
-    let before: ClusterDoc | null = null;
-    const res = await this.clusters.update(this.layout.cluster(name), (cur) => {
-      if (!cur) throw new NotFoundError(`cluster '${name}' does not exist`);
-      before = cur;
-      return fn(cur);
-    });
-    const after = res!.value;
+    const { before, after } = await this.casUpdate(
+      this.clusters,
+      this.clusterView,
+      name,
+      this.layout.cluster(name),
+      fn,
+      () => new NotFoundError(`cluster '${name}' does not exist`),
+    );
     if (before !== after) this.emit('cluster', after, before);
     return after;
   }
@@ -149,14 +219,16 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     if (nodes.length > 0)
       throw new ConflictError(`cluster '${name}' still has ${nodes.length} node(s)`);
     await this.zk.delete(this.layout.cluster(name));
+    this.clusterView.removed(name);
     this.emit('cluster-deleted', cluster);
   }
 
   // ---- nodes ----
 
   async listNodes(cluster?: string): Promise<NodeDoc[]> {
-    const { documents } = await this.nodes.list(this.layout.nodes);
-    const all = [...documents.values()].map((d) => d.value);
+    const all = this.nodeView.synced
+      ? this.nodeView.values()
+      : [...(await this.nodes.list(this.layout.nodes)).documents.values()].map((d) => d.value);
     return (cluster === undefined ? all : all.filter((n) => n.cluster === cluster)).sort(
       (a, b) => a.generation - b.generation || a.key.localeCompare(b.key),
     );
@@ -164,6 +236,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
 
   async getNode(key: string): Promise<NodeDoc | null> {
     validateName('node', key);
+    if (this.nodeView.synced) return this.nodeView.get(key)?.value ?? null;
     return (await this.nodes.read(this.layout.node(key)))?.value ?? null;
   }
 
@@ -182,7 +255,10 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     if (!Number.isInteger(count) || count < 1 || count > 100)
       throw new RangeError('the number of nodes to add must be a whole number from 1 to 100');
     for (let attempt = 0; attempt < 20; attempt++) {
-      const current = await this.clusters.read(this.layout.cluster(clusterName));
+      const current =
+        (attempt === 0 && this.clusterView.synced
+          ? this.clusterView.get(clusterName)
+          : undefined) ?? (await this.clusters.read(this.layout.cluster(clusterName)));
       if (!current) throw new NotFoundError(`cluster '${clusterName}' does not exist`);
       const cluster = current.value;
       if (cluster.state === 'shutting_down' || cluster.state === 'shutdown')
@@ -230,6 +306,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
           continue;
         throw err;
       }
+      // The transaction's answer has no stat: read the documents into the view (and watch them).
+      await Promise.all([
+        this.clusterView.created(clusterName),
+        ...nodes.map((n) => this.nodeView.created(n.key)),
+      ]);
       this.emit('cluster', next, cluster);
       for (const n of nodes) this.emit('node', n, null);
       return nodes;
@@ -239,16 +320,19 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
 
   /** Read-modify-write of a node; a state change is checked against the state machine. */
   async updateNode(key: string, fn: (n: NodeDoc) => NodeDoc | undefined): Promise<NodeDoc> {
-    let before: NodeDoc | null = null;
-    const res = await this.nodes.update(this.layout.node(key), (cur) => {
-      if (!cur) throw new NotFoundError(`node '${key}' does not exist`);
-      before = cur;
-      const next = fn(cur);
-      if (next === undefined) return undefined;
-      assertTransition(cur.state, next.state);
-      return { ...next, updatedAt: new Date().toISOString() };
-    });
-    const after = res!.value;
+    const { before, after } = await this.casUpdate(
+      this.nodes,
+      this.nodeView,
+      key,
+      this.layout.node(key),
+      (cur) => {
+        const next = fn(cur);
+        if (next === undefined) return undefined;
+        assertTransition(cur.state, next.state);
+        return { ...next, updatedAt: new Date().toISOString() };
+      },
+      () => new NotFoundError(`node '${key}' does not exist`),
+    );
     if (before !== after) this.emit('node', after, before);
     return after;
   }
@@ -265,10 +349,12 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     const node = await this.getNode(key);
     if (!node) return;
     await this.zk.delete(this.layout.node(key));
+    this.nodeView.removed(key);
     this.emit('node-deleted', node);
   }
 
   async readNodeVersioned(key: string): Promise<Versioned<NodeDoc> | null> {
+    if (this.nodeView.synced) return this.nodeView.get(key) ?? null;
     return this.nodes.read(this.layout.node(key));
   }
 }

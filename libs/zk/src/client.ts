@@ -34,6 +34,10 @@ export interface Stat {
   ephemeralOwner: string;
   ctime: number;
   mtime: number;
+  /** ZooKeeper transaction id of the last change of the data (orders states of one node). */
+  mzxid: number;
+  /** Transaction id of the last change of the children (creation or deletion of one). */
+  pzxid: number;
 }
 
 export interface DigestAuth {
@@ -103,6 +107,8 @@ function convertStat(s: RawStat): Stat {
     ephemeralOwner: s.ephemeralOwner.readBigUInt64BE(0).toString(16),
     ctime: long(s.ctime),
     mtime: long(s.mtime),
+    mzxid: long(s.mzxid),
+    pzxid: long(s.pzxid),
   };
 }
 
@@ -138,6 +144,7 @@ export class ZkClient extends EventEmitter {
   private sessionGeneration = 0;
   private restoring = false;
   private readyPending = false;
+  private requestCount = 0;
 
   private constructor(private readonly options: ZkClientOptions) {
     super();
@@ -197,6 +204,11 @@ export class ZkClient extends EventEmitter {
 
   get sessionTimeout(): number {
     return this.raw.getSessionTimeout() || this.sessionTimeoutMs;
+  }
+
+  /** Requests sent to ZooKeeper by this client's calls and watches (liveness probes excluded). */
+  get requests(): number {
+    return this.requestCount;
   }
 
   /** The connect string's servers (without chroot). */
@@ -373,6 +385,7 @@ export class ZkClient extends EventEmitter {
       // While a new session is being restored, only the restore itself runs.
       if (!this.restoring) await this.ready;
       const generation = this.sessionGeneration;
+      this.requestCount++;
       try {
         return await new Promise<T>((resolve, reject) => {
           fn(this.raw, (err, value) =>
@@ -430,6 +443,51 @@ export class ZkClient extends EventEmitter {
       (raw, cb) => raw.getChildren(full, (e, c) => cb(e, c)),
       true,
     );
+  }
+
+  /**
+   * Reads data and stat and leaves a one-shot `watcher` for the next change or deletion; null
+   * (and no watcher) when the node does not exist. For callers that keep their own view and
+   * must order what they read (by `stat.mzxid`); `watchData` suits everyone else. The watcher is
+   * lost with the session: re-read on `session`. One function is registered once per path.
+   */
+  async getWatched(
+    path: string,
+    watcher: () => void,
+  ): Promise<{ data: Buffer; stat: Stat } | null> {
+    const full = this.full(path);
+    const got = await this.call<[Buffer, RawStat] | null>(
+      'get',
+      path,
+      (raw, cb) =>
+        raw.getData(full, watcher, (e, d, s) =>
+          e instanceof Exception && e.getCode() === Exception.NO_NODE
+            ? cb(null, null)
+            : cb(e, [d ?? Buffer.alloc(0), s]),
+        ),
+      true,
+    );
+    return got ? { data: got[0], stat: convertStat(got[1]) } : null;
+  }
+
+  /** The children and the parent's stat, leaving a one-shot `watcher`; null when absent. */
+  async childrenWatched(
+    path: string,
+    watcher: () => void,
+  ): Promise<{ children: string[]; stat: Stat } | null> {
+    const full = this.full(path);
+    const got = await this.call<[string[], RawStat] | null>(
+      'children',
+      path,
+      (raw, cb) =>
+        raw.getChildren(full, watcher, (e, c, s) =>
+          e instanceof Exception && e.getCode() === Exception.NO_NODE
+            ? cb(null, null)
+            : cb(e, [c, s]),
+        ),
+      true,
+    );
+    return got ? { children: got[0], stat: convertStat(got[1]) } : null;
   }
 
   /** Sets data; with `version`, only if the node is still at that version (BadVersionError). */
