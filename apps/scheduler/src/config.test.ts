@@ -11,8 +11,10 @@ import {
   guessFlavour,
   loadConfig,
   localPackagePath,
+  resolveConfig,
   verifyRiakPackages,
 } from './config';
+import { printConfig } from '@riak-mesos/config';
 import type { LaunchSpec } from './framework/task-info';
 import { riakPackage, taskData } from './framework/task-info';
 
@@ -104,6 +106,89 @@ describe('loadConfig', () => {
       /cannot read config file/,
     );
   });
+});
+
+describe('origins and --print-config', () => {
+  it('keeps where every value came from: PORT0 below RIAK_MESOS_PORT below --port', () => {
+    const file = join(dir, 'origins.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ node: { mem: 4096 }, relaunchBackoff: { maxSeconds: 60 } }),
+    );
+    const origin = (r: ReturnType<typeof resolveConfig>, key: string) =>
+      r.values.find((v) => v.key === key)?.origin;
+    const env = { PORT0: '31000', RIAK_MESOS_CPUS: '3' };
+    const r = resolveConfig(parse(['--config', file, '--role', 'r1']), env, 'h1');
+    expect(r.config.port).toBe(31000);
+    expect(origin(r, 'port')).toEqual({ kind: 'env', name: 'PORT0' });
+    expect(r.config.node).toEqual({ cpus: 3, mem: 4096, disk: 4096 });
+    expect(origin(r, 'node.cpus')).toEqual({ kind: 'env', name: 'RIAK_MESOS_CPUS' });
+    expect(origin(r, 'node.mem')).toEqual({ kind: 'file', path: file });
+    expect(r.config.relaunchBackoff).toEqual({ initialSeconds: 2, maxSeconds: 60 });
+    expect(origin(r, 'role')).toEqual({ kind: 'flag', flag: '--role' });
+    expect(origin(r, 'hostname')).toEqual({ kind: 'default' });
+    expect(r.config.hostname).toBe('h1');
+    const both = resolveConfig(parse(['--port', '33000']), { ...env, RIAK_MESOS_PORT: '32000' });
+    expect(both.config.port).toBe(33000);
+    expect(resolveConfig({}, { ...env, RIAK_MESOS_PORT: '32000' }).config.port).toBe(32000);
+  });
+
+  it('prints secrets masked, with the origin of each', () => {
+    const secret = join(dir, 'print-secret');
+    writeFileSync(secret, 'sekrit-password\n');
+    const r = resolveConfig(parse(['--principal', 'p', '--secret-file', secret]), {
+      RIAK_MESOS_API_BASIC: 'ops:sekrit-password',
+    });
+    expect(r.config.secret).toBe('sekrit-password');
+    const text = printConfig(r);
+    expect(text).not.toContain('sekrit');
+    expect(text).toMatch(/^secret\s+"\*{8}"\s+flag:--secret-file$/m);
+    expect(text).toMatch(/^apiBasic\s+"\*{8}"\s+env:RIAK_MESOS_API_BASIC$/m);
+    expect(text).toMatch(/^apiToken\s+\(not set\)\s+default$/m);
+    expect(text).toMatch(/^principal\s+"p"\s+flag:--principal$/m);
+    expect(JSON.parse(printConfig(r, 'json')).master).toEqual({
+      value: 'http://master.mesos:5050',
+      origin: 'default',
+    });
+  });
+
+  it('names the origin of a bad value, and refuses unknown nested keys in the file', () => {
+    const file = join(dir, 'nested.json');
+    writeFileSync(file, JSON.stringify({ node: { cpu: 2 }, executor: 1 }));
+    expect(() => loadConfig({ config: file }, {})).toThrow(
+      `node: unknown key 'cpu' (from config file ${file})`,
+    );
+    expect(() => loadConfig({ config: file }, {})).toThrow(
+      `executor: must be an object (from config file ${file})`,
+    );
+    expect(() => loadConfig({}, { RIAK_MESOS_ROLE: '*' })).toThrow(
+      "role: must not be '*': reservations need a role (from environment RIAK_MESOS_ROLE)",
+    );
+    expect(() => loadConfig(parse(['--secret-file', join(dir, 'print-secret')]), {})).toThrow(
+      'secret: a secret needs a principal',
+    );
+  });
+
+  it('prints the configuration as a process and exits 0', async () => {
+    const child = spawn(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [
+        join(REPO_ROOT, 'apps', 'scheduler', 'src', 'main.ts'),
+        '--print-config',
+        'json',
+        '--zk',
+        'z:2181',
+      ],
+      { env: { ...process.env, RIAK_MESOS_NAME: 'printed' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout);
+    expect(printed.name).toEqual({ value: 'printed', origin: 'env:RIAK_MESOS_NAME' });
+    expect(printed.zk).toEqual({ value: 'z:2181', origin: 'flag:--zk' });
+  }, 30000);
 });
 
 describe('the Riak package catalogue', () => {

@@ -1,13 +1,26 @@
-// Over 400 lines: the scheduler's whole configuration is one module (every source, the schema,
-// and the Riak package catalogue built from it), so that one place says what a setting may be.
+// Over 400 lines: the scheduler's whole configuration is one module (the settings table with
+// every setting's sources, schema and default, and the Riak package catalogue built from it), so
+// that one place says what a setting may be.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import type { Resolved, SettingsTable } from '@riak-mesos/config';
+import {
+  ConfigError,
+  addSettingOptions,
+  bool,
+  fileContents,
+  invalidConfiguration,
+  json,
+  loadSettings,
+} from '@riak-mesos/config';
 import { isValidName, parseConnectString } from '@riak-mesos/zk';
 import { z } from 'zod';
 import type { Constraint } from '@riak-mesos/placement';
 import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
+
+export { ConfigError } from '@riak-mesos/config';
 
 /** What runs inside a Riak package: Riak KV 2.x, Riak KV 3.x, Riak TS 1.x, or the dev node. */
 export const RIAK_FLAVOURS = ['kv2', 'kv3', 'ts1', 'riak-local'] as const;
@@ -28,7 +41,8 @@ export interface RiakVersion {
 
 /**
  * Scheduler configuration from, lowest to highest precedence: built-in defaults, a JSON file
- * (`--config`), environment variables `RIAK_MESOS_<KEY>` (as the original), and flags.
+ * (`--config`), environment variables `RIAK_MESOS_<KEY>` (as the original), and flags; the table
+ * `SETTINGS` below, layered by `@riak-mesos/config`.
  */
 export interface SchedulerConfig {
   name: string;
@@ -74,12 +88,6 @@ export interface SchedulerConfig {
 }
 
 const positive = z.coerce.number().positive();
-const bool = z.union([
-  z.boolean(),
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .transform((v) => ['true', '1', 'yes'].includes(v)),
-]);
 
 /** The file of a local package (an absolute path or a file:// URL), else undefined. */
 export function localPackagePath(url: string): string | undefined {
@@ -155,66 +163,21 @@ export function guessFlavour(name: string): RiakFlavour {
   return major !== undefined && Number(major) >= 3 ? 'kv3' : 'kv2';
 }
 
-const schema = z.object({
-  name: z
-    .string()
-    .refine(
-      isValidName,
-      'must be letters, digits, _ - . (start with a letter or digit), at most 100 characters',
-    ),
-  master: z
-    .string()
-    .refine(
-      (m) => /^(https?:\/\/[^/\s]+\/?|zk:\/\/[^/\s]+\/.+|[^:/\s]+:\d{1,5})$/.test(m),
-      'must be http(s)://host:port, host:port, or zk://host:port,.../path',
-    ),
-  zk: z.string().superRefine((v, ctx) => {
-    try {
-      parseConnectString(v);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    }
-  }),
-  user: z.string().min(1),
-  role: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a Mesos role name')
-    .refine((r) => r !== '*', "must not be '*': reservations need a role"),
-  principal: z.string().min(1).optional(),
-  secret: z.string().min(1).optional(),
-  failoverTimeoutSeconds: z.coerce.number().min(0),
-  checkpoint: bool,
-  reregisterOnUnknownFrameworkId: bool,
-  ip: z.string().min(1),
-  port: z.coerce.number().int().min(0).max(65535),
-  hostname: z.string().min(1),
-  node: z.object({ cpus: positive, mem: positive, disk: positive }),
-  executor: z.object({ cpus: positive, mem: positive }),
-  persistentPath: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a plain directory name inside the sandbox'),
-  constraints: z.array(
-    z.object({ field: z.string(), operator: z.string(), value: z.string().optional() }),
-  ),
-  resourceUrls: z.record(z.string(), z.string().min(1)),
-  riakVersions: riakVersionsSchema,
-  nodeIface: z.string().min(1).optional(),
-  reconcileIntervalSeconds: positive,
-  replaceAfterAgentLostSeconds: z.coerce.number().min(0),
-  relaunchBackoff: z.object({ initialSeconds: positive, maxSeconds: positive }),
-  apiToken: z.string().min(8, 'must be at least 8 characters').optional(),
-  apiBasic: z
-    .string()
-    .regex(/^[^:]+:.+$/, 'must be user:password')
-    .optional(),
-});
+const mesosRole = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a Mesos role name')
+  .refine((r) => r !== '*', "must not be '*': reservations need a role");
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+/** Any accepted form of constraints (JSON, a quoted JSON string, HTML-escaped) to constraints. */
+const constraints = z.unknown().transform((v, ctx): Constraint[] => {
+  try {
+    return parseConstraints(v);
+  } catch (err) {
+    if (!(err instanceof ConstraintError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+    return z.NEVER;
   }
-}
+});
 
 export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
   name: 'riak',
@@ -238,107 +201,246 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
   relaunchBackoff: { initialSeconds: 2, maxSeconds: 120 },
 };
 
-/** Environment keys (after `RIAK_MESOS_`) and the config field each sets. */
-const ENV: Record<string, (c: Record<string, unknown>, v: string) => void> = {
-  NAME: (c, v) => (c.name = v),
-  MASTER: (c, v) => (c.master = v),
-  ZK: (c, v) => (c.zk = v),
-  USER: (c, v) => (c.user = v),
-  ROLE: (c, v) => (c.role = v),
-  PRINCIPAL: (c, v) => (c.principal = v),
-  SECRET: (c, v) => (c.secret = v),
-  SECRET_FILE: (c, v) => (c.secret = readSecret(v)),
-  FAILOVER_TIMEOUT: (c, v) => (c.failoverTimeoutSeconds = v),
-  CHECKPOINT: (c, v) => (c.checkpoint = v),
-  REREGISTER_ON_UNKNOWN_FRAMEWORK_ID: (c, v) => (c.reregisterOnUnknownFrameworkId = v),
-  IP: (c, v) => (c.ip = v),
-  PORT: (c, v) => (c.port = v),
-  HOSTNAME: (c, v) => (c.hostname = v),
-  CPUS: (c, v) => ((c.node as Record<string, unknown>).cpus = v),
-  MEM: (c, v) => ((c.node as Record<string, unknown>).mem = v),
-  DISK: (c, v) => ((c.node as Record<string, unknown>).disk = v),
-  PERSISTENT_PATH: (c, v) => (c.persistentPath = v),
-  CONSTRAINTS: (c, v) => (c.constraints = v),
-  RESOURCE_URLS: (c, v) => (c.resourceUrls = parseJson('RIAK_MESOS_RESOURCE_URLS', v)),
-  RIAK_VERSIONS: (c, v) => (c.riakVersions = parseJson('RIAK_MESOS_RIAK_VERSIONS', v)),
-  NODE_IFACE: (c, v) => (c.nodeIface = v),
-  RECONCILE_INTERVAL: (c, v) => (c.reconcileIntervalSeconds = v),
-  REPLACE_AFTER_AGENT_LOST: (c, v) => (c.replaceAfterAgentLostSeconds = v),
-  API_TOKEN: (c, v) => (c.apiToken = v),
-  API_BASIC: (c, v) => (c.apiBasic = v),
-};
+const D = DEFAULTS;
+const secretFile = fileContents('secret file');
 
-function parseJson(where: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${where} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function readSecret(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError(`cannot read the secret file ${path}: ${(err as Error).message}`);
-  }
-}
+/**
+ * Every setting: its key in the file (dotted: nested), variables `RIAK_MESOS_<KEY>` (as the
+ * original), flag, schema and default.
+ */
+export const SETTINGS = {
+  name: {
+    description: 'framework name (ZooKeeper root /riak/frameworks/<name>)',
+    schema: z
+      .string()
+      .refine(
+        isValidName,
+        'must be letters, digits, _ - . (start with a letter or digit), at most 100 characters',
+      ),
+    default: D.name,
+    env: 'RIAK_MESOS_NAME',
+    flag: '--name <name>',
+  },
+  master: {
+    description: 'Mesos master: http(s)://host:port, host:port or zk://host:port,.../mesos',
+    schema: z
+      .string()
+      .refine(
+        (m) => /^(https?:\/\/[^/\s]+\/?|zk:\/\/[^/\s]+\/.+|[^:/\s]+:\d{1,5})$/.test(m),
+        'must be http(s)://host:port, host:port, or zk://host:port,.../path',
+      )
+      .transform((m) => (/^[^:/\s]+:\d{1,5}$/.test(m) ? `http://${m}` : m)),
+    default: D.master,
+    env: 'RIAK_MESOS_MASTER',
+    flag: '--master <url>',
+  },
+  zk: {
+    description: 'ZooKeeper connect string for framework state (h:p,h:p[/chroot])',
+    schema: z.string().superRefine((v, ctx) => {
+      try {
+        parseConnectString(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+    default: D.zk,
+    env: 'RIAK_MESOS_ZK',
+    flag: '--zk <connect>',
+  },
+  user: {
+    description: 'user that runs executors',
+    schema: z.string().min(1),
+    default: D.user,
+    env: 'RIAK_MESOS_USER',
+    flag: '--user <user>',
+  },
+  role: {
+    description: 'Mesos role for reservations (not *)',
+    schema: mesosRole,
+    default: D.role,
+    env: 'RIAK_MESOS_ROLE',
+    flag: '--role <role>',
+  },
+  principal: {
+    description: 'Mesos principal (authentication and reservations)',
+    schema: z.string().min(1).optional(),
+    env: 'RIAK_MESOS_PRINCIPAL',
+    flag: '--principal <principal>',
+  },
+  secret: {
+    description: 'file holding the Mesos secret (needs a principal)',
+    schema: z.string().min(1).optional(),
+    env: ['RIAK_MESOS_SECRET', { name: 'RIAK_MESOS_SECRET_FILE', read: secretFile }],
+    flag: { flags: '--secret-file <file>', read: secretFile },
+    secret: true,
+  },
+  failoverTimeoutSeconds: {
+    description: 'framework failover timeout (seconds)',
+    schema: z.coerce.number().min(0),
+    default: D.failoverTimeoutSeconds,
+    env: 'RIAK_MESOS_FAILOVER_TIMEOUT',
+    flag: '--failover-timeout <seconds>',
+  },
+  checkpoint: {
+    description: 'do not ask agents to checkpoint (executors die with their agent)',
+    schema: bool,
+    default: D.checkpoint,
+    env: 'RIAK_MESOS_CHECKPOINT',
+    flag: '--no-checkpoint',
+  },
+  reregisterOnUnknownFrameworkId: {
+    description: 'register anew if Mesos no longer knows the stored framework id',
+    schema: bool,
+    default: D.reregisterOnUnknownFrameworkId,
+    env: 'RIAK_MESOS_REREGISTER_ON_UNKNOWN_FRAMEWORK_ID',
+    flag: '--reregister-on-unknown-framework-id',
+  },
+  ip: {
+    description: 'API listen address',
+    schema: z.string().min(1),
+    default: D.ip,
+    env: 'RIAK_MESOS_IP',
+    flag: '--ip <ip>',
+  },
+  port: {
+    description: 'API port (Marathon: PORT0)',
+    schema: z.coerce.number().int().min(0).max(65535),
+    default: D.port,
+    env: ['PORT0', 'RIAK_MESOS_PORT'],
+    flag: '--port <port>',
+  },
+  hostname: {
+    description: 'host name executors and operators use to reach the API',
+    schema: z.string().min(1),
+    defaultText: "the machine's host name",
+    env: 'RIAK_MESOS_HOSTNAME',
+    flag: '--hostname <host>',
+  },
+  'node.cpus': {
+    description: 'CPUs per Riak node',
+    schema: positive,
+    default: D.node.cpus,
+    env: 'RIAK_MESOS_CPUS',
+    flag: '--node-cpus <n>',
+  },
+  'node.mem': {
+    description: 'memory per Riak node (MB)',
+    schema: positive,
+    default: D.node.mem,
+    env: 'RIAK_MESOS_MEM',
+    flag: '--node-mem <mb>',
+  },
+  'node.disk': {
+    description: 'persistent disk per Riak node (MB)',
+    schema: positive,
+    default: D.node.disk,
+    env: 'RIAK_MESOS_DISK',
+    flag: '--node-disk <mb>',
+  },
+  'executor.cpus': {
+    description: 'CPUs of each executor',
+    schema: positive,
+    default: D.executor.cpus,
+  },
+  'executor.mem': {
+    description: 'memory of each executor (MB)',
+    schema: positive,
+    default: D.executor.mem,
+  },
+  persistentPath: {
+    description: 'container path of the persistent volume',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a plain directory name inside the sandbox'),
+    default: D.persistentPath,
+    env: 'RIAK_MESOS_PERSISTENT_PATH',
+    flag: '--persistent-path <dir>',
+  },
+  constraints: {
+    description: 'placement constraints, e.g. \'[["hostname","UNIQUE"]]\'',
+    schema: constraints,
+    default: D.constraints,
+    env: 'RIAK_MESOS_CONSTRAINTS',
+    flag: '--constraints <json>',
+  },
+  resourceUrls: {
+    description:
+      'package URLs: {"executor": "..."} (and, old style, Riak versions: "riak-kv-2-2": "...")',
+    schema: z.record(z.string(), z.string().min(1)),
+    default: D.resourceUrls,
+    env: 'RIAK_MESOS_RESOURCE_URLS',
+    flag: '--resource-urls <json>',
+    read: json,
+  },
+  riakVersions: {
+    description:
+      'Riak packages: [{"name","url","sha256","rootPath","flavour"}, ...] (the first is the default)',
+    schema: riakVersionsSchema,
+    default: D.riakVersions,
+    env: 'RIAK_MESOS_RIAK_VERSIONS',
+    flag: '--riak-versions <json>',
+    read: json,
+  },
+  nodeIface: {
+    description: 'network interface Riak binds to',
+    schema: z.string().min(1).optional(),
+    env: 'RIAK_MESOS_NODE_IFACE',
+    flag: '--node-iface <iface>',
+  },
+  reconcileIntervalSeconds: {
+    description: 'periodic reconciliation interval (seconds)',
+    schema: positive,
+    default: D.reconcileIntervalSeconds,
+    env: 'RIAK_MESOS_RECONCILE_INTERVAL',
+    flag: '--reconcile-interval <seconds>',
+  },
+  replaceAfterAgentLostSeconds: {
+    description: 'replace nodes of an agent gone this long (seconds, 0 = never)',
+    schema: z.coerce.number().min(0),
+    default: D.replaceAfterAgentLostSeconds,
+    env: 'RIAK_MESOS_REPLACE_AFTER_AGENT_LOST',
+    flag: '--replace-after-agent-lost <seconds>',
+  },
+  'relaunchBackoff.initialSeconds': {
+    description: 'first wait before relaunching a failed node (seconds)',
+    schema: positive,
+    default: D.relaunchBackoff.initialSeconds,
+  },
+  'relaunchBackoff.maxSeconds': {
+    description: 'longest wait before relaunching a failed node (seconds)',
+    schema: positive,
+    default: D.relaunchBackoff.maxSeconds,
+  },
+  apiToken: {
+    description: 'require this bearer token (from file) on the API',
+    schema: z.string().min(8, 'must be at least 8 characters').optional(),
+    env: 'RIAK_MESOS_API_TOKEN',
+    flag: { flags: '--api-token-file <file>', read: secretFile },
+    secret: true,
+  },
+  apiBasic: {
+    description: 'require basic authentication user:password (from file) on the API',
+    schema: z
+      .string()
+      .regex(/^[^:]+:.+$/, 'must be user:password')
+      .optional(),
+    env: 'RIAK_MESOS_API_BASIC',
+    flag: { flags: '--api-basic-file <file>', read: secretFile },
+    secret: true,
+  },
+} satisfies SettingsTable;
 
 export function buildCommand(): Command {
-  return new Command('riak-mesos-scheduler')
-    .description(
-      'Riak Mesos Framework scheduler: runs Riak clusters on Mesos and serves the framework API',
-    )
-    .option('-c, --config <file>', 'JSON configuration file')
-    .option('--name <name>', 'framework name (ZooKeeper root /riak/frameworks/<name>)')
-    .option('--master <url>', 'Mesos master: http(s)://host:port or zk://host:port,.../mesos')
-    .option('--zk <connect>', 'ZooKeeper connect string for framework state')
-    .option('--user <user>', 'user that runs executors')
-    .option('--role <role>', 'Mesos role for reservations')
-    .option('--principal <principal>', 'Mesos principal (authentication and reservations)')
-    .option('--secret-file <file>', 'file holding the Mesos secret')
-    .option('--failover-timeout <seconds>', 'framework failover timeout')
-    .addOption(
-      new Option(
-        '--no-checkpoint',
-        'do not ask agents to checkpoint (executors die with their agent)',
-      ),
-    )
-    .option(
-      '--reregister-on-unknown-framework-id',
-      'register anew if Mesos no longer knows the stored framework id',
-    )
-    .option('--ip <ip>', 'API listen address')
-    .option('--port <port>', 'API port')
-    .option('--hostname <host>', 'host name executors and operators use to reach the API')
-    .option('--node-cpus <n>', 'CPUs per Riak node')
-    .option('--node-mem <mb>', 'memory per Riak node (MB)')
-    .option('--node-disk <mb>', 'persistent disk per Riak node (MB)')
-    .option('--constraints <json>', 'placement constraints, e.g. \'[["hostname","UNIQUE"]]\'')
-    .option(
-      '--resource-urls <json>',
-      'package URLs: {"executor": "..."} (and, old style, Riak versions: "riak-kv-2-2": "...")',
-    )
-    .option(
-      '--riak-versions <json>',
-      'Riak packages: [{"name","url","sha256","rootPath","flavour"}, ...] (the first is the default)',
-    )
-    .option('--persistent-path <dir>', 'container path of the persistent volume')
-    .option('--node-iface <iface>', 'network interface Riak binds to')
-    .option('--reconcile-interval <seconds>', 'periodic reconciliation interval')
-    .option(
-      '--replace-after-agent-lost <seconds>',
-      'replace nodes of an agent gone this long (0 = never)',
-    )
-    .option('--api-token-file <file>', 'require this bearer token on the API')
-    .option(
-      '--api-basic-file <file>',
-      'require basic authentication user:password (from file) on the API',
-    );
+  const command = new Command('riak-mesos-scheduler').description(
+    'Riak Mesos Framework scheduler: runs Riak clusters on Mesos and serves the framework API',
+  );
+  return addSettingOptions(command, SETTINGS, { configFile: true });
 }
 
+/** Commander's option values: `config`, `printConfig`, and one per flag of SETTINGS. */
 export interface CliOptions {
   config?: string;
+  printConfig?: string | boolean;
   name?: string;
   master?: string;
   zk?: string;
@@ -367,99 +469,35 @@ export interface CliOptions {
 }
 
 /**
- * Merges defaults, file, environment and flags, and validates. Throws ConfigError with every
- * problem. (About 90 lines: every setting's sources, in precedence order, read in one place.)
+ * Merges defaults, file, environment and flags, validates, and keeps each value's origin (for
+ * `--print-config`). Throws ConfigError with every problem.
  */
+export function resolveConfig(
+  flags: CliOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  defaultHostname = 'localhost',
+): Resolved<SchedulerConfig> {
+  const resolved = loadSettings(SETTINGS, {
+    flags: { ...flags },
+    env,
+    file: flags.config,
+    defaults: { hostname: defaultHostname },
+  });
+  const c = resolved.config;
+  if (c.secret && !c.principal) throw invalidConfiguration(['secret: a secret needs a principal']);
+  const config: SchedulerConfig = {
+    ...c,
+    riakVersions: catalogueOf(c.riakVersions, c.resourceUrls),
+  };
+  return { config, values: resolved.values };
+}
+
 export function loadConfig(
   flags: CliOptions,
   env: NodeJS.ProcessEnv = process.env,
   defaultHostname = 'localhost',
 ): SchedulerConfig {
-  const merged: Record<string, unknown> = structuredClone({
-    ...DEFAULTS,
-    hostname: defaultHostname,
-  });
-  if (flags.config) {
-    let text: string;
-    try {
-      text = readFileSync(flags.config, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`cannot read config file ${flags.config}: ${(err as Error).message}`);
-    }
-    const file = parseJson(`config file ${flags.config}`, text);
-    if (!file || typeof file !== 'object' || Array.isArray(file))
-      throw new ConfigError(`config file ${flags.config} must hold a JSON object`);
-    for (const [k, v] of Object.entries(file as Record<string, unknown>)) {
-      if (
-        !(k in merged) &&
-        !['principal', 'secret', 'nodeIface', 'apiToken', 'apiBasic'].includes(k)
-      ) {
-        throw new ConfigError(`config file ${flags.config}: unknown key '${k}'`);
-      }
-      merged[k] =
-        v && typeof v === 'object' && !Array.isArray(v) && typeof merged[k] === 'object'
-          ? { ...(merged[k] as object), ...v }
-          : v;
-    }
-  }
-  for (const [key, apply] of Object.entries(ENV)) {
-    const v = env[`RIAK_MESOS_${key}`];
-    if (v !== undefined && v !== '') apply(merged, v);
-  }
-  // Marathon gives the app's port as PORT0; RIAK_MESOS_PORT and --port win over it.
-  if (env.PORT0 && !env.RIAK_MESOS_PORT) merged.port = env.PORT0;
-  const node = merged.node as Record<string, unknown>;
-  const set = (k: string, v: unknown) => v !== undefined && (merged[k] = v);
-  set('name', flags.name);
-  set('master', flags.master);
-  set('zk', flags.zk);
-  set('user', flags.user);
-  set('role', flags.role);
-  set('principal', flags.principal);
-  if (flags.secretFile) merged.secret = readSecret(flags.secretFile);
-  set('failoverTimeoutSeconds', flags.failoverTimeout);
-  if (flags.checkpoint === false) merged.checkpoint = false;
-  if (flags.reregisterOnUnknownFrameworkId) merged.reregisterOnUnknownFrameworkId = true;
-  set('ip', flags.ip);
-  set('port', flags.port);
-  set('hostname', flags.hostname);
-  if (flags.nodeCpus !== undefined) node.cpus = flags.nodeCpus;
-  if (flags.nodeMem !== undefined) node.mem = flags.nodeMem;
-  if (flags.nodeDisk !== undefined) node.disk = flags.nodeDisk;
-  set('constraints', flags.constraints);
-  if (flags.resourceUrls !== undefined)
-    merged.resourceUrls = parseJson('--resource-urls', flags.resourceUrls);
-  if (flags.riakVersions !== undefined)
-    merged.riakVersions = parseJson('--riak-versions', flags.riakVersions);
-  set('persistentPath', flags.persistentPath);
-  set('nodeIface', flags.nodeIface);
-  set('reconcileIntervalSeconds', flags.reconcileInterval);
-  set('replaceAfterAgentLostSeconds', flags.replaceAfterAgentLost);
-  if (flags.apiTokenFile) merged.apiToken = readSecret(flags.apiTokenFile);
-  if (flags.apiBasicFile) merged.apiBasic = readSecret(flags.apiBasicFile);
-
-  try {
-    merged.constraints = parseConstraints(merged.constraints);
-  } catch (err) {
-    if (err instanceof ConstraintError) throw new ConfigError(`constraints: ${err.message}`);
-    throw err;
-  }
-  let master = String(merged.master);
-  if (/^[^:/\s]+:\d{1,5}$/.test(master)) master = `http://${master}`;
-  merged.master = master;
-  const checked = schema.safeParse(merged);
-  if (!checked.success) {
-    const problems = checked.error.issues.map(
-      (i) => `${issuePath(i.path, merged) || '(config)'}: ${i.message}`,
-    );
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
-  if (checked.data.secret && !checked.data.principal)
-    throw new ConfigError('invalid configuration:\n  secret: a secret needs a principal');
-  return {
-    ...checked.data,
-    riakVersions: catalogueOf(checked.data.riakVersions, checked.data.resourceUrls),
-  } as SchedulerConfig;
+  return resolveConfig(flags, env, defaultHostname).config;
 }
 
 /** The catalogue: the `riakVersions` entries, then the old-style Riak entries of `resourceUrls`. */
@@ -468,26 +506,12 @@ function catalogueOf(versions: RiakVersion[], resourceUrls: Record<string, strin
   for (const [name, url] of Object.entries(resourceUrls)) {
     if (name === 'executor') continue;
     if (catalogue.some((v) => v.name === name))
-      throw new ConfigError(
-        `invalid configuration:\n  resourceUrls.${name}: '${name}' is also in riakVersions; name each Riak version once`,
-      );
+      throw invalidConfiguration([
+        `resourceUrls.${name}: '${name}' is also in riakVersions; name each Riak version once`,
+      ]);
     catalogue.push({ name, url, rootPath: 'root', flavour: guessFlavour(name) });
   }
   return catalogue;
-}
-
-/** `riakVersions[1] (riak-kv-3.2).sha256` for zod's `['riakVersions', 1, 'sha256']`. */
-function issuePath(path: PropertyKey[], input: Record<string, unknown>): string {
-  let out = '';
-  let at: unknown = input;
-  for (const p of path) {
-    at = (at as Record<PropertyKey, unknown> | undefined)?.[p];
-    if (typeof p === 'number') {
-      const name = (at as { name?: unknown } | undefined)?.name;
-      out += `[${p}]${typeof name === 'string' && name ? ` (${name})` : ''}`;
-    } else out += `${out ? '.' : ''}${String(p)}`;
-  }
-  return out;
 }
 
 async function sha256Of(file: string): Promise<string> {

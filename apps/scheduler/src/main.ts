@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { CommanderError } from 'commander';
+import type { Resolved } from '@riak-mesos/config';
+import { printConfig, printConfigFormat } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
@@ -10,8 +12,8 @@ import type { CliOptions, SchedulerConfig } from './config';
 import {
   ConfigError,
   buildCommand,
-  loadConfig,
   localPackagePath,
+  resolveConfig,
   verifyRiakPackages,
 } from './config';
 import { EventHub } from './events';
@@ -185,13 +187,19 @@ function main(): void {
     if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
     throw err;
   }
-  let config: SchedulerConfig;
+  let resolved: Resolved<SchedulerConfig>;
   try {
-    config = loadConfig(opts, process.env, hostname());
+    resolved = resolveConfig(opts, process.env, hostname());
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
+  const format = printConfigFormat({ ...opts });
+  if (format) {
+    process.stdout.write(printConfig(resolved, format));
+    return;
+  }
+  const config = resolved.config;
   run(config).catch((err: Error) => fail(`unexpected error: ${err.stack ?? err.message}`, 1));
 }
 
