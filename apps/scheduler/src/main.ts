@@ -90,6 +90,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     validateRiakConf: validateRiakConfTemplate,
     validateAdvancedConfig: validateAdvancedConfigTemplate,
     nodeViews: driverNodeViews(() => driver),
+    offerEvaluations: () => driver?.offerLog.latest(),
     auth:
       config.apiToken || config.apiBasic
         ? { token: config.apiToken, basic: config.apiBasic }

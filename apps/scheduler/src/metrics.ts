@@ -26,6 +26,11 @@ export class SchedulerMetrics {
     labelNames: ['type'],
     registers: [this.registry],
   });
+  readonly unknownReservations = new Counter({
+    name: 'riak_mesos_unknown_reservations_offered_total',
+    help: 'Offered reservations of our role that no node record owns (kept, never released)',
+    registers: [this.registry],
+  });
   readonly launches = new Counter({
     name: 'riak_mesos_task_launches_total',
     help: 'Riak node tasks launched',

@@ -41,6 +41,16 @@ export const clusterSchema = z.object({
   /** riak.conf template (validated when stored); absent: the package's own riak.conf. */
   riakConf: z.string().optional(),
   advancedConfig: z.string().optional(),
+  /** Placement constraints of this cluster, on top of the framework-wide ones. */
+  constraints: z
+    .array(
+      z.object({
+        field: z.string().min(1),
+        operator: z.enum(['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS']),
+        value: z.string().optional(),
+      }),
+    )
+    .optional(),
   /** Next node generation: node keys are `<framework>-<cluster>-<generation>`. */
   nextGeneration: z.number().int().positive(),
   createdAt: z.string(),
@@ -89,6 +99,10 @@ export const nodeSchema = z.object({
   agentLostSince: z.string().optional(),
   /** The Erlang name this node had on an agent that was lost; force-removed before it joins. */
   replacedName: z.string().optional(),
+  /** The attributes of the agent holding the node, as constraints see them (kept for restarts). */
+  agentAttributes: z.record(z.string(), z.string()).optional(),
+  /** Why the node waits for an offer, from the latest offers that did nothing for it. */
+  pendingReason: z.object({ text: z.string(), at: z.string() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { statusResultSchema, viewResultSchema } from './executor-messages';
+import { pendingReasonViewSchema } from './offer-views';
 
 /**
  * What the scheduler's HTTP API answers (docs/api.md): the scheduler builds these types, the CLI
@@ -33,6 +34,8 @@ export const clusterViewSchema = z.object({
   has_riak_conf: z.boolean(),
   has_advanced_config: z.boolean(),
   operation: operationViewSchema.nullable(),
+  /** The cluster's own placement constraints, `[field, operator, value?]`; absent from older schedulers. */
+  constraints: z.array(z.array(z.string())).optional(),
   /** Node keys. */
   nodes: z.array(z.string()),
 });
@@ -66,6 +69,8 @@ export const nodeViewSchema = z.object({
   riak_version: z.string().nullable(),
   failures: z.number().int().nonnegative(),
   updated_at: z.string(),
+  /** Why the node waits for an offer (placement, launch); absent from older schedulers. */
+  pending_reason: pendingReasonViewSchema.nullable().optional(),
 });
 export type NodeView = z.output<typeof nodeViewSchema>;
 

@@ -88,3 +88,17 @@ export type {
   OperationView,
   RiakVersionsView,
 } from './api-views';
+export {
+  constraintsAnswerSchema,
+  offerDebugAnswerSchema,
+  offerEvaluationViewSchema,
+  offerRejectionViewSchema,
+  pendingReasonViewSchema,
+} from './offer-views';
+export type {
+  ConstraintsAnswer,
+  OfferDebugAnswer,
+  OfferEvaluationView,
+  OfferRejectionView,
+  PendingReasonView,
+} from './offer-views';

@@ -4,6 +4,7 @@ import type { NodeListAnswer, OperationView } from '@riak-mesos/framework-contra
 import {
   clusterAnswerSchema,
   clusterListAnswerSchema,
+  constraintsAnswerSchema,
   nodeAnswerSchema,
   nodeListAnswerSchema,
   operationAnswerSchema,
@@ -150,6 +151,41 @@ export function registerCluster(program: Command, ctx: Ctx): void {
         c.result({ [route]: template }, () => c.print(template.replace(/\n$/, '')));
       });
   }
+
+  cluster
+    .command('constraints <name>')
+    .description(
+      "show the cluster's own placement constraints (on top of the framework's), set them with --set, or remove them with --clear",
+    )
+    .option('--set <json>', 'constraints as JSON, e.g. \'[["rack_id","GROUP_BY","3"]]\'')
+    .option('--clear', "remove the cluster's own constraints")
+    .action(async (name: string, o: { set?: string; clear?: boolean }) => {
+      const c = ctx();
+      const path = `/clusters/${encodeURIComponent(name)}/constraints`;
+      if (o.set !== undefined && o.clear) throw new CliError('give either --set or --clear');
+      if (o.clear) {
+        await c.api('DELETE', path);
+        c.result({ constraints: [] }, () => c.print(`constraints of ${name} removed`));
+        return;
+      }
+      let body: { constraints: string[][] };
+      if (o.set !== undefined) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(o.set);
+        } catch (err) {
+          throw new CliError(`--set is not valid JSON: ${(err as Error).message}`);
+        }
+        body = await c.call(constraintsAnswerSchema, 'PUT', path, { constraints: parsed });
+      } else body = await c.call(constraintsAnswerSchema, 'GET', path);
+      c.result(body, () =>
+        c.print(
+          body.constraints.length
+            ? body.constraints.map((x) => JSON.stringify(x)).join('\n')
+            : `${name} has no constraints of its own`,
+        ),
+      );
+    });
 
   cluster
     .command('restart <name>')

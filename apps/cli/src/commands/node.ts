@@ -29,9 +29,20 @@ export function registerNode(program: Command, ctx: Ctx): void {
         'GET',
         `/clusters/${encodeURIComponent(cluster)}/nodes`,
       );
+      // Why a node waits for an offer is shown only when some node does.
+      const waiting = body.nodes.some((n) => n.pending_reason);
       c.result(body, () =>
         c.table(
-          ['Node', 'State', 'Member', 'Host', 'HTTP', 'PB', 'Last task state'],
+          [
+            'Node',
+            'State',
+            'Member',
+            'Host',
+            'HTTP',
+            'PB',
+            'Last task state',
+            ...(waiting ? ['Waiting because'] : []),
+          ],
           body.nodes.map((n) => [
             n.name + (n.wanted ? '' : ' (removing)'),
             n.state,
@@ -40,6 +51,7 @@ export function registerNode(program: Command, ctx: Ctx): void {
             n.ports?.http,
             n.ports?.pb,
             n.last_task_state,
+            ...(waiting ? [n.pending_reason?.text ?? ''] : []),
           ]),
         ),
       );

@@ -11,6 +11,7 @@ import type {
   NodeStatsView,
   NodeView,
   NodeViewName,
+  OfferEvaluationView,
   OperationView,
   RiakVersionsView,
   ViewResult,
@@ -24,6 +25,7 @@ import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
 import { HttpError, badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
+import { addPlacementRoutes, constraintsView } from './placement-routes';
 
 /** Views of one Riak node, answered by the node itself (through its executor). */
 export interface NodeViews {
@@ -47,6 +49,8 @@ export interface ApiDeps {
   validateRiakConf: (template: string) => void;
   validateAdvancedConfig: (template: string) => void;
   nodeViews?: NodeViews;
+  /** The leading driver's latest offer evaluations (`GET /debug/offers`); undefined on a standby. */
+  offerEvaluations?: () => OfferEvaluationView[] | undefined;
   auth?: { token?: string; basic?: string };
   /** Largest JSON body accepted. */
   jsonLimit?: string;
@@ -163,6 +167,7 @@ export function clusterView(c: ClusterDoc, nodes: NodeDoc[]): ClusterView {
     has_riak_conf: c.riakConf !== undefined,
     has_advanced_config: c.advancedConfig !== undefined,
     operation: c.operation ? operationView(c.operation) : null,
+    ...(c.constraints ? { constraints: constraintsView(c.constraints) } : {}),
     nodes: nodes.map((n) => n.key),
   };
 }
@@ -199,6 +204,7 @@ export function nodeView(n: NodeDoc): NodeView {
     riak_version: n.riakVersion ?? null,
     failures: n.failures,
     updated_at: n.updatedAt,
+    pending_reason: n.pendingReason ?? null,
   };
 }
 
@@ -493,6 +499,13 @@ export function createApiRouter(deps: ApiDeps): Router {
       res.json(await viewsOf(node).bucketType(node, type, props));
     },
   );
+
+  addPlacementRoutes(api, {
+    store,
+    ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),
+    leaderOnly,
+    json,
+  });
 
   api.use((req, _res, next) =>
     next(notFound(`no route for ${req.method} ${req.baseUrl}${req.path}`)),

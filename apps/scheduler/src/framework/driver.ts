@@ -17,20 +17,20 @@ import type {
   Offer,
   OfferID,
   OfferOperation,
-  Resource,
   TaskID,
   TaskStatus,
 } from '@riak-mesos/mesos';
-import { SchedulerClient, TERMINAL_TASK_STATES, resources as R } from '@riak-mesos/mesos';
-import type { OfferedAgent, PendingNode, PlacementAgent } from '@riak-mesos/placement';
-import { planPlacements } from '@riak-mesos/placement';
+import { SchedulerClient, TERMINAL_TASK_STATES } from '@riak-mesos/mesos';
+import type { PlacementAgent } from '@riak-mesos/placement';
 import type { SchedulerConfig } from '../config';
 import type { EventHub } from '../events';
 import type { SchedulerMetrics } from '../metrics';
 import type { ClusterDoc, NodeDoc } from '../model';
 import { hasTask } from '../node-state';
 import type { SchedulerStore } from '../store';
-import { NODE_PORTS, buildTask, nodeReservation } from './task-info';
+import type { NodeDecision, PendingReason } from './offer-evaluator';
+import { agentOfOffer, evaluateOffers } from './offer-evaluator';
+import { OfferLog } from './offer-log';
 
 /** States after which a node's task is gone; TASK_UNKNOWN answers reconciliation for one Mesos never had. */
 const TERMINAL: ReadonlySet<string> = new Set([...TERMINAL_TASK_STATES, 'TASK_UNKNOWN']);
@@ -102,7 +102,13 @@ export class Driver {
   private readonly staleKills = new Map<string, NodeJS.Timeout>();
   private lastExplicitReconcile = 0;
   /** CPUs of each removed node's reservation released so far (in this process). */
-  private readonly released = new Map<string, number>();
+  private released = new Map<string, number>();
+  /** When each unknown reservation (node label @ agent) was last reported. */
+  private readonly unknownWarned = new Map<string, number>();
+  /** The latest offer evaluations, for `GET /api/v1/debug/offers`. */
+  readonly offerLog = new OfferLog(50);
+  /** Whether a requested node may be placed now (set by the plans); all may when unset. */
+  mayPlace: ((key: string) => boolean) | undefined;
   /** Keep offers coming for a while after a release: stray parts may still be offered. */
   private lastRelease = 0;
   onFatal: ((err: Error) => void) | undefined;
@@ -364,184 +370,63 @@ export class Driver {
 
   // ---- offers -------------------------------------------------------------------------------
 
+  /**
+   * One batch of offers: the evaluator decides (see offer-evaluator.ts); here the decisions'
+   * record changes are written first, then their operations sent. A decision whose record cannot
+   * be written (the node changed meanwhile) is dropped, and its offer declined.
+   */
   private async onOffers(received: Offer[]): Promise<void> {
     this.o.metrics?.offersReceived.inc(received.length);
     // Mesos may split one agent's resources over several offers (the executor's share of a
     // reservation often comes back on its own); they are handled as one, and accepted together.
     const { offers, idsOf } = mergeByAgent(received);
-    for (const offer of offers)
-      this.agents.set(offer.agent_id.value, {
-        hostname: offer.hostname,
-        attributes: Object.fromEntries(
-          (offer.attributes ?? []).map((a) => [
-            a.name,
-            a.text?.value ?? String(a.scalar?.value ?? ''),
-          ]),
-        ),
-      });
+    for (const offer of offers) this.agents.set(offer.agent_id.value, agentOfOffer(offer));
     const store = this.o.store;
-    const clusters = new Map((await store.listClusters()).map((c) => [c.name, c]));
     const nodes = await store.listNodes();
-    const byKey = new Map(nodes.map((n) => [n.key, n]));
+    const evaluation = evaluateOffers({
+      offers,
+      nodes,
+      clusters: new Map((await store.listClusters()).map((c) => [c.name, c])),
+      config: this.o.config,
+      launch: {
+        schedulerUrl: this.o.schedulerUrl,
+        zookeepers: this.o.zookeepers,
+        zookeeperChroot: this.o.zookeeperChroot,
+      },
+      agents: this.agents,
+      released: this.released,
+      now: Date.now(),
+      newExecutorId: (n) => `${n.key}-${randomUUID()}`,
+      ...(this.mayPlace ? { mayPlace: this.mayPlace } : {}),
+    });
+    this.released = evaluation.released;
+    if (evaluation.releasedAny) this.lastRelease = Date.now();
     const ops = new Map<string, OfferOperation[]>(offers.map((o) => [o.id.value, []]));
-    const now = Date.now();
-
-    // 1. Resources already reserved for our nodes: launch, finish creating, or release them.
-    for (const offer of offers) {
-      const keys = new Set<string>();
-      for (const r of offer.resources ?? []) {
-        const res = R.reservationOf(r);
-        if (res?.role !== this.o.config.role || res.type !== 'DYNAMIC') continue;
-        const key = R.labelValue(res.labels, 'node');
-        if (key) keys.add(key);
+    const applied: NodeDecision[] = [];
+    for (const d of evaluation.decisions) {
+      if (d.kind === 'keep-unknown') {
+        this.warnUnknownReservation(d);
+        continue;
       }
-      for (const key of keys) {
-        const node = byKey.get(key);
-        const list = ops.get(offer.id.value)!;
-        const reserved = R.reservedWithLabel(offer, this.o.config.role, 'node', key);
-        if (
-          !node ||
-          node.state === 'unreserving' ||
-          node.state === 'failed' ||
-          (node.state === 'shut_down' && !node.wanted)
-        ) {
-          list.push(...this.releaseOps(reserved));
-          this.lastRelease = Date.now();
-          if (node) {
-            if (node.state !== 'unreserving') await store.transitionNode(key, 'unreserving');
-            // The executor's share comes back in a later offer once the executor is gone; the
-            // node's document goes only when all of its reservation has been released.
-            const released = (this.released.get(key) ?? 0) + R.scalarSum(reserved, 'cpus');
-            const total = this.o.config.node.cpus + this.o.config.executor.cpus;
-            if (released + 1e-6 >= total) {
-              this.released.delete(key);
-              await store.deleteNode(key);
-              this.log.info('released the reservation and volume of a removed node', {
-                node: key,
-                agent: offer.agent_id.value,
-              });
-            } else this.released.set(key, released);
-          } else
-            this.log.warn('released a reservation no node owns', {
-              node: key,
-              agent: offer.agent_id.value,
-            });
-          continue;
-        }
-        if (!node.wanted) continue;
-        if (node.agentId !== offer.agent_id.value) {
-          // Left on an agent the node was replaced away from.
-          list.push(...this.releaseOps(reserved));
-          this.lastRelease = Date.now();
-          this.log.info('released the old reservation of a replaced node', {
-            node: key,
-            agent: offer.agent_id.value,
-          });
-          continue;
-        }
-        const volume = R.findVolume(offer, node.persistenceId);
-        if (node.state === 'reserving') {
-          if (volume) await store.transitionNode(key, 'reserved');
-          else {
-            const disk = reserved.find((r) => r.name === 'disk' && !r.disk?.persistence);
-            if (disk) list.push(this.createOp(disk, node));
-            continue;
-          }
-        }
-        const current = byKey.get(key) && (await store.getNode(key));
-        if (!current) continue;
-        const due = !current.relaunchAfter || Date.parse(current.relaunchAfter) <= now;
-        if (['reserved', 'restarting', 'shut_down'].includes(current.state) && due && volume) {
-          const launch = await this.launchOp(current, offer, clusters.get(current.cluster));
-          if (launch) list.push(launch);
-        }
-      }
-    }
-
-    // A node left `reserving` by a scheduler that died before its RESERVE reached Mesos: an offer
-    // from its agent without any of its reservation means there is none; place it again.
-    for (const offer of offers)
-      for (const n of nodes)
-        if (
-          n.state === 'reserving' &&
-          n.agentId === offer.agent_id.value &&
-          now - Date.parse(n.updatedAt) > 5000 &&
-          R.reservedWithLabel(offer, this.o.config.role, 'node', n.key).length === 0
-        ) {
-          this.log.warn('no reservation found for a reserving node; placing it again', {
-            node: n.key,
-            agent: n.agentId,
-          });
-          await store.transitionNode(n.key, 'requested', {
-            agentId: undefined,
-            hostname: undefined,
-            reservedPorts: [],
-            ports: undefined,
-          });
-        }
-
-    // 2. New nodes: place them on unreserved resources, reserve and create their volume.
-    const requested = nodes.filter((n) => n.state === 'requested' && n.wanted);
-    if (requested.length) {
-      const needs = {
-        cpus: this.o.config.node.cpus + this.o.config.executor.cpus,
-        mem: this.o.config.node.mem + this.o.config.executor.mem,
-        disk: this.o.config.node.disk,
-        ports: NODE_PORTS,
-      };
-      const pending: PendingNode[] = requested.map((n) => ({
-        key: n.key,
-        cluster: n.cluster,
-        needs,
-      }));
-      const offered: OfferedAgent[] = offers.map((o) => {
-        const free = R.unreservedOf(o);
-        const agent = this.agents.get(o.agent_id.value)!;
-        return {
-          ...agent,
-          offerId: o.id.value,
-          agentId: o.agent_id.value,
-          cpus: R.scalarSum(free, 'cpus'),
-          mem: R.scalarSum(free, 'mem'),
-          disk: R.scalarSum(free, 'disk'),
-          ports: R.rangesOf(free, 'ports').map(
-            (r) => [Number(r.begin), Number(r.end)] as [number, number],
-          ),
-        };
-      });
-      const placed = new Map<string, PlacementAgent[]>();
-      for (const n of nodes)
-        if (n.agentId && n.state !== 'requested') {
-          const agent = this.agents.get(n.agentId) ?? {
-            hostname: n.hostname ?? n.agentId,
-            attributes: {},
-          };
-          placed.set(n.cluster, [...(placed.get(n.cluster) ?? []), agent]);
-        }
-      for (const p of planPlacements(pending, offered, this.o.config.constraints, placed)) {
-        const node = byKey.get(p.node)!;
-        const [http, pb, disterl, handoff, epmd] = p.ports;
-        await store.transitionNode(node.key, 'reserving', {
-          agentId: p.agentId,
-          hostname: p.hostname,
-          reservedPorts: p.ports,
-          ports: { http, pb, disterl, handoff, epmd },
+      try {
+        await this.persist(d);
+      } catch (err) {
+        this.log.warn('dropped an offer decision: its node record could not be written', {
+          node: d.node,
+          decision: d.kind,
+          error: (err as Error).message,
         });
-        const reserved = nodeReservation(this.o.config, node.key, p.ports);
-        const disk = reserved.find((r) => r.name === 'disk')!;
-        ops
-          .get(p.offerId)!
-          .push({ type: 'RESERVE', reserve: { resources: reserved } }, this.createOp(disk, node));
-        this.log.info('placing node', {
-          node: node.key,
-          agent: p.agentId,
-          host: p.hostname,
-          ports: p.ports,
-        });
+        continue;
       }
+      applied.push(d);
+      ops.get(d.offerId)!.push(...d.operations);
+      this.log[d.level](d.message, { node: d.node, agent: d.agentId, decision: d.kind });
+      if (d.kind === 'launch') this.o.metrics?.launches.inc();
     }
+    await this.recordPending(evaluation.pending, nodes);
+    this.offerLog.record(offers, applied, evaluation.pending);
 
-    // 3. Accept what we use, decline the rest (for long when there is nothing left to do).
+    // Accept what we use, decline the rest (for long when there is nothing left to do).
     const work = offers.some((o) => ops.get(o.id.value)!.length === 0)
       ? this.hasWork(await store.listNodes())
       : true;
@@ -561,77 +446,53 @@ export class Driver {
     }
   }
 
-  private createOp(disk: Resource, node: NodeDoc): OfferOperation {
-    return {
-      type: 'CREATE',
-      create: {
-        volumes: [
-          R.persistentVolume(
-            disk,
-            node.persistenceId,
-            this.o.config.persistentPath,
-            this.o.config.principal,
-          ),
-        ],
-      },
-    };
-  }
-
-  /** DESTROY the volumes among `reserved`, then UNRESERVE everything (the disk without its volume). */
-  private releaseOps(reserved: Resource[]): OfferOperation[] {
-    const volumes = reserved.filter((r) => r.disk?.persistence);
-    const out: OfferOperation[] = [];
-    if (volumes.length) out.push({ type: 'DESTROY', destroy: { volumes } });
-    out.push({
-      type: 'UNRESERVE',
-      unreserve: { resources: reserved.map((r) => (r.disk?.persistence ? R.withoutVolume(r) : r)) },
-    });
-    return out;
-  }
-
-  private async launchOp(
-    node: NodeDoc,
-    offer: Offer,
-    cluster: ClusterDoc | undefined,
-  ): Promise<OfferOperation | undefined> {
-    if (!cluster) return undefined;
-    const riakVersion = cluster.riakVersion;
-    const executorId = `${node.key}-${randomUUID()}`;
-    const task = buildTask(this.o.config, {
-      node,
-      offer,
-      frameworkName: this.o.config.name,
-      riakVersion,
-      cookie: `${this.o.config.name}-${cluster.name}`,
-      schedulerUrl: this.o.schedulerUrl,
-      zookeepers: this.o.zookeepers,
-      zookeeperChroot: this.o.zookeeperChroot,
-      executorId,
-    });
-    if (!task) {
-      this.log.warn('cannot launch: the offer lacks part of the reservation, or no package URL', {
-        node: node.key,
-        riakVersion,
+  /** Writes a decision's record changes, each checked against the state it was made from. */
+  private async persist(d: NodeDecision): Promise<void> {
+    let first = true;
+    for (const c of d.changes) {
+      if (c.type === 'delete') {
+        await this.o.store.deleteNode(d.node);
+        continue;
+      }
+      const expected = first ? d.fromState : undefined;
+      first = false;
+      await this.o.store.updateNode(d.node, (n) => {
+        if (expected !== undefined && n.state !== expected)
+          throw new Error(`the node went from ${expected} to ${n.state} meanwhile`);
+        return { ...n, ...c.patch, state: c.to };
       });
-      return undefined;
     }
-    // Written before the LAUNCH is sent: a crash from here on finds the task by reconciliation.
-    if (node.state === 'shut_down')
-      await this.o.store.transitionNode(node.key, 'launching', { executorId, riakVersion });
-    else
-      await this.o.store.transitionNode(node.key, 'launching', {
-        executorId,
-        riakVersion,
-        relaunchAfter: undefined,
-      });
-    this.o.metrics?.launches.inc();
-    this.log.info('launching node', {
-      node: node.key,
-      agent: offer.agent_id.value,
-      riakVersion,
-      executor: executorId,
-    });
-    return { type: 'LAUNCH', launch: { task_infos: [task] } };
+  }
+
+  /** Reservations no record owns are kept; said once per node label and agent per hour. */
+  private warnUnknownReservation(d: NodeDecision): void {
+    const id = `${d.node}@${d.agentId}`;
+    const last = this.unknownWarned.get(id) ?? 0;
+    this.o.metrics?.unknownReservations.inc();
+    if (Date.now() - last < 3600_000) return;
+    this.unknownWarned.set(id, Date.now());
+    this.log.warn(d.message, { node: d.node, agent: d.agentId });
+  }
+
+  /**
+   * Each waiting node's reason, written to its record only when the text changes (so an idle
+   * offer batch writes nothing); nodes that got what they waited for lose theirs.
+   */
+  private async recordPending(
+    pending: ReadonlyMap<string, PendingReason>,
+    nodes: readonly NodeDoc[],
+  ): Promise<void> {
+    for (const n of nodes) {
+      const reason = pending.get(n.key);
+      if (!reason || n.pendingReason?.text === reason.text) continue;
+      await this.o.store
+        .updateNode(n.key, (x) =>
+          x.state === n.state
+            ? { ...x, pendingReason: { text: reason.text, at: new Date().toISOString() } }
+            : undefined,
+        )
+        .catch(() => undefined);
+    }
   }
 
   // ---- executor messages ---------------------------------------------------------------------

@@ -1,0 +1,172 @@
+import type { ZooKeeperServer } from '@riak-mesos/testing';
+import { startZooKeeper, uniqueChroot } from '@riak-mesos/testing';
+import {
+  constraintsAnswerSchema,
+  nodeAnswerSchema,
+  offerDebugAnswerSchema,
+} from '@riak-mesos/framework-contract';
+import { createLogger } from '@riak-mesos/logging';
+import type { Offer } from '@riak-mesos/mesos';
+import { resources as R } from '@riak-mesos/mesos';
+import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
+import { ZkClient } from '@riak-mesos/zk';
+import { EventHub } from '../events';
+import { OfferLog } from '../framework/offer-log';
+import { SchedulerStore } from '../store';
+import type { ApiServer } from './server';
+import { startApiServer } from './server';
+
+let zkServer: ZooKeeperServer;
+let zk: ZkClient;
+let store: SchedulerStore;
+let api: ApiServer;
+let leader = true;
+const offerLog = new OfferLog(5);
+
+beforeAll(async () => {
+  zkServer = await startZooKeeper();
+  zk = await ZkClient.connect({ connect: zkServer.connectString + uniqueChroot('placement') });
+  store = new SchedulerStore(zk, 'riak');
+  await store.init();
+  api = await startApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    events: new EventHub(),
+    logger: createLogger('api-test'),
+    riakVersions: () => ['riak-kv-3.2'],
+    isLeader: () => leader,
+    leaderUrl: () => Promise.resolve('http://leader.example:9090'),
+    frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
+    validateRiakConf: validateRiakConfTemplate,
+    validateAdvancedConfig: validateAdvancedConfigTemplate,
+    offerEvaluations: () => (leader ? offerLog.latest() : undefined),
+  });
+  await store.createCluster('c1', 'riak-kv-3.2');
+});
+
+afterAll(async () => {
+  await api.close();
+  await zk.close();
+  await zkServer.close();
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${api.url}/api/v1${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+describe('cluster constraints', () => {
+  it('stores, shows and removes a cluster’s own constraints', async () => {
+    expect((await call('GET', '/clusters/c1/constraints')).body).toEqual({ constraints: [] });
+    const put = await call('PUT', '/clusters/c1/constraints', {
+      constraints: [
+        ['rack_id', 'group_by', '3'],
+        ['hostname', 'UNIQUE'],
+      ],
+    });
+    expect(put.status).toBe(200);
+    expect(constraintsAnswerSchema.parse(put.body).constraints).toEqual([
+      ['rack_id', 'GROUP_BY', '3'],
+      ['hostname', 'UNIQUE'],
+    ]);
+    expect((await store.getCluster('c1'))?.constraints).toEqual([
+      { field: 'rack_id', operator: 'GROUP_BY', value: '3' },
+      { field: 'hostname', operator: 'UNIQUE' },
+    ]);
+    const view = await call('GET', '/clusters/c1');
+    expect(
+      (view.body as { cluster: { constraints: string[][] } }).cluster.constraints,
+    ).toHaveLength(2);
+    expect((await call('DELETE', '/clusters/c1/constraints')).status).toBe(204);
+    expect((await store.getCluster('c1'))?.constraints).toBeUndefined();
+  });
+
+  it('refuses bad constraints naming the field and the problem, changing nothing', async () => {
+    for (const [body, message] of [
+      [{ constraints: [['rack_id', 'NEAR']] }, /unknown operator 'NEAR'/],
+      [{ constraints: [['hostname', 'MAX_PER']] }, /MAX_PER needs a positive whole number/],
+      [{ other: 1 }, /send \{"constraints"/],
+    ] as const) {
+      const res = await call('PUT', '/clusters/c1/constraints', body);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: { field: 'constraints', message } });
+    }
+    expect((await store.getCluster('c1'))?.constraints).toBeUndefined();
+    expect((await call('PUT', '/clusters/nope/constraints', { constraints: [] })).status).toBe(404);
+  });
+
+  it('answers 503 for changes on a standby', async () => {
+    leader = false;
+    try {
+      expect((await call('PUT', '/clusters/c1/constraints', { constraints: [] })).status).toBe(503);
+    } finally {
+      leader = true;
+    }
+  });
+});
+
+describe('why a node waits', () => {
+  it('shows the pending reason recorded on the node', async () => {
+    const [n] = await store.addNodes('c1', 1);
+    await store.updateNode(n.key, (x) => ({
+      ...x,
+      pendingReason: { text: 'no offer fits: host-1: cpus 0.5 < 1.1', at: '2026-01-01T00:00:00Z' },
+    }));
+    const res = await call('GET', `/clusters/c1/nodes/${n.key}`);
+    expect(nodeAnswerSchema.parse(res.body).node.pending_reason).toEqual({
+      text: 'no offer fits: host-1: cpus 0.5 < 1.1',
+      at: '2026-01-01T00:00:00Z',
+    });
+  });
+
+  it('serves the latest offer evaluations, and refuses a bad limit', async () => {
+    const offer: Offer = {
+      id: { value: 'o1' },
+      framework_id: { value: 'f' },
+      agent_id: { value: 'a1' },
+      hostname: 'host-1',
+      resources: [R.scalar('cpus', 0.5), R.ranges('ports', [[31000, 31009]])],
+    };
+    offerLog.record(
+      [offer],
+      [],
+      new Map([
+        [
+          'riak-c1-1',
+          {
+            text: 'no offer fits: host-1: cpus 0.5 < 1.1',
+            offers: [
+              { offerId: 'o1', agentId: 'a1', hostname: 'host-1', reasons: ['cpus 0.5 < 1.1'] },
+            ],
+          },
+        ],
+      ]),
+    );
+    const res = await call('GET', '/debug/offers?limit=1');
+    const body = offerDebugAnswerSchema.parse(res.body);
+    expect(body.evaluations).toHaveLength(1);
+    expect(body.evaluations[0].offers[0]).toMatchObject({
+      hostname: 'host-1',
+      unreserved: { cpus: 0.5, ports: 10 },
+    });
+    expect(body.evaluations[0].waiting[0]).toMatchObject({
+      node: 'riak-c1-1',
+      offers: [{ hostname: 'host-1', reasons: ['cpus 0.5 < 1.1'] }],
+    });
+    expect((await call('GET', '/debug/offers?limit=0')).body).toMatchObject({
+      error: { field: 'limit' },
+    });
+    leader = false;
+    try {
+      expect((await call('GET', '/debug/offers')).status).toBe(503);
+    } finally {
+      leader = true;
+    }
+  });
+});

@@ -1,0 +1,86 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { OfferEvaluationView } from '@riak-mesos/framework-contract';
+import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
+import type { SchedulerStore } from '../store';
+import { badRequest, unavailable } from './errors';
+
+export interface PlacementRouteDeps {
+  store: SchedulerStore;
+  /** The leading driver's latest offer evaluations; undefined on a standby. */
+  offerEvaluations?: () => OfferEvaluationView[] | undefined;
+  leaderOnly: RequestHandler;
+  json: RequestHandler;
+}
+
+/** `[field, operator, value?]` as the API shows constraints. */
+export function constraintsView(
+  constraints: readonly { field: string; operator: string; value?: string }[],
+): string[][] {
+  return constraints.map((c) =>
+    c.value === undefined ? [c.field, c.operator] : [c.field, c.operator, c.value],
+  );
+}
+
+/**
+ * Placement routes: the offer debug view (`GET /debug/offers`, the latest evaluations with the
+ * reasons of every waiting node) and a cluster's own placement constraints
+ * (`GET|PUT|DELETE /clusters/{cluster}/constraints`), which apply to placements made after they
+ * are set, on top of the framework-wide constraints.
+ */
+export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void {
+  const { store } = deps;
+
+  api.get('/debug/offers', (req: Request, res: Response) => {
+    const raw = req.query.limit;
+    const limit = raw === undefined ? 10 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50)
+      throw badRequest('limit must be a whole number from 1 to 50', { field: 'limit' });
+    const all = deps.offerEvaluations?.();
+    if (!all) throw unavailable('this scheduler is not the leader; offers go to the leader');
+    res.json({ evaluations: all.slice(0, limit) });
+  });
+
+  api.get('/clusters/:cluster/constraints', async (req: Request, res: Response) => {
+    const cluster = await store.requireCluster(String(req.params.cluster));
+    res.json({ constraints: constraintsView(cluster.constraints ?? []) });
+  });
+
+  api.put(
+    '/clusters/:cluster/constraints',
+    deps.leaderOnly,
+    deps.json,
+    async (req: Request, res: Response) => {
+      const name = String(req.params.cluster);
+      const body = req.body as unknown;
+      const given =
+        typeof body === 'object' && body !== null && !Array.isArray(body)
+          ? (body as Record<string, unknown>).constraints
+          : body;
+      if (given === undefined)
+        throw badRequest('send {"constraints": [[field, operator, value?], ...]}', {
+          field: 'constraints',
+        });
+      let constraints;
+      try {
+        constraints = parseConstraints(given);
+      } catch (err) {
+        if (err instanceof ConstraintError)
+          throw badRequest(`constraints: ${err.message}`, { field: 'constraints' });
+        throw err;
+      }
+      const cluster = await store.updateCluster(name, (c) => ({ ...c, constraints }));
+      res.json({ constraints: constraintsView(cluster.constraints ?? []) });
+    },
+  );
+
+  api.delete('/clusters/:cluster/constraints', deps.leaderOnly, async (req, res) => {
+    const name = String(req.params.cluster);
+    await store.updateCluster(name, (c) => {
+      if (!c.constraints) return undefined;
+      const next = { ...c };
+      delete next.constraints;
+      return next;
+    });
+    res.status(204).end();
+  });
+}

@@ -1,0 +1,503 @@
+// Over 400 lines: the offer stages (release, volume, launch, lost reservation, placement) and the
+// decision types they return are read together, as one set of rules; each function stays short.
+import type { Offer, OfferOperation, Resource } from '@riak-mesos/mesos';
+import { resources as R } from '@riak-mesos/mesos';
+import type {
+  OfferRejection,
+  OfferedAgent,
+  PendingNode,
+  PlacedAgent,
+  PlacementAgent,
+} from '@riak-mesos/placement';
+import { placeNodes, renderAttributeValue } from '@riak-mesos/placement';
+import type { SchedulerConfig } from '../config';
+import type { ClusterDoc, NodeDoc } from '../model';
+import type { NodeState } from '../node-state';
+import { NODE_PORTS, buildTask, nodeReservation, riakPackage } from './task-info';
+
+/**
+ * Offer decisions as data. `evaluateOffers` looks at one batch of offers (one per agent, see
+ * mergeByAgent) and the scheduler's records, and returns what to do: per node, the record
+ * changes to persist and the offer operations to send once they are persisted, plus, for every
+ * node that waits, why these offers did nothing for it. It performs no I/O: the driver persists
+ * the changes (write-ahead), sends the operations and shows the reasons.
+ *
+ * The decisions go through small stages, each one rule with its reason:
+ *  1. reserved resources of our nodes: release (only when the node's own record says it is being
+ *     released, or the reservation is an old one of a node replaced elsewhere), finish creating
+ *     the volume, or launch (when the node is due and the whole reservation and volume are there);
+ *  2. `reserving` nodes whose agent offers none of their reservation: placed again;
+ *  3. placement of new nodes on unreserved resources (constraints of the framework and of the
+ *     node's cluster), with reasons per offer for those placed nowhere.
+ */
+
+export interface LaunchContext {
+  schedulerUrl: string;
+  zookeepers: string[];
+  zookeeperChroot: string;
+}
+
+export interface OfferEvaluationInput {
+  /** One offer per agent. */
+  offers: readonly Offer[];
+  nodes: readonly NodeDoc[];
+  clusters: ReadonlyMap<string, ClusterDoc>;
+  config: SchedulerConfig;
+  launch: LaunchContext;
+  /** What is known of agents (from offers seen before), for constraints of placed nodes. */
+  agents: ReadonlyMap<string, PlacementAgent>;
+  /** CPUs of each removed node's reservation released so far. */
+  released: ReadonlyMap<string, number>;
+  now: number;
+  newExecutorId: (node: NodeDoc) => string;
+  /** Whether a requested node may be placed now (its plan allows it); all may when absent. */
+  mayPlace?: (key: string) => boolean;
+}
+
+export type NodeChange =
+  { type: 'transition'; to: NodeState; patch?: Partial<NodeDoc> } | { type: 'delete' };
+
+export type DecisionKind =
+  | 'release'
+  | 'release-replaced'
+  | 'create-volume'
+  | 'volume-ready'
+  | 'launch'
+  | 'replace-lost-reservation'
+  | 'place'
+  | 'keep-unknown';
+
+export interface NodeDecision {
+  kind: DecisionKind;
+  /** The node (for an unknown reservation: the key in its label). */
+  node: string;
+  offerId: string;
+  agentId: string;
+  /** The node's state these decisions were made from; they are dropped if it changed since. */
+  fromState?: NodeState;
+  /** Persisted in order before the operations are sent. */
+  changes: NodeChange[];
+  operations: OfferOperation[];
+  /** What an operator reads in the log and the offer debug view. */
+  message: string;
+  level: 'info' | 'warn';
+}
+
+export interface PendingReason {
+  /** One line, e.g. `no offer fits: host-2: cpus 0.5 < 1.1; host-3: hostname UNIQUE: ...`. */
+  text: string;
+  offers: OfferRejection[];
+}
+
+export interface OfferEvaluation {
+  decisions: NodeDecision[];
+  /** Nodes that wait for something from offers and did not get it from these, with why. */
+  pending: Map<string, PendingReason>;
+  /** The updated per-node count of released CPUs. */
+  released: Map<string, number>;
+  /** Whether anything was released (offers are kept coming for a while after a release). */
+  releasedAny: boolean;
+}
+
+/** The agent as constraints see it, from an offer. */
+export function agentOfOffer(offer: Offer): PlacementAgent {
+  return {
+    hostname: offer.hostname,
+    attributes: Object.fromEntries(
+      (offer.attributes ?? []).map((a) => [a.name, renderAttributeValue(a)]),
+    ),
+  };
+}
+
+/** DESTROY the volumes among `reserved`, then UNRESERVE everything (the disk without its volume). */
+export function releaseOps(reserved: Resource[]): OfferOperation[] {
+  const volumes = reserved.filter((r) => r.disk?.persistence);
+  const out: OfferOperation[] = [];
+  if (volumes.length) out.push({ type: 'DESTROY', destroy: { volumes } });
+  out.push({
+    type: 'UNRESERVE',
+    unreserve: { resources: reserved.map((r) => (r.disk?.persistence ? R.withoutVolume(r) : r)) },
+  });
+  return out;
+}
+
+export function createVolumeOp(
+  config: SchedulerConfig,
+  disk: Resource,
+  node: NodeDoc,
+): OfferOperation {
+  return {
+    type: 'CREATE',
+    create: {
+      volumes: [
+        R.persistentVolume(disk, node.persistenceId, config.persistentPath, config.principal),
+      ],
+    },
+  };
+}
+
+/** A node whose record says its reservation is being given back. */
+function beingReleased(node: NodeDoc): boolean {
+  return (
+    node.state === 'unreserving' ||
+    node.state === 'failed' ||
+    (node.state === 'shut_down' && !node.wanted)
+  );
+}
+
+/** Node keys in the labels of the dynamic reservations of our role in `offer`. */
+function reservedKeys(offer: Offer, role: string): Set<string> {
+  const keys = new Set<string>();
+  for (const r of offer.resources ?? []) {
+    const res = R.reservationOf(r);
+    if (res?.role !== role || res.type !== 'DYNAMIC') continue;
+    const key = R.labelValue(res.labels, 'node');
+    if (key) keys.add(key);
+  }
+  return keys;
+}
+
+export function evaluateOffers(input: OfferEvaluationInput): OfferEvaluation {
+  const out: OfferEvaluation = {
+    decisions: [],
+    pending: new Map(),
+    released: new Map(input.released),
+    releasedAny: false,
+  };
+  const byKey = new Map(input.nodes.map((n) => [n.key, n]));
+  for (const offer of input.offers) reservedStage(input, offer, byKey, out);
+  lostReservationStage(input, out);
+  placementStage(input, out);
+  return out;
+}
+
+/** Stage 1: what to do with the resources already reserved for our nodes in one offer. */
+function reservedStage(
+  input: OfferEvaluationInput,
+  offer: Offer,
+  byKey: ReadonlyMap<string, NodeDoc>,
+  out: OfferEvaluation,
+): void {
+  const { config } = input;
+  const at = { offerId: offer.id.value, agentId: offer.agent_id.value };
+  for (const key of reservedKeys(offer, config.role)) {
+    const node = byKey.get(key);
+    const reserved = R.reservedWithLabel(offer, config.role, 'node', key);
+    if (!node) {
+      // Data first: nothing in our records says this reservation is being released (it may be a
+      // node of a scheduler reading another ZooKeeper path, or another framework's): keep it.
+      out.decisions.push({
+        kind: 'keep-unknown',
+        node: key,
+        ...at,
+        changes: [],
+        operations: [],
+        level: 'warn',
+        message: `kept a reservation labelled node=${key} that no node record owns`,
+      });
+      continue;
+    }
+    if (beingReleased(node)) {
+      out.releasedAny = true;
+      const released = (out.released.get(key) ?? 0) + R.scalarSum(reserved, 'cpus');
+      const total = config.node.cpus + config.executor.cpus;
+      const changes: NodeChange[] =
+        node.state === 'unreserving' ? [] : [{ type: 'transition', to: 'unreserving' }];
+      // The executor's share comes back in a later offer once the executor is gone; the node's
+      // record goes only when all of its reservation has been released.
+      if (released + 1e-6 >= total) {
+        out.released.delete(key);
+        changes.push({ type: 'delete' });
+      } else out.released.set(key, released);
+      out.decisions.push({
+        kind: 'release',
+        node: key,
+        ...at,
+        fromState: node.state,
+        changes,
+        operations: releaseOps(reserved),
+        level: 'info',
+        message:
+          released + 1e-6 >= total
+            ? 'released the reservation and volume of a removed node'
+            : 'released part of the reservation of a removed node',
+      });
+      continue;
+    }
+    if (!node.wanted) continue;
+    if (node.agentId !== offer.agent_id.value) {
+      // The node was placed again elsewhere (its agent was lost): this is its old reservation.
+      out.releasedAny = true;
+      out.decisions.push({
+        kind: 'release-replaced',
+        node: key,
+        ...at,
+        fromState: node.state,
+        changes: [],
+        operations: releaseOps(reserved),
+        level: 'info',
+        message: 'released the old reservation of a node replaced on another agent',
+      });
+      continue;
+    }
+    launchStage(input, offer, node, reserved, out);
+  }
+}
+
+/** Stage 1b: a node's own reservation is offered: finish its volume, or launch it when due. */
+function launchStage(
+  input: OfferEvaluationInput,
+  offer: Offer,
+  node: NodeDoc,
+  reserved: Resource[],
+  out: OfferEvaluation,
+): void {
+  const { config } = input;
+  const at = { offerId: offer.id.value, agentId: offer.agent_id.value };
+  const volume = R.findVolume(offer, node.persistenceId);
+  const changes: NodeChange[] = [];
+  let state = node.state;
+  if (state === 'reserving') {
+    if (!volume) {
+      const disk = reserved.find((r) => r.name === 'disk' && !r.disk?.persistence);
+      if (disk)
+        out.decisions.push({
+          kind: 'create-volume',
+          node: node.key,
+          ...at,
+          fromState: state,
+          changes: [],
+          operations: [createVolumeOp(config, disk, node)],
+          level: 'info',
+          message: 'creating the volume of a reserved node',
+        });
+      return;
+    }
+    changes.push({ type: 'transition', to: 'reserved' });
+    state = 'reserved';
+  }
+  if (!['reserved', 'restarting', 'shut_down'].includes(state)) {
+    if (changes.length) out.decisions.push(volumeReady(node, at, changes));
+    return;
+  }
+  const wait = launchBlocker(input, node, offer, volume !== undefined);
+  if (wait) {
+    out.pending.set(node.key, { text: wait, offers: [] });
+    if (changes.length) out.decisions.push(volumeReady(node, at, changes));
+    return;
+  }
+  const cluster = input.clusters.get(node.cluster)!;
+  const executorId = input.newExecutorId(node);
+  const task = buildTask(config, {
+    node,
+    offer,
+    frameworkName: config.name,
+    riakVersion: cluster.riakVersion,
+    cookie: `${config.name}-${cluster.name}`,
+    schedulerUrl: input.launch.schedulerUrl,
+    zookeepers: input.launch.zookeepers,
+    zookeeperChroot: input.launch.zookeeperChroot,
+    executorId,
+  });
+  if (!task) {
+    const wait =
+      `agent ${offer.hostname} offers cpus ${R.scalarSum(reserved, 'cpus')}, ` +
+      `mem ${R.scalarSum(reserved, 'mem')} MB of the node's reservation; the task and its ` +
+      `executor need cpus ${config.node.cpus + config.executor.cpus}, mem ` +
+      `${config.node.mem + config.executor.mem} MB (the rest may come in a later offer, or the ` +
+      `configured node resources no longer fit the reservation)`;
+    out.pending.set(node.key, { text: wait, offers: [] });
+    if (changes.length) out.decisions.push(volumeReady(node, at, changes));
+    return;
+  }
+  // Written before the LAUNCH is sent: a crash from here on finds the task by reconciliation.
+  changes.push({
+    type: 'transition',
+    to: 'launching',
+    patch: {
+      executorId,
+      riakVersion: cluster.riakVersion,
+      relaunchAfter: undefined,
+      pendingReason: undefined,
+    },
+  });
+  out.decisions.push({
+    kind: 'launch',
+    node: node.key,
+    ...at,
+    fromState: node.state,
+    changes,
+    operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }],
+    level: 'info',
+    message: `launching node with ${cluster.riakVersion} (executor ${executorId})`,
+  });
+}
+
+function volumeReady(
+  node: NodeDoc,
+  at: { offerId: string; agentId: string },
+  changes: NodeChange[],
+): NodeDecision {
+  return {
+    kind: 'volume-ready',
+    node: node.key,
+    ...at,
+    fromState: node.state,
+    changes,
+    operations: [],
+    level: 'info',
+    message: 'the volume of a reserved node is ready',
+  };
+}
+
+/** Why a node whose reservation is offered cannot be launched now (undefined: it can). */
+function launchBlocker(
+  input: OfferEvaluationInput,
+  node: NodeDoc,
+  offer: Offer,
+  hasVolume: boolean,
+): string | undefined {
+  if (node.relaunchAfter && Date.parse(node.relaunchAfter) > input.now)
+    return `relaunch backoff until ${node.relaunchAfter} (failures in a row: ${node.failures})`;
+  if (!hasVolume) return `agent ${offer.hostname} offered the reservation without its volume`;
+  const cluster = input.clusters.get(node.cluster);
+  if (!cluster) return `cluster '${node.cluster}' has no record`;
+  if (!riakPackage(input.config, cluster.riakVersion))
+    return `the scheduler has no package for Riak version '${cluster.riakVersion}'`;
+  if (!input.config.resourceUrls.executor) return 'the scheduler has no executor package URL';
+  return undefined;
+}
+
+/**
+ * Stage 2: a node left `reserving` by a scheduler that died before its RESERVE reached Mesos: an
+ * offer from its agent without any of its reservation means there is none; place it again.
+ */
+function lostReservationStage(input: OfferEvaluationInput, out: OfferEvaluation): void {
+  for (const offer of input.offers)
+    for (const n of input.nodes)
+      if (
+        n.state === 'reserving' &&
+        n.agentId === offer.agent_id.value &&
+        input.now - Date.parse(n.updatedAt) > 5000 &&
+        R.reservedWithLabel(offer, input.config.role, 'node', n.key).length === 0
+      )
+        out.decisions.push({
+          kind: 'replace-lost-reservation',
+          node: n.key,
+          offerId: offer.id.value,
+          agentId: offer.agent_id.value,
+          fromState: n.state,
+          changes: [
+            {
+              type: 'transition',
+              to: 'requested',
+              patch: {
+                agentId: undefined,
+                hostname: undefined,
+                agentAttributes: undefined,
+                reservedPorts: [],
+                ports: undefined,
+              },
+            },
+          ],
+          operations: [],
+          level: 'warn',
+          message: 'no reservation found for a reserving node; placing it again',
+        });
+}
+
+/** Stage 3: new nodes on unreserved resources: RESERVE and CREATE, or the reasons they wait. */
+function placementStage(input: OfferEvaluationInput, out: OfferEvaluation): void {
+  const { config } = input;
+  const requested = input.nodes.filter((n) => n.state === 'requested' && n.wanted);
+  if (!requested.length) return;
+  const needs = {
+    cpus: config.node.cpus + config.executor.cpus,
+    mem: config.node.mem + config.executor.mem,
+    disk: config.node.disk,
+    ports: NODE_PORTS,
+  };
+  const pending: PendingNode[] = [];
+  for (const n of requested) {
+    if (input.mayPlace && !input.mayPlace(n.key)) {
+      out.pending.set(n.key, { text: 'waiting for its turn in the deploy plan', offers: [] });
+      continue;
+    }
+    const constraints = input.clusters.get(n.cluster)?.constraints;
+    pending.push({
+      key: n.key,
+      cluster: n.cluster,
+      needs,
+      ...(constraints ? { constraints } : {}),
+    });
+  }
+  if (!pending.length) return;
+  const offered: OfferedAgent[] = input.offers.map((o) => {
+    const free = R.unreservedOf(o);
+    return {
+      ...agentOfOffer(o),
+      offerId: o.id.value,
+      agentId: o.agent_id.value,
+      cpus: R.scalarSum(free, 'cpus'),
+      mem: R.scalarSum(free, 'mem'),
+      disk: R.scalarSum(free, 'disk'),
+      ports: R.rangesOf(free, 'ports').map(
+        (r) => [Number(r.begin), Number(r.end)] as [number, number],
+      ),
+    };
+  });
+  const placed = new Map<string, PlacedAgent[]>();
+  for (const n of input.nodes)
+    if (n.agentId && n.state !== 'requested') {
+      const known = n.agentAttributes
+        ? { hostname: n.hostname ?? n.agentId, attributes: n.agentAttributes }
+        : (input.agents.get(n.agentId) ?? { hostname: n.hostname ?? n.agentId, attributes: {} });
+      placed.set(n.cluster, [...(placed.get(n.cluster) ?? []), { ...known, holder: n.key }]);
+    }
+  const round = placeNodes(pending, offered, config.constraints, placed);
+  const byKey = new Map(requested.map((n) => [n.key, n]));
+  const agentsByOffer = new Map(offered.map((o) => [o.offerId, o]));
+  for (const p of round.placements) {
+    const node = byKey.get(p.node)!;
+    const [http, pb, disterl, handoff, epmd] = p.ports;
+    const reserved = nodeReservation(config, node.key, p.ports);
+    const disk = reserved.find((r) => r.name === 'disk')!;
+    out.decisions.push({
+      kind: 'place',
+      node: node.key,
+      offerId: p.offerId,
+      agentId: p.agentId,
+      fromState: node.state,
+      changes: [
+        {
+          type: 'transition',
+          to: 'reserving',
+          patch: {
+            agentId: p.agentId,
+            hostname: p.hostname,
+            agentAttributes: agentsByOffer.get(p.offerId)!.attributes,
+            reservedPorts: p.ports,
+            ports: { http, pb, disterl, handoff, epmd },
+            pendingReason: undefined,
+          },
+        },
+      ],
+      operations: [
+        { type: 'RESERVE', reserve: { resources: reserved } },
+        createVolumeOp(config, disk, node),
+      ],
+      level: 'info',
+      message: `placing node on ${p.hostname} (ports ${p.ports.join(',')})`,
+    });
+  }
+  for (const [key, offers] of round.unplaced)
+    out.pending.set(key, { text: summarise(offers), offers });
+}
+
+/** One line for a node placed nowhere: every offer and why, the first reasons first. */
+export function summarise(offers: readonly OfferRejection[], max = 400): string {
+  if (!offers.length) return 'no offers to place it on';
+  const parts = offers.map((o) => `${o.hostname}: ${o.reasons.join(', ')}`);
+  const text = `no offer fits: ${parts.join('; ')}`;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
