@@ -1,12 +1,34 @@
 import { dirname } from 'node:path';
+import { CommanderError } from 'commander';
+import { printConfig, printConfigFormat } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { ExecutorClient, executorEnvironment } from '@riak-mesos/mesos';
 import { RiakTask } from './riak-task';
-import { settingsFrom } from './settings';
+import { buildCommand, resolveSettings, settingsFrom } from './settings';
 
 const log = createLogger('executor');
 
+/** `--print-config`: the settings with their origins, without needing the agent's environment. */
+function printConfigAndExit(): void {
+  let format;
+  try {
+    const command = buildCommand().exitOverride();
+    format = printConfigFormat(command.parse(process.argv).opts());
+  } catch (err) {
+    process.exit(err instanceof CommanderError && err.exitCode === 0 ? 0 : 2);
+  }
+  if (!format) return;
+  try {
+    process.stdout.write(printConfig(resolveSettings(process.env), format));
+  } catch (err) {
+    process.stderr.write(`riak-mesos-executor: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  process.exit(0);
+}
+
 function main(): void {
+  if (process.argv.length > 2) printConfigAndExit();
   let env;
   let settings;
   try {
