@@ -17,6 +17,8 @@ import type { ClusterDoc, NodeDoc, SchedulerDoc } from './model';
 import { SCHEMA_VERSION, clusterSchema, nodeKey, nodeSchema, schedulerSchema } from './model';
 import type { NodeState } from './node-state';
 import { assertTransition } from './node-state';
+import type { PlanDoc } from './plans/model';
+import { FINISHED_PLANS_KEPT, PLAN_SCHEMA_VERSION, isFinished, planDocSchema } from './plans/model';
 
 export class NotFoundError extends Error {
   constructor(message: string) {
@@ -37,6 +39,7 @@ export interface StoreEvents {
   node: [NodeDoc, NodeDoc | null];
   'node-deleted': [NodeDoc];
   'cluster-deleted': [ClusterDoc];
+  plan: [PlanDoc, PlanDoc | null];
 }
 
 /**
@@ -59,6 +62,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
   private readonly nodes: DocumentStore<NodeDoc>;
   private readonly clusterView: DocumentView<ClusterDoc>;
   private readonly nodeView: DocumentView<NodeDoc>;
+  private readonly planDocs: DocumentStore<PlanDoc>;
 
   constructor(
     private readonly zk: ZkClient,
@@ -84,6 +88,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     });
     this.clusterView = new DocumentView(zk, this.layout.clusters, this.clusters, logger);
     this.nodeView = new DocumentView(zk, this.layout.nodes, this.nodes, logger);
+    this.planDocs = new DocumentStore(zk, {
+      kind: 'plan',
+      schemaVersion: PLAN_SCHEMA_VERSION,
+      schema: planDocSchema,
+    });
   }
 
   /** Makes the framework's paths and reads every cluster and node into the in-memory view. */
@@ -218,6 +227,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     const nodes = await this.listNodes(name);
     if (nodes.length > 0)
       throw new ConflictError(`cluster '${name}' still has ${nodes.length} node(s)`);
+    await this.zk.deleteRecursive(this.layout.plans(name)); // its plans are under it
     await this.zk.delete(this.layout.cluster(name));
     this.clusterView.removed(name);
     this.emit('cluster-deleted', cluster);
@@ -356,5 +366,83 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
   async readNodeVersioned(key: string): Promise<Versioned<NodeDoc> | null> {
     if (this.nodeView.synced) return this.nodeView.get(key) ?? null;
     return this.nodes.read(this.layout.node(key));
+  }
+
+  // ---- plans (docs/scheduler.md#plans) ----
+
+  /** A cluster's plans, oldest first. */
+  async listPlans(cluster: string): Promise<PlanDoc[]> {
+    const { documents } = await this.planDocs.list(this.layout.plans(cluster));
+    return [...documents.values()]
+      .map((d) => d.value)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async getPlan(cluster: string, id: string): Promise<PlanDoc | null> {
+    return (await this.planDocs.read(this.layout.plan(cluster, id)))?.value ?? null;
+  }
+
+  async requirePlan(cluster: string, id: string): Promise<PlanDoc> {
+    await this.requireCluster(cluster);
+    const plan = await this.getPlan(cluster, id);
+    if (!plan) throw new NotFoundError(`cluster '${cluster}' has no plan '${id}'`);
+    return plan;
+  }
+
+  /**
+   * Creates a plan; `guard` gets the cluster's plans as they are and throws to refuse (e.g. a
+   * second rolling plan). The plans' parent is written with compare-and-set in the same
+   * transaction, so two creations racing cannot both pass their guard. Finished plans beyond the
+   * last few are then deleted.
+   */
+  async createPlan(plan: PlanDoc, guard?: (plans: PlanDoc[]) => void): Promise<PlanDoc> {
+    const name = plan.cluster;
+    const dir = this.layout.plans(name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await this.requireCluster(name);
+      await this.zk.ensurePath(dir);
+      const stat = await this.zk.exists(dir);
+      if (!stat) continue;
+      guard?.(await this.listPlans(name));
+      try {
+        await this.zk.transaction([
+          { op: 'set', path: dir, data: '', version: stat.version },
+          { op: 'create', path: this.layout.plan(name, plan.id), data: this.planDocs.encode(plan) },
+        ]);
+      } catch (err) {
+        if (err instanceof TransactionError && err.cause instanceof BadVersionError) continue;
+        if (err instanceof TransactionError && err.cause instanceof NodeExistsError)
+          throw new ConflictError(`cluster '${name}' already has a plan '${plan.id}'`);
+        throw err;
+      }
+      this.emit('plan', plan, null);
+      await this.pruneFinishedPlans(name);
+      return plan;
+    }
+    throw new ConflictError(`the plans of cluster '${name}' kept changing; try again`);
+  }
+
+  /** Read-modify-write of a plan with compare-and-set; `fn` returns undefined to leave it. */
+  async updatePlan(
+    cluster: string,
+    id: string,
+    fn: (p: PlanDoc) => PlanDoc | undefined,
+  ): Promise<PlanDoc> {
+    let before: PlanDoc | null = null;
+    const res = await this.planDocs.update(this.layout.plan(cluster, id), (cur) => {
+      if (!cur) throw new NotFoundError(`cluster '${cluster}' has no plan '${id}'`);
+      before = cur;
+      return fn(cur);
+    });
+    const after = res!.value;
+    if (before !== after) this.emit('plan', after, before);
+    return after;
+  }
+
+  /** Deletes the oldest finished plans of a cluster beyond the last `keep`. */
+  async pruneFinishedPlans(cluster: string, keep = FINISHED_PLANS_KEPT): Promise<void> {
+    const finished = (await this.listPlans(cluster)).filter(isFinished);
+    for (const p of finished.slice(0, Math.max(0, finished.length - keep)))
+      await this.zk.delete(this.layout.plan(cluster, p.id)).catch(() => undefined);
   }
 }

@@ -89,6 +89,32 @@ export type {
   RiakVersionsView,
 } from './api-views';
 export {
+  PLAN_CONTROLS,
+  PLAN_KINDS,
+  PLAN_STATUSES,
+  PLAN_STRATEGIES,
+  ROLLING_PLAN_KINDS,
+  STEP_STATUSES,
+  planAnswerSchema,
+  planListAnswerSchema,
+  planPhaseViewSchema,
+  planStepViewSchema,
+  planViewSchema,
+} from './plans';
+export type {
+  PlanAnswer,
+  PlanControl,
+  PlanKind,
+  PlanListAnswer,
+  PlanPhaseView,
+  PlanStatus,
+  PlanStepView,
+  PlanStrategy,
+  PlanView,
+  RollingPlanKind,
+  StepStatus,
+} from './plans';
+export {
   constraintsAnswerSchema,
   offerDebugAnswerSchema,
   offerEvaluationViewSchema,

@@ -16,6 +16,9 @@ export interface FrameworkLayout {
   readonly schedulerLeader: string;
   readonly clusters: string;
   cluster(name: string): string;
+  /** A cluster's plans (deploy, rolling restart, …): one document each, under the cluster. */
+  plans(cluster: string): string;
+  plan(cluster: string, id: string): string;
   readonly nodes: string;
   node(key: string): string;
   /** EPMD replacement registrations: one ephemeral node per Erlang alive-name. */
@@ -36,6 +39,9 @@ export function frameworkLayout(frameworkName: string): FrameworkLayout {
     schedulerLeader: `${root}/scheduler-leader`,
     clusters: `${root}/clusters`,
     cluster: (name) => `${root}/clusters/${validateName('cluster', name)}`,
+    plans: (cluster) => `${root}/clusters/${validateName('cluster', cluster)}/plans`,
+    plan: (cluster, id) =>
+      `${root}/clusters/${validateName('cluster', cluster)}/plans/${validateName('plan', id)}`,
     nodes: `${root}/nodes`,
     node: (key) => `${root}/nodes/${validateName('node', key)}`,
     erlpmdNodes: `${root}/erlpmd/nodes`,

@@ -1,0 +1,257 @@
+import type { NodeDoc } from '../model';
+import type { PlanDoc, PlanStep } from './model';
+import { UNBEGUN, isFinished, isRolling } from './model';
+import { mayBegin, settleHolds } from './strategy';
+
+/** What a node's own `status` answered about the ring, for the node's current task. */
+export interface RingFact {
+  /** The node is in the member list as `valid`. */
+  validMember: boolean;
+  ringReady: boolean;
+  /** Why no answer could be had (the executor failed or did not answer). */
+  error?: string;
+}
+
+/** What the scheduler knows of the cluster: its node documents, and fresh ring answers. */
+export interface Observations {
+  nodes: ReadonlyMap<string, NodeDoc>;
+  ring?: ReadonlyMap<string, RingFact>;
+}
+
+/** What the runner must do after the plan has been persisted. */
+export type PlanAction =
+  /** Send a running node to `restarting` and stop its task (relaunched on its reservation). */
+  | { type: 'restart-node'; plan: string; node: string; fromExecutor?: string }
+  /** Ask the node for its ring status and progress the plan again with the answer. */
+  | { type: 'check-ring'; plan: string; node: string };
+
+export interface Progress {
+  plan: PlanDoc;
+  actions: PlanAction[];
+}
+
+interface Outcome {
+  step: PlanStep;
+  action?: PlanAction;
+}
+
+/**
+ * One pass of a plan against what is observed (a pure function): every step's status follows its
+ * node, the steps the strategy allows begin, and the actions to take come out as data. A plan read
+ * back after a scheduler restart is progressed the same way, so it resumes where it stood: a step
+ * that was STARTING is judged by its node (restarted already, or not yet), never redone blindly.
+ * Returns the same plan object when nothing changed.
+ */
+export function progressPlan(plan: PlanDoc, obs: Observations, now: number): Progress {
+  if (isFinished(plan)) return { plan, actions: [] };
+  const iso = new Date(now).toISOString();
+  const actions: PlanAction[] = [];
+  let next = plan;
+  const set = (phase: number, step: number, out: Outcome) => {
+    if (out.action) actions.push(out.action);
+    const cur = next.phases[phase].steps[step];
+    if (sameStep(cur, out.step)) return;
+    const changed = { ...out.step, updatedAt: iso };
+    next = {
+      ...next,
+      updatedAt: iso,
+      phases: next.phases.map((p, i) =>
+        i === phase ? { ...p, steps: p.steps.map((s, j) => (j === step ? changed : s)) } : p,
+      ),
+    };
+  };
+
+  // 1. Steps under way (and, for observing plans, every step) follow their nodes.
+  next.phases.forEach((p, pi) =>
+    p.steps.forEach((s, si) => {
+      const out = observe(next, s, obs, now, false);
+      if (out) set(pi, si, out);
+    }),
+  );
+  // 2. Steps the strategy lets begin, begin; a step that completes at once frees the next one.
+  for (let round = 0; round < 1000; round++) {
+    let begun = false;
+    for (let pi = 0; pi < next.phases.length; pi++)
+      for (const si of mayBegin(next, pi)) {
+        const out = observe(next, next.phases[pi].steps[si], obs, now, true);
+        if (out && !UNBEGUN.includes(out.step.status)) {
+          set(pi, si, out);
+          begun = true;
+        }
+      }
+    if (!begun) break;
+  }
+  // 3. What still waits shows why; a plan with every step COMPLETE is finished.
+  next = settleHolds(next, iso);
+  if (next.phases.every((p) => p.steps.every((s) => s.status === 'COMPLETE')))
+    next = { ...next, updatedAt: iso, finishedAt: iso };
+  return { plan: next, actions };
+}
+
+function sameStep(a: PlanStep, b: PlanStep): boolean {
+  return (
+    a.status === b.status &&
+    a.message === b.message &&
+    a.startedAt === b.startedAt &&
+    a.fromExecutor === b.fromExecutor
+  );
+}
+
+/**
+ * A step's next state from its node; `begin`: the strategy lets it begin now. Undefined: the step
+ * stays as it is (not begun and not allowed to, or final).
+ */
+function observe(
+  plan: PlanDoc,
+  step: PlanStep,
+  obs: Observations,
+  now: number,
+  begin: boolean,
+): Outcome | undefined {
+  if (step.status === 'COMPLETE') return undefined;
+  const node = obs.nodes.get(step.node);
+  if (isRolling(plan)) return observeRolling(plan, step, node, obs, now, begin);
+  if (plan.kind === 'deploy') {
+    // A node not yet placed waits for its turn; one that moved anyway is shown as it is.
+    if (!begin && UNBEGUN.includes(step.status) && node?.wanted && node.state === 'requested')
+      return undefined;
+    return { step: { ...step, ...deployed(node, now) } };
+  }
+  return { step: { ...step, ...removed(node) } };
+}
+
+type Seen = Pick<PlanStep, 'status' | 'message'>;
+
+function delayed(node: NodeDoc, now: number): Seen | undefined {
+  if (node.state !== 'restarting' || !node.relaunchAfter) return undefined;
+  if (Date.parse(node.relaunchAfter) <= now) return undefined;
+  return {
+    status: 'DELAYED',
+    message: `relaunch after ${node.failures} failure(s) waits until ${node.relaunchAfter}`,
+  };
+}
+
+/** A deploy step: COMPLETE once its node runs and is a ring member. */
+function deployed(node: NodeDoc | undefined, now: number): Seen {
+  if (!node || !node.wanted) return { status: 'COMPLETE', message: 'node no longer wanted' };
+  switch (node.state) {
+    case 'running':
+      return node.member
+        ? { status: 'COMPLETE', message: 'running, a ring member' }
+        : { status: 'STARTED', message: 'running, joining the ring' };
+    case 'requested':
+      return { status: 'PREPARED', message: 'waiting for an offer that fits' };
+    case 'reserving':
+    case 'reserved':
+      return {
+        status: 'PREPARED',
+        message: `reserving resources on ${node.hostname ?? node.agentId}`,
+      };
+    case 'failed':
+      return {
+        status: 'ERROR',
+        message: `node failed: ${node.lastTaskMessage ?? 'no reason given'}`,
+      };
+    case 'restarting':
+      return delayed(node, now) ?? { status: 'STARTING', message: 'relaunching' };
+    default:
+      return { status: 'STARTING', message: `node is ${node.state}` };
+  }
+}
+
+/** A remove or destroy step: COMPLETE once its node and its resources are gone. */
+function removed(node: NodeDoc | undefined): Seen {
+  if (!node) return { status: 'COMPLETE', message: 'removed; its reservation and volume released' };
+  switch (node.state) {
+    case 'running':
+      return { status: 'PREPARED', message: 'about to leave the ring' };
+    case 'leaving':
+      return { status: 'STARTING', message: 'leaving the ring, handing off its data' };
+    case 'shutting_down':
+      return { status: 'STARTING', message: 'stopping' };
+    case 'shut_down':
+    case 'unreserving':
+      return { status: 'STARTED', message: 'releasing its reservation and volume' };
+    default:
+      return { status: 'STARTING', message: `node is ${node.state}` };
+  }
+}
+
+/**
+ * A rolling step: the node, once running, is restarted (STARTING, with the executor it ran on);
+ * it is back when it runs on another executor (STARTED), and done when its own `status` shows it a
+ * valid member and the ring ready (COMPLETE). A node that fails, or is not back within the plan's
+ * step timeout, puts the step in ERROR; a removed node's step is COMPLETE (skipped).
+ */
+function observeRolling(
+  plan: PlanDoc,
+  step: PlanStep,
+  node: NodeDoc | undefined,
+  obs: Observations,
+  now: number,
+  begin: boolean,
+): Outcome | undefined {
+  if (step.status === 'ERROR') return undefined;
+  const unbegun = UNBEGUN.includes(step.status);
+  if (unbegun && !begin) return undefined;
+  if (!node || !node.wanted)
+    return { step: { ...step, status: 'COMPLETE', message: 'node removed; skipped' } };
+  const restart = (message: string, base: PlanStep): Outcome => ({
+    step: {
+      ...base,
+      status: 'STARTING',
+      message,
+      fromExecutor: node.executorId,
+      startedAt: base.startedAt ?? new Date(now).toISOString(),
+    },
+    action: { type: 'restart-node', plan: plan.id, node: node.key, fromExecutor: node.executorId },
+  });
+  if (unbegun || step.status === 'PREPARED') {
+    if (node.state === 'failed')
+      return { step: { ...step, status: 'ERROR', message: 'node failed; it cannot be restarted' } };
+    if (node.state === 'running') return restart('restarting the node', step);
+    return {
+      step: {
+        ...step,
+        status: 'PREPARED',
+        message: `waiting for the node to run (it is ${node.state}) before restarting it`,
+      },
+    };
+  }
+  // STARTING, STARTED or DELAYED: the restart was decided.
+  if (node.state === 'failed')
+    return {
+      step: { ...step, status: 'ERROR', message: `node failed: ${node.lastTaskMessage ?? '?'}` },
+    };
+  const started = step.startedAt ? Date.parse(step.startedAt) : now;
+  if (now - started > plan.stepTimeoutSeconds * 1000)
+    return {
+      step: {
+        ...step,
+        status: 'ERROR',
+        message: `not back as a valid ring member within ${plan.stepTimeoutSeconds} s (node is ${node.state})`,
+      },
+    };
+  if (node.state === 'running') {
+    if (step.fromExecutor !== undefined && node.executorId === step.fromExecutor)
+      // Decided, but the node still runs the same task: the restart never happened (a scheduler
+      // stopped in between); it is asked again.
+      return restart('restarting the node (asked again: it still ran its old task)', step);
+    const fact = obs.ring?.get(node.key);
+    if (fact?.validMember && fact.ringReady)
+      return { step: { ...step, status: 'COMPLETE', message: 'back: a valid member, ring ready' } };
+    const message = fact
+      ? (fact.error ??
+        (fact.validMember ? 'back; the ring is not ready yet' : 'back; not yet a valid member'))
+      : step.status === 'STARTED'
+        ? step.message
+        : 'running again; checking its ring membership';
+    return {
+      step: { ...step, status: 'STARTED', message },
+      action: { type: 'check-ring', plan: plan.id, node: node.key },
+    };
+  }
+  const wait = delayed(node, now);
+  if (wait) return { step: { ...step, ...wait } };
+  return { step: { ...step, status: 'STARTING', message: `node is ${node.state}` } };
+}
