@@ -59,6 +59,8 @@ export interface AgentOptions {
   executorReregisterTimeoutMs: number;
   statusRetryMs: number;
   executorShutdownGraceMs: number;
+  /** Benchmarks: tasks are not run, only reported (see MesosLocalOptions.simulateTasks). */
+  simulateTasks?: boolean;
 }
 
 interface ExecutorRun {
@@ -77,6 +79,8 @@ interface ExecutorRun {
   command?: TaskInfo;
   killed: Set<string>;
   shuttingDown: boolean;
+  /** No process: the agent reports its tasks' states itself (simulateTasks). */
+  simulated?: boolean;
 }
 
 interface StatusStream {
@@ -135,7 +139,8 @@ export class Agent {
 
   async start(): Promise<void> {
     if (this.up) return;
-    await ensureLoopbackAddress(this.ip, this.log);
+    // Simulated tasks bind nothing, so their address need not be on an interface.
+    if (!this.o.simulateTasks) await ensureLoopbackAddress(this.ip, this.log);
     const server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -157,7 +162,7 @@ export class Agent {
       await new Promise((r) => setTimeout(r, 50));
     }
     for (const run of [...this.executors.values()]) {
-      if (run.command || run.subscribed) continue;
+      if (run.command || run.subscribed || run.simulated) continue;
       this.log.warn('executor did not re-subscribe after the agent restarted; destroying it', {
         executor: run.executorId,
       });
@@ -245,6 +250,10 @@ export class Agent {
   }
 
   async launch(framework: FrameworkInfo, task: TaskInfo): Promise<void> {
+    if (this.o.simulateTasks) {
+      this.simulateLaunch(framework, task);
+      return;
+    }
     const frameworkId = framework.id!.value;
     const executorId = task.executor?.executor_id.value ?? task.task_id.value;
     const existing = this.executors.get(key(frameworkId, executorId));
@@ -372,9 +381,65 @@ export class Agent {
     }
   }
 
+  /**
+   * simulateTasks: the task counts as running on its executor (its resources are used) without
+   * any process or fetch; TASK_STARTING and TASK_RUNNING are reported as its executor would.
+   */
+  private simulateLaunch(framework: FrameworkInfo, task: TaskInfo): void {
+    const frameworkId = framework.id!.value;
+    const executorId = task.executor?.executor_id.value ?? task.task_id.value;
+    let run = this.executors.get(key(frameworkId, executorId));
+    if (!run) {
+      run = {
+        frameworkId,
+        executorId,
+        info: task.executor,
+        framework,
+        sandbox: '',
+        subscribed: false,
+        tasks: new Map(),
+        queued: [],
+        killed: new Set(),
+        shuttingDown: false,
+        simulated: true,
+      };
+      this.executors.set(key(frameworkId, executorId), run);
+    }
+    run.tasks.set(task.task_id.value, task);
+    for (const state of ['TASK_STARTING', 'TASK_RUNNING'] as const)
+      this.update(frameworkId, {
+        task_id: task.task_id,
+        state,
+        source: 'SOURCE_EXECUTOR',
+        executor_id: { value: executorId },
+      });
+    this.log.debug('simulated task running', { framework: frameworkId, task: task.task_id.value });
+  }
+
+  /** simulateTasks: a killed task is reported killed; an executor left without tasks ends. */
+  private simulateKill(run: ExecutorRun, taskId: string): void {
+    const task = run.tasks.get(taskId);
+    if (!task) return;
+    this.update(run.frameworkId, {
+      task_id: task.task_id,
+      state: 'TASK_KILLED',
+      source: 'SOURCE_EXECUTOR',
+      executor_id: { value: run.executorId },
+    });
+    if (run.tasks.size === 0 && this.executors.get(key(run.frameworkId, run.executorId)) === run) {
+      this.executors.delete(key(run.frameworkId, run.executorId));
+      this.o.master.executorExited(this, run.frameworkId, run.executorId, 0);
+    }
+  }
+
   kill(frameworkId: string, taskId: string): boolean {
     for (const run of this.executors.values()) {
       if (run.frameworkId !== frameworkId) continue;
+      if (run.simulated) {
+        if (!run.tasks.has(taskId)) continue;
+        this.simulateKill(run, taskId);
+        return true;
+      }
       const queued = run.queued.findIndex((t) => t.task_id.value === taskId);
       if (queued >= 0) {
         const [t] = run.queued.splice(queued, 1);
@@ -406,6 +471,14 @@ export class Agent {
   shutdownExecutor(frameworkId: string, executorId: string): void {
     const run = this.executors.get(key(frameworkId, executorId));
     if (!run) return;
+    if (run.simulated) {
+      for (const id of [...run.tasks.keys()]) this.simulateKill(run, id);
+      if (this.executors.get(key(frameworkId, executorId)) === run) {
+        this.executors.delete(key(frameworkId, executorId));
+        this.o.master.executorExited(this, frameworkId, executorId, 0);
+      }
+      return;
+    }
     run.shuttingDown = true;
     this.send(run, { type: 'SHUTDOWN' });
     const t = setTimeout(() => void run.process?.stop(1000), this.o.executorShutdownGraceMs);

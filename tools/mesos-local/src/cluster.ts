@@ -40,6 +40,12 @@ export interface MesosLocalOptions {
   portBase?: number;
   /** `principal:secret` pairs; when given, the scheduler API requires HTTP basic authentication. */
   credentials?: string[];
+  /**
+   * For benchmarks only: agents start no process for a task; they report TASK_STARTING and
+   * TASK_RUNNING at once, and TASK_KILLED when it is killed. Reservations and volumes work as
+   * usual. Allows up to 5,000 agents (addresses 127.0.x.y), all offering the same port range.
+   */
+  simulateTasks?: boolean;
 }
 
 export interface MesosLocal {
@@ -53,6 +59,8 @@ export interface MesosLocal {
   killExecutor(frameworkId: string, executorId: string): boolean;
   dropFrameworkStream(frameworkId: string): boolean;
   failover(): void;
+  /** An offer batch to the framework now, even if it is suppressed or filters (benchmarks). */
+  offerNow(frameworkId: string): number;
   close(): Promise<void>;
 }
 
@@ -67,8 +75,19 @@ export function randomPortBase(agents: number): number {
   return PORT_FLOOR + Math.floor(Math.random() * slots) * PORTS_PER_AGENT;
 }
 
-function agentResources(i: number, spec: AgentSpec, portBase: number): Resource[] {
-  const first = portBase + i * PORTS_PER_AGENT;
+/** Agent i's loopback address: 127.0.0.(i+2) for the first ones, then 127.0.1.0 and on. */
+export function agentAddress(i: number): string {
+  const n = i + 2;
+  return `127.${Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${n % 256}`;
+}
+
+function agentResources(
+  i: number,
+  spec: AgentSpec,
+  portBase: number,
+  sharedPorts: boolean,
+): Resource[] {
+  const first = portBase + (sharedPorts ? 0 : i * PORTS_PER_AGENT);
   const ports = spec.ports ?? [first, first + PORTS_PER_AGENT - 1];
   return [
     R.scalar('cpus', spec.cpus ?? 4),
@@ -104,16 +123,21 @@ export async function startMesosLocal(options: MesosLocalOptions): Promise<Mesos
     typeof options.agents === 'number' || options.agents === undefined
       ? Array.from({ length: options.agents ?? 3 }, () => ({}))
       : options.agents;
-  if (specs.length > 100) throw new Error('at most 100 agents (one loopback address each)');
-  const portBase = options.portBase ?? randomPortBase(specs.length);
+  const simulate = options.simulateTasks ?? false;
+  if (!simulate && specs.length > 100)
+    throw new Error('at most 100 agents (one loopback address each)');
+  if (specs.length > 5000) throw new Error('at most 5000 agents');
+  // Simulated tasks bind nothing: every agent (its own address) offers the same port range.
+  const portBase = options.portBase ?? randomPortBase(simulate ? 1 : specs.length);
   const agents = specs.map(
     (spec, i) =>
       new Agent({
         id: `${master.id}-S${i}`,
-        ip: `127.0.0.${i + 2}`,
+        ip: agentAddress(i),
         port: 0,
         workDir: options.workDir,
-        resources: agentResources(i, spec, portBase),
+        simulateTasks: simulate,
+        resources: agentResources(i, spec, portBase, simulate),
         attributes: agentAttributes(i, spec),
         logger: logger.child({ role: 'agent' }),
         master,
@@ -145,6 +169,9 @@ export async function startMesosLocal(options: MesosLocalOptions): Promise<Mesos
       )
         return answer(200, master.state());
       if (url.pathname === '/health') return answer(200, { status: 'OK' });
+      const offer = /^\/admin\/frameworks\/([^/]+)\/offer$/.exec(url.pathname);
+      if (offer && req.method === 'POST')
+        return answer(200, { offers: cluster.offerNow(decodeURIComponent(offer[1])) });
       const m =
         /^\/admin\/(agents\/([^/]+)\/(stop|start)|executors\/([^/]+)\/([^/]+)\/kill|frameworks\/([^/]+)\/drop-stream|master\/failover)$/.exec(
           url.pathname,
@@ -216,6 +243,7 @@ export async function startMesosLocal(options: MesosLocalOptions): Promise<Mesos
     },
     dropFrameworkStream: (id) => master.dropStream(id),
     failover: () => master.failover(),
+    offerNow: (id) => master.allocate(id),
     async close() {
       master.stop();
       server.closeAllConnections();

@@ -40,18 +40,29 @@ const program = new Command('mesos-local')
     '--principal <principal:secret...>',
     'require HTTP basic authentication with these credentials',
   )
+  .option(
+    '--simulate-tasks',
+    'benchmarks only: run no task processes; agents report tasks STARTING, RUNNING and KILLED themselves (up to 5000 agents)',
+  )
   .action(async (o: Record<string, string | string[] | undefined>) => {
     const n = positiveInt('--agents', o.agents as string);
+    const simulateTasks = Boolean(o.simulateTasks);
+    if (n > (simulateTasks ? 5000 : 100))
+      fail(
+        `--agents: at most ${simulateTasks ? 5000 : 100}${simulateTasks ? '' : ' (5000 with --simulate-tasks)'}, got ${n}`,
+      );
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       fail(`--port must be 0-65535, got '${String(o.port)}'`);
     const portBase = o.portBase === undefined ? undefined : Number(o.portBase);
     if (
       portBase !== undefined &&
-      (!Number.isInteger(portBase) || portBase < 1024 || portBase + n * 200 > 65535)
+      (!Number.isInteger(portBase) ||
+        portBase < 1024 ||
+        portBase + (simulateTasks ? 1 : n) * 200 > 65535)
     )
       fail(
-        `--port-base must be a port from 1024 leaving room for ${n} ranges of 200, got '${String(o.portBase)}'`,
+        `--port-base must be a port from 1024 leaving room for ${simulateTasks ? 1 : n} range(s) of 200, got '${String(o.portBase)}'`,
       );
     const spec: AgentSpec = {
       cpus: Number(o.agentCpus),
@@ -73,6 +84,7 @@ const program = new Command('mesos-local')
       heartbeatIntervalSeconds: Number(o.heartbeatInterval),
       agentPingTimeoutMs: Number(o.agentPingTimeout),
       credentials: o.principal as string[] | undefined,
+      simulateTasks,
       logger,
     });
     process.stdout.write(
@@ -99,6 +111,7 @@ const ADMIN: Record<string, (args: string[]) => string> = {
     `executors/${encodeURIComponent(fw)}/${encodeURIComponent(ex)}/kill`,
   'drop-stream': ([fw]) => `frameworks/${encodeURIComponent(fw)}/drop-stream`,
   failover: () => 'master/failover',
+  offer: ([fw]) => `frameworks/${encodeURIComponent(fw)}/offer`,
 };
 const ARITY: Record<string, number> = {
   'stop-agent': 1,
@@ -106,12 +119,13 @@ const ARITY: Record<string, number> = {
   'kill-executor': 2,
   'drop-stream': 1,
   failover: 0,
+  offer: 1,
 };
 
 program
   .command('admin <action> [args...]')
   .description(
-    'fault injection on a running mesos-local: stop-agent ID, start-agent ID, kill-executor FRAMEWORK EXECUTOR, drop-stream FRAMEWORK, failover',
+    'fault injection on a running mesos-local: stop-agent ID, start-agent ID, kill-executor FRAMEWORK EXECUTOR, drop-stream FRAMEWORK, failover, offer FRAMEWORK (an offer batch now, even when suppressed)',
   )
   .option('--master <url>', 'the mesos-local master', 'http://127.0.0.1:5050')
   .action(async (action: string, args: string[], o: { master: string }) => {

@@ -36,6 +36,8 @@ interface Framework {
   filters: Map<string, number>;
   /** Updates waiting for the scheduler to be connected (the agents keep retrying too). */
   active: boolean;
+  /** OFFERS events sent (one batch per allocation round with something to offer). */
+  offerBatches: number;
 }
 
 interface Task {
@@ -198,6 +200,7 @@ export class Master implements MasterLink {
         suppressed: false,
         filters: new Map(),
         active: true,
+        offerBatches: 0,
       };
       this.frameworks.set(id, fw);
       this.log.info('framework registered', { framework: id, name: info.name });
@@ -648,16 +651,22 @@ export class Master implements MasterLink {
     }
   }
 
-  /** Offers every connected, unsuppressed framework what each up agent has free for its role. */
-  allocate(): void {
+  /**
+   * Offers every connected, unsuppressed framework what each up agent has free for its role.
+   * `force` (benchmarks: an offer batch on demand) offers to that framework even when it is
+   * suppressed or has filters, and to no other; answers the number of offers sent.
+   */
+  allocate(force?: string): number {
     const now = Date.now();
+    let sent = 0;
     for (const fw of this.frameworks.values()) {
-      if (!fw.stream || fw.suppressed) continue;
+      if (force !== undefined && fw.id !== force) continue;
+      if (!fw.stream || (fw.suppressed && force === undefined)) continue;
       const role = this.role(fw);
       const batch: Offer[] = [];
       for (const agent of this.agents.values()) {
         if (!agent.up || this.unreachableTimers.has(agent.id)) continue;
-        if ((fw.filters.get(agent.id) ?? 0) > now) continue;
+        if ((fw.filters.get(agent.id) ?? 0) > now && force === undefined) continue;
         // What is neither used by tasks nor already offered (Mesos may have several offers per agent).
         let free: Resource[];
         try {
@@ -692,8 +701,13 @@ export class Master implements MasterLink {
           allocation_info: { role },
         });
       }
-      if (batch.length) this.sendTo(fw, { type: 'OFFERS', offers: { offers: batch } });
+      if (batch.length) {
+        fw.offerBatches++;
+        sent += batch.length;
+        this.sendTo(fw, { type: 'OFFERS', offers: { offers: batch } });
+      }
     }
+    return sent;
   }
 
   // ---- from agents ----
@@ -862,6 +876,7 @@ export class Master implements MasterLink {
       active: Boolean(f.stream),
       connected: Boolean(f.stream),
       suppressed: f.suppressed,
+      offer_batches: f.offerBatches,
       failover_timeout: f.info.failover_timeout ?? 0,
       checkpoint: f.info.checkpoint ?? false,
       tasks: tasksOf(f.id, false),
