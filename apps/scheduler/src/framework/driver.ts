@@ -27,6 +27,7 @@ import type { EventHub } from '../events';
 import type { SchedulerMetrics } from '../metrics';
 import type { ClusterDoc, NodeDoc } from '../model';
 import { hasTask } from '../node-state';
+import { progressPlans } from '../plans';
 import type { SchedulerStore } from '../store';
 import type { NodeDecision, PendingReason } from './offer-evaluator';
 import { agentOfOffer, evaluateOffers } from './offer-evaluator';
@@ -606,7 +607,7 @@ export class Driver {
     for (const c of clusters) {
       const members = nodes.filter((n) => n.cluster === c.name);
       await this.progressJoins(c, members);
-      await this.progressOperation(c, members);
+      await this.progressPlans(c, members);
       if (c.state === 'shutting_down' && members.length === 0) {
         await store.deleteCluster(c.name);
         this.log.info('cluster destroyed', { cluster: c.name });
@@ -831,83 +832,20 @@ export class Driver {
     }
   }
 
-  /** Rolling restart / config / upgrade: one node at a time, each back, a member and ring-ready. */
-  private async progressOperation(c: ClusterDoc, nodes: NodeDoc[]): Promise<void> {
-    const op = c.operation;
-    if (!op || op.state !== 'running') return;
-    const store = this.o.store;
-    if (op.kind === 'upgrade' && op.targetRiakVersion && c.riakVersion !== op.targetRiakVersion)
-      await store.updateCluster(c.name, (x) => ({ ...x, riakVersion: op.targetRiakVersion! }));
-    if (!op.current) {
-      const next = op.order[op.done];
-      if (next === undefined) {
-        await store.updateCluster(c.name, (x) => ({
-          ...x,
-          state: 'running',
-          operation: x.operation && { ...x.operation, state: 'done', current: undefined },
-        }));
-        this.log.info('rolling operation done', { cluster: c.name, kind: op.kind });
-        return;
-      }
-      const node = nodes.find((n) => n.key === next);
-      if (!node || !node.wanted) {
-        await store.updateCluster(c.name, (x) => ({
-          ...x,
-          operation: x.operation && { ...x.operation, done: x.operation.done + 1 },
-        }));
-        return;
-      }
-      if (node.state !== 'running') return; // wait until it is running before restarting it
-      await store.updateCluster(c.name, (x) => ({
-        ...x,
-        operation: x.operation && { ...x.operation, current: next },
-      }));
-      await store.transitionNode(node.key, 'restarting', { relaunchAfter: undefined });
-      this.log.info('rolling operation: restarting node', {
-        cluster: c.name,
-        node: node.key,
-        kind: op.kind,
-      });
-      await this.ask(node, { type: 'finish' }, 10000).catch(() => this.killTask(node));
-      await this.revive();
-      return;
-    }
-    const node = nodes.find((n) => n.key === op.current);
-    if (!node) {
-      await store.updateCluster(c.name, (x) => ({
-        ...x,
-        operation: x.operation && {
-          ...x.operation,
-          current: undefined,
-          done: x.operation.done + 1,
-        },
-      }));
-      return;
-    }
-    if (node.state !== 'running' || this.inFlight.has(`status:${node.key}`)) return;
-    this.inFlight.add(`status:${node.key}`);
-    this.ask(node, { type: 'status' }, 30000).then(
-      (answer) =>
-        this.serial('operation-status', async () => {
-          this.inFlight.delete(`status:${node.key}`);
-          const result =
-            answer.type === 'status' && answer.ok && answer.result && 'members' in answer.result
-              ? answer.result
-              : undefined;
-          const self = riakNodeName(node.key, node.hostname ?? '');
-          const member = result?.members.some((m) => m.name === self && m.status === 'valid');
-          if (result?.ringReady && member)
-            await store.updateCluster(c.name, (x) =>
-              x.operation?.current === node.key
-                ? {
-                    ...x,
-                    operation: { ...x.operation, current: undefined, done: x.operation.done + 1 },
-                  }
-                : undefined,
-            );
-        }),
-      () => this.inFlight.delete(`status:${node.key}`),
-    );
+  /**
+   * Plans (../plans): each of the cluster's active plans progressed against its nodes, persisted,
+   * then acted on (rolling restarts and upgrades restart nodes and check their ring).
+   */
+  private async progressPlans(c: ClusterDoc, nodes: NodeDoc[]): Promise<void> {
+    await progressPlans(c, nodes, {
+      store: this.o.store,
+      logger: this.log,
+      ask: (n, request, timeoutMs) => this.ask(n, request, timeoutMs),
+      killTask: (n) => this.killTask(n),
+      revive: () => this.revive(),
+      later: (what, fn) => this.serial(what, fn),
+      inFlight: this.inFlight,
+    });
   }
 }
 
