@@ -1,6 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import type { PrintFormat, Resolved, SettingsTable } from '@riak-mesos/config';
+import { addSettingOptions, loadSettings, printConfigFormat } from '@riak-mesos/config';
 import { TRANSPORT_KINDS } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
+import { z } from 'zod';
 
 /** epmd takes single-dash long flags (`-port 4369`); commander wants `--port`. */
 const EPMD_FLAGS = [
@@ -43,79 +46,130 @@ export interface ErlpmdOptions {
   transport: TransportKind;
 }
 
-export class UsageError extends Error {}
+const port = z.preprocess(
+  (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+  z
+    .number({ error: (i) => `must be 0-65535, got '${String(i.input)}'` })
+    .int()
+    .min(0)
+    .max(65535, { error: (i) => `must be 0-65535, got '${String(i.input)}'` }),
+);
+
+const addresses = z
+  .string()
+  .transform((list) =>
+    list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .superRefine((list, ctx) => {
+    for (const a of list)
+      if (!/^[0-9.]+$|^[0-9a-fA-F:]+$/.test(a))
+        ctx.addIssue({ code: 'custom', message: `takes IP addresses, got '${a}'` });
+  });
+
+const transports = `${TRANSPORT_KINDS.slice(0, -1).join(', ')} or ${TRANSPORT_KINDS.at(-1)}`;
+
+/** The daemon's settings; the client commands (`-names`, `-kill`, …) are plain flags. */
+export const SETTINGS = {
+  port: {
+    description: 'port to listen on / to ask',
+    schema: port,
+    default: 4369,
+    env: 'ERL_EPMD_PORT',
+    flag: '--port <port>',
+  },
+  address: {
+    description: 'comma-separated addresses to listen on (loopback only by default)',
+    schema: addresses,
+    default: '127.0.0.1',
+    env: 'ERL_EPMD_ADDRESS',
+    flag: '--address <list>',
+  },
+  relaxedCommandCheck: {
+    description: 'allow KILL with nodes registered, and STOP',
+    schema: z.boolean(),
+    default: false,
+    // As epmd: the variable being set (to anything) relaxes the check.
+    env: { name: 'ERL_EPMD_RELAXED_COMMAND_CHECK', read: () => true },
+    flag: '--relaxed-command-check',
+  },
+  zk: {
+    description:
+      'ZooKeeper connect string: registrations are shared through it (without it: memory only)',
+    schema: z.string().min(1).optional(),
+    flag: '--zk <connect>',
+  },
+  framework: {
+    description: 'framework name (ZooKeeper root /riak/frameworks/<name>)',
+    schema: z.string().min(1),
+    default: 'riak',
+    flag: '--framework <name>',
+  },
+  host: {
+    description: 'host name recorded with registrations',
+    schema: z.string().min(1),
+    default: 'localhost',
+    flag: '--host <host>',
+  },
+  transport: {
+    description: 'how connections are carried: auto (TCP handles, else net), handle, or net',
+    schema: z.enum(TRANSPORT_KINDS, {
+      error: (i) => `must be ${transports}, got '${String(i.input)}'`,
+    }),
+    default: 'auto',
+    env: 'ERLPMD_TRANSPORT',
+    flag: '--transport <kind>',
+    choices: TRANSPORT_KINDS,
+  },
+} satisfies SettingsTable;
 
 export function buildCommand(): Command {
-  return new Command('erlpmd')
-    .description('An EPMD replacement whose registrations can live in ZooKeeper (shaped like epmd)')
-    .addOption(
-      new Option('--port <port>', 'port to listen on / to ask')
-        .env('ERL_EPMD_PORT')
-        .default('4369'),
-    )
-    .addOption(
-      new Option(
-        '--address <list>',
-        'comma-separated addresses to listen on (default loopback only)',
-      )
-        .env('ERL_EPMD_ADDRESS')
-        .default('127.0.0.1'),
-    )
-    .addOption(
-      new Option('--relaxed-command-check', 'allow KILL with nodes registered, and STOP').env(
-        'ERL_EPMD_RELAXED_COMMAND_CHECK',
-      ),
-    )
-    .option(
-      '--zk <connect>',
-      'ZooKeeper connect string: registrations are shared through it (without it: memory only)',
-    )
-    .option('--framework <name>', 'framework name (ZooKeeper root /riak/frameworks/<name>)', 'riak')
-    .option('--host <host>', 'host name recorded with registrations', 'localhost')
+  const command = new Command('erlpmd').description(
+    'An EPMD replacement whose registrations can live in ZooKeeper (shaped like epmd)',
+  );
+  addSettingOptions(command, SETTINGS);
+  return command
     .option('--names', 'client: list the nodes registered with the EPMD at --port')
     .option('--dump', 'client: dump the registrations')
     .option('--kill', 'client: ask the EPMD at --port to stop')
     .option('--stop <name>', 'client: unregister a node (the EPMD must be relaxed)')
-    .addOption(
-      new Option(
-        '--transport <kind>',
-        'how connections are carried: auto (TCP handles, else net), handle, or net',
-      )
-        .choices(TRANSPORT_KINDS)
-        .env('ERLPMD_TRANSPORT')
-        .default('auto'),
-    )
     .option('--debug', 'debug logging')
     .option('--daemon', 'accepted for compatibility; run under a supervisor instead')
     .exitOverride();
 }
 
-export function parseOptions(argv: string[]): ErlpmdOptions {
+export interface ParsedOptions {
+  options: ErlpmdOptions;
+  /** The settings with their origins (for `--print-config`). */
+  resolved: Resolved<unknown>;
+  printConfig?: PrintFormat;
+}
+
+/**
+ * Parses epmd-style arguments over `ERL_EPMD_*` / `ERLPMD_TRANSPORT` and the defaults. Throws
+ * CommanderError for a bad flag and ConfigError naming every bad value.
+ */
+export function resolveOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedOptions {
   const cmd = buildCommand();
   cmd.parse(normalizeArgs(argv), { from: 'user' });
   const o = cmd.opts<Record<string, string | boolean | undefined>>();
-  const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`-port must be 0-65535, got '${String(o.port)}'`);
-  const address = String(o.address)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const a of address)
-    if (!/^[0-9.]+$|^[0-9a-fA-F:]+$/.test(a))
-      throw new UsageError(`-address takes IP addresses, got '${a}'`);
-  return {
-    port,
-    address,
-    relaxedCommandCheck: o.relaxedCommandCheck !== undefined && o.relaxedCommandCheck !== false,
-    zk: o.zk as string | undefined,
-    framework: String(o.framework),
-    host: String(o.host),
+  const resolved = loadSettings(SETTINGS, { flags: o, env });
+  const options: ErlpmdOptions = {
+    ...resolved.config,
     names: Boolean(o.names),
     dump: Boolean(o.dump),
     kill: Boolean(o.kill),
-    stop: o.stop as string | undefined,
+    stop: typeof o.stop === 'string' ? o.stop : undefined,
     debug: Boolean(o.debug),
-    transport: o.transport as TransportKind,
   };
+  return { options, resolved, printConfig: printConfigFormat(o) };
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): ErlpmdOptions {
+  return resolveOptions(argv, env).options;
 }

@@ -1,18 +1,24 @@
 import { CommanderError } from 'commander';
+import { printConfig } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { EpmdClient, EpmdServer, MemoryStore, ZkStore } from '@riak-mesos/epmd';
 import { ZkClient } from '@riak-mesos/zk';
-import { parseOptions } from './args';
+import { resolveOptions } from './args';
 
 async function main(): Promise<number> {
-  let o;
+  let parsed;
   try {
-    o = parseOptions(process.argv.slice(2));
+    parsed = resolveOptions(process.argv.slice(2));
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     process.stderr.write(`erlpmd: ${(err as Error).message}\n`);
     return 2;
   }
+  if (parsed.printConfig) {
+    process.stdout.write(printConfig(parsed.resolved, parsed.printConfig));
+    return 0;
+  }
+  const o = parsed.options;
   const client = new EpmdClient({
     port: o.port,
     host: o.address[0] === '0.0.0.0' ? '127.0.0.1' : o.address[0],
