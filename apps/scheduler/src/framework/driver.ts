@@ -1,16 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  ExecutorReply,
-  ExecutorRequest,
-  ExecutorRequestBody,
-} from '@riak-mesos/framework-contract';
-import {
-  EXECUTOR_PROTOCOL_VERSION,
-  executorRequestSchema,
-  formatIssues,
-  parseExecutorReply,
-  riakNodeName,
-} from '@riak-mesos/framework-contract';
+import type { ExecutorReply, ExecutorRequestBody } from '@riak-mesos/framework-contract';
+import { riakNodeName } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type {
   AgentID,
@@ -20,7 +10,7 @@ import type {
   TaskID,
   TaskStatus,
 } from '@riak-mesos/mesos';
-import { SchedulerClient, TERMINAL_TASK_STATES } from '@riak-mesos/mesos';
+import { SchedulerClient } from '@riak-mesos/mesos';
 import type { PlacementAgent } from '@riak-mesos/placement';
 import type { SchedulerConfig } from '../config';
 import type { EventHub } from '../events';
@@ -31,10 +21,9 @@ import { progressPlans } from '../plans';
 import type { SchedulerStore } from '../store';
 import type { NodeDecision, PendingReason } from './offer-evaluator';
 import { agentOfOffer, evaluateOffers } from './offer-evaluator';
+import { ExecutorChannel } from './executor-channel';
 import { OfferLog } from './offer-log';
-
-/** States after which a node's task is gone; TASK_UNKNOWN answers reconciliation for one Mesos never had. */
-const TERMINAL: ReadonlySet<string> = new Set([...TERMINAL_TASK_STATES, 'TASK_UNKNOWN']);
+import { TERMINAL, reactToStatus } from './status-reactions';
 
 /** Node states that wait for an offer: to be placed or launched, or to have their reservation released. */
 const WANTED_NEED_OFFERS: readonly string[] = [
@@ -68,13 +57,6 @@ export interface DriverOptions {
   tickMs?: number;
 }
 
-interface Pending {
-  /** The request's type: its reply must have the same. */
-  type: ExecutorRequest['type'];
-  resolve: (m: ExecutorReply) => void;
-  timer: NodeJS.Timeout;
-}
-
 /** Thrown (and reported) when Mesos no longer knows the stored framework id. */
 export class UnknownFrameworkError extends Error {}
 
@@ -87,6 +69,7 @@ export class UnknownFrameworkError extends Error {}
  */
 export class Driver {
   readonly client: SchedulerClient;
+  private readonly executors: ExecutorChannel;
   private readonly o: DriverOptions;
   private queue: Promise<void> = Promise.resolve();
   private ticker: NodeJS.Timeout | undefined;
@@ -96,7 +79,6 @@ export class Driver {
   private filtered = false;
   private stopped = false;
   private readonly agents = new Map<string, PlacementAgent>();
-  private readonly pending = new Map<string, Pending>();
   private readonly inFlight = new Set<string>();
   private readonly leaveSent = new Set<string>();
   /** Kills of replaced nodes' old tasks, repeated until Mesos reports the task gone. */
@@ -136,12 +118,17 @@ export class Driver {
         : {}),
       logger: options.logger.child({ component: 'mesos-scheduler-client' }),
     });
+    this.executors = new ExecutorChannel(
+      (agent, executor, data) => this.client.message(agent, executor, data),
+      options.logger,
+      options.metrics,
+    );
     this.client.on('subscribed', (info) =>
       this.serial('subscribed', () => this.onSubscribed(info.frameworkId)),
     );
     this.client.on('offers', (offers) => this.serial('offers', () => this.onOffers(offers)));
     this.client.on('update', (s) => this.serial('update', () => this.onUpdate(s)));
-    this.client.on('message', (m) => this.onMessage(m.data));
+    this.client.on('message', (m) => this.executors.onMessage(m.data));
     this.client.on('disconnected', (reason) => {
       this.log.warn('disconnected from the Mesos master; re-subscribing', { reason });
       this.o.metrics?.registered.set(0);
@@ -179,7 +166,7 @@ export class Driver {
     clearInterval(this.reconcileTimer);
     for (const t of this.staleKills.values()) clearInterval(t);
     this.staleKills.clear();
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.executors.close();
     await this.client.stop().catch(() => undefined);
     await this.queue.catch(() => undefined);
   }
@@ -289,84 +276,19 @@ export class Driver {
     this.staleKills.delete(taskId);
   }
 
+  /** Acts on the node lifecycle's reaction to one update (see status-reactions.ts). */
   private async applyUpdate(node: NodeDoc, s: TaskStatus): Promise<void> {
-    const store = this.o.store;
-    if (
-      s.task_id.value !== node.taskId ||
-      (s.agent_id && node.agentId && s.agent_id.value !== node.agentId)
-    ) {
-      // The task of a node since replaced on another agent (its old agent came back).
-      if (TERMINAL.has(s.state)) this.stopStaleKill(s.task_id.value);
-      else {
-        this.log.warn('killing the task of a replaced node on its old agent', {
-          node: node.key,
-          agent: s.agent_id?.value,
-        });
-        this.killStale(s.task_id, s.agent_id);
-      }
-      return;
+    const r = reactToStatus(node, s, this.o.config, Date.now());
+    if (r.stopKilling) this.stopStaleKill(s.task_id.value);
+    if (r.log) this.log[r.log.level](r.log.message, r.log.fields);
+    if (r.kill === 'until-gone') this.killStale(s.task_id, s.agent_id);
+    if (r.kill === 'once') await this.client.kill(s.task_id, s.agent_id).catch(() => undefined);
+    for (const c of r.changes) {
+      if (c.to) await this.o.store.transitionNode(node.key, c.to, c.patch);
+      else await this.o.store.updateNode(node.key, (n) => ({ ...n, ...c.patch }));
+      if (c.to === 'restarting') this.o.metrics?.failures.inc({ state: s.state });
     }
-    const patch = { lastTaskState: s.state, lastTaskMessage: s.message };
-    if (s.state === 'TASK_STARTING' && node.state === 'launching') {
-      await store.transitionNode(node.key, 'starting', patch);
-      return;
-    }
-    if (s.state === 'TASK_RUNNING') {
-      if (['launching', 'starting'].includes(node.state))
-        await store.transitionNode(node.key, 'running', {
-          ...patch,
-          failures: 0,
-          agentLostSince: undefined,
-        });
-      else if (node.state === 'running' || node.state === 'leaving')
-        await store.updateNode(node.key, (n) => ({ ...n, ...patch, agentLostSince: undefined }));
-      else if (!hasTask(node.state) && node.state !== 'restarting') {
-        // Running although we think it is not: Mesos knows better; stop it if unwanted.
-        this.log.warn('a task runs for a node that should have none; killing it', {
-          node: node.key,
-          state: node.state,
-        });
-        await this.client.kill(s.task_id, s.agent_id).catch(() => undefined);
-      }
-      return;
-    }
-    if (s.state === 'TASK_UNREACHABLE') {
-      await store.updateNode(node.key, (n) => ({
-        ...n,
-        ...patch,
-        agentLostSince: n.agentLostSince ?? new Date().toISOString(),
-      }));
-      return;
-    }
-    if (!TERMINAL.has(s.state)) return;
-    if (s.state === 'TASK_UNKNOWN' && !hasTask(node.state)) return;
-    if (node.state === 'shutting_down' || node.state === 'leaving' || !node.wanted) {
-      if (hasTask(node.state)) await store.transitionNode(node.key, 'shutting_down', patch);
-      await store.transitionNode(node.key, 'shut_down', patch);
-      return;
-    }
-    if (node.state === 'restarting') {
-      // An intended stop (rolling operation): relaunch as soon as the reservation is offered.
-      await store.updateNode(node.key, (n) => ({ ...n, ...patch }));
-      return;
-    }
-    if (!hasTask(node.state)) return;
-    const failures = node.failures + 1;
-    const b = this.o.config.relaunchBackoff;
-    const delay = Math.min(b.maxSeconds, b.initialSeconds * 2 ** Math.min(failures - 1, 16));
-    this.o.metrics?.failures.inc({ state: s.state });
-    this.log.warn('node task ended unexpectedly; relaunching on its reservation', {
-      node: node.key,
-      state: s.state,
-      message: s.message,
-      relaunchInSeconds: delay,
-    });
-    await store.transitionNode(node.key, 'restarting', {
-      ...patch,
-      failures,
-      relaunchAfter: new Date(Date.now() + delay * 1000).toISOString(),
-    });
-    await this.revive();
+    if (r.revive) await this.revive();
   }
 
   // ---- offers -------------------------------------------------------------------------------
@@ -499,86 +421,11 @@ export class Driver {
   // ---- executor messages ---------------------------------------------------------------------
 
   /**
-   * An executor's reply, parsed with the contract's schema. One that fails it is logged, counted
-   * and, when its id names a request, answers that request as a failure; it is never cast.
-   */
-  private onMessage(data: Buffer): void {
-    const parsed = parseExecutorReply(data);
-    if (!parsed.ok) {
-      this.o.metrics?.executorRepliesRejected.inc({ reason: parsed.reason });
-      this.log.warn('rejecting an executor message that breaks the contract', {
-        error: parsed.error,
-        id: parsed.id,
-        text: data.toString('utf8').slice(0, 200),
-      });
-      if (parsed.id !== undefined)
-        this.settle(parsed.id, `the executor's reply breaks the contract: ${parsed.error}`);
-      return;
-    }
-    const reply = parsed.reply;
-    if (reply.id === undefined) return;
-    const p = this.pending.get(reply.id);
-    if (!p) return;
-    if (reply.type !== p.type) {
-      this.o.metrics?.executorRepliesRejected.inc({ reason: 'type' });
-      this.log.warn('rejecting an executor reply of another type than its request', {
-        id: reply.id,
-        asked: p.type,
-        answered: reply.type,
-      });
-      this.settle(reply.id, `the executor sent a ${reply.type} reply to a ${p.type} request`);
-      return;
-    }
-    this.settle(reply.id, reply);
-  }
-
-  /** Ends a pending request with its reply, or with a failed answer saying what was wrong. */
-  private settle(id: string, answer: ExecutorReply | string): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    p.resolve(typeof answer === 'string' ? failedReply(p.type, id, answer) : answer);
-  }
-
-  /**
    * Sends a request to a node's executor and waits for its reply (checked with the contract's
    * schema on both ways; a reply that fails it comes back as a failed answer).
    */
   ask(node: NodeDoc, body: ExecutorRequestBody, timeoutMs = 120000): Promise<ExecutorReply> {
-    if (!node.agentId || !node.executorId)
-      return Promise.reject(new Error(`node ${node.key} has no executor`));
-    const id = randomUUID();
-    const checked = executorRequestSchema.safeParse({
-      ...body,
-      version: EXECUTOR_PROTOCOL_VERSION,
-      id,
-    });
-    if (!checked.success)
-      return Promise.reject(
-        new Error(`invalid ${body.type} request to ${node.key}: ${formatIssues(checked.error)}`),
-      );
-    const request = checked.data;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new Error(`node ${node.key} did not answer ${request.type} within ${timeoutMs / 1000} s`),
-        );
-      }, timeoutMs);
-      this.pending.set(id, { type: request.type, resolve, timer });
-      this.client
-        .message(
-          { value: node.agentId! },
-          { value: node.executorId! },
-          Buffer.from(JSON.stringify(request)),
-        )
-        .catch((err: Error) => {
-          clearTimeout(timer);
-          this.pending.delete(id);
-          reject(err);
-        });
-    });
+    return this.executors.ask(node, body, timeoutMs);
   }
 
   // ---- the work loop --------------------------------------------------------------------------
@@ -870,9 +717,4 @@ export function mergeByAgent(received: Offer[]): {
     idsOf.get(first.id.value)!.push(o.id);
   }
   return { offers: [...byAgent.values()], idsOf };
-}
-
-/** A failed answer of a request's type, for a reply that could not be taken as it came. */
-function failedReply(type: ExecutorRequest['type'], id: string, error: string): ExecutorReply {
-  return { version: EXECUTOR_PROTOCOL_VERSION, id, type, ok: false, error };
 }

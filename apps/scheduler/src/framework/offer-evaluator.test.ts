@@ -63,33 +63,33 @@ class SimAgent {
   apply(op: OfferOperation): void {
     switch (op.type) {
       case 'RESERVE': {
-        const rs = op.reserve!.resources;
+        const rs = op.reserve!.resources ?? [];
         this.free = R.subtractResources(this.free, rs.map(R.bare));
         this.reserved = R.addResources(this.reserved, rs);
         return;
       }
       case 'CREATE': {
-        for (const v of op.create!.volumes) {
+        for (const v of op.create!.volumes ?? []) {
           this.reserved = R.subtractResources(this.reserved, [R.withoutVolume(v)]);
           this.reserved = R.addResources(this.reserved, [v]);
         }
         return;
       }
       case 'DESTROY': {
-        for (const v of op.destroy!.volumes) {
+        for (const v of op.destroy!.volumes ?? []) {
           this.reserved = R.subtractResources(this.reserved, [v]);
           this.reserved = R.addResources(this.reserved, [R.withoutVolume(v)]);
         }
         return;
       }
       case 'UNRESERVE': {
-        const rs = op.unreserve!.resources;
+        const rs = op.unreserve!.resources ?? [];
         this.reserved = R.subtractResources(this.reserved, rs);
         this.free = R.addResources(this.free, rs.map(R.bare));
         return;
       }
       case 'LAUNCH': {
-        for (const t of op.launch!.task_infos) {
+        for (const t of op.launch!.task_infos ?? []) {
           const used = [...(t.resources ?? []), ...(t.executor?.resources ?? [])];
           this.reserved = R.subtractResources(this.reserved, used);
           this.inUse.set(t.task_id.value, used);
@@ -229,7 +229,7 @@ describe('offer evaluator: deploying', () => {
     ).toEqual(['reserved', 'launching']);
     expect(w.state('riak-default-1')).toBe('launching');
     const launch = w.last.decisions[0].operations[0];
-    expect(launch.launch?.task_infos[0].task_id.value).toBe('riak-default-1');
+    expect(launch.launch?.task_infos?.[0].task_id.value).toBe('riak-default-1');
   });
 
   it('puts three nodes on three hosts under hostname UNIQUE, and explains a fourth', () => {
@@ -361,7 +361,7 @@ describe('offer evaluator: relaunching', () => {
     w.now += 5000;
     w.round();
     expect(w.kinds()).toEqual(['riak-default-1:launch']);
-    const task = w.last.decisions[0].operations[0].launch!.task_infos[0];
+    const task = w.last.decisions[0].operations[0].launch!.task_infos![0];
     expect(task.resources!.find((r) => r.disk?.persistence)?.disk?.persistence?.id).toBe(
       'riak-default-1-p',
     );

@@ -1,0 +1,117 @@
+import type { TaskStatus } from '@riak-mesos/mesos';
+import type { NodeDoc } from '../model';
+import type { NodeState } from '../node-state';
+import { reactToStatus } from './status-reactions';
+
+const NOW = Date.parse('2026-01-01T00:00:00.000Z');
+const config = { relaunchBackoff: { initialSeconds: 2, maxSeconds: 120 } };
+
+function node(state: NodeState, patch: Partial<NodeDoc> = {}): NodeDoc {
+  return {
+    key: 'riak-default-1',
+    cluster: 'default',
+    generation: 1,
+    state,
+    wanted: true,
+    agentId: 'a1',
+    persistenceId: 'p1',
+    reservedPorts: [],
+    taskId: 'riak-default-1',
+    member: true,
+    failures: 0,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...patch,
+  };
+}
+
+const status = (state: TaskStatus['state'], patch: Partial<TaskStatus> = {}): TaskStatus => ({
+  task_id: { value: 'riak-default-1' },
+  agent_id: { value: 'a1' },
+  state,
+  ...patch,
+});
+
+/** The states the reaction moves the node through (`=` for a patch that keeps the state). */
+const path = (n: NodeDoc, s: TaskStatus) =>
+  reactToStatus(n, s, config, NOW).changes.map((c) => c.to ?? '=');
+
+describe('reactions of a node to its task updates', () => {
+  it.each<[NodeState, TaskStatus['state'], string[]]>([
+    ['launching', 'TASK_STARTING', ['starting']],
+    ['starting', 'TASK_STARTING', []],
+    ['launching', 'TASK_RUNNING', ['running']],
+    ['starting', 'TASK_RUNNING', ['running']],
+    ['running', 'TASK_RUNNING', ['=']],
+    ['leaving', 'TASK_RUNNING', ['=']],
+    ['running', 'TASK_UNREACHABLE', ['=']],
+    ['shutting_down', 'TASK_KILLED', ['shutting_down', 'shut_down']],
+    ['leaving', 'TASK_FINISHED', ['shutting_down', 'shut_down']],
+    ['restarting', 'TASK_KILLED', ['=']],
+    ['running', 'TASK_FAILED', ['restarting']],
+    ['starting', 'TASK_LOST', ['restarting']],
+    ['launching', 'TASK_ERROR', ['restarting']],
+    ['reserved', 'TASK_UNKNOWN', []],
+    ['shut_down', 'TASK_KILLED', []],
+  ])('%s + %s → %j', (state, update, expected) => {
+    expect(path(node(state), status(update))).toEqual(expected);
+  });
+
+  it('a running node records its last task state and clears a lost-agent mark', () => {
+    const r = reactToStatus(
+      node('running', { agentLostSince: '2026-01-01T00:00:00.000Z' }),
+      status('TASK_RUNNING', { message: 'back' }),
+      config,
+      NOW,
+    );
+    expect(r.changes[0].patch).toMatchObject({
+      lastTaskState: 'TASK_RUNNING',
+      lastTaskMessage: 'back',
+      agentLostSince: undefined,
+    });
+  });
+
+  it('an unreachable agent is noted once, with the first time it was seen gone', () => {
+    const first = reactToStatus(node('running'), status('TASK_UNREACHABLE'), config, NOW);
+    expect(first.changes[0].patch.agentLostSince).toBe('2026-01-01T00:00:00.000Z');
+    const again = reactToStatus(
+      node('running', { agentLostSince: '2025-12-31T23:00:00.000Z' }),
+      status('TASK_UNREACHABLE'),
+      config,
+      NOW,
+    );
+    expect(again.changes[0].patch.agentLostSince).toBe('2025-12-31T23:00:00.000Z');
+  });
+
+  it('a failure is relaunched after a backoff that doubles and is capped', () => {
+    const delays = [0, 1, 2, 6, 20].map((failures) => {
+      const r = reactToStatus(node('running', { failures }), status('TASK_FAILED'), config, NOW);
+      expect(r.revive).toBe(true);
+      return (Date.parse(r.changes[0].patch.relaunchAfter!) - NOW) / 1000;
+    });
+    expect(delays).toEqual([2, 4, 8, 120, 120]);
+  });
+
+  it('an unwanted node whose task ends is shut down, not relaunched', () => {
+    const r = reactToStatus(node('running', { wanted: false }), status('TASK_FAILED'), config, NOW);
+    expect(r.changes.map((c) => c.to)).toEqual(['shutting_down', 'shut_down']);
+    expect(r.revive).toBeUndefined();
+  });
+
+  it('a task running for a node that should have none is killed once', () => {
+    const r = reactToStatus(node('shut_down'), status('TASK_RUNNING'), config, NOW);
+    expect(r).toMatchObject({ changes: [], kill: 'once' });
+  });
+
+  it('the task of a node replaced on another agent is killed until it is gone; its record is untouched', () => {
+    const replaced = node('requested', { agentId: 'a2', taskId: 'riak-default-1-rx' });
+    expect(reactToStatus(replaced, status('TASK_RUNNING'), config, NOW)).toMatchObject({
+      changes: [],
+      kill: 'until-gone',
+    });
+    expect(reactToStatus(replaced, status('TASK_KILLED'), config, NOW)).toEqual({
+      changes: [],
+      stopKilling: true,
+    });
+  });
+});
