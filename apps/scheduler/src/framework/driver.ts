@@ -1,6 +1,8 @@
+// Over 400 lines: the driver is where Mesos' events meet the one serial work queue (subscription,
+// reconciliation, updates, offer batches, the tick); every decision it acts on is made elsewhere,
+// as data (offer-evaluator, status-reactions, membership, ../plans).
 import { randomUUID } from 'node:crypto';
 import type { ExecutorReply, ExecutorRequestBody } from '@riak-mesos/framework-contract';
-import { riakNodeName } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type {
   AgentID,
@@ -22,6 +24,7 @@ import type { SchedulerStore } from '../store';
 import type { NodeDecision, PendingReason } from './offer-evaluator';
 import { agentOfOffer, evaluateOffers } from './offer-evaluator';
 import { ExecutorChannel } from './executor-channel';
+import { Membership } from './membership';
 import { OfferLog } from './offer-log';
 import { TERMINAL, reactToStatus } from './status-reactions';
 
@@ -70,6 +73,7 @@ export class UnknownFrameworkError extends Error {}
 export class Driver {
   readonly client: SchedulerClient;
   private readonly executors: ExecutorChannel;
+  private readonly membership: Membership;
   private readonly o: DriverOptions;
   private queue: Promise<void> = Promise.resolve();
   private ticker: NodeJS.Timeout | undefined;
@@ -79,8 +83,6 @@ export class Driver {
   private filtered = false;
   private stopped = false;
   private readonly agents = new Map<string, PlacementAgent>();
-  private readonly inFlight = new Set<string>();
-  private readonly leaveSent = new Set<string>();
   /** Kills of replaced nodes' old tasks, repeated until Mesos reports the task gone. */
   private readonly staleKills = new Map<string, NodeJS.Timeout>();
   private lastExplicitReconcile = 0;
@@ -117,6 +119,18 @@ export class Driver {
         ? { credentials: { principal: c.principal, secret: c.secret } }
         : {}),
       logger: options.logger.child({ component: 'mesos-scheduler-client' }),
+    });
+    this.membership = new Membership({
+      config: options.config,
+      store: options.store,
+      logger: options.logger,
+      ask: (n, body, timeoutMs) => this.ask(n, body, timeoutMs),
+      kill: (n) =>
+        this.client
+          .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
+          .catch(() => undefined),
+      revive: () => this.revive(),
+      later: (what, fn) => this.serial(what, fn),
     });
     this.executors = new ExecutorChannel(
       (agent, executor, data) => this.client.message(agent, executor, data),
@@ -449,11 +463,11 @@ export class Driver {
     const store = this.o.store;
     const nodes = await store.listNodes();
     const clusters = await store.listClusters();
-    for (const n of nodes) await this.progressRemoval(n);
-    await this.replaceLost(nodes);
+    for (const n of nodes) await this.membership.progressRemoval(n);
+    await this.membership.replaceLost(nodes);
     for (const c of clusters) {
       const members = nodes.filter((n) => n.cluster === c.name);
-      await this.progressJoins(c, members);
+      await this.membership.progressJoins(c, members);
       await this.progressPlans(c, members);
       if (c.state === 'shutting_down' && members.length === 0) {
         await store.deleteCluster(c.name);
@@ -477,209 +491,6 @@ export class Driver {
   }
 
   /**
-   * With `replaceAfterAgentLostSeconds` set: a node whose agent has been unreachable that long
-   * is placed again elsewhere with a new volume (its data comes back from the other replicas);
-   * its old member is force-removed before the new one joins, and what it left on the old agent
-   * is killed and released if that agent ever returns.
-   */
-  private async replaceLost(nodes: NodeDoc[]): Promise<void> {
-    const after = this.o.config.replaceAfterAgentLostSeconds;
-    if (after <= 0) return;
-    for (const n of nodes) {
-      if (
-        !n.wanted ||
-        !n.agentLostSince ||
-        !['launching', 'starting', 'running', 'restarting'].includes(n.state)
-      )
-        continue;
-      if (Date.now() - Date.parse(n.agentLostSince) < after * 1000) continue;
-      this.log.warn('replacing a node whose agent is lost', {
-        node: n.key,
-        agent: n.agentId,
-        lostSince: n.agentLostSince,
-      });
-      await this.o.store.transitionNode(n.key, 'requested', {
-        persistenceId: `${n.key}-${randomUUID()}`,
-        // A new task id: the old task may still exist on the lost agent.
-        taskId: `${n.key}-r${Date.now().toString(36)}`,
-        agentId: undefined,
-        hostname: undefined,
-        reservedPorts: [],
-        ports: undefined,
-        executorId: undefined,
-        member: false,
-        agentLostSince: undefined,
-        replacedName: n.member && n.hostname ? riakNodeName(n.key, n.hostname) : undefined,
-      });
-      await this.revive();
-    }
-  }
-
-  /** Graceful removal: leave the ring, hand off, stop, then release (on the next offer). */
-  private async progressRemoval(n: NodeDoc): Promise<void> {
-    if (n.wanted) return;
-    const store = this.o.store;
-    switch (n.state) {
-      case 'requested':
-        await store.transitionNode(n.key, 'shut_down');
-        await store.deleteNode(n.key);
-        return;
-      case 'reserving':
-      case 'reserved':
-      case 'failed':
-      case 'restarting':
-      case 'shut_down':
-        await store.transitionNode(n.key, 'unreserving');
-        await this.revive();
-        return;
-      case 'running':
-        if (n.member && (await this.otherMembers(n)).length > 0) {
-          await store.transitionNode(n.key, 'leaving');
-          this.leave(n);
-        } else {
-          await store.transitionNode(n.key, 'shutting_down');
-          await this.killTask(n);
-        }
-        return;
-      case 'leaving':
-        if (!this.leaveSent.has(n.key)) this.leave(n);
-        return;
-      case 'unreserving':
-        // Released in part by an earlier scheduler process and nothing more offered since.
-        if (Date.now() - Date.parse(n.updatedAt) > 120000) {
-          this.log.warn('forgetting a removed node whose reservation is no longer offered', {
-            node: n.key,
-          });
-          await store.deleteNode(n.key);
-        }
-        return;
-      case 'shutting_down':
-        // A kill can be lost (the agent was unreachable): repeat it until the task is gone.
-        if (Date.now() - Date.parse(n.updatedAt) > 10000) {
-          await store.updateNode(n.key, (x) => ({ ...x }));
-          await this.killTask(n);
-        }
-        return;
-      case 'launching':
-      case 'starting':
-        await store.transitionNode(n.key, 'shutting_down');
-        await this.killTask(n);
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** Asks Mesos to kill a node's task; a lost kill is repeated by the caller's state. */
-  private killTask(n: NodeDoc): Promise<void> {
-    return this.client
-      .kill({ value: n.taskId }, n.agentId ? { value: n.agentId } : undefined)
-      .catch(() => undefined);
-  }
-
-  private async otherMembers(n: NodeDoc): Promise<NodeDoc[]> {
-    return (await this.o.store.listNodes(n.cluster)).filter(
-      (x) => x.key !== n.key && x.member && x.wanted && x.state === 'running',
-    );
-  }
-
-  private leave(n: NodeDoc): void {
-    this.leaveSent.add(n.key);
-    this.ask(n, { type: 'leave' }, 30 * 60 * 1000).then(
-      (answer) =>
-        this.serial('left', async () => {
-          this.leaveSent.delete(n.key);
-          if (answer.ok !== true) {
-            this.log.warn('leave failed; trying again', { node: n.key, error: answer.error });
-            return;
-          }
-          this.log.info('node left the cluster; stopping it', { node: n.key });
-          const cur = await this.o.store.getNode(n.key);
-          if (!cur || cur.state !== 'leaving') return;
-          await this.o.store.transitionNode(n.key, 'shutting_down', { member: false });
-          await this.ask(cur, { type: 'finish' }, 5000).catch(() => this.killTask(n));
-        }),
-      (err: Error) => {
-        this.leaveSent.delete(n.key);
-        this.log.warn('leave did not complete; trying again', { node: n.key, error: err.message });
-      },
-    );
-  }
-
-  /** Running nodes that are not members join a running member (the first node seeds the ring). */
-  private async progressJoins(c: ClusterDoc, nodes: NodeDoc[]): Promise<void> {
-    const members = nodes.filter((n) => n.member && n.state === 'running' && n.wanted);
-    for (const n of nodes) {
-      if (n.member || !n.wanted || n.state !== 'running' || this.inFlight.has(n.key)) continue;
-      if (!nodes.some((x) => x.member)) {
-        // The first node of a cluster is its ring; later nodes join it.
-        await this.o.store.updateNode(n.key, (x) => ({ ...x, member: true }));
-        this.log.info('node seeds the cluster ring', { node: n.key, cluster: c.name });
-        return;
-      }
-      const target = members[0];
-      if (!target) return;
-      if (n.replacedName) {
-        // The member it replaces is gone for good: a running member force-removes it first.
-        const gone = n.replacedName;
-        this.inFlight.add(n.key);
-        this.ask(target, { type: 'remove', target: gone }).then(
-          (answer) =>
-            this.serial('removed', async () => {
-              this.inFlight.delete(n.key);
-              if (answer.ok === true) {
-                await this.o.store.updateNode(n.key, (x) => ({ ...x, replacedName: undefined }));
-                this.log.info('force-removed the member a node replaces', {
-                  node: n.key,
-                  removed: gone,
-                });
-              } else
-                this.log.warn('force-remove failed; will retry', {
-                  node: n.key,
-                  error: answer.error,
-                });
-            }),
-          (err: Error) => {
-            this.inFlight.delete(n.key);
-            this.log.warn('force-remove did not complete; will retry', {
-              node: n.key,
-              error: err.message,
-            });
-          },
-        );
-        continue;
-      }
-      this.inFlight.add(n.key);
-      const targetName = riakNodeName(target.key, target.hostname ?? '');
-      this.log.info('joining node to its cluster', { node: n.key, target: targetName });
-      this.ask(n, { type: 'join', target: targetName }).then(
-        (answer) =>
-          this.serial('joined', async () => {
-            this.inFlight.delete(n.key);
-            if (answer.ok === true) {
-              await this.o.store.updateNode(n.key, (x) => ({
-                ...x,
-                member: true,
-                lastTaskMessage: `joined ${targetName}`,
-              }));
-              this.log.info('node joined', { node: n.key, target: targetName });
-            } else {
-              await this.o.store.updateNode(n.key, (x) => ({
-                ...x,
-                lastTaskMessage: `join failed: ${String(answer.error)}`,
-              }));
-              this.log.warn('join failed; will retry', { node: n.key, error: answer.error });
-            }
-          }),
-        (err: Error) => {
-          this.inFlight.delete(n.key);
-          this.log.warn('join did not complete; will retry', { node: n.key, error: err.message });
-        },
-      );
-    }
-  }
-
-  /**
    * Plans (../plans): each of the cluster's active plans progressed against its nodes, persisted,
    * then acted on (rolling restarts and upgrades restart nodes and check their ring).
    */
@@ -688,10 +499,10 @@ export class Driver {
       store: this.o.store,
       logger: this.log,
       ask: (n, request, timeoutMs) => this.ask(n, request, timeoutMs),
-      killTask: (n) => this.killTask(n),
+      killTask: (n) => this.membership.killTask(n),
       revive: () => this.revive(),
       later: (what, fn) => this.serial(what, fn),
-      inFlight: this.inFlight,
+      inFlight: this.membership.inFlight,
     });
   }
 }

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type { ExecutorReply, ExecutorRequestBody } from '@riak-mesos/framework-contract';
+import { riakNodeName } from '@riak-mesos/framework-contract';
+import type { Logger } from '@riak-mesos/logging';
+import type { SchedulerConfig } from '../config';
+import type { ClusterDoc, NodeDoc } from '../model';
+import type { SchedulerStore } from '../store';
+
+export interface MembershipDeps {
+  config: SchedulerConfig;
+  store: SchedulerStore;
+  logger: Logger;
+  ask(node: NodeDoc, body: ExecutorRequestBody, timeoutMs?: number): Promise<ExecutorReply>;
+  /** Asks Mesos to kill a node's task (a lost kill is repeated by the node's state). */
+  kill(node: NodeDoc): Promise<void>;
+  revive(): Promise<void>;
+  /** Runs `fn` in the driver's serial work queue (for answers that arrive later). */
+  later(what: string, fn: () => Promise<void>): void;
+}
+
+/**
+ * Ring membership work of the driver's tick: joins of running nodes, graceful removal (leave,
+ * hand off, stop, release) and replacement of nodes whose agent is lost. Requests to executors
+ * are answered later; their answers are handled in the driver's serial queue.
+ */
+export class Membership {
+  /** Node keys with a join or force-remove in flight (shared with the plans' ring checks). */
+  readonly inFlight = new Set<string>();
+  private readonly leaveSent = new Set<string>();
+
+  constructor(private readonly d: MembershipDeps) {}
+
+  /**
+   * With `replaceAfterAgentLostSeconds` set: a node whose agent has been unreachable that long
+   * is placed again elsewhere with a new volume (its data comes back from the other replicas);
+   * its old member is force-removed before the new one joins, and what it left on the old agent
+   * is killed and released if that agent ever returns.
+   */
+  async replaceLost(nodes: NodeDoc[]): Promise<void> {
+    const after = this.d.config.replaceAfterAgentLostSeconds;
+    if (after <= 0) return;
+    for (const n of nodes) {
+      if (
+        !n.wanted ||
+        !n.agentLostSince ||
+        !['launching', 'starting', 'running', 'restarting'].includes(n.state)
+      )
+        continue;
+      if (Date.now() - Date.parse(n.agentLostSince) < after * 1000) continue;
+      this.d.logger.warn('replacing a node whose agent is lost', {
+        node: n.key,
+        agent: n.agentId,
+        lostSince: n.agentLostSince,
+      });
+      await this.d.store.transitionNode(n.key, 'requested', {
+        persistenceId: `${n.key}-${randomUUID()}`,
+        // A new task id: the old task may still exist on the lost agent.
+        taskId: `${n.key}-r${Date.now().toString(36)}`,
+        agentId: undefined,
+        hostname: undefined,
+        reservedPorts: [],
+        ports: undefined,
+        executorId: undefined,
+        member: false,
+        agentLostSince: undefined,
+        replacedName: n.member && n.hostname ? riakNodeName(n.key, n.hostname) : undefined,
+      });
+      await this.d.revive();
+    }
+  }
+
+  /** Graceful removal: leave the ring, hand off, stop, then release (on the next offer). */
+  async progressRemoval(n: NodeDoc): Promise<void> {
+    if (n.wanted) return;
+    const store = this.d.store;
+    switch (n.state) {
+      case 'requested':
+        await store.transitionNode(n.key, 'shut_down');
+        await store.deleteNode(n.key);
+        return;
+      case 'reserving':
+      case 'reserved':
+      case 'failed':
+      case 'restarting':
+      case 'shut_down':
+        await store.transitionNode(n.key, 'unreserving');
+        await this.d.revive();
+        return;
+      case 'running':
+        if (n.member && (await this.otherMembers(n)).length > 0) {
+          await store.transitionNode(n.key, 'leaving');
+          this.leave(n);
+        } else {
+          await store.transitionNode(n.key, 'shutting_down');
+          await this.killTask(n);
+        }
+        return;
+      case 'leaving':
+        if (!this.leaveSent.has(n.key)) this.leave(n);
+        return;
+      case 'unreserving':
+        // Released in part by an earlier scheduler process and nothing more offered since.
+        if (Date.now() - Date.parse(n.updatedAt) > 120000) {
+          this.d.logger.warn('forgetting a removed node whose reservation is no longer offered', {
+            node: n.key,
+          });
+          await store.deleteNode(n.key);
+        }
+        return;
+      case 'shutting_down':
+        // A kill can be lost (the agent was unreachable): repeat it until the task is gone.
+        if (Date.now() - Date.parse(n.updatedAt) > 10000) {
+          await store.updateNode(n.key, (x) => ({ ...x }));
+          await this.killTask(n);
+        }
+        return;
+      case 'launching':
+      case 'starting':
+        await store.transitionNode(n.key, 'shutting_down');
+        await this.killTask(n);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Asks Mesos to kill a node's task; a lost kill is repeated by the caller's state. */
+  killTask(n: NodeDoc): Promise<void> {
+    return this.d.kill(n);
+  }
+
+  private async otherMembers(n: NodeDoc): Promise<NodeDoc[]> {
+    return (await this.d.store.listNodes(n.cluster)).filter(
+      (x) => x.key !== n.key && x.member && x.wanted && x.state === 'running',
+    );
+  }
+
+  private leave(n: NodeDoc): void {
+    this.leaveSent.add(n.key);
+    this.d.ask(n, { type: 'leave' }, 30 * 60 * 1000).then(
+      (answer) =>
+        this.d.later('left', async () => {
+          this.leaveSent.delete(n.key);
+          if (answer.ok !== true) {
+            this.d.logger.warn('leave failed; trying again', { node: n.key, error: answer.error });
+            return;
+          }
+          this.d.logger.info('node left the cluster; stopping it', { node: n.key });
+          const cur = await this.d.store.getNode(n.key);
+          if (!cur || cur.state !== 'leaving') return;
+          await this.d.store.transitionNode(n.key, 'shutting_down', { member: false });
+          await this.d.ask(cur, { type: 'finish' }, 5000).catch(() => this.killTask(n));
+        }),
+      (err: Error) => {
+        this.leaveSent.delete(n.key);
+        this.d.logger.warn('leave did not complete; trying again', {
+          node: n.key,
+          error: err.message,
+        });
+      },
+    );
+  }
+
+  /** Running nodes that are not members join a running member (the first node seeds the ring). */
+  async progressJoins(c: ClusterDoc, nodes: NodeDoc[]): Promise<void> {
+    const members = nodes.filter((n) => n.member && n.state === 'running' && n.wanted);
+    for (const n of nodes) {
+      if (n.member || !n.wanted || n.state !== 'running' || this.inFlight.has(n.key)) continue;
+      if (!nodes.some((x) => x.member)) {
+        // The first node of a cluster is its ring; later nodes join it.
+        await this.d.store.updateNode(n.key, (x) => ({ ...x, member: true }));
+        this.d.logger.info('node seeds the cluster ring', { node: n.key, cluster: c.name });
+        return;
+      }
+      const target = members[0];
+      if (!target) return;
+      if (n.replacedName) {
+        // The member it replaces is gone for good: a running member force-removes it first.
+        const gone = n.replacedName;
+        this.inFlight.add(n.key);
+        this.d.ask(target, { type: 'remove', target: gone }).then(
+          (answer) =>
+            this.d.later('removed', async () => {
+              this.inFlight.delete(n.key);
+              if (answer.ok === true) {
+                await this.d.store.updateNode(n.key, (x) => ({ ...x, replacedName: undefined }));
+                this.d.logger.info('force-removed the member a node replaces', {
+                  node: n.key,
+                  removed: gone,
+                });
+              } else
+                this.d.logger.warn('force-remove failed; will retry', {
+                  node: n.key,
+                  error: answer.error,
+                });
+            }),
+          (err: Error) => {
+            this.inFlight.delete(n.key);
+            this.d.logger.warn('force-remove did not complete; will retry', {
+              node: n.key,
+              error: err.message,
+            });
+          },
+        );
+        continue;
+      }
+      this.inFlight.add(n.key);
+      const targetName = riakNodeName(target.key, target.hostname ?? '');
+      this.d.logger.info('joining node to its cluster', { node: n.key, target: targetName });
+      this.d.ask(n, { type: 'join', target: targetName }).then(
+        (answer) =>
+          this.d.later('joined', async () => {
+            this.inFlight.delete(n.key);
+            if (answer.ok === true) {
+              await this.d.store.updateNode(n.key, (x) => ({
+                ...x,
+                member: true,
+                lastTaskMessage: `joined ${targetName}`,
+              }));
+              this.d.logger.info('node joined', { node: n.key, target: targetName });
+            } else {
+              await this.d.store.updateNode(n.key, (x) => ({
+                ...x,
+                lastTaskMessage: `join failed: ${String(answer.error)}`,
+              }));
+              this.d.logger.warn('join failed; will retry', { node: n.key, error: answer.error });
+            }
+          }),
+        (err: Error) => {
+          this.inFlight.delete(n.key);
+          this.d.logger.warn('join did not complete; will retry', {
+            node: n.key,
+            error: err.message,
+          });
+        },
+      );
+    }
+  }
+}
