@@ -19,7 +19,7 @@ import type { EventHub } from '../events';
 import type { SchedulerMetrics } from '../metrics';
 import type { ClusterDoc, NodeDoc } from '../model';
 import { hasTask } from '../node-state';
-import { progressPlans } from '../plans';
+import { mayPlace, progressPlans } from '../plans';
 import type { SchedulerStore } from '../store';
 import type { NodeDecision, PendingReason } from './offer-evaluator';
 import { agentOfOffer, evaluateOffers } from './offer-evaluator';
@@ -92,8 +92,6 @@ export class Driver {
   private readonly unknownWarned = new Map<string, number>();
   /** The latest offer evaluations, for `GET /api/v1/debug/offers`. */
   readonly offerLog = new OfferLog(50);
-  /** Whether a requested node may be placed now (set by the plans); all may when unset. */
-  mayPlace: ((key: string) => boolean) | undefined;
   /** Keep offers coming for a while after a release: stray parts may still be offered. */
   private lastRelease = 0;
   onFatal: ((err: Error) => void) | undefined;
@@ -320,6 +318,9 @@ export class Driver {
     for (const offer of offers) this.agents.set(offer.agent_id.value, agentOfOffer(offer));
     const store = this.o.store;
     const nodes = await store.listNodes();
+    // Deploy plans decide when a requested node may be placed (only read when some node waits).
+    const waiting = new Set(nodes.filter((n) => n.state === 'requested').map((n) => n.cluster));
+    const plans = (await Promise.all([...waiting].map((c) => store.listPlans(c)))).flat();
     const evaluation = evaluateOffers({
       offers,
       nodes,
@@ -334,7 +335,7 @@ export class Driver {
       released: this.released,
       now: Date.now(),
       newExecutorId: (n) => `${n.key}-${randomUUID()}`,
-      ...(this.mayPlace ? { mayPlace: this.mayPlace } : {}),
+      mayPlace: (key) => mayPlace(plans, key),
     });
     this.released = evaluation.released;
     if (evaluation.releasedAny) this.lastRelease = Date.now();
