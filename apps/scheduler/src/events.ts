@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
+import type { PlanView } from '@riak-mesos/framework-contract';
 import type { ClusterDoc, NodeDoc } from './model';
+import type { PlanDoc } from './plans';
+import { isRolling, legacyOperationView, planView } from './plans';
 import type { SchedulerStore } from './store';
 
 /** One state change, as sent on `GET /api/v1/events`. */
@@ -34,6 +37,7 @@ export type SchedulerEvent =
       agentId?: string;
     }
   | { type: 'operation'; cluster: string; operation: NonNullable<ClusterDoc['operation']> }
+  | { type: 'plan'; cluster: string; plan: PlanView }
   | {
       type: 'scheduler';
       state: 'leader' | 'standby' | 'subscribed' | 'disconnected';
@@ -97,6 +101,14 @@ export class EventHub extends EventEmitter<{ event: [StampedEvent] }> {
         agentId: n.agentId,
         hostname: n.hostname,
       });
+    });
+    store.on('plan', (p: PlanDoc, prev: PlanDoc | null) => {
+      this.publish({ type: 'plan', cluster: p.cluster, plan: planView(p) });
+      if (!isRolling(p)) return;
+      // The old event of rolling operations, for clients that follow those.
+      const operation = legacyOperationView(p);
+      if (!prev || JSON.stringify(legacyOperationView(prev)) !== JSON.stringify(operation))
+        this.publish({ type: 'operation', cluster: p.cluster, operation });
     });
     store.on('node-deleted', (n: NodeDoc) =>
       this.publish({ type: 'node-deleted', cluster: n.cluster, node: n.key }),

@@ -3,7 +3,7 @@
 // are in @riak-mesos/framework-contract).
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type {
   ClusterView,
   NodeRiakView,
@@ -26,6 +26,13 @@ import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
 import { HttpError, badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
+import {
+  addPlanRoutes,
+  operationOf,
+  startDeployPlan,
+  startRemovalPlan,
+  strategyOf,
+} from './plan-routes';
 
 /** Views of one Riak node, answered by the node itself (through its executor). */
 export interface NodeViews {
@@ -152,13 +159,12 @@ export function operationView(op: RollingOperation): OperationView {
   };
 }
 
-/** An operation the request just started or changed: the cluster has one. */
-function changedOperation(c: ClusterDoc): { operation: OperationView } {
-  if (!c.operation) throw new HttpError(500, 'internal', `cluster '${c.name}' lost its operation`);
-  return { operation: operationView(c.operation) };
-}
-
-export function clusterView(c: ClusterDoc, nodes: NodeDoc[]): ClusterView {
+/** `operation`: the cluster's newest rolling plan in the old shape (`operationOf`). */
+export function clusterView(
+  c: ClusterDoc,
+  nodes: NodeDoc[],
+  operation: OperationView | null = c.operation ? operationView(c.operation) : null,
+): ClusterView {
   return {
     name: c.name,
     state: c.state,
@@ -166,7 +172,7 @@ export function clusterView(c: ClusterDoc, nodes: NodeDoc[]): ClusterView {
     created_at: c.createdAt,
     has_riak_conf: c.riakConf !== undefined,
     has_advanced_config: c.advancedConfig !== undefined,
-    operation: c.operation ? operationView(c.operation) : null,
+    operation,
     ...(c.constraints ? { constraints: constraintsView(c.constraints) } : {}),
     nodes: nodes.map((n) => n.key),
   };
@@ -208,22 +214,6 @@ export function nodeView(n: NodeDoc): NodeView {
   };
 }
 
-function startOperation(
-  kind: RollingOperation['kind'],
-  nodes: NodeDoc[],
-  target?: string,
-): RollingOperation {
-  return {
-    id: randomUUID(),
-    kind,
-    state: 'running',
-    order: nodes.filter((n) => n.wanted).map((n) => n.key),
-    done: 0,
-    startedAt: new Date().toISOString(),
-    ...(target ? { targetRiakVersion: target } : {}),
-  };
-}
-
 /** The framework API under /api/v1 (plus /healthcheck), as the original's routes. */
 export function createApiRouter(deps: ApiDeps): Router {
   const { store } = deps;
@@ -254,14 +244,16 @@ export function createApiRouter(deps: ApiDeps): Router {
   api.get('/clusters', async (_req, res) => {
     const clusters = await store.listClusters();
     const nodes = await store.listNodes();
-    res.json({
-      clusters: clusters.map((c) =>
+    const views: ClusterView[] = [];
+    for (const c of clusters)
+      views.push(
         clusterView(
           c,
           nodes.filter((n) => n.cluster === c.name),
+          await operationOf(store, c),
         ),
-      ),
-    });
+      );
+    res.json({ clusters: views });
   });
 
   const create = async (name: string, riakVersion: unknown, res: Response) => {
@@ -293,7 +285,9 @@ export function createApiRouter(deps: ApiDeps): Router {
   api.get('/clusters/:cluster', async (req, res) => {
     const name = param(req, 'cluster');
     const cluster = await store.requireCluster(name);
-    res.json({ cluster: clusterView(cluster, await store.listNodes(name)) });
+    res.json({
+      cluster: clusterView(cluster, await store.listNodes(name), await operationOf(store, cluster)),
+    });
   });
 
   api.delete('/clusters/:cluster', leaderOnly, async (req, res) => {
@@ -303,61 +297,16 @@ export function createApiRouter(deps: ApiDeps): Router {
         ? undefined
         : { ...c, state: 'shutting_down', operation: undefined },
     );
+    const going: string[] = [];
     for (const n of await store.listNodes(name))
-      if (n.wanted) await store.updateNode(n.key, (x) => ({ ...x, wanted: false }));
-    res.status(202).json({ cluster: clusterView(cluster, await store.listNodes(name)) });
-  });
-
-  const rolling = (kind: RollingOperation['kind']) => async (req: Request, res: Response) => {
-    const name = param(req, 'cluster');
-    const nodes = await store.listNodes(name);
-    const target = kind === 'upgrade' ? bodyVersion(req) : undefined;
-    if (kind === 'upgrade' && (typeof target !== 'string' || !versionNames().includes(target))) {
-      throw badRequest(
-        `upgrade needs a known riak_version; available: ${versionNames().join(', ')}`,
-      );
-    }
-    const cluster = await store.updateCluster(name, (c) => {
-      if (c.state === 'shutting_down' || c.state === 'shutdown')
-        throw conflict(`cluster '${name}' is being destroyed`);
-      if (c.operation && (c.operation.state === 'running' || c.operation.state === 'paused')) {
-        throw conflict(
-          `cluster '${name}' already has a ${c.operation.kind} in progress (${c.operation.done}/${c.operation.order.length}); pause, resume or abort it first`,
-        );
+      if (n.wanted) {
+        await store.updateNode(n.key, (x) => ({ ...x, wanted: false }));
+        going.push(n.key);
       }
-      return {
-        ...c,
-        state: 'restarting',
-        operation: startOperation(kind, nodes, target as string | undefined),
-      };
+    if (going.length) await startRemovalPlan(store, 'destroy', name, going);
+    res.status(202).json({
+      cluster: clusterView(cluster, await store.listNodes(name), await operationOf(store, cluster)),
     });
-    res.status(202).json(changedOperation(cluster));
-  };
-  api.post('/clusters/:cluster/restart', leaderOnly, json, rolling('restart'));
-  api.post('/clusters/:cluster/upgrade', leaderOnly, json, rolling('upgrade'));
-  api.post('/clusters/:cluster/config/apply', leaderOnly, json, rolling('config'));
-
-  api.get('/clusters/:cluster/operation', async (req, res) => {
-    const cluster = await store.requireCluster(param(req, 'cluster'));
-    res.json({ operation: cluster.operation ? operationView(cluster.operation) : null });
-  });
-  api.post('/clusters/:cluster/operation/:action', leaderOnly, async (req, res) => {
-    const name = param(req, 'cluster');
-    const action = req.params.action;
-    if (action !== 'pause' && action !== 'resume' && action !== 'abort')
-      throw notFound(`unknown operation action '${String(action)}'; use pause, resume or abort`);
-    const cluster = await store.updateCluster(name, (c) => {
-      const op = c.operation;
-      if (!op || (op.state !== 'running' && op.state !== 'paused'))
-        throw conflict(`cluster '${name}' has no operation in progress`);
-      const state = action === 'pause' ? 'paused' : action === 'resume' ? 'running' : 'aborted';
-      return {
-        ...c,
-        state: state === 'aborted' ? 'running' : c.state,
-        operation: { ...op, state },
-      };
-    });
-    res.json(changedOperation(cluster));
   });
 
   for (const [route, field, validate] of [
@@ -417,7 +366,12 @@ export function createApiRouter(deps: ApiDeps): Router {
     const count = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 100)
       throw badRequest('nodes must be a whole number from 1 to 100');
+    const strategy = strategyOf(req);
     const added = await store.addNodes(name, count);
+    // Without its plan (a failure here) the nodes are placed all the same: no plan holds them.
+    await startDeployPlan(store, name, added, strategy).catch((err: Error) =>
+      deps.logger.warn('no deploy plan for added nodes', { cluster: name, error: err.message }),
+    );
     res.status(201).json({ nodes: added.map(nodeView) });
   });
 
@@ -430,22 +384,12 @@ export function createApiRouter(deps: ApiDeps): Router {
   api.delete('/clusters/:cluster/nodes/:node', leaderOnly, async (req, res) => {
     const cluster = param(req, 'cluster');
     const key = param(req, 'node');
-    await store.requireNode(cluster, key);
+    const before = await store.requireNode(cluster, key);
     const node = await store.updateNode(key, (n) =>
       n.wanted ? { ...n, wanted: false } : undefined,
     );
+    if (before.wanted) await startRemovalPlan(store, 'remove', cluster, [key]);
     res.status(202).json({ node: nodeView(node) });
-  });
-
-  api.post('/clusters/:cluster/nodes/:node/restart', leaderOnly, async (req, res) => {
-    const name = param(req, 'cluster');
-    const node = await store.requireNode(name, param(req, 'node'));
-    const cluster = await store.updateCluster(name, (c) => {
-      if (c.operation && (c.operation.state === 'running' || c.operation.state === 'paused'))
-        throw conflict(`cluster '${name}' already has a ${c.operation.kind} in progress`);
-      return { ...c, state: 'restarting', operation: startOperation('restart', [node]) };
-    });
-    res.status(202).json(changedOperation(cluster));
   });
 
   /** The views to ask a node through: there must be some, and the node must be running. */
@@ -500,6 +444,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     },
   );
 
+  addPlanRoutes(api, { store, versionNames, leaderOnly, json });
   addPlacementRoutes(api, {
     store,
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),

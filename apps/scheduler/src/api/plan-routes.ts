@@ -1,0 +1,270 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type {
+  OperationView,
+  PlanControl,
+  PlanKind,
+  PlanStrategy,
+} from '@riak-mesos/framework-contract';
+import { PLAN_CONTROLS, PLAN_STRATEGIES } from '@riak-mesos/framework-contract';
+import { validateName } from '@riak-mesos/zk';
+import type { ClusterDoc, NodeDoc } from '../model';
+import type { ControlTarget, PlanDoc } from '../plans';
+import {
+  applyControl,
+  isFinished,
+  isRolling,
+  legacyOperationView,
+  newPlan,
+  planView,
+} from '../plans';
+import type { SchedulerStore } from '../store';
+import { HttpError, badRequest, conflict } from './errors';
+
+export interface PlanRouteDeps {
+  store: SchedulerStore;
+  /** Names of the Riak versions a cluster can run (for upgrades). */
+  versionNames: () => string[];
+  leaderOnly: RequestHandler;
+  json: RequestHandler;
+}
+
+/** The newest rolling plan of a cluster: the active one, else the last finished. */
+export function latestRolling(plans: readonly PlanDoc[]): PlanDoc | undefined {
+  const rolling = plans.filter(isRolling);
+  return rolling.find((p) => !isFinished(p)) ?? rolling[rolling.length - 1];
+}
+
+/**
+ * The cluster view's `operation` (and `GET …/operation`): the newest rolling plan in the old
+ * operation shape, else a rolling operation an older scheduler left in the cluster document.
+ */
+export async function operationOf(
+  store: SchedulerStore,
+  cluster: ClusterDoc,
+): Promise<OperationView | null> {
+  const plan = latestRolling(await store.listPlans(cluster.name));
+  if (plan) return legacyOperationView(plan);
+  return cluster.operation ?? null;
+}
+
+/** A deploy plan for nodes just added (parallel unless asked otherwise). */
+export async function startDeployPlan(
+  store: SchedulerStore,
+  cluster: string,
+  nodes: readonly NodeDoc[],
+  strategy?: PlanStrategy,
+): Promise<PlanDoc> {
+  return store.createPlan(
+    newPlan({
+      kind: 'deploy',
+      cluster,
+      nodes: nodes.map((n) => n.key),
+      ...(strategy ? { strategy } : {}),
+      now: Date.now(),
+    }),
+  );
+}
+
+/** A remove plan (nodes removed) or destroy plan (the cluster destroyed): it reports their going. */
+export async function startRemovalPlan(
+  store: SchedulerStore,
+  kind: 'remove' | 'destroy',
+  cluster: string,
+  nodes: readonly string[],
+): Promise<PlanDoc> {
+  return store.createPlan(newPlan({ kind, cluster, nodes: [...nodes], now: Date.now() }));
+}
+
+/** `?strategy=` or `{"strategy": …}`; absent: the kind's default. */
+export function strategyOf(req: Request): PlanStrategy | undefined {
+  const body = req.body as Record<string, unknown> | undefined;
+  const raw = body?.strategy ?? req.query.strategy;
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !(PLAN_STRATEGIES as readonly string[]).includes(raw))
+    throw badRequest(`strategy must be one of ${PLAN_STRATEGIES.join(', ')}`, {
+      field: 'strategy',
+    });
+  return raw as PlanStrategy;
+}
+
+function queryName(req: Request, field: 'phase' | 'step'): string | undefined {
+  const raw = req.query[field];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw === '')
+    throw badRequest(`${field} must be given once, as a name`, { field });
+  return raw;
+}
+
+function controlOf(raw: unknown): PlanControl {
+  if (typeof raw === 'string' && (PLAN_CONTROLS as readonly string[]).includes(raw))
+    return raw as PlanControl;
+  throw new HttpError(
+    404,
+    'not_found',
+    `unknown plan control '${String(raw)}'; use ${PLAN_CONTROLS.join(', ')}`,
+    { field: 'control' },
+  );
+}
+
+/** Applies a control to a stored plan (compare-and-set); its refusal as a 4xx naming the field. */
+async function control(
+  store: SchedulerStore,
+  cluster: string,
+  id: string,
+  what: PlanControl,
+  target: ControlTarget,
+): Promise<PlanDoc> {
+  await store.requirePlan(cluster, id);
+  return store.updatePlan(cluster, id, (cur) => {
+    const res = applyControl(cur, what, target, new Date().toISOString());
+    if (!res.ok) {
+      const e = res.error;
+      throw new HttpError(
+        e.status,
+        e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request',
+        e.message,
+        { field: e.field },
+      );
+    }
+    return res.plan;
+  });
+}
+
+/** Refuses a second rolling plan while one is active (as the old operations did). */
+function oneRollingAtATime(cluster: string) {
+  return (plans: PlanDoc[]) => {
+    const active = plans.find((p) => isRolling(p) && !isFinished(p));
+    if (!active) return;
+    const op = legacyOperationView(active);
+    throw conflict(
+      `cluster '${cluster}' already has a ${op.kind} in progress (${op.done}/${op.order.length}, plan ${active.id}); interrupt, continue or abort it first`,
+    );
+  };
+}
+
+const OLD_ACTIONS: Record<string, PlanControl> = {
+  pause: 'interrupt',
+  resume: 'continue',
+  abort: 'abort',
+};
+
+/**
+ * Plans (docs/api.md#plans): `GET /clusters/{c}/plans`, `GET …/plans/{p}`,
+ * `POST …/plans/{p}/{interrupt|continue|force-complete|restart|abort}` (`?phase=`, `?step=`),
+ * and the older routes as thin aliases: `POST …/restart`, `…/upgrade`, `…/config/apply` and
+ * `…/nodes/{n}/restart` start a rolling plan (`?strategy=` or `{"strategy"}`), `GET …/operation`
+ * shows it in the old shape, `POST …/operation/{pause|resume|abort}` are interrupt, continue and
+ * abort.
+ */
+export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
+  const { store } = deps;
+  const cluster = (req: Request) => validateName('cluster', req.params.cluster);
+
+  api.get('/clusters/:cluster/plans', async (req: Request, res: Response) => {
+    const name = cluster(req);
+    await store.requireCluster(name);
+    res.json({ plans: (await store.listPlans(name)).map(planView) });
+  });
+
+  api.get('/clusters/:cluster/plans/:plan', async (req: Request, res: Response) => {
+    const plan = await store.requirePlan(cluster(req), validateName('plan', req.params.plan));
+    res.json({ plan: planView(plan) });
+  });
+
+  api.post(
+    '/clusters/:cluster/plans/:plan/:control',
+    deps.leaderOnly,
+    async (req: Request, res: Response) => {
+      const what = controlOf(req.params.control);
+      const target: ControlTarget = {};
+      const phase = queryName(req, 'phase');
+      const step = queryName(req, 'step');
+      if (phase !== undefined) target.phase = phase;
+      if (step !== undefined) target.step = step;
+      const plan = await control(
+        store,
+        cluster(req),
+        validateName('plan', req.params.plan),
+        what,
+        target,
+      );
+      res.json({ plan: planView(plan) });
+    },
+  );
+
+  // ---- the older routes, as aliases ----
+
+  const startRolling = async (
+    req: Request,
+    res: Response,
+    kind: PlanKind,
+    nodes: (all: NodeDoc[]) => NodeDoc[],
+    target?: string,
+  ) => {
+    const name = cluster(req);
+    const strategy = strategyOf(req);
+    const c = await store.requireCluster(name);
+    if (c.state === 'shutting_down' || c.state === 'shutdown')
+      throw conflict(`cluster '${name}' is being destroyed`);
+    const plan = await store.createPlan(
+      newPlan({
+        kind,
+        cluster: name,
+        nodes: nodes(await store.listNodes(name)).map((n) => n.key),
+        ...(strategy ? { strategy } : {}),
+        ...(target ? { targetRiakVersion: target } : {}),
+        now: Date.now(),
+      }),
+      oneRollingAtATime(name),
+    );
+    res.status(202).json({ operation: legacyOperationView(plan), plan: planView(plan) });
+  };
+  const wanted = (all: NodeDoc[]) => all.filter((n) => n.wanted);
+
+  api.post('/clusters/:cluster/restart', deps.leaderOnly, deps.json, (req, res) =>
+    startRolling(req, res, 'restart', wanted),
+  );
+  api.post('/clusters/:cluster/config/apply', deps.leaderOnly, deps.json, (req, res) =>
+    startRolling(req, res, 'config-apply', wanted),
+  );
+  api.post('/clusters/:cluster/upgrade', deps.leaderOnly, deps.json, (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    const version: unknown =
+      body?.riak_version ?? body?.riakVersion ?? req.query.riak_version ?? req.query.riakVersion;
+    const versions = deps.versionNames();
+    if (typeof version !== 'string' || !versions.includes(version))
+      throw badRequest(`upgrade needs a known riak_version; available: ${versions.join(', ')}`, {
+        field: 'riak_version',
+      });
+    return startRolling(req, res, 'upgrade', wanted, version);
+  });
+  api.post('/clusters/:cluster/nodes/:node/restart', deps.leaderOnly, async (req, res) => {
+    const node = await store.requireNode(cluster(req), validateName('node', req.params.node));
+    await startRolling(req, res, 'restart', () => [node]);
+  });
+
+  api.get('/clusters/:cluster/operation', async (req: Request, res: Response) => {
+    const c = await store.requireCluster(cluster(req));
+    res.json({ operation: await operationOf(store, c) });
+  });
+  api.post(
+    '/clusters/:cluster/operation/:action',
+    deps.leaderOnly,
+    async (req: Request, res: Response) => {
+      const name = cluster(req);
+      const what = OLD_ACTIONS[String(req.params.action)];
+      if (!what)
+        throw new HttpError(
+          404,
+          'not_found',
+          `unknown operation action '${String(req.params.action)}'; use pause, resume or abort`,
+          { field: 'action' },
+        );
+      await store.requireCluster(name);
+      const active = (await store.listPlans(name)).find((p) => isRolling(p) && !isFinished(p));
+      if (!active) throw conflict(`cluster '${name}' has no operation in progress`);
+      const plan = await control(store, name, active.id, what, {});
+      res.json({ operation: legacyOperationView(plan), plan: planView(plan) });
+    },
+  );
+}
