@@ -4,6 +4,7 @@ import type { Logger } from '@riak-mesos/logging';
 import type { ClusterDoc, NodeDoc } from '../model';
 import type { SchedulerStore } from '../store';
 import { planFromLegacy } from './build';
+import type { PlanDoc } from './model';
 import { isFinished, isRolling } from './model';
 import type { PlanAction, RingFact } from './progress';
 import { progressPlan } from './progress';
@@ -40,6 +41,7 @@ export async function progressPlans(
   await adoptLegacyOperation(cluster, deps, now);
   const byKey = new Map(nodes.map((n) => [n.key, n]));
   const plans = (await store.listPlans(cluster.name)).filter((p) => !isFinished(p));
+  const after: PlanDoc[] = [];
   for (const plan of plans) {
     let actions: PlanAction[] = [];
     // Recomputed on the current document if an operator's control changed it meanwhile.
@@ -48,11 +50,12 @@ export async function progressPlans(
       actions = res.actions;
       return res.plan === cur ? undefined : res.plan;
     });
+    after.push(saved);
     if (isFinished(saved) && !isFinished(plan))
       logger.info('plan finished', { cluster: cluster.name, plan: saved.id, kind: saved.kind });
     for (const action of actions) await act(cluster, action, byKey, deps);
   }
-  await keepClusterState(cluster, deps);
+  await keepClusterState(cluster, after, deps);
 }
 
 /** A rolling operation stored in the cluster document by an older scheduler becomes a plan. */
@@ -84,10 +87,12 @@ async function adoptLegacyOperation(
  * The cluster's state follows its rolling plans: `restarting` while one is active, `running`
  * again once none is; an upgrade's cluster runs its target version from the start.
  */
-async function keepClusterState(cluster: ClusterDoc, deps: PlanRunnerDeps): Promise<void> {
-  const active = (await deps.store.listPlans(cluster.name)).filter(
-    (p) => isRolling(p) && !isFinished(p),
-  );
+async function keepClusterState(
+  cluster: ClusterDoc,
+  plans: readonly PlanDoc[],
+  deps: PlanRunnerDeps,
+): Promise<void> {
+  const active = plans.filter((p) => isRolling(p) && !isFinished(p));
   const target = active.find((p) => p.kind === 'upgrade')?.targetRiakVersion;
   await deps.store.updateCluster(cluster.name, (c) => {
     let next = c;
