@@ -5,6 +5,7 @@ import { registerFramework } from './commands/framework';
 import { registerLocal } from './commands/local';
 import { registerNode } from './commands/node';
 import { registerPackage } from './commands/package';
+import { registerPlan } from './commands/plan';
 import { registerRiak } from './commands/riak';
 import type { GlobalOptions } from './config';
 import { Context } from './context';
@@ -41,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerFramework(program, ctx);
   registerCluster(program, ctx);
   registerNode(program, ctx);
+  registerPlan(program, ctx);
   registerConfig(program, ctx);
   registerRiak(program, ctx);
   registerPackage(program, ctx, io.err);

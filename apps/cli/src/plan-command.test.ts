@@ -1,0 +1,85 @@
+import { rmSync } from 'node:fs';
+import type { ProcessGroup } from '@riak-mesos/process';
+import type { ZooKeeperServer } from '@riak-mesos/testing';
+import { startZooKeeper, tempDir } from '@riak-mesos/testing';
+import { planListAnswerSchema } from '@riak-mesos/framework-contract';
+import { runCli } from './test-support/cli';
+import { startSchedulerApi } from './test-support/scheduler';
+
+// `riak-mesos plan …` against the real scheduler (from its sources, over a real ZooKeeper; no
+// Mesos master, so plans stay where the API puts them).
+let dir: string;
+let zk: ZooKeeperServer;
+let scheduler: ProcessGroup;
+let url: string;
+
+beforeAll(async () => {
+  dir = await tempDir('cli-plans');
+  zk = await startZooKeeper();
+  ({ url, process: scheduler } = await startSchedulerApi(dir, zk.connectString, [
+    '--resource-urls',
+    JSON.stringify({
+      executor: 'https://pkgs.example/executor.tar.gz',
+      'riak-kv-3-2': 'https://pkgs.example/riak-3.2.tar.gz',
+    }),
+  ]));
+}, 90000);
+
+afterAll(async () => {
+  await scheduler?.stop();
+  await zk?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) => runCli(dir, ['--url', url, ...args]);
+
+async function ok(...args: string[]): Promise<string> {
+  const r = await cli(...args);
+  expect([r.code, r.err]).toEqual([0, '']);
+  return r.out;
+}
+
+describe('riak-mesos plan', () => {
+  it('lists, shows and controls plans, and names what it refuses', async () => {
+    await ok('cluster', 'create', 'c1');
+    await ok('cluster', 'add-node', 'c1', '--nodes', '2');
+    expect(await ok('plan', 'list', 'c1')).toMatch(
+      /deploy-\S+ +│ deploy +│ PENDING +│ 0\/2 +│ parallel/,
+    );
+    const shown = await ok('plan', 'show', 'c1');
+    expect(shown).toMatch(/^deploy plan deploy-\S+: PENDING, 0\/2 steps complete\n/);
+    expect(shown).toMatch(/phase deploy \(parallel\): PENDING/);
+    expect(shown).toMatch(/riak-c1-2 +│ PENDING/);
+
+    await ok('cluster', 'restart', 'c1');
+    const paused = await ok('plan', 'interrupt', 'c1');
+    expect(paused).toMatch(
+      /^restart plan restart-\S+: WAITING, 0\/2 steps complete \(interrupted: run `plan continue`\)/,
+    );
+    expect(paused).toMatch(/riak-c1-1 +│ WAITING/);
+    const list = planListAnswerSchema.parse(JSON.parse(await ok('--json', 'plan', 'list', 'c1')));
+    const restart = list.plans.find((p) => p.kind === 'restart')!;
+    expect(restart).toMatchObject({ status: 'WAITING', interrupted: true });
+
+    const noStep = await cli('plan', 'force-complete', 'c1');
+    expect(noStep.code).not.toBe(0);
+    expect(noStep.err).toMatch(/required option '--step <step>'/);
+    const badStep = await cli('plan', 'force-complete', 'c1', restart.id, '--step', 'nope');
+    expect(badStep.code).toBe(1);
+    expect(badStep.err).toMatch(/answered 404 .*has no step 'nope'/);
+    const again = await cli('plan', 'interrupt', 'c1');
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/answered 409 .*already interrupted/);
+
+    expect(await ok('plan', 'force-complete', 'c1', '--step', 'riak-c1-1')).toMatch(
+      /riak-c1-1 +│ COMPLETE +│ forced complete by an operator/,
+    );
+    expect(await ok('plan', 'continue', 'c1')).toMatch(
+      /restart plan restart-\S+: IN_PROGRESS, 1\/2/,
+    );
+    expect(await ok('plan', 'abort', 'c1', restart.id)).toMatch(/: ABORTED, 1\/2 steps complete/);
+    const missing = await cli('plan', 'show', 'c1', 'restart-nope');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/answered 404 .*has no plan 'restart-nope'/);
+  });
+});
