@@ -51,11 +51,12 @@ describe('riak-mesos plan', () => {
     expect(shown).toMatch(/phase deploy \(parallel\): PENDING/);
     expect(shown).toMatch(/riak-c1-2 +│ PENDING/);
 
-    await ok('cluster', 'restart', 'c1');
+    await ok('cluster', 'restart', 'c1', '--strategy', 'canary');
     const paused = await ok('plan', 'interrupt', 'c1');
     expect(paused).toMatch(
       /^restart plan restart-\S+: WAITING, 0\/2 steps complete \(interrupted: run `plan continue`\)/,
     );
+    expect(paused).toMatch(/phase roll \(canary\): WAITING, interrupted/);
     expect(paused).toMatch(/riak-c1-1 +│ WAITING/);
     const list = planListAnswerSchema.parse(JSON.parse(await ok('--json', 'plan', 'list', 'c1')));
     const restart = list.plans.find((p) => p.kind === 'restart')!;

@@ -191,12 +191,14 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .command('restart <name>')
     .description('rolling restart: one node at a time, each back in the ring before the next')
     .option('--wait', 'wait until the restart is done')
-    .action(async (name: string, o: { wait?: boolean }) => {
+    .option('--strategy <strategy>', 'serial (default), parallel or canary (see `plan continue`)')
+    .action(async (name: string, o: { wait?: boolean; strategy?: string }) => {
       const c = ctx();
       const body = await c.call(
         startedOperationAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/restart`,
+        o.strategy ? { strategy: o.strategy } : {},
       );
       if (!o.wait)
         return c.result(body, () =>
@@ -209,13 +211,14 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .command('upgrade <name> <riak-version>')
     .description('rolling Riak version upgrade, one node at a time')
     .option('--wait', 'wait until the upgrade is done')
-    .action(async (name: string, version: string, o: { wait?: boolean }) => {
+    .option('--strategy <strategy>', 'serial (default), parallel or canary (see `plan continue`)')
+    .action(async (name: string, version: string, o: { wait?: boolean; strategy?: string }) => {
       const c = ctx();
       const body = await c.call(
         startedOperationAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/upgrade`,
-        { riak_version: version },
+        { riak_version: version, ...(o.strategy ? { strategy: o.strategy } : {}) },
       );
       if (!o.wait) return c.result(body, () => c.print(`upgrade of ${name} to ${version} started`));
       await waitOperation(c, name);
