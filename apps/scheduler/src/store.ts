@@ -63,6 +63,9 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
   private readonly clusterView: DocumentView<ClusterDoc>;
   private readonly nodeView: DocumentView<NodeDoc>;
   private readonly planDocs: DocumentStore<PlanDoc>;
+  /** Each cluster's plans in memory, kept current by watches (by cluster and its creation time). */
+  private readonly planViews = new Map<string, Promise<DocumentView<PlanDoc> | undefined>>();
+  private readonly planLog = createLogger('scheduler-plans');
 
   constructor(
     private readonly zk: ZkClient,
@@ -116,6 +119,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
 
   /** Stops following ZooKeeper (reads go to ZooKeeper from then on). */
   close(): void {
+    for (const v of this.planViews.values()) void v.then((x) => x?.close());
     this.clusterView.close();
     this.nodeView.close();
   }
@@ -228,6 +232,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     if (nodes.length > 0)
       throw new ConflictError(`cluster '${name}' still has ${nodes.length} node(s)`);
     await this.zk.deleteRecursive(this.layout.plans(name)); // its plans are under it
+    for (const [key, view] of this.planViews)
+      if (key.startsWith(`${name}@`)) {
+        this.planViews.delete(key);
+        void view.then((v) => v?.close());
+      }
     await this.zk.delete(this.layout.cluster(name));
     this.clusterView.removed(name);
     this.emit('cluster-deleted', cluster);
@@ -370,15 +379,41 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
 
   // ---- plans (docs/scheduler.md#plans) ----
 
+  /**
+   * The in-memory view of a cluster's plans once it has any (a recreated cluster gets a new one):
+   * the driver reads them every tick, which then costs no ZooKeeper request.
+   */
+  private plansView(cluster: string): Promise<DocumentView<PlanDoc> | undefined> {
+    return this.getCluster(cluster).then(async (c) => {
+      if (!c) return undefined;
+      const key = `${cluster}@${c.createdAt}`;
+      const known = this.planViews.get(key);
+      if (known) return known;
+      const dir = this.layout.plans(cluster);
+      if (!(await this.zk.exists(dir))) return undefined;
+      const raced = this.planViews.get(key);
+      if (raced) return raced;
+      const view = new DocumentView(this.zk, dir, this.planDocs, this.planLog);
+      const started = view.start().then(() => view);
+      this.planViews.set(key, started);
+      return started;
+    });
+  }
+
   /** A cluster's plans, oldest first. */
   async listPlans(cluster: string): Promise<PlanDoc[]> {
-    const { documents } = await this.planDocs.list(this.layout.plans(cluster));
-    return [...documents.values()]
-      .map((d) => d.value)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const view = await this.plansView(cluster);
+    const all = view?.synced
+      ? view.values()
+      : [...(await this.planDocs.list(this.layout.plans(cluster))).documents.values()].map(
+          (d) => d.value,
+        );
+    return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   async getPlan(cluster: string, id: string): Promise<PlanDoc | null> {
+    const view = await this.plansView(cluster);
+    if (view?.synced) return view.get(id)?.value ?? null;
     return (await this.planDocs.read(this.layout.plan(cluster, id)))?.value ?? null;
   }
 
@@ -415,6 +450,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
           throw new ConflictError(`cluster '${name}' already has a plan '${plan.id}'`);
         throw err;
       }
+      await (await this.plansView(name))?.created(plan.id);
       this.emit('plan', plan, null);
       await this.pruneFinishedPlans(name);
       return plan;
@@ -428,13 +464,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     id: string,
     fn: (p: PlanDoc) => PlanDoc | undefined,
   ): Promise<PlanDoc> {
-    let before: PlanDoc | null = null;
-    const res = await this.planDocs.update(this.layout.plan(cluster, id), (cur) => {
-      if (!cur) throw new NotFoundError(`cluster '${cluster}' has no plan '${id}'`);
-      before = cur;
-      return fn(cur);
-    });
-    const after = res!.value;
+    const missing = () => new NotFoundError(`cluster '${cluster}' has no plan '${id}'`);
+    const view = await this.plansView(cluster);
+    if (!view) throw missing();
+    const path = this.layout.plan(cluster, id);
+    const { before, after } = await this.casUpdate(this.planDocs, view, id, path, fn, missing);
     if (before !== after) this.emit('plan', after, before);
     return after;
   }
@@ -442,7 +476,10 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
   /** Deletes the oldest finished plans of a cluster beyond the last `keep`. */
   async pruneFinishedPlans(cluster: string, keep = FINISHED_PLANS_KEPT): Promise<void> {
     const finished = (await this.listPlans(cluster)).filter(isFinished);
-    for (const p of finished.slice(0, Math.max(0, finished.length - keep)))
+    const view = await this.plansView(cluster);
+    for (const p of finished.slice(0, Math.max(0, finished.length - keep))) {
       await this.zk.delete(this.layout.plan(cluster, p.id)).catch(() => undefined);
+      view?.removed(p.id);
+    }
   }
 }

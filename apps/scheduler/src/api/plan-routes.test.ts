@@ -1,5 +1,5 @@
 import type { ZooKeeperServer } from '@riak-mesos/testing';
-import { startZooKeeper, uniqueChroot } from '@riak-mesos/testing';
+import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import {
   operationAnswerSchema,
   planAnswerSchema,
@@ -241,6 +241,14 @@ describe('the plan runner on a real store', () => {
     expect(plan.phases[0].steps.map((s) => s.status)).toEqual(['COMPLETE', 'WAITING']);
     expect((await store.requireCluster('p3')).state).toBe('restarting');
     expect(asked).toEqual([]);
+  });
+
+  it("reads a cluster's plans from memory once it has some (no ZooKeeper request per tick)", async () => {
+    await waitFor(async () => (await store.listPlans('p3')).length > 0, { what: 'plans of p3' });
+    const before = store.zookeeperRequests;
+    const plans = await store.listPlans('p3');
+    expect(await store.getPlan('p3', plans[0].id)).toEqual(plans[0]);
+    expect(store.zookeeperRequests - before).toBe(0);
   });
 
   it('persists the restart of a running node, then stops it (kill when the executor does not answer)', async () => {
