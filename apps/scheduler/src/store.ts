@@ -1,3 +1,5 @@
+// Over 400 lines: the store is the scheduler's one writer of its ZooKeeper state (scheduler, clusters,
+// nodes, plans), so that every compare-and-set and transaction is in one place.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@riak-mesos/logging';
