@@ -5,11 +5,12 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import ora from 'ora';
 import { isAlive } from '@riak-mesos/process';
+import { isValidName } from '@riak-mesos/zk';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import { distDir, locateArtifacts, workDirOf } from '../local/artifacts';
 import type { LocalEndpoints, LocalOptions, Progress } from '../local/stack';
-import { LocalStack, RIAK_KINDS, readState, stopRunning } from '../local/stack';
+import { LocalStack, RIAK_KINDS, RIAK_VERSION_OF, readState, stopRunning } from '../local/stack';
 import type { RiakKind } from '../local/stack';
 
 type Ctx = () => Context;
@@ -31,6 +32,7 @@ interface UpFlags {
   nodeDisk: string;
   detach?: boolean;
   riak: string;
+  riakAlias: string[];
 }
 
 function int(flag: string, v: string, min: number, max: number): number {
@@ -44,6 +46,22 @@ function positive(flag: string, v: string): number {
   if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0))
     throw new CliError(`${flag} must be a positive number, got '${v}'`);
   return n;
+}
+
+/** `--riak-alias` names: catalogue names of their own, each once, none a packaged version's. */
+function aliases(names: string[]): string[] {
+  const taken = new Set<string>(Object.values(RIAK_VERSION_OF));
+  for (const name of names) {
+    if (!isValidName(name) || name === 'executor')
+      throw new CliError(
+        `--riak-alias '${name}' is not a version name: letters, digits, _ - . starting with a letter or digit (and not 'executor')`,
+        2,
+      );
+    if (taken.has(name))
+      throw new CliError(`--riak-alias '${name}' names a version the catalogue already has`, 2);
+    taken.add(name);
+  }
+  return names;
 }
 
 function progressFor(c: Context, err: NodeJS.WritableStream): Progress {
@@ -123,6 +141,12 @@ export function registerLocal(program: Command, ctx: Ctx, err: NodeJS.WritableSt
         .choices([...RIAK_KINDS])
         .default('real'),
     )
+    .option(
+      '--riak-alias <name>',
+      'for upgrade drills: the same release under a second name in the catalogue (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--detach', 'return once everything is up, leaving it running in the background')
     .addOption(new Option('--supervise').hideHelp())
     .action(async (f: UpFlags & { supervise?: boolean }) => {
@@ -145,6 +169,7 @@ export function registerLocal(program: Command, ctx: Ctx, err: NodeJS.WritableSt
         nodeMem: positive('--node-mem', f.nodeMem),
         nodeDisk: positive('--node-disk', f.nodeDisk),
         riak: f.riak as RiakKind,
+        riakAliases: aliases(f.riakAlias),
         timeoutMs: c.config.timeoutMs,
       };
       if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(options.cluster))

@@ -68,6 +68,15 @@ describe('riak-mesos local', () => {
     const c = await cli(['local', 'up', '--dist', dist, '--work-dir', work, '--cluster', '../x']);
     expect(c.code).toBe(1);
     expect(c.err).toMatch(/--cluster must be letters/);
+    const up = ['local', 'up', '--dist', dist, '--work-dir', work, '--riak', 'local'];
+    const a = await cli([...up, '--riak-alias', 'b', '--riak-alias', 'no/slash']);
+    expect({ code: a.code, err: a.err }).toEqual({
+      code: 2,
+      err: expect.stringMatching(/--riak-alias 'no\/slash' is not a version name/),
+    });
+    const twice = await cli([...up, '--riak-alias', 'riak-kv-3.2']);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/--riak-alias 'riak-kv-3.2' names a version the catalogue already/);
     const m = await cli(['local', 'up', '--dist', join(root, 'nothing'), '--work-dir', work]);
     expect(m.code).toBe(1);
     expect(m.err).toMatch(/not built: missing/);

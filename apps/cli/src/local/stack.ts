@@ -43,6 +43,11 @@ export interface LocalOptions {
   nodeDisk: number;
   /** Which Riak the cluster runs: the real release (default) or riak-local. */
   riak: RiakKind;
+  /**
+   * For upgrade drills: more names for the package the cluster runs, each a catalogue entry of
+   * its own (the same release under a second name), so `cluster upgrade` has somewhere to go.
+   */
+  riakAliases: string[];
   /** How long each wait (registration, cluster ready, director healthy) may take. */
   timeoutMs: number;
 }
@@ -323,8 +328,9 @@ export class LocalStack {
   }
 
   /**
-   * The scheduler's catalogue: the version the cluster runs first (the scheduler's default), and
-   * the other package when there is one, each with its sha256 (the scheduler checks local files).
+   * The scheduler's catalogue: the version the cluster runs first (the scheduler's default), the
+   * other package when there is one, each with its sha256 (the scheduler checks local files), then
+   * the aliases (`--riak-alias`): the package the cluster runs again under each other name.
    */
   private riakCatalogue(): {
     name: string;
@@ -344,10 +350,9 @@ export class LocalStack {
     const all = [
       ...(real ? [entry('real', real)] : []),
       entry('local', this.artifacts.riakPackage),
-    ];
-    return all.sort(
-      (a, b) => Number(b.name === this.riakVersion) - Number(a.name === this.riakVersion),
-    );
+    ].sort((a, b) => Number(b.name === this.riakVersion) - Number(a.name === this.riakVersion));
+    const runs = all[0];
+    return [...all, ...this.o.riakAliases.map((name) => ({ ...runs, name }))];
   }
 
   private schedulerArgs(): string[] {
