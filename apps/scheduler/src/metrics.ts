@@ -80,24 +80,25 @@ export class SchedulerMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const nodes = await store.listNodes();
-        const clusters = new Set(nodes.map((n) => n.cluster));
-        for (const cluster of clusters) {
-          for (const state of NODE_STATES)
-            this.set(
-              { cluster, state },
-              nodes.filter((n) => n.cluster === cluster && n.state === state).length,
-            );
+        // One pass over the nodes (a scrape must not cost clusters × states × nodes).
+        const counts = new Map<string, Map<string, number>>();
+        for (const n of await store.listNodes()) {
+          const byState = counts.get(n.cluster) ?? new Map<string, number>();
+          byState.set(n.state, (byState.get(n.state) ?? 0) + 1);
+          counts.set(n.cluster, byState);
         }
+        for (const [cluster, byState] of counts)
+          for (const state of NODE_STATES) this.set({ cluster, state }, byState.get(state) ?? 0);
       },
     });
     new Counter({
       name: 'riak_mesos_zookeeper_requests_total',
-      help: "Requests sent to ZooKeeper by this scheduler's store (reads, writes, watches)",
+      help: "Requests sent to ZooKeeper by this scheduler's store (reads, writes, watches), by operation",
+      labelNames: ['op'],
       registers: [this.registry],
       collect() {
         this.reset();
-        this.inc(store.zookeeperRequests);
+        for (const [op, n] of store.zookeeperRequestsByOperation()) this.inc({ op }, n);
       },
     });
     new Gauge({

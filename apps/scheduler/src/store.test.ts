@@ -113,8 +113,10 @@ describe('SchedulerStore in-memory view', () => {
       expect(await a.getNode('riak-c1-99')).toBeNull();
     }
     expect(a.zookeeperRequests).toBe(before);
-    // A write costs ZooKeeper requests (the compare-and-set, and the watch's re-read).
+    // A write costs ZooKeeper requests: the compare-and-set (from the view's copy: no read).
+    const sets = a.zookeeperRequestsByOperation().get('set') ?? 0;
     await a.updateNode('riak-c1-1', (n) => ({ ...n, failures: 1 }));
+    expect(a.zookeeperRequestsByOperation().get('set')).toBe(sets + 1);
     expect(a.zookeeperRequests).toBeGreaterThan(before);
   });
 

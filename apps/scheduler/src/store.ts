@@ -119,6 +119,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     return this.zk.requests;
   }
 
+  /** The same by operation (`get`, `children`, `set`, …). */
+  zookeeperRequestsByOperation(): Map<string, number> {
+    return this.zk.requestsByOperation();
+  }
+
   /** Stops following ZooKeeper (reads go to ZooKeeper from then on). */
   close(): void {
     for (const v of this.planViews.values()) void v.then((x) => x?.close());

@@ -145,6 +145,7 @@ export class ZkClient extends EventEmitter {
   private restoring = false;
   private readyPending = false;
   private requestCount = 0;
+  private readonly requestsOf = new Map<string, number>();
 
   private constructor(private readonly options: ZkClientOptions) {
     super();
@@ -209,6 +210,11 @@ export class ZkClient extends EventEmitter {
   /** Requests sent to ZooKeeper by this client's calls and watches (liveness probes excluded). */
   get requests(): number {
     return this.requestCount;
+  }
+
+  /** `requests` by operation (`get`, `children`, `exists`, `set`, `create`, `delete`, `transaction`). */
+  requestsByOperation(): Map<string, number> {
+    return new Map(this.requestsOf);
   }
 
   /** The connect string's servers (without chroot). */
@@ -386,6 +392,7 @@ export class ZkClient extends EventEmitter {
       if (!this.restoring) await this.ready;
       const generation = this.sessionGeneration;
       this.requestCount++;
+      this.requestsOf.set(op, (this.requestsOf.get(op) ?? 0) + 1);
       try {
         return await new Promise<T>((resolve, reject) => {
           fn(this.raw, (err, value) =>
