@@ -91,6 +91,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     validateAdvancedConfig: validateAdvancedConfigTemplate,
     nodeViews: driverNodeViews(() => driver),
     offerEvaluations: () => driver?.offerLog.latest(),
+    unknownReservations: () => driver?.unknown,
     auth:
       config.apiToken || config.apiBasic
         ? { token: config.apiToken, basic: config.apiBasic }

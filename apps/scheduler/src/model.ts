@@ -110,6 +110,11 @@ export type NodeDoc = z.infer<typeof nodeSchema>;
 
 export const schedulerSchema = z.object({
   frameworkId: z.string().optional(),
+  /**
+   * This framework instance's identity, made once: every reservation it makes carries it, and
+   * it releases only reservations that do (a wiped or other ZooKeeper path makes a new one).
+   */
+  instanceId: z.string().optional(),
   registeredAt: z.string().optional(),
   /** The master that accepted the last subscription. */
   master: z.string().optional(),

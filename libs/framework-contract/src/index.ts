@@ -120,6 +120,9 @@ export {
   offerEvaluationViewSchema,
   offerRejectionViewSchema,
   pendingReasonViewSchema,
+  unknownReservationAnswerSchema,
+  unknownReservationViewSchema,
+  unknownReservationsAnswerSchema,
 } from './offer-views';
 export type {
   ConstraintsAnswer,
@@ -127,4 +130,6 @@ export type {
   OfferEvaluationView,
   OfferRejectionView,
   PendingReasonView,
+  UnknownReservationView,
+  UnknownReservationsAnswer,
 } from './offer-views';

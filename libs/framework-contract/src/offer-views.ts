@@ -62,3 +62,28 @@ export type PendingReasonView = z.output<typeof pendingReasonViewSchema>;
 /** `GET|PUT /clusters/{c}/constraints`: the cluster's own constraints, `[field, operator, value?]`. */
 export const constraintsAnswerSchema = z.object({ constraints: z.array(z.array(z.string())) });
 export type ConstraintsAnswer = z.output<typeof constraintsAnswerSchema>;
+
+/** `GET /api/v1/debug/reservations`: reservations offered in the role that no record owns. */
+export const unknownReservationViewSchema = z.object({
+  id: z.string(),
+  agent_id: z.string(),
+  hostname: z.string(),
+  labels: z.record(z.string(), z.string()),
+  resources: z.string(),
+  volumes: z.array(z.string()),
+  /** Why the scheduler does not take it as its own. */
+  reason: z.string(),
+  first_seen: z.string(),
+  last_seen: z.string(),
+  /** An operator asked to release it: the next offer holding it releases it. */
+  release_requested: z.boolean(),
+});
+export type UnknownReservationView = z.output<typeof unknownReservationViewSchema>;
+export const unknownReservationsAnswerSchema = z.object({
+  reservations: z.array(unknownReservationViewSchema),
+});
+export type UnknownReservationsAnswer = z.output<typeof unknownReservationsAnswerSchema>;
+/** `DELETE /api/v1/debug/reservations/{id}`: the reservation, now marked for release. */
+export const unknownReservationAnswerSchema = z.object({
+  reservation: unknownReservationViewSchema,
+});

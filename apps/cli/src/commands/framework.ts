@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { healthcheckViewSchema } from '@riak-mesos/framework-contract';
+import {
+  healthcheckViewSchema,
+  unknownReservationAnswerSchema,
+  unknownReservationsAnswerSchema,
+} from '@riak-mesos/framework-contract';
 import { parseAnswer } from '../answers';
 import type { Context } from '../context';
 import { CliError } from '../errors';
@@ -60,6 +64,51 @@ export function registerFramework(program: Command, ctx: Ctx): void {
             ['framework id', s.framework_id],
           ],
         ),
+      );
+    });
+
+  fw.command('reservations')
+    .description(
+      'reservations offered in the role that no record of this framework owns (kept, never released by the scheduler); --release ID --yes releases one, destroying its volume',
+    )
+    .option('--release <id>', 'release this reservation and destroy its volumes')
+    .option('--yes', 'confirm --release: the data on its volumes is lost')
+    .action(async (o: { release?: string; yes?: boolean }) => {
+      const c = ctx();
+      if (o.release !== undefined) {
+        if (!o.yes)
+          throw new CliError(
+            `releasing reservation ${o.release} destroys its volumes and their data; add --yes to confirm`,
+          );
+        const body = await c.call(
+          unknownReservationAnswerSchema,
+          'DELETE',
+          `/debug/reservations/${encodeURIComponent(o.release)}`,
+        );
+        c.result(body, () =>
+          c.print(
+            `reservation ${body.reservation.id} on ${body.reservation.hostname} will be released with the next offer holding it`,
+          ),
+        );
+        return;
+      }
+      const body = await c.call(unknownReservationsAnswerSchema, 'GET', '/debug/reservations');
+      c.result(body, () =>
+        body.reservations.length
+          ? c.table(
+              ['Id', 'Agent', 'Labels', 'Volumes', 'Why kept', 'Release asked'],
+              body.reservations.map((r) => [
+                r.id,
+                r.hostname,
+                Object.entries(r.labels)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' '),
+                r.volumes.join(' ') || '-',
+                r.reason,
+                r.release_requested,
+              ]),
+            )
+          : c.print('no unknown reservations have been offered to the scheduler'),
       );
     });
 

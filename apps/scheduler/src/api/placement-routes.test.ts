@@ -1,6 +1,7 @@
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot } from '@riak-mesos/testing';
 import {
+  unknownReservationsAnswerSchema,
   constraintsAnswerSchema,
   nodeAnswerSchema,
   offerDebugAnswerSchema,
@@ -12,6 +13,8 @@ import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-
 import { ZkClient } from '@riak-mesos/zk';
 import { EventHub } from '../events';
 import { OfferLog } from '../framework/offer-log';
+import { reservationGroups } from '../framework/offer-evaluator';
+import { UnknownReservations } from '../framework/unknown-reservations';
 import { SchedulerStore } from '../store';
 import type { ApiServer } from './server';
 import { startApiServer } from './server';
@@ -22,6 +25,7 @@ let store: SchedulerStore;
 let api: ApiServer;
 let leader = true;
 const offerLog = new OfferLog(5);
+const unknown = new UnknownReservations();
 
 beforeAll(async () => {
   zkServer = await startZooKeeper();
@@ -41,6 +45,7 @@ beforeAll(async () => {
     validateRiakConf: validateRiakConfTemplate,
     validateAdvancedConfig: validateAdvancedConfigTemplate,
     offerEvaluations: () => (leader ? offerLog.latest() : undefined),
+    unknownReservations: () => (leader ? unknown : undefined),
   });
   await store.createCluster('c1', 'riak-kv-3.2');
 });
@@ -168,5 +173,53 @@ describe('why a node waits', () => {
     } finally {
       leader = true;
     }
+  });
+});
+
+describe('unknown reservations', () => {
+  it('lists what the scheduler keeps, and marks one for release only when asked by id', async () => {
+    const offer: Offer = {
+      id: { value: 'o2' },
+      framework_id: { value: 'f' },
+      agent_id: { value: 'a2' },
+      hostname: 'host-2',
+      resources: R.reserve([R.scalar('cpus', 1), R.scalar('disk', 64)], {
+        role: 'riak',
+        labels: { node: 'other-1', framework: 'someone-else' },
+      }),
+    };
+    const [g] = reservationGroups(offer, 'riak');
+    unknown.seen(
+      {
+        kind: 'keep-unknown',
+        node: 'other-1',
+        offerId: 'o2',
+        agentId: 'a2',
+        reservation: g,
+        changes: [],
+        operations: [],
+        level: 'warn',
+        message: `kept reservation ${g.id}: it belongs to framework 'someone-else'`,
+      },
+      offer,
+    );
+    const list = unknownReservationsAnswerSchema.parse(
+      (await call('GET', '/debug/reservations')).body,
+    );
+    expect(list.reservations).toEqual([
+      expect.objectContaining({
+        id: g.id,
+        hostname: 'host-2',
+        labels: { node: 'other-1', framework: 'someone-else' },
+        reason: "it belongs to framework 'someone-else'",
+        release_requested: false,
+      }),
+    ]);
+    expect((await call('DELETE', '/debug/reservations/nothex')).status).toBe(400);
+    expect((await call('DELETE', '/debug/reservations/0123456789abcdef')).status).toBe(404);
+    expect(unknown.releaseRequested().size).toBe(0);
+    const released = await call('DELETE', `/debug/reservations/${g.id}`);
+    expect(released.status).toBe(202);
+    expect(unknown.releaseRequested()).toEqual(new Set([g.id]));
   });
 });

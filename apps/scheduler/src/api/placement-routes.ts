@@ -1,13 +1,16 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { OfferEvaluationView } from '@riak-mesos/framework-contract';
+import type { OfferEvaluationView, UnknownReservationView } from '@riak-mesos/framework-contract';
+import type { UnknownReservation, UnknownReservations } from '../framework/unknown-reservations';
 import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
 import type { SchedulerStore } from '../store';
-import { badRequest, unavailable } from './errors';
+import { badRequest, notFound, unavailable } from './errors';
 
 export interface PlacementRouteDeps {
   store: SchedulerStore;
   /** The leading driver's latest offer evaluations; undefined on a standby. */
   offerEvaluations?: () => OfferEvaluationView[] | undefined;
+  /** The leading driver's unknown reservations; undefined on a standby. */
+  unknownReservations?: () => UnknownReservations | undefined;
   leaderOnly: RequestHandler;
   json: RequestHandler;
 }
@@ -38,6 +41,25 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
     const all = deps.offerEvaluations?.();
     if (!all) throw unavailable('this scheduler is not the leader; offers go to the leader');
     res.json({ evaluations: all.slice(0, limit) });
+  });
+
+  const unknown = (): UnknownReservations => {
+    const u = deps.unknownReservations?.();
+    if (!u) throw unavailable('this scheduler is not the leader; offers go to the leader');
+    return u;
+  };
+  api.get('/debug/reservations', (_req: Request, res: Response) => {
+    res.json({ reservations: unknown().list().map(unknownReservationView) });
+  });
+  api.delete('/debug/reservations/:id', deps.leaderOnly, (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!/^[0-9a-f]{16}$/.test(id))
+      throw badRequest('a reservation id is 16 hex digits', { field: 'id' });
+    const u = unknown();
+    if (!u.requestRelease(id))
+      throw notFound(`no unknown reservation '${id}' has been offered to this scheduler`);
+    const entry = u.list().find((e) => e.id === id)!;
+    res.status(202).json({ reservation: unknownReservationView(entry) });
   });
 
   api.get('/clusters/:cluster/constraints', async (req: Request, res: Response) => {
@@ -83,4 +105,19 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
     });
     res.status(204).end();
   });
+}
+
+function unknownReservationView(e: UnknownReservation): UnknownReservationView {
+  return {
+    id: e.id,
+    agent_id: e.agentId,
+    hostname: e.hostname,
+    labels: e.labels,
+    resources: e.resources,
+    volumes: e.volumes,
+    reason: e.reason,
+    first_seen: e.firstSeen,
+    last_seen: e.lastSeen,
+    release_requested: e.releaseRequested,
+  };
 }

@@ -25,6 +25,7 @@ import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
 import { HttpError, badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
+import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
 import {
   addPlanRoutes,
@@ -58,6 +59,8 @@ export interface ApiDeps {
   nodeViews?: NodeViews;
   /** The leading driver's latest offer evaluations (`GET /debug/offers`); undefined on a standby. */
   offerEvaluations?: () => OfferEvaluationView[] | undefined;
+  /** The leading driver's unknown reservations (`/debug/reservations`); undefined on a standby. */
+  unknownReservations?: () => UnknownReservations | undefined;
   auth?: { token?: string; basic?: string };
   /** Largest JSON body accepted. */
   jsonLimit?: string;
@@ -448,6 +451,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   addPlacementRoutes(api, {
     store,
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),
+    ...(deps.unknownReservations ? { unknownReservations: deps.unknownReservations } : {}),
     leaderOnly,
     json,
   });

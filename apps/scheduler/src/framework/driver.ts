@@ -21,11 +21,12 @@ import type { ClusterDoc, NodeDoc } from '../model';
 import { hasTask } from '../node-state';
 import { mayPlace, progressPlans } from '../plans';
 import type { SchedulerStore } from '../store';
-import type { NodeDecision, PendingReason } from './offer-evaluator';
-import { agentOfOffer, evaluateOffers } from './offer-evaluator';
+import type { NodeDecision, PendingReason, RejectionsByAgent } from './offer-evaluator';
+import { accumulateRejections, agentOfOffer, evaluateOffers } from './offer-evaluator';
 import { ExecutorChannel } from './executor-channel';
 import { Membership } from './membership';
 import { OfferLog } from './offer-log';
+import { UnknownReservations } from './unknown-reservations';
 import { TERMINAL, reactToStatus } from './status-reactions';
 
 /** Node states that wait for an offer: to be placed or launched, or to have their reservation released. */
@@ -60,6 +61,9 @@ export interface DriverOptions {
   tickMs?: number;
 }
 
+/** How often an idle, suppressed scheduler asks for offers to see every reservation of its role. */
+const INVENTORY_MS = 2 * 60 * 1000;
+
 /** Thrown (and reported) when Mesos no longer knows the stored framework id. */
 export class UnknownFrameworkError extends Error {}
 
@@ -88,8 +92,14 @@ export class Driver {
   private lastExplicitReconcile = 0;
   /** CPUs of each removed node's reservation released so far (in this process). */
   private released = new Map<string, number>();
-  /** When each unknown reservation (node label @ agent) was last reported. */
-  private readonly unknownWarned = new Map<string, number>();
+  /** Reservations offered that no record owns: kept, listed, released only on request. */
+  readonly unknown = new UnknownReservations();
+  /** When offers last came (an idle scheduler asks for some every INVENTORY_MS). */
+  private lastOffers = Date.now();
+  /** This framework instance's id, read (or made) once per process. */
+  private instanceId: string | undefined;
+  /** Each waiting node's latest rejection by each agent (see accumulateRejections). */
+  private readonly rejections = new Map<string, RejectionsByAgent>();
   /** The latest offer evaluations, for `GET /api/v1/debug/offers`. */
   readonly offerLog = new OfferLog(50);
   /** Keep offers coming for a while after a release: stray parts may still be offered. */
@@ -312,6 +322,7 @@ export class Driver {
    */
   private async onOffers(received: Offer[]): Promise<void> {
     this.o.metrics?.offersReceived.inc(received.length);
+    this.lastOffers = Date.now();
     // Mesos may split one agent's resources over several offers (the executor's share of a
     // reservation often comes back on its own); they are handled as one, and accepted together.
     const { offers, idsOf } = mergeByAgent(received);
@@ -321,7 +332,12 @@ export class Driver {
     // Deploy plans decide when a requested node may be placed (only read when some node waits).
     const waiting = new Set(nodes.filter((n) => n.state === 'requested').map((n) => n.cluster));
     const plans = (await Promise.all([...waiting].map((c) => store.listPlans(c)))).flat();
+    this.instanceId ??= (
+      await store.updateScheduler((d) => (d.instanceId ? d : { ...d, instanceId: randomUUID() }))
+    ).instanceId!;
     const evaluation = evaluateOffers({
+      instanceId: this.instanceId,
+      releaseUnknown: this.unknown.releaseRequested(),
       offers,
       nodes,
       clusters: new Map((await store.listClusters()).map((c) => [c.name, c])),
@@ -342,9 +358,16 @@ export class Driver {
     const ops = new Map<string, OfferOperation[]>(offers.map((o) => [o.id.value, []]));
     const applied: NodeDecision[] = [];
     for (const d of evaluation.decisions) {
-      if (d.kind === 'keep-unknown') {
-        this.warnUnknownReservation(d);
-        continue;
+      if (d.kind === 'keep-unknown' || d.kind === 'release-unknown') {
+        const first = this.unknown.seen(
+          d,
+          offers.find((o) => o.id.value === d.offerId),
+        );
+        this.o.metrics?.unknownReservations.inc();
+        // Said once per reservation (and on every explicit release).
+        if (first || d.kind === 'release-unknown')
+          this.log.warn(d.message, { agent: d.agentId, labels: d.reservation?.labels });
+        if (d.kind === 'keep-unknown') continue;
       }
       try {
         await this.persist(d);
@@ -402,16 +425,6 @@ export class Driver {
     }
   }
 
-  /** Reservations no record owns are kept; said once per node label and agent per hour. */
-  private warnUnknownReservation(d: NodeDecision): void {
-    const id = `${d.node}@${d.agentId}`;
-    const last = this.unknownWarned.get(id) ?? 0;
-    this.o.metrics?.unknownReservations.inc();
-    if (Date.now() - last < 3600_000) return;
-    this.unknownWarned.set(id, Date.now());
-    this.log.warn(d.message, { node: d.node, agent: d.agentId });
-  }
-
   /**
    * Each waiting node's reason, written to its record only when the text changes (so an idle
    * offer batch writes nothing); nodes that got what they waited for lose theirs.
@@ -420,8 +433,14 @@ export class Driver {
     pending: ReadonlyMap<string, PendingReason>,
     nodes: readonly NodeDoc[],
   ): Promise<void> {
+    const now = Date.now();
     for (const n of nodes) {
-      const reason = pending.get(n.key);
+      let reason = pending.get(n.key);
+      if (reason?.offers.length) {
+        const merged = accumulateRejections(this.rejections.get(n.key), reason.offers, now);
+        this.rejections.set(n.key, merged.byAgent);
+        reason = merged.reason;
+      } else if (n.state !== 'requested') this.rejections.delete(n.key);
       if (!reason || n.pendingReason?.text === reason.text) continue;
       await this.o.store
         .updateNode(n.key, (x) =>
@@ -447,6 +466,7 @@ export class Driver {
 
   /** Whether offers are still needed: nodes to place, launch or release, or a recent release. */
   private hasWork(nodes: NodeDoc[]): boolean {
+    if (this.unknown.releaseRequested().size > 0) return true;
     if (Date.now() - this.lastRelease < 60000) return true;
     return nodes.some((n) =>
       (n.wanted ? WANTED_NEED_OFFERS : UNWANTED_NEED_OFFERS).includes(n.state),
@@ -486,6 +506,11 @@ export class Driver {
     } else if (!work && !this.suppressed) {
       this.suppressed = true;
       await this.client.suppress().catch(() => undefined);
+    } else if (!work && Date.now() - this.lastOffers > INVENTORY_MS) {
+      // Idle for long: ask for offers once, so reservations no record owns are still seen and
+      // listed (GET /debug/reservations) while nothing else brings offers.
+      this.lastOffers = Date.now();
+      await this.revive();
     }
     if (Date.now() - this.lastExplicitReconcile > this.o.config.reconcileIntervalSeconds * 1000)
       await this.reconcile();

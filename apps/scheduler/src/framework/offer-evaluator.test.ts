@@ -6,7 +6,7 @@ import type { SchedulerConfig } from '../config';
 import { loadConfig } from '../config';
 import type { ClusterDoc, NodeDoc } from '../model';
 import type { NodeChange, OfferEvaluation, OfferEvaluationInput } from './offer-evaluator';
-import { evaluateOffers, summarise } from './offer-evaluator';
+import { accumulateRejections, evaluateOffers, summarise } from './offer-evaluator';
 
 /**
  * Simulation of the offer evaluator: scripted agents make offers, the evaluator's operations are
@@ -143,6 +143,7 @@ class World {
   now = T0 + 60_000;
   last!: OfferEvaluation;
   mayPlace: ((key: string) => boolean) | undefined;
+  releaseUnknown = new Set<string>();
   cfg = config;
 
   constructor(readonly agents: SimAgent[]) {}
@@ -156,6 +157,8 @@ class World {
     const agents = only ?? this.agents;
     const offers = agents.map((a) => a.offer());
     const input: OfferEvaluationInput = {
+      instanceId: 'i1',
+      releaseUnknown: this.releaseUnknown,
       offers,
       nodes: [...this.nodes.values()],
       clusters: this.clusters,
@@ -466,6 +469,85 @@ describe('offer evaluator: releasing (data first)', () => {
   });
 });
 
+describe('offer evaluator: whose reservation it is', () => {
+  function placed(): { w: World; a: SimAgent } {
+    const a = new SimAgent('a1', 'host-1');
+    const w = new World([a]).add(node('riak-default-1'));
+    w.round();
+    w.round();
+    a.endTask('riak-default-1');
+    return { w, a };
+  }
+
+  it('labels what it reserves with the framework, instance, cluster, node and volume', () => {
+    const { a } = placed();
+    const labels = R.reservationOf(a.reserved[0])?.labels?.labels;
+    expect(Object.fromEntries((labels ?? []).map((l) => [l.key, l.value]))).toEqual({
+      framework: config.name,
+      instance: 'i1',
+      cluster: 'default',
+      node: 'riak-default-1',
+      persistence: 'riak-default-1-p',
+    });
+  });
+
+  it('keeps a reservation made by another instance, even for a node of the same name being removed', () => {
+    const { w, a } = placed();
+    w.nodes.set('riak-default-1', {
+      ...w.nodes.get('riak-default-1')!,
+      state: 'shut_down',
+      wanted: false,
+    });
+    const ev = evaluateOffers({
+      instanceId: 'i2',
+      offers: [a.offer()],
+      nodes: [...w.nodes.values()],
+      clusters: w.clusters,
+      config,
+      launch: { schedulerUrl: 'http://s', zookeepers: ['zk:2181'], zookeeperChroot: '' },
+      agents: new Map(),
+      released: new Map(),
+      now: w.now,
+      newExecutorId: () => 'e',
+    });
+    expect(ev.decisions.map((d) => d.kind)).toEqual(['keep-unknown']);
+    expect(ev.decisions[0].message).toMatch(/made by another instance .* \(i1\)/);
+    expect(ev.decisions[0].operations).toEqual([]);
+  });
+
+  it('releases an unknown reservation only when an operator asked for exactly that one', () => {
+    const { w, a } = placed();
+    w.nodes.clear();
+    w.round();
+    const id = w.last.decisions[0].reservation!.id;
+    w.round();
+    expect(w.last.decisions[0].reservation!.id).toBe(id);
+    w.releaseUnknown.add('someone-else');
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:keep-unknown']);
+    w.releaseUnknown.add(id);
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:release-unknown']);
+    expect(w.last.decisions[0].operations.map((o) => o.type)).toEqual(['DESTROY', 'UNRESERVE']);
+    expect(a.reserved).toEqual([]);
+  });
+
+  it('still releases a removed node’s reservation made by an older scheduler (node label only)', () => {
+    const a = new SimAgent('a1', 'host-1');
+    const legacy = R.reserve(
+      [R.scalar('cpus', config.node.cpus + config.executor.cpus), R.scalar('disk', 64)],
+      { role: config.role, labels: { node: 'riak-default-1' } },
+    );
+    a.free = R.subtractResources(a.free, legacy.map(R.bare));
+    a.reserved = legacy;
+    const w = new World([a]).add(
+      node('riak-default-1', { state: 'shut_down', wanted: false, agentId: 'a1' }),
+    );
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:release']);
+  });
+});
+
 describe('summarise', () => {
   it('lists every offer and cuts long lines', () => {
     expect(summarise([])).toBe('no offers to place it on');
@@ -480,5 +562,31 @@ describe('summarise', () => {
     );
     expect(long).toHaveLength(100);
     expect(long.endsWith('…')).toBe(true);
+  });
+});
+
+describe('accumulateRejections', () => {
+  const r = (agent: string, reason: string) => ({
+    offerId: `${agent}-o`,
+    agentId: agent,
+    hostname: `host-${agent}`,
+    reasons: [reason],
+  });
+
+  it('keeps every agent’s latest reason across batches, and forgets old ones', () => {
+    const first = accumulateRejections(undefined, [r('a', 'cpus 0.5 < 1')], 0);
+    const second = accumulateRejections(first.byAgent, [r('b', 'mem 1 MB < 2 MB')], 1000);
+    expect(second.reason.text).toBe('no offer fits: host-a: cpus 0.5 < 1; host-b: mem 1 MB < 2 MB');
+    const third = accumulateRejections(second.byAgent, [r('a', 'disk 1 MB < 2 MB')], 2000);
+    expect(third.reason.offers.map((o) => o.reasons[0])).toEqual([
+      'disk 1 MB < 2 MB',
+      'mem 1 MB < 2 MB',
+    ]);
+    const later = accumulateRejections(
+      third.byAgent,
+      [r('c', 'ports: needs 10, 0 free')],
+      10 * 60_000,
+    );
+    expect(later.reason.offers.map((o) => o.agentId)).toEqual(['c']);
   });
 });

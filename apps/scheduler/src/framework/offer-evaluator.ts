@@ -1,5 +1,6 @@
 // Over 400 lines: the offer stages (release, volume, launch, lost reservation, placement) and the
 // decision types they return are read together, as one set of rules; each function stays short.
+import { createHash } from 'node:crypto';
 import type { Offer, OfferOperation, Resource } from '@riak-mesos/mesos';
 import { resources as R } from '@riak-mesos/mesos';
 import type {
@@ -50,6 +51,10 @@ export interface OfferEvaluationInput {
   released: ReadonlyMap<string, number>;
   now: number;
   newExecutorId: (node: NodeDoc) => string;
+  /** This scheduler's instance id (in its reservations' labels). */
+  instanceId: string;
+  /** Ids of unknown reservations an operator asked to release. */
+  releaseUnknown?: ReadonlySet<string>;
   /** Whether a requested node may be placed now (its plan allows it); all may when absent. */
   mayPlace?: (key: string) => boolean;
 }
@@ -65,7 +70,8 @@ export type DecisionKind =
   | 'launch'
   | 'replace-lost-reservation'
   | 'place'
-  | 'keep-unknown';
+  | 'keep-unknown'
+  | 'release-unknown';
 
 export interface NodeDecision {
   kind: DecisionKind;
@@ -75,6 +81,8 @@ export interface NodeDecision {
   agentId: string;
   /** The node's state these decisions were made from; they are dropped if it changed since. */
   fromState?: NodeState;
+  /** For reservations no record owns: the reservation, for the operator's list. */
+  reservation?: ReservationGroup;
   /** Persisted in order before the operations are sent. */
   changes: NodeChange[];
   operations: OfferOperation[];
@@ -145,16 +153,55 @@ function beingReleased(node: NodeDoc): boolean {
   );
 }
 
-/** Node keys in the labels of the dynamic reservations of our role in `offer`. */
-function reservedKeys(offer: Offer, role: string): Set<string> {
-  const keys = new Set<string>();
+/** The dynamic reservations of our role in an offer, grouped by their labels. */
+export interface ReservationGroup {
+  /** Stable id of this reservation on its agent (for the operator's list and explicit release). */
+  id: string;
+  labels: Record<string, string>;
+  resources: Resource[];
+}
+
+export function reservationGroups(offer: Offer, role: string): ReservationGroup[] {
+  const groups = new Map<string, ReservationGroup>();
   for (const r of offer.resources ?? []) {
     const res = R.reservationOf(r);
     if (res?.role !== role || res.type !== 'DYNAMIC') continue;
-    const key = R.labelValue(res.labels, 'node');
-    if (key) keys.add(key);
+    const labels: Record<string, string> = {};
+    for (const l of res.labels?.labels ?? []) labels[l.key] = l.value ?? '';
+    const text = JSON.stringify(Object.entries(labels).sort());
+    let g = groups.get(text);
+    if (!g) {
+      const id = createHash('sha256')
+        .update(`${offer.agent_id.value}\n${role}\n${text}`)
+        .digest('hex')
+        .slice(0, 16);
+      groups.set(text, (g = { id, labels, resources: [] }));
+    }
+    g.resources.push(r);
   }
-  return keys;
+  return [...groups.values()];
+}
+
+/**
+ * Whose a reservation is: `ours` only when no label names another framework or instance and a
+ * node record for its `node` label exists; everything else is `unknown` and kept.
+ */
+function ownerOf(
+  g: ReservationGroup,
+  input: OfferEvaluationInput,
+  byKey: ReadonlyMap<string, NodeDoc>,
+): { node: NodeDoc } | { unknown: string } {
+  const { labels } = g;
+  if (!labels.node) return { unknown: 'it has no node label' };
+  if (labels.framework !== undefined && labels.framework !== input.config.name)
+    return { unknown: `it belongs to framework '${labels.framework}'` };
+  if (labels.instance !== undefined && labels.instance !== input.instanceId)
+    return {
+      unknown: `it was made by another instance of '${input.config.name}' (${labels.instance})`,
+    };
+  const node = byKey.get(labels.node);
+  if (!node) return { unknown: `no node record '${labels.node}' owns it` };
+  return { node };
 }
 
 export function evaluateOffers(input: OfferEvaluationInput): OfferEvaluation {
@@ -180,23 +227,30 @@ function reservedStage(
 ): void {
   const { config } = input;
   const at = { offerId: offer.id.value, agentId: offer.agent_id.value };
-  for (const key of reservedKeys(offer, config.role)) {
-    const node = byKey.get(key);
-    const reserved = R.reservedWithLabel(offer, config.role, 'node', key);
-    if (!node) {
-      // Data first: nothing in our records says this reservation is being released (it may be a
-      // node of a scheduler reading another ZooKeeper path, or another framework's): keep it.
+  for (const g of reservationGroups(offer, config.role)) {
+    const owner = ownerOf(g, input, byKey);
+    const reserved = g.resources;
+    if ('unknown' in owner) {
+      // Data first: nothing in our records says this reservation is being released (it may be
+      // another framework's in the role, or a node of a scheduler reading another ZooKeeper
+      // path): keep it, unless an operator asked to release exactly this one.
+      const release = input.releaseUnknown?.has(g.id) === true;
       out.decisions.push({
-        kind: 'keep-unknown',
-        node: key,
+        kind: release ? 'release-unknown' : 'keep-unknown',
+        node: g.labels.node ?? '',
         ...at,
+        reservation: g,
         changes: [],
-        operations: [],
+        operations: release ? releaseOps(reserved) : [],
         level: 'warn',
-        message: `kept a reservation labelled node=${key} that no node record owns`,
+        message: release
+          ? `released reservation ${g.id} as an operator asked (${owner.unknown})`
+          : `kept reservation ${g.id}: ${owner.unknown}`,
       });
       continue;
     }
+    const node = owner.node;
+    const key = node.key;
     if (beingReleased(node)) {
       out.releasedAny = true;
       const released = (out.released.get(key) ?? 0) + R.scalarSum(reserved, 'cpus');
@@ -225,7 +279,9 @@ function reservedStage(
       continue;
     }
     if (!node.wanted) continue;
-    if (node.agentId !== offer.agent_id.value) {
+    const oldVolume =
+      g.labels.persistence !== undefined && g.labels.persistence !== node.persistenceId;
+    if (oldVolume || node.agentId !== offer.agent_id.value) {
       // The node was placed again elsewhere (its agent was lost): this is its old reservation.
       out.releasedAny = true;
       out.decisions.push({
@@ -460,7 +516,16 @@ function placementStage(input: OfferEvaluationInput, out: OfferEvaluation): void
   for (const p of round.placements) {
     const node = byKey.get(p.node)!;
     const [http, pb, disterl, handoff, epmd] = p.ports;
-    const reserved = nodeReservation(config, node.key, p.ports);
+    const reserved = nodeReservation(
+      config,
+      {
+        instanceId: input.instanceId,
+        cluster: node.cluster,
+        node: node.key,
+        persistenceId: node.persistenceId,
+      },
+      p.ports,
+    );
     const disk = reserved.find((r) => r.name === 'disk')!;
     out.decisions.push({
       kind: 'place',
@@ -500,4 +565,27 @@ export function summarise(offers: readonly OfferRejection[], max = 400): string 
   const parts = offers.map((o) => `${o.hostname}: ${o.reasons.join(', ')}`);
   const text = `no offer fits: ${parts.join('; ')}`;
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The latest rejection of a waiting node by each agent, with when it was made. */
+export type RejectionsByAgent = Map<string, { rejection: OfferRejection; at: number }>;
+
+/**
+ * A waiting node's reasons across offer batches: Mesos offers agents in separate batches, so the
+ * reason shown is built from the latest rejection by every agent seen within `maxAgeMs`, not only
+ * from the last batch (which would name one agent and change at every batch).
+ */
+export function accumulateRejections(
+  previous: RejectionsByAgent | undefined,
+  fresh: readonly OfferRejection[],
+  now: number,
+  maxAgeMs = 5 * 60_000,
+): { byAgent: RejectionsByAgent; reason: PendingReason } {
+  const byAgent: RejectionsByAgent = new Map();
+  for (const [agent, e] of previous ?? []) if (now - e.at <= maxAgeMs) byAgent.set(agent, e);
+  for (const r of fresh) byAgent.set(r.agentId, { rejection: r, at: now });
+  const offers = [...byAgent.values()]
+    .map((e) => e.rejection)
+    .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.agentId.localeCompare(b.agentId));
+  return { byAgent, reason: { text: summarise(offers), offers } };
 }

@@ -27,6 +27,8 @@ import {
 import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
+import type { Offer } from '@riak-mesos/mesos';
+import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -58,6 +60,8 @@ const schedulers = new Map<number, ProcessGroup>();
 
 interface ApiNode {
   name: string;
+  pending_reason?: { text: string; at: string } | null;
+  hostname: string | null;
   state: string;
   member: boolean;
   wanted: boolean;
@@ -66,7 +70,7 @@ interface ApiNode {
   failures: number;
 }
 
-function startScheduler(port: number): ProcessGroup {
+function startScheduler(port: number, zkPath = chroot): ProcessGroup {
   const log = join(work, `scheduler-${port}.log`);
   const p = new ProcessGroup(
     process.execPath,
@@ -77,7 +81,7 @@ function startScheduler(port: number): ProcessGroup {
       '--master',
       mesos.url,
       '--zk',
-      zk.connectString + chroot,
+      zk.connectString + zkPath,
       '--ip',
       '127.0.0.1',
       '--port',
@@ -134,7 +138,7 @@ async function api<T>(port: number, method: string, path: string, body?: unknown
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 async function apiText(port: number, method: string, path: string, body: string): Promise<void> {
@@ -173,7 +177,7 @@ beforeAll(async () => {
   zk = await startZooKeeper();
   chroot = uniqueChroot('scheduler');
   mesos = await startLocalMesos(join(work, 'mesos'), 4);
-  ports = await freePorts(2);
+  ports = await freePorts(3);
 }, 120000);
 
 afterAll(async () => {
@@ -299,6 +303,34 @@ describe('real Riak: the scheduler on local Mesos', () => {
         .map((v) => v.persistence_id)
         .sort(),
     ).toEqual(up.map((n) => n.persistence_id).sort());
+
+    // A node that fits no offer waits, and says why, per agent: the three agents holding a
+    // node break hostname UNIQUE, the free one breaks the cluster's own constraint.
+    await api(a, 'PUT', '/clusters/c1/constraints', {
+      constraints: [['hostname', 'LIKE', 'nowhere']],
+    });
+    const [extra] = (await api<{ nodes: ApiNode[] }>(a, 'POST', '/clusters/c1/nodes', { nodes: 1 }))
+      .nodes;
+    const reason = await waitFor(
+      async () =>
+        (await nodes(a)).find((n) => n.name === extra.name)?.pending_reason?.text ?? undefined,
+      { timeoutMs: 60000, intervalMs: 500, what: 'the extra node to say why it waits' },
+    );
+    for (const n of up)
+      expect(reason).toContain(`hostname UNIQUE: ${n.hostname} already holds ${n.name}`);
+    expect(reason).toMatch(/hostname LIKE nowhere: the agent's hostname is 127\.0\.0\.\d/);
+    const offers = await api<{ evaluations: { waiting: { node: string }[] }[] }>(
+      a,
+      'GET',
+      '/debug/offers',
+    );
+    expect(offers.evaluations.some((e) => e.waiting.some((w) => w.node === extra.name))).toBe(true);
+    await api(a, 'DELETE', `/clusters/c1/nodes/${extra.name}`);
+    await api(a, 'DELETE', '/clusters/c1/constraints');
+    await waitFor(async () => !(await nodes(a)).some((n) => n.name === extra.name), {
+      timeoutMs: 30000,
+      what: 'the extra node to be forgotten',
+    });
   });
 
   it('relaunches a node whose executor was killed on the same agent with the same volume', async () => {
@@ -494,5 +526,83 @@ describe('the scheduler on local Mesos, riak-local', () => {
     // not-found until handoff fills its new volume (notfound_ok); and when the old agent returns,
     // its old task is killed but the old reservation is never offered back, so it is not released.
     await replaceLostNode('c3', 'riak-local', true);
+  });
+
+  it('keeps reservations it did not make, also when started on an empty ZooKeeper path, and releases one only when asked', async () => {
+    const [a, b, c] = ports;
+    for (const p of [a, b]) if (!schedulers.get(p)?.running) startScheduler(p);
+    const leader = await waitFor(
+      async () => {
+        for (const p of [a, b]) if ((await health(p).catch(() => undefined))?.leader) return p;
+        return undefined;
+      },
+      { timeoutMs: 30000, what: 'a leader' },
+    );
+    // Another framework in the role reserves resources and makes a volume on one agent, then goes.
+    const other = new SchedulerClient({
+      master: mesos.url,
+      frameworkInfo: { user: 'root', name: 'other', role: 'riak', principal: 'riak' },
+    });
+    const offer = await new Promise<Offer>((resolve) => {
+      other.on('offers', (offers: Offer[]) => {
+        const o = offers.find((x) => R.scalarSum(R.unreservedOf(x), 'cpus') >= 0.5);
+        if (o) resolve(o);
+      });
+      other.start();
+    });
+    const reserved = R.reserve([R.scalar('cpus', 0.5), R.scalar('disk', 16)], {
+      role: 'riak',
+      principal: 'riak',
+      labels: { node: 'other-1', framework: 'other' },
+    });
+    await other.accept(
+      [offer.id],
+      [
+        { type: 'RESERVE', reserve: { resources: reserved } },
+        {
+          type: 'CREATE',
+          create: {
+            volumes: [R.persistentVolume(reserved[1], 'other-volume', 'data', 'riak')],
+          },
+        },
+      ],
+    );
+    const hasVolume = async () =>
+      (await mesos.state()).agents.some((ag) =>
+        ag.volumes.some((v) => v.persistence_id === 'other-volume'),
+      );
+    await waitFor(hasVolume, { timeoutMs: 30000, what: "the other framework's volume" });
+    await other.stop();
+    // A scheduler of the same name on an empty ZooKeeper path: no records, so nothing is its own.
+    startScheduler(c, uniqueChroot('empty'));
+    const listed = async (port: number) =>
+      (
+        await api<{ reservations: { id: string; volumes: string[] }[] }>(
+          port,
+          'GET',
+          '/debug/reservations',
+        )
+      ).reservations.find((r) => r.volumes.includes('other-volume'));
+    const seen = await waitFor(() => listed(leader), {
+      timeoutMs: 60000,
+      intervalMs: 1000,
+      what: 'the leader to list the unknown reservation',
+    });
+    await waitFor(() => listed(c), {
+      timeoutMs: 60000,
+      intervalMs: 1000,
+      what: 'the scheduler on an empty path to list it too',
+    });
+    // Offers keep coming (declined for 1 s while work is pending, else 30 s): still there.
+    await new Promise((r) => setTimeout(r, 15000));
+    expect(await hasVolume()).toBe(true);
+    await schedulers.get(c)!.stop(5000);
+    // The operator releases exactly that one.
+    await api(leader, 'DELETE', `/debug/reservations/${seen.id}`);
+    await waitFor(async () => !(await hasVolume()), {
+      timeoutMs: 90000,
+      intervalMs: 1000,
+      what: 'the released volume to be gone',
+    });
   });
 });

@@ -12,12 +12,39 @@ const log = createLogger('scheduler');
 export const NODE_PORTS = 10;
 
 /** The reservation that names a node: the framework's role and principal, label `node=<key>`. */
-export function reservationFor(config: SchedulerConfig, key: string) {
-  return { role: config.role, principal: config.principal, labels: { node: key } };
+/**
+ * Who a reservation belongs to, in its labels: this framework (name and the instance id created
+ * once and kept in ZooKeeper), the cluster, the node and its volume's persistence id. The
+ * scheduler releases only reservations that carry its own identity and whose node record says
+ * they are being released (docs/operations.md, "What the framework will never do to your data").
+ */
+export interface ReservationOwner {
+  instanceId: string;
+  cluster: string;
+  node: string;
+  persistenceId: string;
+}
+
+export function reservationFor(config: SchedulerConfig, owner: ReservationOwner) {
+  return {
+    role: config.role,
+    principal: config.principal,
+    labels: {
+      framework: config.name,
+      instance: owner.instanceId,
+      cluster: owner.cluster,
+      node: owner.node,
+      persistence: owner.persistenceId,
+    },
+  };
 }
 
 /** Everything a node reserves: its own resources, the executor's, and its ports. */
-export function nodeReservation(config: SchedulerConfig, key: string, ports: number[]): Resource[] {
+export function nodeReservation(
+  config: SchedulerConfig,
+  owner: ReservationOwner,
+  ports: number[],
+): Resource[] {
   return R.reserve(
     [
       R.scalar('cpus', R.round(config.node.cpus + config.executor.cpus)),
@@ -25,8 +52,20 @@ export function nodeReservation(config: SchedulerConfig, key: string, ports: num
       R.scalar('disk', config.node.disk),
       R.ranges('ports', R.rangesOfPorts(ports)),
     ],
-    reservationFor(config, key),
+    reservationFor(config, owner),
   );
+}
+
+/**
+ * The reservation (role, principal, labels) of a node's resources as offered: launches use the
+ * labels the reservation was made with, so reservations made by an older scheduler (with only a
+ * `node` label) still launch.
+ */
+function offeredReservation(reserved: Resource[], config: SchedulerConfig) {
+  const info = reserved.map((r) => R.reservationOf(r)).find((x) => x !== undefined);
+  const labels: Record<string, string> = {};
+  for (const l of info?.labels?.labels ?? []) if (l.value !== undefined) labels[l.key] = l.value;
+  return { role: config.role, principal: info?.principal ?? config.principal, labels };
 }
 
 /** Mesos' URI for a package location: URLs as they are, absolute paths as file:// URLs. */
@@ -112,7 +151,7 @@ export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | un
   const pkg = riakPackage(config, s.riakVersion);
   const executorUrl = config.resourceUrls.executor;
   if (!volume || !pkg || !executorUrl) return undefined;
-  const reservation = reservationFor(config, s.node.key);
+  const reservation = offeredReservation(reserved, config);
   const executorResources = R.reserve(
     [R.scalar('cpus', config.executor.cpus), R.scalar('mem', config.executor.mem)],
     reservation,
