@@ -285,8 +285,8 @@ describe('bad and hostile requests', () => {
     const path = '/api/v1/clusters/default/nodes/riak-default-1/types';
     for (const [body, message] of [
       [[1, 2], /JSON object/],
-      [{ n_val: 3 }, /"props" must be an object/],
-      [{ props: [] }, /"props" must be an object/],
+      [{ n_val: 3 }, /props must be an object/],
+      [{ props: [] }, /props must be an object/],
       [{ props: {} }, /no properties/],
       [{ props: { 'N-Val': 3 } }, /'N-Val' is not a bucket property name/],
       [{ props: { big: 'x'.repeat(9000) } }, /larger than 8 KiB/],
@@ -343,6 +343,141 @@ describe('bad and hostile requests', () => {
     } finally {
       leader = true;
     }
+  });
+});
+
+/** Everything the API can have written: clusters (with templates, constraints), nodes, plans. */
+async function everything() {
+  const clusters = await store.listClusters();
+  const plans: unknown[] = [];
+  for (const c of clusters) plans.push(await store.listPlans(c.name));
+  return { clusters, nodes: await store.listNodes(), plans };
+}
+
+describe('strict input', () => {
+  const base = '/api/v1/clusters/strict';
+  let planId = '';
+
+  beforeAll(async () => {
+    expect((await call('PUT', base, { riak_version: 'riak-kv-2-2' })).status).toBe(201);
+    expect((await call('POST', `${base}/nodes`, { nodes: 2 })).status).toBe(201);
+    planId = (await store.listPlans('strict'))[0]?.id ?? '';
+    expect(planId).not.toBe('');
+  });
+
+  // [method, path, body, status, field]: a string body is sent as text/plain.
+  const bad: [string, string, unknown, number, string][] = [
+    ['POST', `${base}/nodes`, { nodes: '3' }, 400, 'nodes'],
+    ['POST', `${base}/nodes`, [], 400, 'body'],
+    ['POST', `${base}/nodes`, [{ nodes: 1 }], 400, 'body'],
+    ['POST', `${base}/nodes`, { nodes: 1, extra: true }, 400, 'extra'],
+    ['POST', `${base}/nodes`, { nodes: 0 }, 400, 'nodes'],
+    ['POST', `${base}/nodes`, { nodes: 101 }, 400, 'nodes'],
+    ['POST', `${base}/nodes`, { nodes: 1.5 }, 400, 'nodes'],
+    ['POST', `${base}/nodes`, { nodes: null }, 400, 'nodes'],
+    ['POST', `${base}/nodes`, { nodes: true }, 400, 'nodes'],
+    ['POST', `${base}/nodes`, { nodes: 1, strategy: 'random' }, 400, 'strategy'],
+    ['POST', `${base}/nodes`, { nodes: 1, strategy: ['serial'] }, 400, 'strategy'],
+    ['POST', `${base}/nodes?nodes=abc`, undefined, 400, 'nodes'],
+    ['POST', `${base}/nodes?nodes=-1`, undefined, 400, 'nodes'],
+    ['POST', `${base}/nodes?nodes=3&nodes=4`, undefined, 400, 'nodes'],
+    ['POST', `${base}/nodes?count=3`, undefined, 400, 'count'],
+    ['POST', `${base}/nodes?nodes=2`, { nodes: 2 }, 400, 'nodes'],
+    ['POST', `${base}/nodes`, 'nodes=3', 415, 'content-type'],
+    ['PUT', '/api/v1/clusters/new', { riakVersion: 'riak-kv-2-2' }, 400, 'riakVersion'],
+    ['PUT', '/api/v1/clusters/new', { riak_version: 3 }, 400, 'riak_version'],
+    ['PUT', '/api/v1/clusters/new', { riak_version: '' }, 400, 'riak_version'],
+    ['PUT', '/api/v1/clusters/new', { riak_version: 'riak-kv-9' }, 400, 'riak_version'],
+    ['PUT', '/api/v1/clusters/new?riakVersion=riak-kv-2-2', undefined, 400, 'riakVersion'],
+    ['POST', '/api/v1/clusters/new/create', [], 400, 'body'],
+    [
+      'POST',
+      '/api/v1/clusters/new/create',
+      { riak_version: 'riak-kv-2-2', nodes: 3 },
+      400,
+      'nodes',
+    ],
+    ['POST', `${base}/restart`, { strategy: 1 }, 400, 'strategy'],
+    ['POST', `${base}/restart`, { force: true }, 400, 'force'],
+    ['POST', `${base}/restart?strategy=fast`, undefined, 400, 'strategy'],
+    ['POST', `${base}/config/apply`, { nodes: 1 }, 400, 'nodes'],
+    ['POST', `${base}/upgrade`, {}, 400, 'riak_version'],
+    ['POST', `${base}/upgrade`, { riak_version: 'riak-ts-1-5', strategy: 'all' }, 400, 'strategy'],
+    ['POST', `${base}/upgrade`, { version: 'riak-ts-1-5' }, 400, 'version'],
+    ['POST', `${base}/nodes/riak-strict-1/restart`, { strategy: 'x' }, 400, 'strategy'],
+    ['POST', `${base}/nodes/riak-strict-1/restart`, { now: true }, 400, 'now'],
+    ['POST', `${base}/operation/pause`, { all: true }, 400, 'all'],
+    ['DELETE', base, { force: true }, 400, 'force'],
+    ['DELETE', `${base}?force=true`, undefined, 400, 'force'],
+    ['DELETE', `${base}/nodes/riak-strict-1?now=1`, undefined, 400, 'now'],
+    ['DELETE', `${base}/nodes/riak-strict-1`, [], 400, 'body'],
+    ['PUT', `${base}/config?restart=true`, 'ring_size = 64\n', 400, 'restart'],
+    ['DELETE', `${base}/advancedConfig`, { x: 1 }, 400, 'x'],
+    ['PUT', `${base}/constraints`, { constraints: 5 }, 400, 'constraints'],
+    ['PUT', `${base}/constraints`, {}, 400, 'constraints'],
+    ['PUT', `${base}/constraints`, { constraints: [], extra: 1 }, 400, 'extra'],
+    ['PUT', `${base}/constraints`, { constraints: [['rack_id', 'NEAR']] }, 400, 'constraints'],
+    ['DELETE', `${base}/constraints?all=1`, undefined, 400, 'all'],
+    [
+      'POST',
+      `${base}/nodes/riak-strict-1/types/maps`,
+      { props: { 'N-Val': 3 } },
+      400,
+      'props.N-Val',
+    ],
+    ['POST', `${base}/nodes/riak-strict-1/types/maps`, { props: { n_val: 3 }, x: 1 }, 400, 'x'],
+    ['POST', `${base}/nodes/riak-strict-1/types/maps`, { n_val: 3 }, 400, 'props'],
+    ['GET', '/api/v1/debug/offers?limit=51', undefined, 400, 'limit'],
+    ['GET', '/api/v1/debug/offers?limit=5&node=x', undefined, 400, 'node'],
+    ['DELETE', '/api/v1/debug/reservations/0123456789abcdef?force=1', undefined, 400, 'force'],
+    ['DELETE', '/api/v1/debug/reservations/0123456789abcdef', { all: true }, 400, 'all'],
+  ];
+
+  it('refuses unknown fields, wrong types and values out of range, naming the field and writing nothing', async () => {
+    const before = await everything();
+    expect(before.nodes.filter((n) => n.cluster === 'strict')).toHaveLength(2);
+    const controls: typeof bad = [
+      ['POST', `${base}/plans/${planId}/interrupt?stepp=riak-strict-1`, undefined, 400, 'stepp'],
+      ['POST', `${base}/plans/${planId}/force-complete?step=`, undefined, 400, 'step'],
+      ['POST', `${base}/plans/${planId}/interrupt`, { phase: 'deploy' }, 400, 'phase'],
+    ];
+    for (const [method, path, body, status, field] of [...bad, ...controls]) {
+      const res = await call(method, path, body);
+      expect({ method, path, body, status: res.status, error: res.json?.error }).toEqual({
+        method,
+        path,
+        body,
+        status,
+        error: { status, code: expect.any(String), message: expect.any(String), field },
+      });
+      if (status === 400) expect(res.json.error.code).toBe('bad_request');
+    }
+    expect(await everything()).toEqual(before);
+    expect((await call('GET', '/api/v1/clusters/new')).status).toBe(404);
+  });
+
+  it('keeps the documented forms: numbers and names in the query, strategy in either place', async () => {
+    const viaQuery = await call('POST', `${base}/nodes?nodes=2&strategy=serial`);
+    expect(viaQuery.status).toBe(201);
+    expect(viaQuery.json.nodes).toHaveLength(2);
+    const plans = await store.listPlans('strict');
+    expect(plans[plans.length - 1]?.phases[0]?.strategy).toBe('serial');
+    const mixed = await call('POST', `${base}/nodes?strategy=canary`, { nodes: 1 });
+    expect(mixed.status).toBe(201);
+    expect(mixed.json.nodes).toHaveLength(1);
+    const created = await call('POST', '/api/v1/clusters/viaquery/create?riak_version=riak-ts-1-5');
+    expect(created.status).toBe(201);
+    expect(created.json.cluster.riak_version).toBe('riak-ts-1-5');
+    const bare = await call('PUT', `${base}/constraints`, [['hostname', 'UNIQUE']]);
+    expect(bare.json).toEqual({ constraints: [['hostname', 'UNIQUE']] });
+    const asString = await call('PUT', `${base}/constraints`, {
+      constraints: '[["rack_id","GROUP_BY","2"]]',
+    });
+    expect(asString.json).toEqual({ constraints: [['rack_id', 'GROUP_BY', '2']] });
+    // A route that takes nothing takes an empty object.
+    expect((await call('DELETE', `${base}/constraints`, {})).status).toBe(204);
+    expect((await call('GET', '/api/v1/debug/offers?limit=5')).status).toBe(503);
+    expect((await store.listNodes('strict')).length).toBe(5);
   });
 });
 

@@ -1,9 +1,11 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { OfferEvaluationView, UnknownReservationView } from '@riak-mesos/framework-contract';
 import type { UnknownReservation, UnknownReservations } from '../framework/unknown-reservations';
+import { constraintsRequestSchema, offersQuerySchema } from '@riak-mesos/framework-contract';
 import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
 import type { SchedulerStore } from '../store';
 import { badRequest, notFound, unavailable } from './errors';
+import { requestInput } from './input';
 
 export interface PlacementRouteDeps {
   store: SchedulerStore;
@@ -34,10 +36,7 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
   const { store } = deps;
 
   api.get('/debug/offers', (req: Request, res: Response) => {
-    const raw = req.query.limit;
-    const limit = raw === undefined ? 10 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 50)
-      throw badRequest('limit must be a whole number from 1 to 50', { field: 'limit' });
+    const { limit = 10 } = requestInput(req, { query: offersQuerySchema });
     const all = deps.offerEvaluations?.();
     if (!all) throw unavailable('this scheduler is not the leader; offers go to the leader');
     res.json({ evaluations: all.slice(0, limit) });
@@ -51,16 +50,22 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
   api.get('/debug/reservations', (_req: Request, res: Response) => {
     res.json({ reservations: unknown().list().map(unknownReservationView) });
   });
-  api.delete('/debug/reservations/:id', deps.leaderOnly, (req: Request, res: Response) => {
-    const id = String(req.params.id);
-    if (!/^[0-9a-f]{16}$/.test(id))
-      throw badRequest('a reservation id is 16 hex digits', { field: 'id' });
-    const u = unknown();
-    if (!u.requestRelease(id))
-      throw notFound(`no unknown reservation '${id}' has been offered to this scheduler`);
-    const entry = u.list().find((e) => e.id === id)!;
-    res.status(202).json({ reservation: unknownReservationView(entry) });
-  });
+  api.delete(
+    '/debug/reservations/:id',
+    deps.leaderOnly,
+    deps.json,
+    (req: Request, res: Response) => {
+      requestInput(req, {});
+      const id = String(req.params.id);
+      if (!/^[0-9a-f]{16}$/.test(id))
+        throw badRequest('a reservation id is 16 hex digits', { field: 'id' });
+      const u = unknown();
+      if (!u.requestRelease(id))
+        throw notFound(`no unknown reservation '${id}' has been offered to this scheduler`);
+      const entry = u.list().find((e) => e.id === id)!;
+      res.status(202).json({ reservation: unknownReservationView(entry) });
+    },
+  );
 
   api.get('/clusters/:cluster/constraints', async (req: Request, res: Response) => {
     const cluster = await store.requireCluster(String(req.params.cluster));
@@ -73,15 +78,7 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
     deps.json,
     async (req: Request, res: Response) => {
       const name = String(req.params.cluster);
-      const body = req.body as unknown;
-      const given =
-        typeof body === 'object' && body !== null && !Array.isArray(body)
-          ? (body as Record<string, unknown>).constraints
-          : body;
-      if (given === undefined)
-        throw badRequest('send {"constraints": [[field, operator, value?], ...]}', {
-          field: 'constraints',
-        });
+      const given = requestInput(req, { body: constraintsRequestSchema }).constraints;
       let constraints;
       try {
         constraints = parseConstraints(given);
@@ -95,8 +92,9 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
     },
   );
 
-  api.delete('/clusters/:cluster/constraints', deps.leaderOnly, async (req, res) => {
+  api.delete('/clusters/:cluster/constraints', deps.leaderOnly, deps.json, async (req, res) => {
     const name = String(req.params.cluster);
+    requestInput(req, {});
     await store.updateCluster(name, (c) => {
       if (!c.constraints) return undefined;
       const next = { ...c };

@@ -5,7 +5,14 @@ import type {
   PlanKind,
   PlanStrategy,
 } from '@riak-mesos/framework-contract';
-import { PLAN_CONTROLS, PLAN_STRATEGIES } from '@riak-mesos/framework-contract';
+import {
+  PLAN_CONTROLS,
+  planControlQuerySchema,
+  rollingQuerySchema,
+  rollingRequestSchema,
+  upgradeQuerySchema,
+  upgradeRequestSchema,
+} from '@riak-mesos/framework-contract';
 import { validateName } from '@riak-mesos/zk';
 import type { ClusterDoc, NodeDoc } from '../model';
 import type { ControlTarget, PlanDoc } from '../plans';
@@ -19,6 +26,7 @@ import {
 } from '../plans';
 import type { SchedulerStore } from '../store';
 import { HttpError, badRequest, conflict } from './errors';
+import { requestInput } from './input';
 
 export interface PlanRouteDeps {
   store: SchedulerStore;
@@ -73,26 +81,6 @@ export async function startRemovalPlan(
   nodes: readonly string[],
 ): Promise<PlanDoc> {
   return store.createPlan(newPlan({ kind, cluster, nodes: [...nodes], now: Date.now() }));
-}
-
-/** `?strategy=` or `{"strategy": …}`; absent: the kind's default. */
-export function strategyOf(req: Request): PlanStrategy | undefined {
-  const body = req.body as Record<string, unknown> | undefined;
-  const raw = body?.strategy ?? req.query.strategy;
-  if (raw === undefined || raw === '') return undefined;
-  if (typeof raw !== 'string' || !(PLAN_STRATEGIES as readonly string[]).includes(raw))
-    throw badRequest(`strategy must be one of ${PLAN_STRATEGIES.join(', ')}`, {
-      field: 'strategy',
-    });
-  return raw as PlanStrategy;
-}
-
-function queryName(req: Request, field: 'phase' | 'step'): string | undefined {
-  const raw = req.query[field];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw === '')
-    throw badRequest(`${field} must be given once, as a name`, { field });
-  return raw;
 }
 
 function controlOf(raw: unknown): PlanControl {
@@ -174,11 +162,11 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
   api.post(
     '/clusters/:cluster/plans/:plan/:control',
     deps.leaderOnly,
+    deps.json,
     async (req: Request, res: Response) => {
       const what = controlOf(req.params.control);
       const target: ControlTarget = {};
-      const phase = queryName(req, 'phase');
-      const step = queryName(req, 'step');
+      const { phase, step } = requestInput(req, { query: planControlQuerySchema });
       if (phase !== undefined) target.phase = phase;
       if (step !== undefined) target.step = step;
       const plan = await control(
@@ -199,10 +187,10 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
     res: Response,
     kind: PlanKind,
     nodes: (all: NodeDoc[]) => NodeDoc[],
+    strategy: PlanStrategy | undefined,
     target?: string,
   ) => {
     const name = cluster(req);
-    const strategy = strategyOf(req);
     const c = await store.requireCluster(name);
     if (c.state === 'shutting_down' || c.state === 'shutdown')
       throw conflict(`cluster '${name}' is being destroyed`);
@@ -221,27 +209,40 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
   };
   const wanted = (all: NodeDoc[]) => all.filter((n) => n.wanted);
 
+  /** `strategy` in the body or the query (docs/api.md); nothing else. */
+  const rollingStrategy = (req: Request) =>
+    requestInput(req, { body: rollingRequestSchema, query: rollingQuerySchema }).strategy;
+
   api.post('/clusters/:cluster/restart', deps.leaderOnly, deps.json, (req, res) =>
-    startRolling(req, res, 'restart', wanted),
+    startRolling(req, res, 'restart', wanted, rollingStrategy(req)),
   );
   api.post('/clusters/:cluster/config/apply', deps.leaderOnly, deps.json, (req, res) =>
-    startRolling(req, res, 'config-apply', wanted),
+    startRolling(req, res, 'config-apply', wanted, rollingStrategy(req)),
   );
   api.post('/clusters/:cluster/upgrade', deps.leaderOnly, deps.json, (req, res) => {
-    const body = req.body as Record<string, unknown> | undefined;
-    const version: unknown =
-      body?.riak_version ?? body?.riakVersion ?? req.query.riak_version ?? req.query.riakVersion;
+    const { riak_version: version, strategy } = requestInput(req, {
+      body: upgradeRequestSchema,
+      query: upgradeQuerySchema,
+    });
     const versions = deps.versionNames();
-    if (typeof version !== 'string' || !versions.includes(version))
+    if (version === undefined || !versions.includes(version))
       throw badRequest(`upgrade needs a known riak_version; available: ${versions.join(', ')}`, {
         field: 'riak_version',
       });
-    return startRolling(req, res, 'upgrade', wanted, version);
+    return startRolling(req, res, 'upgrade', wanted, strategy, version);
   });
-  api.post('/clusters/:cluster/nodes/:node/restart', deps.leaderOnly, async (req, res) => {
-    const node = await store.requireNode(cluster(req), validateName('node', req.params.node));
-    await startRolling(req, res, 'restart', () => [node]);
-  });
+  api.post(
+    '/clusters/:cluster/nodes/:node/restart',
+    deps.leaderOnly,
+    deps.json,
+    async (req, res) => {
+      const name = cluster(req);
+      const key = validateName('node', req.params.node);
+      const strategy = rollingStrategy(req);
+      const node = await store.requireNode(name, key);
+      await startRolling(req, res, 'restart', () => [node], strategy);
+    },
+  );
 
   api.get('/clusters/:cluster/operation', async (req: Request, res: Response) => {
     const c = await store.requireCluster(cluster(req));
@@ -250,8 +251,10 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
   api.post(
     '/clusters/:cluster/operation/:action',
     deps.leaderOnly,
+    deps.json,
     async (req: Request, res: Response) => {
       const name = cluster(req);
+      requestInput(req, {});
       const what = OLD_ACTIONS[String(req.params.action)];
       if (!what)
         throw new HttpError(

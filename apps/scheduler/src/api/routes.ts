@@ -16,7 +16,15 @@ import type {
   RiakVersionsView,
   ViewResult,
 } from '@riak-mesos/framework-contract';
-import { NODE_STATS_KEYS, riakNodeName } from '@riak-mesos/framework-contract';
+import {
+  NODE_STATS_KEYS,
+  addNodesQuerySchema,
+  addNodesRequestSchema,
+  bucketTypePropsRequestSchema,
+  createClusterQuerySchema,
+  createClusterRequestSchema,
+  riakNodeName,
+} from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import { validateName } from '@riak-mesos/zk';
 import { z } from 'zod';
@@ -25,15 +33,10 @@ import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
 import { HttpError, badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
+import { requestInput } from './input';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
-import {
-  addPlanRoutes,
-  operationOf,
-  startDeployPlan,
-  startRemovalPlan,
-  strategyOf,
-} from './plan-routes';
+import { addPlanRoutes, operationOf, startDeployPlan, startRemovalPlan } from './plan-routes';
 
 /** Views of one Riak node, answered by the node itself (through its executor). */
 export interface NodeViews {
@@ -102,30 +105,6 @@ function param(req: Request, name: string): string {
   const raw = req.params[name];
   const value = Array.isArray(raw) ? raw.join('/') : raw;
   return validateName(name, value);
-}
-
-const PROP_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-
-/**
- * The body of a bucket type's create/update, as Riak takes it: `{"props": {...}}` with property
- * names as Riak's (lower-case atoms) and JSON values, at most 64 of them and 8 KiB in all.
- */
-export function bucketTypeProps(body: unknown): Record<string, unknown> {
-  const props = (body as { props?: unknown } | null)?.props;
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw badRequest('send a JSON object: {"props": {...}}');
-  if (typeof props !== 'object' || props === null || Array.isArray(props))
-    throw badRequest('"props" must be an object of bucket properties');
-  const names = Object.keys(props);
-  if (names.length === 0) throw badRequest('"props" has no properties');
-  if (names.length > 64) throw badRequest(`"props" has ${names.length} properties; at most 64`);
-  const bad = names.find((n) => !PROP_NAME.test(n));
-  if (bad !== undefined)
-    throw badRequest(
-      `'${bad.slice(0, 64)}' is not a bucket property name (lower-case letters, digits, _)`,
-    );
-  if (JSON.stringify(props).length > 8192) throw badRequest('"props" is larger than 8 KiB');
-  return props as Record<string, unknown>;
 }
 
 /** A package URL as the API shows it: credentials in it (`user:password@`) are hidden. */
@@ -259,24 +238,23 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json({ clusters: views });
   });
 
-  const create = async (name: string, riakVersion: unknown, res: Response) => {
+  const create = async (name: string, riakVersion: string | undefined, res: Response) => {
     const versions = versionNames();
-    const version = riakVersion === undefined || riakVersion === '' ? versions[0] : riakVersion;
-    if (typeof version !== 'string' || !versions.includes(version)) {
+    const version = riakVersion ?? versions[0];
+    if (version === undefined || !versions.includes(version)) {
       throw badRequest(
         `unknown Riak version ${JSON.stringify(version)}; available: ${versions.join(', ') || '(none configured)'}`,
+        { field: 'riak_version' },
       );
     }
     const cluster = await store.createCluster(name, version);
     res.status(201).json({ cluster: clusterView(cluster, []) });
   };
 
-  const bodyVersion = (req: Request): unknown => {
-    const body = req.body as Record<string, unknown> | undefined;
-    return (
-      body?.riak_version ?? body?.riakVersion ?? req.query.riak_version ?? req.query.riakVersion
-    );
-  };
+  /** `riak_version` in the body or the query (docs/api.md); nothing else. */
+  const bodyVersion = (req: Request): string | undefined =>
+    requestInput(req, { body: createClusterRequestSchema, query: createClusterQuerySchema })
+      .riak_version;
 
   api.put('/clusters/:cluster', leaderOnly, json, async (req, res) =>
     create(param(req, 'cluster'), bodyVersion(req), res),
@@ -293,8 +271,9 @@ export function createApiRouter(deps: ApiDeps): Router {
     });
   });
 
-  api.delete('/clusters/:cluster', leaderOnly, async (req, res) => {
+  api.delete('/clusters/:cluster', leaderOnly, json, async (req, res) => {
     const name = param(req, 'cluster');
+    requestInput(req, {});
     const cluster = await store.updateCluster(name, (c) =>
       c.state === 'shutting_down' || c.state === 'shutdown'
         ? undefined
@@ -327,6 +306,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     });
     api.put(`/clusters/:cluster/${route}`, leaderOnly, text, async (req, res) => {
       const name = param(req, 'cluster');
+      requestInput(req, { textBody: true });
       const body: unknown = req.body;
       if (typeof body !== 'string' || body.trim() === '')
         throw badRequest(`send the ${route} template as the request body`);
@@ -346,8 +326,9 @@ export function createApiRouter(deps: ApiDeps): Router {
         note: 'nodes pick it up when they restart (POST /clusters/{cluster}/restart)',
       });
     });
-    api.delete(`/clusters/:cluster/${route}`, leaderOnly, async (req, res) => {
+    api.delete(`/clusters/:cluster/${route}`, leaderOnly, json, async (req, res) => {
       const name = param(req, 'cluster');
+      requestInput(req, {});
       await store.updateCluster(name, (c) => {
         const next = { ...c };
         delete next[field];
@@ -365,12 +346,11 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   api.post('/clusters/:cluster/nodes', leaderOnly, json, async (req, res) => {
     const name = param(req, 'cluster');
-    const raw = (req.body as Record<string, unknown> | undefined)?.nodes ?? req.query.nodes ?? 1;
-    const count = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 100)
-      throw badRequest('nodes must be a whole number from 1 to 100');
-    const strategy = strategyOf(req);
-    const added = await store.addNodes(name, count);
+    const { nodes = 1, strategy } = requestInput(req, {
+      body: addNodesRequestSchema,
+      query: addNodesQuerySchema,
+    });
+    const added = await store.addNodes(name, nodes);
     // Without its plan (a failure here) the nodes are placed all the same: no plan holds them.
     await startDeployPlan(store, name, added, strategy).catch((err: Error) =>
       deps.logger.warn('no deploy plan for added nodes', { cluster: name, error: err.message }),
@@ -384,9 +364,10 @@ export function createApiRouter(deps: ApiDeps): Router {
     });
   });
 
-  api.delete('/clusters/:cluster/nodes/:node', leaderOnly, async (req, res) => {
+  api.delete('/clusters/:cluster/nodes/:node', leaderOnly, json, async (req, res) => {
     const cluster = param(req, 'cluster');
     const key = param(req, 'node');
+    requestInput(req, {});
     const before = await store.requireNode(cluster, key);
     const node = await store.updateNode(key, (n) =>
       n.wanted ? { ...n, wanted: false } : undefined,
@@ -442,7 +423,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     async (req: Request, res: Response) => {
       const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
       const type = validateName('bucket type', req.params.type);
-      const props = bucketTypeProps(req.body);
+      const { props } = requestInput(req, { body: bucketTypePropsRequestSchema });
       res.json(await viewsOf(node).bucketType(node, type, props));
     },
   );
