@@ -374,13 +374,26 @@ describe('offer evaluator: relaunching', () => {
   it('does not launch a node whose cluster has a Riak version the scheduler lacks, and says so', () => {
     const { w, a } = running();
     a.endTask('riak-default-1');
-    w.clusters.set('default', cluster({ riakVersion: 'riak-kv-9' }));
-    w.nodes.set('riak-default-1', { ...w.nodes.get('riak-default-1')!, state: 'restarting' });
+    w.nodes.set('riak-default-1', {
+      ...w.nodes.get('riak-default-1')!,
+      state: 'restarting',
+      riakVersion: 'riak-kv-9',
+    });
     w.round();
     expect(w.kinds()).toEqual([]);
     expect(w.last.pending.get('riak-default-1')!.text).toBe(
       "the scheduler has no package for Riak version 'riak-kv-9'",
     );
+  });
+
+  it('relaunches a node with the version it ran, not a newer one of its cluster', () => {
+    const { w, a } = running();
+    a.endTask('riak-default-1');
+    w.clusters.set('default', cluster({ riakVersion: 'riak-kv-9' }));
+    w.nodes.set('riak-default-1', { ...w.nodes.get('riak-default-1')!, state: 'restarting' });
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:launch']);
+    expect(w.nodes.get('riak-default-1')!.riakVersion).toBe('riak-kv-3.2');
   });
 
   it('does nothing with the reservation of a running node', () => {

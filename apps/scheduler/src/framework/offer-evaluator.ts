@@ -343,12 +343,13 @@ function launchStage(
     return;
   }
   const cluster = input.clusters.get(node.cluster)!;
+  const version = launchVersion(node, cluster);
   const executorId = input.newExecutorId(node);
   const task = buildTask(config, {
     node,
     offer,
     frameworkName: config.name,
-    riakVersion: cluster.riakVersion,
+    riakVersion: version,
     cookie: `${config.name}-${cluster.name}`,
     schedulerUrl: input.launch.schedulerUrl,
     zookeepers: input.launch.zookeepers,
@@ -372,7 +373,7 @@ function launchStage(
     to: 'launching',
     patch: {
       executorId,
-      riakVersion: cluster.riakVersion,
+      riakVersion: version,
       relaunchAfter: undefined,
       pendingReason: undefined,
     },
@@ -385,7 +386,7 @@ function launchStage(
     changes,
     operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }],
     level: 'info',
-    message: `launching node with ${cluster.riakVersion} (executor ${executorId})`,
+    message: `launching node with ${version} (executor ${executorId})`,
   });
 }
 
@@ -406,6 +407,15 @@ function volumeReady(
   };
 }
 
+/**
+ * The Riak version a node is launched with: the one it last ran (a node keeps its version until
+ * an upgrade step moves it on, so a node that crashes mid-upgrade comes back as it was), or the
+ * cluster's for a node that never ran.
+ */
+export function launchVersion(node: NodeDoc, cluster: ClusterDoc): string {
+  return node.riakVersion ?? cluster.riakVersion;
+}
+
 /** Why a node whose reservation is offered cannot be launched now (undefined: it can). */
 function launchBlocker(
   input: OfferEvaluationInput,
@@ -418,8 +428,9 @@ function launchBlocker(
   if (!hasVolume) return `agent ${offer.hostname} offered the reservation without its volume`;
   const cluster = input.clusters.get(node.cluster);
   if (!cluster) return `cluster '${node.cluster}' has no record`;
-  if (!riakPackage(input.config, cluster.riakVersion))
-    return `the scheduler has no package for Riak version '${cluster.riakVersion}'`;
+  const version = launchVersion(node, cluster);
+  if (!riakPackage(input.config, version))
+    return `the scheduler has no package for Riak version '${version}'`;
   if (!input.config.resourceUrls.executor) return 'the scheduler has no executor package URL';
   return undefined;
 }

@@ -568,3 +568,29 @@ describe('rolling operations of an older scheduler', () => {
     });
   });
 });
+
+describe('upgrade', () => {
+  it('moves each node to the target version only as its own step restarts it', () => {
+    const plan = newPlan({
+      kind: 'upgrade',
+      cluster: 'c',
+      nodes: KEYS,
+      strategy: 'serial',
+      now: T0,
+      id: 'upgrade-1',
+      targetRiakVersion: 'riak-kv-3.2-b',
+    });
+    const res = progressPlan(plan, { nodes: cluster() }, T0);
+    expect(res.actions).toEqual([
+      {
+        type: 'restart-node',
+        plan: 'upgrade-1',
+        node: 'riak-c-1',
+        fromExecutor: 'riak-c-1-exec-1',
+        riakVersion: 'riak-kv-3.2-b',
+      },
+    ]);
+    const restart = progressPlan(rolling(), { nodes: cluster() }, T0).actions[0];
+    expect(restart).not.toHaveProperty('riakVersion');
+  });
+});

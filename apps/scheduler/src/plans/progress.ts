@@ -21,7 +21,14 @@ export interface Observations {
 /** What the runner must do after the plan has been persisted. */
 export type PlanAction =
   /** Send a running node to `restarting` and stop its task (relaunched on its reservation). */
-  | { type: 'restart-node'; plan: string; node: string; fromExecutor?: string }
+  | {
+      type: 'restart-node';
+      plan: string;
+      node: string;
+      fromExecutor?: string;
+      /** An upgrade: the version the node comes back with. */
+      riakVersion?: string;
+    }
   /** Ask the node for its ring status and progress the plan again with the answer. */
   | { type: 'check-ring'; plan: string; node: string };
 
@@ -204,7 +211,15 @@ function observeRolling(
       fromExecutor: node.executorId,
       startedAt: base.startedAt ?? new Date(now).toISOString(),
     },
-    action: { type: 'restart-node', plan: plan.id, node: node.key, fromExecutor: node.executorId },
+    action: {
+      type: 'restart-node',
+      plan: plan.id,
+      node: node.key,
+      fromExecutor: node.executorId,
+      ...(plan.kind === 'upgrade' && plan.targetRiakVersion
+        ? { riakVersion: plan.targetRiakVersion }
+        : {}),
+    },
   });
   if (unbegun || step.status === 'PREPARED') {
     if (node.state === 'failed')

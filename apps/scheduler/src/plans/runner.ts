@@ -85,7 +85,8 @@ async function adoptLegacyOperation(
 
 /**
  * The cluster's state follows its rolling plans: `restarting` while one is active, `running`
- * again once none is; an upgrade's cluster runs its target version from the start.
+ * again once none is. An upgrade moves each node as its step restarts it; the cluster's version
+ * (what new nodes get) becomes the target once the upgrade is complete.
  */
 async function keepClusterState(
   cluster: ClusterDoc,
@@ -93,7 +94,10 @@ async function keepClusterState(
   deps: PlanRunnerDeps,
 ): Promise<void> {
   const active = plans.filter((p) => isRolling(p) && !isFinished(p));
-  const target = active.find((p) => p.kind === 'upgrade')?.targetRiakVersion;
+  // `plans` are those progressed in this pass: an upgrade that just completed is among them.
+  const target = plans.find(
+    (p) => p.kind === 'upgrade' && p.finishedAt !== undefined && !p.aborted,
+  )?.targetRiakVersion;
   await deps.store.updateCluster(cluster.name, (c) => {
     let next = c;
     if (active.length > 0 && c.state === 'running') next = { ...next, state: 'restarting' };
@@ -120,7 +124,11 @@ async function act(
       plan: action.plan,
       node: node.key,
     });
-    await store.transitionNode(node.key, 'restarting', { relaunchAfter: undefined });
+    // An upgrade moves this node (only) to the target version as it restarts.
+    await store.transitionNode(node.key, 'restarting', {
+      relaunchAfter: undefined,
+      ...(action.riakVersion ? { riakVersion: action.riakVersion } : {}),
+    });
     await deps.ask(node, { type: 'finish' }, 10000).catch(() => deps.killTask(node));
     await deps.revive();
     return;
