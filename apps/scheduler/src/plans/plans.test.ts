@@ -50,7 +50,7 @@ function cluster(over: Record<string, Partial<NodeDoc> & { state?: NodeState }> 
   );
 }
 
-const ready: RingFact = { validMember: true, ringReady: true };
+const ready: RingFact = { validMember: true, ringReady: true, transfersActive: false };
 
 function step(plan: PlanDoc, i: number) {
   return plan.phases[0].steps[i];
@@ -214,7 +214,7 @@ describe('rolling plans', () => {
     const nodes = cluster();
     const plan = rollStep(progressPlan(rolling(), { nodes }, T0).plan, 'riak-c-1', nodes, T0);
     expect(statuses(plan)).toEqual(['COMPLETE', 'STARTING', 'PENDING']);
-    expect(step(plan, 0).message).toBe('back: a valid member, ring ready');
+    expect(step(plan, 0).message).toBe('back: a valid member, ring ready, no transfers');
   });
 
   it('runs a whole rolling restart to COMPLETE', () => {
@@ -592,5 +592,21 @@ describe('upgrade', () => {
     ]);
     const restart = progressPlan(rolling(), { nodes: cluster() }, T0).actions[0];
     expect(restart).not.toHaveProperty('riakVersion');
+  });
+});
+
+describe('a rolling step completes only when handoff is done', () => {
+  it('stays STARTED while transfers are active, then completes', () => {
+    const nodes = cluster();
+    let p = progressPlan(rolling(), { nodes }, T0).plan;
+    nodes.set('riak-c-1', node('riak-c-1', 'running', { executorId: 'riak-c-1-exec-2' }));
+    const busy = new Map([['riak-c-1', { ...ready, transfersActive: true }]]);
+    p = progressPlan(p, { nodes, ring: busy }, T0 + 1000).plan;
+    expect(step(p, 0)).toMatchObject({
+      status: 'STARTED',
+      message: 'back; waiting for transfers (handoff) to finish',
+    });
+    p = progressPlan(p, { nodes, ring: new Map([['riak-c-1', ready]]) }, T0 + 2000).plan;
+    expect(statuses(p)).toEqual(['COMPLETE', 'STARTING', 'PENDING']);
   });
 });

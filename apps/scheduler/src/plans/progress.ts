@@ -8,6 +8,8 @@ export interface RingFact {
   /** The node is in the member list as `valid`. */
   validMember: boolean;
   ringReady: boolean;
+  /** Handoff still under way (`riak-admin transfers`); a step completes only once none is. */
+  transfersActive?: boolean;
   /** Why no answer could be had (the executor failed or did not answer). */
   error?: string;
 }
@@ -253,11 +255,21 @@ function observeRolling(
       // stopped in between); it is asked again.
       return restart('restarting the node (asked again: it still ran its old task)', step);
     const fact = obs.ring?.get(node.key);
-    if (fact?.validMember && fact.ringReady)
-      return { step: { ...step, status: 'COMPLETE', message: 'back: a valid member, ring ready' } };
+    if (fact?.validMember && fact.ringReady && fact.transfersActive === false)
+      return {
+        step: {
+          ...step,
+          status: 'COMPLETE',
+          message: 'back: a valid member, ring ready, no transfers',
+        },
+      };
     const message = fact
       ? (fact.error ??
-        (fact.validMember ? 'back; the ring is not ready yet' : 'back; not yet a valid member'))
+        (!fact.validMember
+          ? 'back; not yet a valid member'
+          : !fact.ringReady
+            ? 'back; the ring is not ready yet'
+            : 'back; waiting for transfers (handoff) to finish'))
       : step.status === 'STARTED'
         ? step.message
         : 'running again; checking its ring membership';

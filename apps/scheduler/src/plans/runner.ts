@@ -136,9 +136,8 @@ async function act(
   const key = `plan-ring:${node.key}`;
   if (deps.inFlight.has(key)) return;
   deps.inFlight.add(key);
-  deps.ask(node, { type: 'status' }, 30000).then(
-    (answer) =>
-      deps.later('plan-ring', () => onRing(cluster.name, node, ringFact(node, answer), deps)),
+  ringAndTransfers(node, deps).then(
+    (fact) => deps.later('plan-ring', () => onRing(cluster.name, node, fact, deps)),
     (err: Error) =>
       deps.later('plan-ring', () =>
         onRing(
@@ -149,6 +148,21 @@ async function act(
         ),
       ),
   );
+}
+
+/** The node's ring answer and, once it is a valid member of a ready ring, its transfers. */
+async function ringAndTransfers(node: NodeDoc, deps: PlanRunnerDeps): Promise<RingFact> {
+  const fact = ringFact(node, await deps.ask(node, { type: 'status' }, 30000));
+  if (!fact.validMember || !fact.ringReady) return fact;
+  const answer = await deps.ask(node, { type: 'status', view: 'transfers' }, 30000);
+  const result = answer.type === 'status' && answer.ok ? answer.result : undefined;
+  const active = result && 'view' in result ? result.active : undefined;
+  if (active === undefined)
+    return {
+      ...fact,
+      error: `transfers: ${answer.error ?? 'no answer whether handoff is active'}`,
+    };
+  return { ...fact, transfersActive: active };
 }
 
 /** What a node's `status` answer says of it: a valid member of a ready ring? */
