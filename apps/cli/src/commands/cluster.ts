@@ -1,17 +1,31 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { NodeListAnswer, OperationView } from '@riak-mesos/framework-contract';
+import type {
+  AddNodesRequest,
+  ConstraintsRequest,
+  CreateClusterRequest,
+  NodeListAnswer,
+  OperationView,
+  RollingRequest,
+  UpgradeRequest,
+} from '@riak-mesos/framework-contract';
 import {
+  addNodesRequestSchema,
   clusterAnswerSchema,
   clusterListAnswerSchema,
   constraintsAnswerSchema,
   nodeAnswerSchema,
   nodeListAnswerSchema,
+  constraintsRequestSchema,
+  createClusterRequestSchema,
   operationAnswerSchema,
+  rollingRequestSchema,
   startedOperationAnswerSchema,
+  upgradeRequestSchema,
 } from '@riak-mesos/framework-contract';
 import type { Context } from '../context';
 import { CliError } from '../errors';
+import { checkedRequest } from './request';
 
 type Ctx = () => Context;
 
@@ -73,11 +87,16 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description('create a cluster (see `riak-mesos config riak-versions`)')
     .action(async (name: string, version?: string) => {
       const c = ctx();
+      const request: CreateClusterRequest = checkedRequest(
+        createClusterRequestSchema,
+        version ? { riak_version: version } : {},
+        { riak_version: '<riak-version>' },
+      );
       const body = await c.call(
         clusterAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/create`,
-        version ? { riak_version: version } : {},
+        request,
       );
       c.result(body, () =>
         c.print(
@@ -176,7 +195,12 @@ export function registerCluster(program: Command, ctx: Ctx): void {
         } catch (err) {
           throw new CliError(`--set is not valid JSON: ${(err as Error).message}`);
         }
-        body = await c.call(constraintsAnswerSchema, 'PUT', path, { constraints: parsed });
+        const request: ConstraintsRequest = checkedRequest(
+          constraintsRequestSchema,
+          { constraints: parsed },
+          { constraints: '--set' },
+        );
+        body = await c.call(constraintsAnswerSchema, 'PUT', path, request);
       } else body = await c.call(constraintsAnswerSchema, 'GET', path);
       c.result(body, () =>
         c.print(
@@ -194,11 +218,16 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('--strategy <strategy>', 'serial (default), parallel or canary (see `plan continue`)')
     .action(async (name: string, o: { wait?: boolean; strategy?: string }) => {
       const c = ctx();
+      const request: RollingRequest = checkedRequest(
+        rollingRequestSchema,
+        o.strategy ? { strategy: o.strategy } : {},
+        { strategy: '--strategy' },
+      );
       const body = await c.call(
         startedOperationAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/restart`,
-        o.strategy ? { strategy: o.strategy } : {},
+        request,
       );
       if (!o.wait)
         return c.result(body, () =>
@@ -214,11 +243,19 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('--strategy <strategy>', 'serial (default), parallel or canary (see `plan continue`)')
     .action(async (name: string, version: string, o: { wait?: boolean; strategy?: string }) => {
       const c = ctx();
+      const request: UpgradeRequest = {
+        ...checkedRequest(
+          upgradeRequestSchema,
+          { riak_version: version, ...(o.strategy ? { strategy: o.strategy } : {}) },
+          { riak_version: '<riak-version>', strategy: '--strategy' },
+        ),
+        riak_version: version,
+      };
       const body = await c.call(
         startedOperationAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/upgrade`,
-        { riak_version: version, ...(o.strategy ? { strategy: o.strategy } : {}) },
+        request,
       );
       if (!o.wait) return c.result(body, () => c.print(`upgrade of ${name} to ${version} started`));
       await waitOperation(c, name);
@@ -266,12 +303,17 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('-n, --nodes <count>', 'how many nodes', '1')
     .action(async (name: string, o: { nodes: string }) => {
       const c = ctx();
-      if (!/^\d+$/.test(o.nodes)) throw new CliError('--nodes must be a whole number');
+      if (!/^\d+$/.test(o.nodes)) throw new CliError('--nodes must be a whole number', 2);
+      const request: AddNodesRequest = checkedRequest(
+        addNodesRequestSchema,
+        { nodes: Number(o.nodes) },
+        { nodes: '--nodes' },
+      );
       const body = await c.call(
         nodeListAnswerSchema,
         'POST',
         `/clusters/${encodeURIComponent(name)}/nodes`,
-        { nodes: Number(o.nodes) },
+        request,
       );
       c.result(body, () => c.print(`added ${body.nodes.map((n) => n.name).join(', ')}`));
     });

@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
-import type { NodeRiakView, NodeStatsView } from '@riak-mesos/framework-contract';
+import type {
+  BucketTypePropsRequest,
+  NodeRiakView,
+  NodeStatsView,
+} from '@riak-mesos/framework-contract';
 import {
+  bucketTypePropsRequestSchema,
   nodeAnswerSchema,
   nodeListAnswerSchema,
   nodeRiakViewSchema,
@@ -10,6 +15,7 @@ import {
 } from '@riak-mesos/framework-contract';
 import type { Context } from '../context';
 import { CliError } from '../errors';
+import { checkedRequest } from './request';
 
 type Ctx = () => Context;
 
@@ -132,10 +138,13 @@ export function registerNode(program: Command, ctx: Ctx): void {
         } catch (err) {
           throw new CliError(`<props> is not valid JSON: ${(err as Error).message}`, 2);
         }
-        const body =
+        const body: BucketTypePropsRequest = checkedRequest(
+          bucketTypePropsRequestSchema,
           typeof parsed === 'object' && parsed !== null && 'props' in parsed
             ? parsed
-            : { props: parsed };
+            : { props: parsed },
+          { props: '<props>' },
+        );
         const answer = await c.call(
           viewResultSchema,
           'POST',

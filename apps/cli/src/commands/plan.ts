@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
-import type { PlanControl, PlanView } from '@riak-mesos/framework-contract';
-import { planAnswerSchema, planListAnswerSchema } from '@riak-mesos/framework-contract';
+import type { PlanControl, PlanControlQuery, PlanView } from '@riak-mesos/framework-contract';
+import {
+  planAnswerSchema,
+  planControlQuerySchema,
+  planListAnswerSchema,
+} from '@riak-mesos/framework-contract';
 import type { Context } from '../context';
 import { CliError } from '../errors';
+import { checkedRequest } from './request';
 
 type Ctx = () => Context;
 
@@ -126,10 +131,18 @@ export function registerPlan(program: Command, ctx: Ctx): void {
     cmd.action(
       async (cluster: string, id: string | undefined, o: { phase?: string; step?: string }) => {
         const c = ctx();
+        const wanted: PlanControlQuery = checkedRequest(
+          planControlQuerySchema,
+          {
+            ...(o.phase !== undefined ? { phase: o.phase } : {}),
+            ...(o.step !== undefined ? { step: o.step } : {}),
+          },
+          { phase: '--phase', step: '--step' },
+        );
         const target = await resolvePlan(c, cluster, id);
         const query = new URLSearchParams();
-        if (o.phase) query.set('phase', o.phase);
-        if (o.step) query.set('step', o.step);
+        if (wanted.phase) query.set('phase', wanted.phase);
+        if (wanted.step) query.set('step', wanted.step);
         const qs = query.toString() ? `?${query.toString()}` : '';
         const body = await c.call(
           planAnswerSchema,
