@@ -97,6 +97,8 @@ export const nodeSchema = z.object({
   relaunchAfter: z.string().optional(),
   /** When the agent was first seen gone (for replacement elsewhere). */
   agentLostSince: z.string().optional(),
+  /** When the node started leaving the ring (kept across a scheduler failover). */
+  leavingSince: z.string().optional(),
   /** The Erlang name this node had on an agent that was lost; force-removed before it joins. */
   replacedName: z.string().optional(),
   /** The attributes of the agent holding the node, as constraints see them (kept for restarts). */

@@ -6,6 +6,9 @@ import type { SchedulerConfig } from '../config';
 import type { ClusterDoc, NodeDoc } from '../model';
 import type { SchedulerStore } from '../store';
 
+/** A leave (handoff) slower than this is reported on the node and in the log. */
+const LEAVE_WARN_MS = 30 * 60_000;
+
 export interface MembershipDeps {
   config: SchedulerConfig;
   store: SchedulerStore;
@@ -27,6 +30,7 @@ export class Membership {
   /** Node keys with a join or force-remove in flight (shared with the plans' ring checks). */
   readonly inFlight = new Set<string>();
   private readonly leaveSent = new Set<string>();
+  private readonly slowLeaveReported = new Map<string, number>();
 
   constructor(private readonly d: MembershipDeps) {}
 
@@ -83,12 +87,21 @@ export class Membership {
       case 'failed':
       case 'restarting':
       case 'shut_down':
+        // A ring member that cannot leave by itself (it is not running) is force-removed from
+        // the ring by a live member first, so no other node keeps it in its ring.
+        if (n.member && n.hostname) {
+          const live = await this.otherMembers(n);
+          if (live.length > 0) {
+            this.forceRemove(n, live[0]);
+            return;
+          }
+        }
         await store.transitionNode(n.key, 'unreserving');
         await this.d.revive();
         return;
       case 'running':
         if (n.member && (await this.otherMembers(n)).length > 0) {
-          await store.transitionNode(n.key, 'leaving');
+          await store.transitionNode(n.key, 'leaving', { leavingSince: new Date().toISOString() });
           this.leave(n);
         } else {
           await store.transitionNode(n.key, 'shutting_down');
@@ -97,6 +110,7 @@ export class Membership {
         return;
       case 'leaving':
         if (!this.leaveSent.has(n.key)) this.leave(n);
+        this.reportSlowLeave(n);
         return;
       case 'unreserving':
         // Released in part by an earlier scheduler process and nothing more offered since.
@@ -122,6 +136,67 @@ export class Membership {
       default:
         return;
     }
+  }
+
+  /**
+   * Force-removes a node that is not running from the ring, through a live member; once Riak
+   * has committed it, the node is no longer a member and its removal goes on (next tick).
+   */
+  private forceRemove(n: NodeDoc, through: NodeDoc): void {
+    const key = `force-remove:${n.key}`;
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    const name = riakNodeName(n.key, n.hostname!);
+    this.d.logger.info('force-removing a stopped member from the ring before releasing it', {
+      node: n.key,
+      through: through.key,
+    });
+    this.d.ask(through, { type: 'remove', target: name }).then(
+      (answer) =>
+        this.d.later('force-removed', async () => {
+          this.inFlight.delete(key);
+          if (answer.ok !== true) {
+            this.d.logger.warn('force-remove failed; will retry', {
+              node: n.key,
+              error: answer.error,
+            });
+            return;
+          }
+          await this.d.store.updateNode(n.key, (x) => ({
+            ...x,
+            member: false,
+            lastTaskMessage: `force-removed from the ring through ${through.key}`,
+          }));
+        }),
+      (err: Error) => {
+        this.inFlight.delete(key);
+        this.d.logger.warn('force-remove did not complete; will retry', {
+          node: n.key,
+          error: err.message,
+        });
+      },
+    );
+  }
+
+  /**
+   * Handoff can take long; the node keeps its data until it is done, whatever the time. The time
+   * it started leaving is in its record (so it survives a failover), and a leave slower than
+   * LEAVE_WARN_MS is reported on the node (`last_task_message`) and in the log, every 10 minutes.
+   */
+  private reportSlowLeave(n: NodeDoc): void {
+    if (!n.leavingSince) return;
+    const took = Date.now() - Date.parse(n.leavingSince);
+    if (took < LEAVE_WARN_MS) return;
+    const last = this.slowLeaveReported.get(n.key) ?? 0;
+    if (Date.now() - last < 10 * 60_000) return;
+    this.slowLeaveReported.set(n.key, Date.now());
+    const message = `still handing off after ${Math.round(took / 60_000)} min; the node keeps running until its data is elsewhere`;
+    this.d.logger.warn('leave is slow', { node: n.key, minutes: Math.round(took / 60_000) });
+    void this.d.store
+      .updateNode(n.key, (x) =>
+        x.state === 'leaving' ? { ...x, lastTaskMessage: message } : undefined,
+      )
+      .catch(() => undefined);
   }
 
   /** Asks Mesos to kill a node's task; a lost kill is repeated by the caller's state. */

@@ -372,7 +372,18 @@ describe('real Riak: the scheduler on local Mesos', () => {
       },
       { timeoutMs: 60000, what: 'the standby to lead and register' },
     );
+    // The node removed is one whose Riak is down (its executor killed): it cannot leave by
+    // itself, so a live member force-removes it from the ring before its volume is released.
     const [gone] = await nodes(b);
+    const fw = (await mesos.state()).frameworks[0];
+    const task = fw.tasks.find((t) => t.id === gone.name && t.state === 'TASK_RUNNING')!;
+    await mesos.admin(
+      `executors/${encodeURIComponent(fw.id)}/${encodeURIComponent(task.executor_id)}/kill`,
+    );
+    await waitFor(
+      async () => (await nodes(b)).find((n) => n.name === gone.name)!.state !== 'running',
+      { timeoutMs: 60000, intervalMs: 50, what: 'the node to stop running' },
+    );
     await api(b, 'DELETE', `/clusters/c1/nodes/${gone.name}`);
     await waitFor(async () => !(await nodes(b)).some((n) => n.name === gone.name), {
       timeoutMs: 3 * 60 * 1000,
@@ -388,6 +399,16 @@ describe('real Riak: the scheduler on local Mesos', () => {
     );
     const left = await converged(b, 2, 'two members');
     expect(left.map((n) => n.name)).not.toContain(gone.name);
+    for (const n of left) {
+      const status = await api<{ members: { name: string }[] }>(
+        b,
+        'GET',
+        `/clusters/c1/nodes/${n.name}/status`,
+      );
+      expect(status.members.map((m) => m.name.split('@')[0]).sort()).toEqual(
+        left.map((x) => x.name).sort(),
+      );
+    }
 
     await api(b, 'DELETE', '/clusters/c1');
     await waitFor(
