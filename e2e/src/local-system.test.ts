@@ -2,14 +2,17 @@
  * End to end on real Riak KV 3.2, from the built repository, through the CLI and the director
  * only: the whole local system comes up with three real nodes, 1,000 keys are written through the
  * director; then, while writes go on, a fourth node is added and its handoff finishes, a node is
- * removed with leave and handoff, the cluster is restarted node by node, and a real `beam.smp`,
- * an executor, the scheduler and an agent fail one at a time. After each, the cluster converges
- * and every acknowledged write is read back through the director. At the end the cluster is
- * destroyed (nothing stays reserved) and `local down` leaves nothing running.
+ * removed with leave and handoff, the cluster is upgraded through a canary plan (the scheduler
+ * killed mid-plan), and a real `beam.smp`, an executor, the scheduler and an agent fail one at a
+ * time. After each, the cluster converges and every acknowledged write is read back through the
+ * director. At the end the cluster is destroyed (nothing stays reserved) and `local down` leaves
+ * nothing running.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NodeView, PlanView } from '@riak-mesos/framework-contract';
+import { nodeListAnswerSchema, planAnswerSchema } from '@riak-mesos/framework-contract';
 import { processesUnder } from '@riak-mesos/process';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 import { freePorts, tempDir, waitFor } from '@riak-mesos/testing';
@@ -18,6 +21,8 @@ const root = join(__dirname, '..', '..');
 const cliMain = join(root, 'dist', 'apps', 'cli', 'main.js');
 const BUCKET = 'e2e';
 const CONVERGE_MS = 5 * 60 * 1000;
+/** The same real release under a second catalogue name (`local up --riak-alias`): an upgrade drill. */
+const UPGRADE_TO = 'riak-kv-3.2-b';
 
 interface Run {
   code: number | null;
@@ -54,19 +59,17 @@ const acked = new Map<string, string>();
 const cli = (args: string[], timeoutMs?: number) =>
   run(['--url', api, '--timeout', '300', ...args], timeoutMs);
 
-interface NodeRow {
-  name: string;
-  state: string;
-  member: boolean;
-  wanted: boolean;
-  last_task_state: string | null;
-  hostname?: string;
-}
-
-async function nodes(): Promise<NodeRow[]> {
+async function nodes(): Promise<NodeView[]> {
   const r = await cli(['--json', 'node', 'list', 'default'], 30000);
   if (r.code !== 0) throw new Error(`node list failed: ${r.err}`);
-  return (JSON.parse(r.out) as { nodes: NodeRow[] }).nodes;
+  return nodeListAnswerSchema.parse(JSON.parse(r.out)).nodes;
+}
+
+/** `riak-mesos plan show default [id] --json`, read with the API's own schema. */
+async function planShow(id?: string): Promise<PlanView> {
+  const r = await cli(['--json', 'plan', 'show', 'default', ...(id ? [id] : [])], 30000);
+  if (r.code !== 0) throw new Error(`plan show failed (${r.code}): ${r.err}`);
+  return planAnswerSchema.parse(JSON.parse(r.out)).plan;
 }
 
 /** The cluster is whole again: `count` wanted nodes, all running and members. */
@@ -162,6 +165,10 @@ async function readBack(): Promise<void> {
   });
 }
 
+interface LocalJson {
+  components: Record<string, number>;
+}
+
 interface MasterState {
   frameworks: {
     id: string;
@@ -186,14 +193,37 @@ function riakPids(): Map<string, number> {
   for (const pid of processesUnder(join(work, 'mesos'))) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'beam.smp') continue;
+      // The VM's own `-name`: a nodetool (`riak admin …`, `riak ping`) names its target after
+      // `-extra`, and itself `maint…`.
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const name = cmd.find((a) => /^riak-default-\d+@/.test(a));
-      if (name) out.set(name.split('@')[0], pid);
+      const own = cmd.includes('-extra') ? cmd.slice(0, cmd.indexOf('-extra')) : cmd;
+      const name = own[own.indexOf('-name') + 1] ?? '';
+      if (own.includes('-name') && /^riak-default-\d+@/.test(name))
+        out.set(name.split('@')[0], pid);
     } catch {
       // Gone meanwhile.
     }
   }
   return out;
+}
+
+/**
+ * Kills the scheduler's process group with SIGKILL; `local up` restarts it as Marathon would and
+ * it re-subscribes with the stored framework id. Returns once it is back and registered.
+ */
+async function killScheduler(): Promise<void> {
+  const pidOf = () =>
+    (JSON.parse(readFileSync(join(work, 'local.json'), 'utf8')) as LocalJson).components.scheduler;
+  const pid = pidOf();
+  process.kill(-pid, 'SIGKILL');
+  await waitFor(
+    async () => {
+      const h = (await (await fetch(`${api}/healthcheck`)).json()) as { registered: boolean };
+      return h.registered;
+    },
+    { timeoutMs: 120000, intervalMs: 1000, what: 'the scheduler to be back and registered' },
+  );
+  expect(pidOf()).not.toBe(pid);
 }
 
 /** Riak's own view from `node`: every member valid, no ownership change pending, no transfers. */
@@ -229,6 +259,8 @@ beforeAll(
       // A fourth agent for the node added under load (one node per agent).
       '--agents',
       '4',
+      '--riak-alias',
+      UPGRADE_TO,
       '--work-dir',
       work,
       '--zk-port',
@@ -381,18 +413,83 @@ describe('real Riak: the local system, end to end', () => {
     await readBack();
   });
 
-  it('restarts the cluster node by node under load, and every write reads back', async () => {
-    const writer = new Writer('rolling', ports[3]);
+  it('upgrades through a canary plan under load: pauses after one node, resumes after a scheduler kill', async () => {
     const before = riakPids();
-    const restarted = await cli(['cluster', 'restart', 'default', '--wait']);
-    expect({ code: restarted.code, err: restarted.err }).toEqual({
-      code: 0,
-      err: expect.stringMatching(/rolling operation on default: 2\/3, now riak-default-3/),
-    });
-    await converged('a rolling restart');
+    expect(before.size).toBe(3);
+    let writer = new Writer('canary', ports[3]);
+    const started = await cli([
+      'cluster',
+      'upgrade',
+      'default',
+      UPGRADE_TO,
+      '--strategy',
+      'canary',
+    ]);
+    expect({ code: started.code, err: started.err }).toEqual({ code: 0, err: '' });
+    // The canary: the first step done, the phase WAITING for `continue`, the others held.
+    const waiting = await waitFor(
+      async () => {
+        const p = await planShow();
+        const ph = p.phases[0];
+        return ph.steps[0].status === 'COMPLETE' && ph.status === 'WAITING' && ph.awaitingContinue
+          ? p
+          : undefined;
+      },
+      { timeoutMs: CONVERGE_MS, intervalMs: 2000, what: 'the canary step to complete' },
+    );
+    expect(waiting).toMatchObject({ kind: 'upgrade', targetRiakVersion: UPGRADE_TO });
+    expect(waiting.phases.map((ph) => ph.strategy)).toEqual(['canary']);
+    const steps = waiting.phases[0].steps;
+    expect(steps.map((st) => st.status)).toEqual(['COMPLETE', 'WAITING', 'WAITING']);
+    const canary = steps[0].node;
+    const paused = riakPids();
+    expect([...before.keys()].filter((n) => paused.get(n) !== before.get(n))).toEqual([canary]);
+    const versions = async () =>
+      Object.fromEntries(
+        (await nodes()).filter((n) => n.wanted).map((n) => [n.name, n.riak_version]),
+      );
+    expect(await versions()).toEqual(
+      Object.fromEntries(
+        steps.map((st) => [st.node, st.node === canary ? UPGRADE_TO : 'riak-kv-3.2']),
+      ),
+    );
+    await writer.stop();
+    await readBack();
+    // Held all the while: the same plan still waits and no other node was touched.
+    expect((await planShow(waiting.id)).phases[0].awaitingContinue).toBe(true);
+    expect(riakPids()).toEqual(paused);
+
+    writer = new Writer('canary-rest', ports[3]);
+    const cont = await cli(['plan', 'continue', 'default']);
+    expect({ code: cont.code, err: cont.err }).toEqual({ code: 0, err: '' });
+    await waitFor(
+      async () =>
+        ['STARTING', 'STARTED', 'COMPLETE'].includes(
+          (await planShow(waiting.id)).phases[0].steps[1].status,
+        ),
+      { timeoutMs: 120000, intervalMs: 500, what: 'the second step to begin' },
+    );
+    await killScheduler();
+    // The plan resumes where it stood; every Riak VM seen meanwhile is noted, so a node restarted
+    // twice (a step redone blindly) would show a third pid.
+    const seen = new Map([...before].map(([n, pid]) => [n, new Set([pid, paused.get(n)])]));
+    const done = await waitFor(
+      async () => {
+        for (const [n, pid] of riakPids()) seen.get(n)?.add(pid);
+        const p = await planShow(waiting.id);
+        return p.status === 'COMPLETE' ? p : undefined;
+      },
+      { timeoutMs: CONVERGE_MS, intervalMs: 2000, what: 'the upgrade plan to complete' },
+    );
+    expect(done.phases[0].steps.every((st) => st.status === 'COMPLETE')).toBe(true);
+    await converged('a canary upgrade');
+    expect(await versions()).toEqual(Object.fromEntries(steps.map((st) => [st.node, UPGRADE_TO])));
     const after = riakPids();
-    for (const node of ['riak-default-1', 'riak-default-2', 'riak-default-3'])
-      expect(after.get(node)).not.toBe(before.get(node));
+    for (const [n, pid] of before)
+      expect({ n, changed: after.get(n) !== pid }).toEqual({ n, changed: true });
+    expect(after.get(canary)).toBe(paused.get(canary)); // not restarted again
+    for (const [n, pids] of seen)
+      expect({ n, vms: pids.add(after.get(n)).size }).toEqual({ n, vms: 2 });
     await writer.stop();
     await readBack();
   });
@@ -410,7 +507,7 @@ describe('real Riak: the local system, end to end', () => {
     await converged('a Riak node was killed');
     // Relaunched where its volume is, as the same Riak node.
     const after = await nodes();
-    const where = (list: NodeRow[]) => list.find((n) => n.name === 'riak-default-2')?.hostname;
+    const where = (list: NodeView[]) => list.find((n) => n.name === 'riak-default-2')?.hostname;
     expect(where(after)).toBe(where(before));
     expect(riakPids().get('riak-default-2')).not.toBe(victim);
     await writer.stop();
@@ -433,23 +530,7 @@ describe('real Riak: the local system, end to end', () => {
 
   it('recovers from the scheduler killed during load', async () => {
     const writer = new Writer('scheduler-kill', ports[3]);
-    const state = JSON.parse(readFileSync(join(work, 'local.json'), 'utf8')) as {
-      components: Record<string, number>;
-    };
-    const pid = state.components.scheduler;
-    process.kill(-pid, 'SIGKILL');
-    // local up restarts it as Marathon would; it re-subscribes with the stored framework id.
-    await waitFor(
-      async () => {
-        const h = (await (await fetch(`${api}/healthcheck`)).json()) as { registered: boolean };
-        return h.registered;
-      },
-      { timeoutMs: 120000, intervalMs: 1000, what: 'the scheduler to be back and registered' },
-    );
-    const after = JSON.parse(readFileSync(join(work, 'local.json'), 'utf8')) as {
-      components: Record<string, number>;
-    };
-    expect(after.components.scheduler).not.toBe(pid);
+    await killScheduler();
     await converged('the scheduler was killed');
     const fw = (await masterState()).frameworks;
     expect(fw).toHaveLength(1); // the same framework, not a second registration
