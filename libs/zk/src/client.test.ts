@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   BadVersionError,
   DocumentStore,
+  FencedError,
   InvalidDocumentError,
   InvalidNameError,
   NoAuthError,
@@ -210,6 +211,59 @@ describe('session expiry', () => {
     // The child watch works in the new session.
     await observer.create('/svc/other', '');
     await waitFor(() => seen.at(-1)?.includes('other'), { what: 'watch after expiry' });
+  });
+});
+
+describe('transactions', () => {
+  it('keep a condition on version 0 (the client library would send it as "any version")', async () => {
+    const zk = await client();
+    await zk.create('/v0', 'a');
+    await zk.set('/v0', 'b');
+    await expect(
+      zk.transaction([{ op: 'set', path: '/v0', data: 'c', version: 0 }]),
+    ).rejects.toBeInstanceOf(TransactionError);
+    await expect(zk.transaction([{ op: 'check', path: '/v0', version: 0 }])).rejects.toBeInstanceOf(
+      TransactionError,
+    );
+    await expect(
+      zk.transaction([{ op: 'delete', path: '/v0', version: 0 }]),
+    ).rejects.toBeInstanceOf(TransactionError);
+    expect((await zk.get('/v0')).data.toString()).toBe('b');
+    await zk.transaction([{ op: 'set', path: '/v0', data: 'c', version: 1 }]);
+    expect((await zk.get('/v0')).data.toString()).toBe('c');
+  });
+});
+
+describe('fencing', () => {
+  it('refuses every write of a client whose fence node is gone, and lets the others write', async () => {
+    const leader = await client();
+    const other = await client();
+    await leader.ensurePath('/fenced/docs');
+    const election = await leader.create('/fenced/leader-', 'me', { mode: 'ephemeral_sequential' });
+    leader.setFence(election);
+    // While the fence stands, every kind of write works, with its own errors.
+    await leader.create('/fenced/docs/a', '1');
+    const stat = await leader.set('/fenced/docs/a', '2', 0);
+    expect(stat.version).toBe(1);
+    await expect(leader.set('/fenced/docs/a', '3', 0)).rejects.toBeInstanceOf(BadVersionError);
+    await expect(leader.create('/fenced/docs/a', 'x')).rejects.toBeInstanceOf(NodeExistsError);
+    await leader.transaction([{ op: 'create', path: '/fenced/docs/b', data: 'b' }]);
+    await leader.delete('/fenced/docs/b');
+    // The session that held the fence ends (the client makes a new one by itself).
+    await expireSession(leader);
+    for (const write of [
+      () => leader.set('/fenced/docs/a', 'late'),
+      () => leader.create('/fenced/docs/c', 'late'),
+      () => leader.delete('/fenced/docs/a'),
+      () => leader.ensurePath('/fenced/docs/d/e'),
+      () => leader.transaction([{ op: 'set', path: '/fenced/docs/a', data: 'late' }]),
+    ])
+      await expect(write()).rejects.toBeInstanceOf(FencedError);
+    expect((await other.get('/fenced/docs/a')).data.toString()).toBe('2');
+    expect(await other.exists('/fenced/docs/c')).toBeNull();
+    await other.set('/fenced/docs/a', 'other');
+    // Reads are not fenced.
+    expect((await leader.get('/fenced/docs/a')).data.toString()).toBe('other');
   });
 });
 

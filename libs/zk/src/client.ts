@@ -5,12 +5,13 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
-import type { Client, Event as ZkEvent, Stat as RawStat } from 'node-zookeeper-client';
+import type { Client, Event as ZkEvent, Stat as RawStat, Transaction } from 'node-zookeeper-client';
 import { ACL, CreateMode, Exception, Id, Permission, createClient } from 'node-zookeeper-client';
 import { parseConnectString } from './connect-string';
 import {
   ClientClosedError,
   ConnectionLossError,
+  FencedError,
   NoNodeError,
   NodeExistsError,
   SessionExpiredError,
@@ -142,6 +143,8 @@ export class ZkClient extends EventEmitter {
   private markReady!: () => void;
   private failReady!: (err: Error) => void;
   private sessionGeneration = 0;
+  /** While set, every write also checks that this node exists, in the same multi-op. */
+  private fencePath: string | undefined;
   private restoring = false;
   private readyPending = false;
   private requestCount = 0;
@@ -196,6 +199,29 @@ export class ZkClient extends EventEmitter {
   /** The current session id as hex. */
   get sessionId(): string {
     return this.raw.getSessionId().readBigUInt64BE(0).toString(16);
+  }
+
+  /**
+   * Fencing: while `path` is set, every write of this client (create, set, delete, transaction)
+   * is one ZooKeeper multi-op that also checks `path` exists, and fails with FencedError once it
+   * does not. A leader fences on its own election node (ephemeral): once its session has ended
+   * (it may not know yet), none of its writes can land, whatever was still queued.
+   */
+  setFence(path: string | undefined): void {
+    if (path !== undefined) validatePath(path);
+    this.fencePath = path;
+  }
+
+  /** Runs one write fenced (see setFence): the fence check and the write as one multi-op. */
+  private async fenced(op: TransactionOp): Promise<{ path: string; stat?: RawStat }> {
+    try {
+      const { paths, stats } = await this.runTransaction([op]);
+      return { path: paths[0], ...(stats[0] ? { stat: stats[0] } : {}) };
+    } catch (err) {
+      // The write itself failed: its own typed error (BadVersionError, NodeExistsError, ...).
+      if (err instanceof TransactionError) throw err.cause;
+      throw err;
+    }
   }
 
   /** Session id and password: what ZooKeeper needs to resume (or forcibly end) this session. */
@@ -503,6 +529,11 @@ export class ZkClient extends EventEmitter {
     const buf = toBuffer(data);
     // An unconditional set is idempotent, so it is retried across a connection loss; a
     // conditional one is not (it may have been applied), so the caller gets the loss.
+    if (this.fencePath !== undefined) {
+      const { stat } = await this.fenced({ op: 'set', path, data: buf, version });
+      if (this.owned.has(path)) this.owned.set(path, { ...this.owned.get(path)!, data: buf });
+      return convertStat(stat!);
+    }
     const stat = await this.call<RawStat>(
       'set',
       path,
@@ -551,6 +582,17 @@ export class ZkClient extends EventEmitter {
     replaceOwnExpired: boolean,
   ): Promise<string> {
     try {
+      if (this.fencePath !== undefined) {
+        const modeName = (Object.keys(MODES) as CreateModeName[]).find((k) => MODES[k] === mode);
+        const made = await this.fenced({
+          op: 'create',
+          path: this.strip(full),
+          data,
+          mode: modeName ?? 'persistent',
+          acl,
+        });
+        return this.full(made.path);
+      }
       return await this.call<string>('create', this.strip(full), (raw, cb) =>
         raw.create(full, data, this.acl(acl), mode, (e, p) => cb(e, p)),
       );
@@ -579,11 +621,14 @@ export class ZkClient extends EventEmitter {
       current += `/${s}`;
       const path = current;
       try {
-        await this.call<string>('create', path, (raw, cb) =>
-          raw.create(path, Buffer.alloc(0), this.acl(undefined), MODES.persistent, (e, p) =>
-            cb(e, p),
-          ),
-        );
+        if (this.fencePath !== undefined)
+          await this.fenced({ op: 'create', path: this.strip(path), mode: 'persistent' });
+        else
+          await this.call<string>('create', path, (raw, cb) =>
+            raw.create(path, Buffer.alloc(0), this.acl(undefined), MODES.persistent, (e, p) =>
+              cb(e, p),
+            ),
+          );
       } catch (err) {
         if (!(err instanceof NodeExistsError)) throw err;
       }
@@ -598,7 +643,9 @@ export class ZkClient extends EventEmitter {
   /** Deletes a node; with `version`, only at that version (BadVersionError). */
   async delete(path: string, version = -1): Promise<void> {
     const full = this.full(path);
-    await this.call<void>('delete', path, (raw, cb) => raw.remove(full, version, (e) => cb(e)));
+    if (this.fencePath !== undefined) await this.fenced({ op: 'delete', path, version });
+    else
+      await this.call<void>('delete', path, (raw, cb) => raw.remove(full, version, (e) => cb(e)));
     this.owned.delete(path);
   }
 
@@ -623,50 +670,84 @@ export class ZkClient extends EventEmitter {
    * Runs operations atomically (ZooKeeper multi): all of them happen or none. A failure throws
    * TransactionError naming the operation that failed. Returns the created paths in order.
    */
-  async transaction(ops: TransactionOp[]): Promise<string[]> {
-    if (ops.length === 0) return [];
+  async transaction(given: TransactionOp[]): Promise<string[]> {
+    return (await this.runTransaction(given)).paths;
+  }
+
+  /** transaction(), with the stat of each `set` (for a fenced set). */
+  private async runTransaction(
+    given: TransactionOp[],
+  ): Promise<{ paths: string[]; stats: (RawStat | undefined)[] }> {
+    if (given.length === 0) return { paths: [], stats: [] };
+    const fence = this.fencePath;
+    const ops: TransactionOp[] =
+      fence === undefined ? given : [{ op: 'check', path: fence, version: -1 }, ...given];
     try {
-      return await this.call<string[]>('transaction', undefined, (raw, cb) => {
-        const t = raw.transaction();
-        for (const o of ops) {
-          const full = this.full(o.path);
-          if (o.op === 'create')
-            t.create(full, toBuffer(o.data), this.acl(o.acl), MODES[o.mode ?? 'persistent']);
-          else if (o.op === 'set') t.setData(full, toBuffer(o.data), o.version ?? -1);
-          else if (o.op === 'delete') t.remove(full, o.version ?? -1);
-          else t.check(full, o.version);
-        }
-        t.commit((err, results: { type: number; path?: string; err?: number }[] | undefined) => {
-          if (!err) {
-            cb(
-              null,
-              ops.map((o, i) =>
-                o.op === 'create' ? this.strip(results?.[i]?.path ?? this.full(o.path)) : o.path,
-              ),
-            );
-            return;
+      return await this.call<{ paths: string[]; stats: (RawStat | undefined)[] }>(
+        'transaction',
+        undefined,
+        (raw, cb) => {
+          const t = raw.transaction();
+          for (const o of ops) {
+            const full = this.full(o.path);
+            if (o.op === 'create')
+              t.create(full, toBuffer(o.data), this.acl(o.acl), MODES[o.mode ?? 'persistent']);
+            else if (o.op === 'set')
+              pinVersion(t.setData(full, toBuffer(o.data), o.version ?? -1), o.version ?? -1);
+            else if (o.op === 'delete')
+              pinVersion(t.remove(full, o.version ?? -1), o.version ?? -1);
+            else pinVersion(t.check(full, o.version), o.version);
           }
-          if (!(err instanceof Exception) || !results) return cb(err);
-          const index = results.findIndex(
-            (r) =>
-              r.err !== undefined &&
-              r.err !== Exception.OK &&
-              r.err !== Exception.RUNTIME_INCONSISTENCY,
+          t.commit(
+            (
+              err,
+              results: { type: number; path?: string; err?: number; stat?: RawStat }[] | undefined,
+            ) => {
+              if (!err) {
+                const skip = fence === undefined ? 0 : 1;
+                const paths = ops.map((o, i) =>
+                  o.op === 'create' ? this.strip(results?.[i]?.path ?? this.full(o.path)) : o.path,
+                );
+                cb(null, {
+                  paths: paths.slice(skip),
+                  stats: ops.map((_, i) => results?.[i]?.stat).slice(skip),
+                });
+                return;
+              }
+              if (!(err instanceof Exception) || !results) return cb(err);
+              const index = results.findIndex(
+                (r) =>
+                  r.err !== undefined &&
+                  r.err !== Exception.OK &&
+                  r.err !== Exception.RUNTIME_INCONSISTENCY,
+              );
+              const failed = index >= 0 ? index : 0;
+              if (fence !== undefined && failed === 0) {
+                cb(
+                  new FencedError(
+                    `write refused: the fence ${fence} is gone (this client no longer holds what it fenced on, e.g. leadership)`,
+                    err.getCode(),
+                    fence,
+                  ),
+                );
+                return;
+              }
+              const cause = toZkError(err, ops[failed].op, ops[failed].path) as ZkError;
+              const at = fence === undefined ? failed : failed - 1;
+              cb(
+                new TransactionError(
+                  `transaction failed at operation ${at} (${ops[failed].op} ${ops[failed].path}): ${cause.message}`,
+                  err.getCode(),
+                  at,
+                  cause,
+                ),
+              );
+            },
           );
-          const failed = index >= 0 ? index : 0;
-          const cause = toZkError(err, ops[failed].op, ops[failed].path) as ZkError;
-          cb(
-            new TransactionError(
-              `transaction failed at operation ${failed} (${ops[failed].op} ${ops[failed].path}): ${cause.message}`,
-              err.getCode(),
-              failed,
-              cause,
-            ),
-          );
-        });
-      });
+        },
+      );
     } finally {
-      for (const o of ops) if (o.op === 'delete') this.owned.delete(o.path);
+      for (const o of given) if (o.op === 'delete') this.owned.delete(o.path);
     }
   }
 
@@ -750,6 +831,27 @@ export class ZkClient extends EventEmitter {
     });
     this.setState('closed');
   }
+}
+
+/**
+ * node-zookeeper-client's Transaction turns a version of 0 into -1 ("any version": it writes
+ * `version || -1`), so a compare-and-set on a node's first version would pass whatever the node's
+ * version is. The version of the operation just added is therefore checked and, when the client
+ * changed it, set back on the queued operation; if the client no longer keeps its operations where
+ * they can be seen, a version-0 condition is refused rather than sent unconditionally.
+ */
+function pinVersion(t: Transaction, version: number): void {
+  if (version === -1) return;
+  const ops = (t as unknown as { ops?: { version?: number }[] }).ops;
+  const last = Array.isArray(ops) ? ops[ops.length - 1] : undefined;
+  if (last && typeof last.version === 'number') {
+    if (last.version !== version) last.version = version;
+    return;
+  }
+  throw new ZkError(
+    `cannot send a transaction operation conditional on version ${version} with this ZooKeeper client`,
+    Exception.BAD_ARGUMENTS,
+  );
 }
 
 function isSessionExpired(err: unknown): boolean {

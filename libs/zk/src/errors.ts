@@ -24,6 +24,9 @@ export class NoChildrenForEphemeralsError extends ZkError {}
 export class ClientClosedError extends ZkError {}
 
 /** A multi-operation transaction failed as a whole; `index` is the operation that failed. */
+/** A write of a fenced client refused because its fence node is gone (see ZkClient.setFence). */
+export class FencedError extends ZkError {}
+
 export class TransactionError extends ZkError {
   constructor(
     message: string,

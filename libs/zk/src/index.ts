@@ -17,6 +17,7 @@ export {
   BadVersionError,
   ClientClosedError,
   ConnectionLossError,
+  FencedError,
   InvalidDocumentError,
   InvalidNameError,
   NoAuthError,
