@@ -1,7 +1,9 @@
 /**
  * The real executor package with the real Riak KV 3.2 package, on local Mesos, with a real ZooKeeper:
  * launch to TASK_RUNNING and the published node, failures with reasons and nothing left running,
- * kill, a crashed Riak, relaunch on the same volume, and join/leave through framework messages.
+ * kill (the node unpublished while Riak still answers, then stopped), a crashed Riak, relaunch on
+ * the same volume, join and a repeated leave through framework messages, finish answered before
+ * the task ends, and an answer that outlives the agent being unreachable for 10 s.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -57,6 +59,36 @@ function findFiles(dir: string, name: string): string[] {
 }
 
 const agents = async () => (await mesos.state()).agents;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The JSON log lines an executor wrote to its sandbox's stderr. */
+function executorLog(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Whether Riak answers a PB ping on `port` right now ('pong', or why not). */
+async function pbPing(host: string, port: number): Promise<string> {
+  try {
+    const pb = await RiakPbClient.connect(port, host, 1000);
+    try {
+      await pb.ping();
+      return 'pong';
+    } finally {
+      pb.close();
+    }
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 /** Processes still running in the sandboxes of `key`'s executors. */
 const leftovers = () => processesUnder(join(work, 'mesos'));
@@ -227,10 +259,20 @@ describe('real Riak: the executor on local Mesos', () => {
     };
   });
 
-  it('kills with TASK_KILLED and leaves no process and no published node', async () => {
+  it('kills with TASK_KILLED: unpublishes the node while Riak still answers, then stops it', async () => {
+    // What a client sees at the moment the director learns the node is gone: Riak still answers
+    // (the drain), and only afterwards is it stopped.
+    let atUnpublish: Promise<string> | undefined;
+    const published = await zk.getWatched(frameworkLayout(FW).coordinatedNode('node-a'), () => {
+      atUnpublish ??= pbPing(nodeA.host, nodeA.ports[1]);
+    });
+    expect(published).not.toBeNull();
     const before = sched.updates.length;
     await sched.client.kill({ value: 'node-a' }, { value: nodeA.agent });
     await sched.update('node-a', ['TASK_KILLED'], before, 60000);
+    expect(atUnpublish).toBeDefined();
+    expect(await atUnpublish).toBe('pong');
+    expect(await pbPing(nodeA.host, nodeA.ports[1])).not.toBe('pong');
     await waitFor(() => leftovers().length === 0, {
       timeoutMs: 30000,
       what: 'every process to be gone',
@@ -286,22 +328,98 @@ describe('real Riak: the executor on local Mesos', () => {
     const status = await sched.reply('status-1');
     expect(status).toMatchObject({ ok: true, result: { ringReady: true } });
 
-    await sched.send(b.id, task.executor!.executor_id.value, { id: 'leave-1', type: 'leave' });
-    expect(await sched.reply('leave-1')).toMatchObject({ ok: true, type: 'leave' });
+    // A leave answered once committed: the node is unpublished first, and hands its data off.
+    const execB = task.executor!.executor_id.value;
+    await sched.send(b.id, execB, { id: 'leave-1', type: 'leave', wait: false });
+    const leaving = await sched.reply('leave-1');
+    expect(leaving).toMatchObject({ ok: true, type: 'leave', already: false });
+    expect(['leaving', 'left']).toContain(leaving.state);
+    expect(await zk.exists(frameworkLayout(FW).coordinatedNode('node-b'))).toBeNull();
+    // Asked again (a scheduler that lost the answer, or took over): success, once it has left.
+    await sched.send(b.id, execB, { id: 'leave-2', type: 'leave' });
+    expect(await sched.reply('leave-2')).toMatchObject({
+      ok: true,
+      type: 'leave',
+      state: 'left',
+      already: true,
+    });
+    await sched.send(b.id, execB, { id: 'leave-3', type: 'leave' });
+    expect(await sched.reply('leave-3')).toMatchObject({ ok: true, state: 'left', already: true });
     await sched.send(nodeA.agent, nodeA.executorId, { id: 'status-2', type: 'status' });
     const after = await sched.reply('status-2');
     expect((after.result as { members: { name: string }[] }).members.map((m) => m.name)).toEqual([
       `node-a@${nodeA.host}`,
     ]);
-    // Leaving is not a failure: finish ends the task cleanly.
+    // Leaving is not a failure: finish is answered, then ends the task cleanly.
     const finishedAt = sched.updates.length;
-    await sched.send(b.id, task.executor!.executor_id.value, { id: 'finish-1', type: 'finish' });
+    await sched.send(b.id, execB, { id: 'finish-1', type: 'finish' });
     await sched.update('node-b', ['TASK_FINISHED'], finishedAt, 60000);
+    expect(await sched.reply('finish-1', 1000)).toEqual({
+      version: 1,
+      id: 'finish-1',
+      type: 'finish',
+      ok: true,
+    });
+    const arrivals = sched.arrivals;
+    expect(arrivals.indexOf('message finish-1')).toBeGreaterThanOrEqual(0);
+    expect(arrivals.indexOf('message finish-1')).toBeLessThan(
+      arrivals.indexOf('update node-b TASK_FINISHED'),
+    );
     expect(
       sched.updates
-        .slice(finishedAt)
+        .slice(before)
         .some((u) => u.task_id.value === 'node-b' && u.state === 'TASK_FAILED'),
     ).toBe(false);
+  });
+
+  it('keeps running while the agent is unreachable for 10 s during an answer, which arrives when it is back', async () => {
+    const [stderr] = findFiles(join(work, 'mesos'), 'stderr').filter((f) =>
+      f.includes(`/${nodeA.executorId}/`),
+    );
+    expect(stderr).toBeDefined();
+    const before = sched.updates.length;
+    // Creating and activating a bucket type takes several riak-admin calls: the agent goes away
+    // while the executor works on it, so the answer finds no agent.
+    await sched.send(nodeA.agent, nodeA.executorId, {
+      id: 'outage-1',
+      type: 'bucket-type',
+      bucketType: 'outage',
+      props: { n_val: 1 },
+    });
+    await waitFor(
+      () =>
+        executorLog(stderr).some((l) => l.message === 'framework message' && l.id === 'outage-1'),
+      { timeoutMs: 30000, what: 'the executor to take the request' },
+    );
+    await mesos.admin(`agents/${encodeURIComponent(nodeA.agent)}/stop`);
+    const stoppedAt = Date.now();
+    await waitFor(
+      () =>
+        executorLog(stderr).some(
+          (l) =>
+            l.message === 'cannot send an answer to the scheduler yet; trying again' &&
+            l.id === 'outage-1',
+        ),
+      { timeoutMs: 60000, what: 'the executor to find no agent for its answer' },
+    );
+    await sleep(10000 - (Date.now() - stoppedAt));
+    expect(sched.messages.some((m) => m.id === 'outage-1')).toBe(false);
+    await mesos.admin(`agents/${encodeURIComponent(nodeA.agent)}/start`);
+    const answer = await sched.reply('outage-1', 60000);
+    expect(answer).toMatchObject({ ok: true, type: 'bucket-type', result: { view: 'types' } });
+    // The same executor and Riak go on.
+    await sched.send(nodeA.agent, nodeA.executorId, { id: 'status-3', type: 'status' });
+    expect(await sched.reply('status-3', 60000)).toMatchObject({
+      ok: true,
+      result: { ringReady: true },
+    });
+    expect(
+      sched.updates
+        .slice(before)
+        .filter((u) => u.task_id.value === 'node-a' && u.source === 'SOURCE_EXECUTOR')
+        .map((u) => u.state),
+    ).toEqual([]);
+    expect(await pbPing(nodeA.host, nodeA.ports[1])).toBe('pong');
   });
 
   it('reports TASK_FAILED with the exit status when Riak crashes, and cleans up', async () => {

@@ -1,3 +1,9 @@
+/**
+ * One Riak node's task, from launch to stop, and the framework messages it answers. Over 400
+ * lines because it is one lifecycle over one set of resources (the release, Riak's process group,
+ * the ZooKeeper session, the published node, the EPMD replacement): its steps share that state
+ * and the order of stopping it, which is easier to keep right in one place.
+ */
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
@@ -6,6 +12,7 @@ import type {
   ExecutorRejection,
   ExecutorReply,
   ExecutorRequest,
+  LeaveResult,
   NodeViewName,
   StatusResult,
   ViewResult,
@@ -49,6 +56,7 @@ import {
 } from './riak-admin';
 import type { Release } from './release';
 import { probeRelease } from './release';
+import { deliver } from './deliver';
 
 export interface ExecutorSettings {
   sandbox: string;
@@ -58,6 +66,10 @@ export interface ExecutorSettings {
   stopGraceMs: number;
   templateRetries: number;
   leaveTimeoutMs: number;
+  /** Between unpublishing the node and stopping Riak, for the director to drain it. */
+  drainMs: number;
+  /** How long an answer to the scheduler is retried while the agent cannot take it. */
+  replyTimeoutMs: number;
   zkSessionTimeoutMs: number;
   /** How the embedded EPMD replacement carries connections (default `auto`). */
   epmdTransport?: TransportKind;
@@ -82,6 +94,9 @@ const VIEWS: Record<Exclude<NodeViewName, 'status'>, string[]> = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long a `finish` waits for its answer to go out before the node is stopped anyway. */
+const FINISH_ANSWER_WAIT_MS = 10000;
 
 export class StepError extends Error {
   constructor(message: string) {
@@ -112,7 +127,17 @@ export class RiakTask {
   private epmd: EpmdServer | undefined;
   private riak: ProcessGroup | undefined;
   private published: string | undefined;
-  private state: 'starting' | 'running' | 'left' | 'stopping' | 'done' = 'starting';
+  /**
+   * `leaving`: a leave was taken (the node is unpublished, then its leave committed and its data
+   * handed off); `left`: the node is out of the ring (Riak stops by itself then).
+   */
+  private state: 'starting' | 'running' | 'leaving' | 'left' | 'stopping' | 'done' = 'starting';
+  /** The leave in progress, until it is committed (shared by repeated leave requests). */
+  private leaving: Promise<void> | undefined;
+  /** Riak agreed to the leave: a clean exit of Riak from then on is the end of the leave. */
+  private leaveCommitted = false;
+  /** Watches for the end of the handoff while someone waits for it. */
+  private leftWatch: Promise<void> | undefined;
   private terminal: Promise<void> | undefined;
   /** Resolves when the task has sent its last update. */
   readonly finished: Promise<void>;
@@ -518,8 +543,20 @@ export class RiakTask {
       if (this.state === 'running') {
         this.log.error('Riak exited', { how });
         void this.stop('TASK_FAILED', `Riak exited unexpectedly (${how}); see riak.log`);
-      } else if (this.state === 'left') {
+      } else if (
+        this.state === 'left' ||
+        (this.state === 'leaving' && this.leaveCommitted && exit.code === 0)
+      ) {
+        // A node that has handed everything off shuts itself down: that is the leave's end.
         this.log.info('Riak stopped after leaving the cluster', { how });
+        this.state = 'left';
+      } else if (this.state === 'leaving') {
+        // Not the clean shutdown of a node that has left: its handoff may not have finished.
+        this.log.error('Riak exited while leaving the cluster', { how });
+        void this.stop(
+          'TASK_FAILED',
+          `Riak exited while leaving the cluster (${how}), before it had left; see riak.log`,
+        );
       }
     });
   }
@@ -644,19 +681,59 @@ export class RiakTask {
 
   // ---- stopping -------------------------------------------------------------------------------
 
-  /** Stops everything started, then sends `state`. Safe to call more than once. */
-  stop(state: TaskState, message?: string): Promise<void> {
+  /**
+   * Stops everything started, then sends `state`. Safe to call more than once. `maxDrainMs` caps
+   * the drain where whoever stops the executor allows less time (the agent's grace period).
+   */
+  stop(state: TaskState, message?: string, opts: { maxDrainMs?: number } = {}): Promise<void> {
     this.terminal ??= (async () => {
       this.state = 'stopping';
-      await this.teardown();
+      try {
+        await this.teardown(opts.maxDrainMs);
+      } catch (err) {
+        this.log.error('stopping failed', { error: (err as Error).message });
+      }
       this.state = 'done';
-      await this.update(state, message);
+      await this.update(state, message).catch((err: Error) =>
+        this.log.error('cannot send the last status update', { error: err.message }),
+      );
       this.finish();
     })();
     return this.terminal;
   }
 
-  private async teardown(): Promise<void> {
+  /** Removes the published node, so that the director sends the node no new request. */
+  private async unpublish(): Promise<boolean> {
+    const path = this.published;
+    if (!path || !this.zk) return false;
+    this.published = undefined;
+    try {
+      await this.zk.delete(path);
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) {
+        // It goes with the ZooKeeper session when that is closed.
+        this.log.warn('could not remove the published node', { error: (err as Error).message });
+        return false;
+      }
+    }
+    this.log.info('unpublished the node', { path });
+    return true;
+  }
+
+  /**
+   * The order of stopping a serving node: unpublish it, give the director a bounded time to finish
+   * the requests it has sent (RIAK_MESOS_DRAIN), and only then stop Riak.
+   */
+  private async unpublishAndDrain(maxDrainMs = Infinity): Promise<void> {
+    const unpublished = await this.unpublish();
+    const drainMs = Math.max(0, Math.min(this.settings.drainMs, maxDrainMs));
+    if (!unpublished || !this.riak?.running || drainMs === 0) return;
+    this.log.info('draining before Riak stops', { drainMs });
+    await sleep(drainMs);
+  }
+
+  private async teardown(maxDrainMs?: number): Promise<void> {
+    await this.unpublishAndDrain(maxDrainMs);
     const riak = this.riak;
     if (riak?.running && this.data) {
       const stopped = await this.riakTool(['stop'], this.settings.stopGraceMs);
@@ -664,13 +741,6 @@ export class RiakTask {
     }
     // Whatever is left of the node's process group goes, politely then by force.
     if (riak) await riak.stop(riak.running ? 5000 : 1000);
-    if (this.published && this.zk) {
-      await this.zk.delete(this.published).catch((err: Error) => {
-        if (!(err instanceof NoNodeError))
-          this.log.warn('could not remove the published node', { error: err.message });
-      });
-      this.published = undefined;
-    }
     await this.epmd?.stop().catch(() => undefined);
     await this.zk?.close().catch(() => undefined);
     this.log.info('stopped everything the task started');
@@ -678,8 +748,29 @@ export class RiakTask {
 
   // ---- framework messages ---------------------------------------------------------------------
 
-  private async send(reply: ExecutorReply | ExecutorRejection): Promise<void> {
-    await this.sink.message(Buffer.from(JSON.stringify(reply)));
+  /**
+   * Sends an answer, retried with backoff while the agent cannot take it (restarting, briefly
+   * unreachable) for up to RIAK_MESOS_REPLY_TIMEOUT. Never throws; answers whether it went out.
+   */
+  private async send(reply: ExecutorReply | ExecutorRejection): Promise<boolean> {
+    const data = Buffer.from(JSON.stringify(reply));
+    const what = { id: reply.id, type: reply.type };
+    const sent = await deliver(() => this.sink.message(data), {
+      deadlineMs: this.settings.replyTimeoutMs,
+      onRetry: (err, attempt, waitMs) =>
+        this.log.warn('cannot send an answer to the scheduler yet; trying again', {
+          ...what,
+          attempt,
+          waitMs,
+          error: err.message,
+        }),
+    });
+    if (!sent)
+      this.log.error('gave up sending an answer to the scheduler', {
+        ...what,
+        afterMs: this.settings.replyTimeoutMs,
+      });
+    return sent;
   }
 
   /**
@@ -698,7 +789,14 @@ export class RiakTask {
       return;
     }
     const m = parsed.request;
+    this.log.info('framework message', { id: m.id, type: m.type });
     if (m.type === 'finish') {
+      // Answered before the node stops (the scheduler waits for it); an answer the agent cannot
+      // take at once does not hold the stop up for long, and is still tried meanwhile.
+      if (m.id !== undefined) {
+        const answered = this.send({ version: 1, id: m.id, type: 'finish', ok: true });
+        await Promise.race([answered, sleep(FINISH_ANSWER_WAIT_MS)]);
+      }
       await this.stop('TASK_FINISHED', 'finished at the scheduler’s request');
       return;
     }
@@ -736,8 +834,7 @@ export class RiakTask {
         await this.join(m.target);
         return { ...head, type: m.type, result: await this.status() };
       case 'leave':
-        await this.leave();
-        return { ...head, type: m.type };
+        return { ...head, type: m.type, ...(await this.leave(m.wait ?? true)) };
       case 'remove': {
         // A member that is gone for good (its node was replaced elsewhere).
         this.requireRunning();
@@ -757,8 +854,14 @@ export class RiakTask {
     if (this.state !== 'running') throw new StepError(`the node is not running (${this.state})`);
   }
 
-  async status(): Promise<StatusResult> {
+  /** Riak answers: running, or leaving and still up (its views show the handoff). */
+  private requireServing(): void {
+    if (this.state === 'leaving' && this.riak?.running) return;
     this.requireRunning();
+  }
+
+  async status(): Promise<StatusResult> {
+    this.requireServing();
     const [members, ready] = await Promise.all([
       this.admin(['member-status'], 30000),
       this.admin(['ringready'], 30000),
@@ -804,7 +907,7 @@ export class RiakTask {
 
   /** One of Riak's own views, as riak-admin prints it (parsed where we know the format). */
   async view(name: Exclude<NodeViewName, 'status'>, bucketType?: string): Promise<ViewResult> {
-    this.requireRunning();
+    this.requireServing();
     let args = VIEWS[name];
     if (name === 'types' && bucketType !== undefined) {
       if (!isValidName(bucketType))
@@ -851,30 +954,103 @@ export class RiakTask {
     await this.planAndCommit();
   }
 
-  private async leave(): Promise<void> {
-    this.requireRunning();
+  /**
+   * Takes the node out of the ring; safe to repeat. The first request unpublishes the node and
+   * drains it (its Riak shuts itself down once it has handed its data off), then commits `cluster
+   * leave`. A repeated request shares the leave in progress, or answers at once once the node has
+   * left. `wait`: answer once the node has left, or as soon as the leave is committed.
+   * RIAK_MESOS_LEAVE_TIMEOUT bounds a waiting answer only: the leave itself is never abandoned.
+   */
+  private async leave(wait: boolean): Promise<LeaveResult> {
+    const already = this.state === 'leaving' || this.state === 'left';
+    if (!already) {
+      this.requireRunning();
+      this.state = 'leaving';
+      this.leaveCommitted = false;
+      this.leaving = this.beginLeave();
+    }
+    await this.leaving;
+    if (wait && this.state !== 'left') await this.awaitLeft();
+    if (this.state !== 'leaving' && this.state !== 'left')
+      throw new StepError(`the node is stopping (${this.state}); it left no later than that`);
+    return { state: this.state, already };
+  }
+
+  private async beginLeave(): Promise<void> {
+    try {
+      await this.unpublishAndDrain();
+      const leave = await this.admin(['cluster', 'leave']);
+      if (leave.code !== 0 && !/already leaving/i.test(leave.out))
+        throw new StepError(`cluster leave failed: ${leave.out}`);
+      await this.planAndCommit();
+    } catch (err) {
+      if (this.state === 'leaving') {
+        // Not leaving after all: the node serves again.
+        this.state = 'running';
+        await this.publish().catch((e: Error) =>
+          this.log.warn('could not publish the node again', { error: e.message }),
+        );
+      }
+      throw err;
+    }
+    this.leaveCommitted = true;
+    this.log.info('leave committed; the node hands its data off');
+  }
+
+  /** Resolves once the node has left; throws past RIAK_MESOS_LEAVE_TIMEOUT or when stopped. */
+  private async awaitLeft(): Promise<void> {
+    if (!this.leftWatch) {
+      const watch = this.watchLeft();
+      const done = () => {
+        if (this.leftWatch === watch) this.leftWatch = undefined;
+      };
+      watch.then(done, done);
+      this.leftWatch = watch;
+    }
+    const seconds = this.settings.leaveTimeoutMs / 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new StepError(
+              `the node is still leaving (handing its data off) after ${seconds} s; the leave goes on: ask again`,
+            ),
+          ),
+        this.settings.leaveTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.leftWatch ?? Promise.resolve(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * One watch for every waiting leave: `left` once the node is out of the ring with no transfer
+   * going on, or once Riak has shut itself down after the committed leave (see startRiak).
+   */
+  private async watchLeft(): Promise<void> {
     const self = this.data!.FullyQualifiedNodeName;
-    const leave = await this.admin(['cluster', 'leave']);
-    if (leave.code !== 0 && !/already leaving/i.test(leave.out))
-      throw new StepError(`cluster leave failed: ${leave.out}`);
-    // From here Riak stopping is expected: a node shuts down once it has handed off.
-    this.state = 'left';
-    await this.planAndCommit();
-    const deadline = Date.now() + this.settings.leaveTimeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.riak?.running) return;
-      const members = await this.admin(['member-status'], 15000);
-      const transfers = await this.admin(['transfers'], 15000);
-      if (
-        members.code === 0 &&
-        !parseMemberStatus(members.out).some((r) => r.name === self) &&
-        !transfersActive(transfers.out)
-      )
-        return;
+    for (;;) {
+      if (this.state === 'left') return;
+      if (this.state !== 'leaving') throw new StepError(`stopped while leaving (${this.state})`);
+      if (this.riak?.running) {
+        const members = await this.admin(['member-status'], 15000);
+        const transfers = await this.admin(['transfers'], 15000);
+        if (
+          this.state === 'leaving' &&
+          members.code === 0 &&
+          !parseMemberStatus(members.out).some((r) => r.name === self) &&
+          !transfersActive(transfers.out)
+        ) {
+          this.log.info('the node has left the ring');
+          this.state = 'left';
+          return;
+        }
+      }
       await sleep(1000);
     }
-    throw new StepError(
-      `the node did not finish leaving within ${this.settings.leaveTimeoutMs / 1000} s`,
-    );
   }
 }

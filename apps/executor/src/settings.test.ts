@@ -9,6 +9,8 @@ describe('executor settings', () => {
       readyTimeoutMs: 120000,
       stopGraceMs: 30000,
       leaveTimeoutMs: 1800000,
+      drainMs: 5000,
+      replyTimeoutMs: 300000,
       zkSessionTimeoutMs: 15000,
       templateRetries: 4,
       epmdTransport: 'auto',
@@ -19,6 +21,7 @@ describe('executor settings', () => {
         RIAK_MESOS_TEMPLATE_RETRIES: '0',
         RIAK_MESOS_EPMD_TRANSPORT: 'net',
         RIAK_MESOS_LEAVE_TIMEOUT: '',
+        RIAK_MESOS_DRAIN: '0.5',
       },
       '/sb',
       '/beam',
@@ -27,6 +30,7 @@ describe('executor settings', () => {
     expect(s.templateRetries).toBe(0);
     expect(s.epmdTransport).toBe('net');
     expect(s.leaveTimeoutMs).toBe(1800000);
+    expect(s.drainMs).toBe(500);
   });
 
   it('refuses values that are not numbers, naming the setting, the value and the variable', () => {

@@ -41,10 +41,24 @@ export const SETTINGS = {
     env: 'RIAK_MESOS_STOP_GRACE',
   },
   leaveTimeoutMs: {
-    description: 'seconds a `leave` may take (handoff)',
+    description:
+      'seconds a waiting `leave` answer may take (handoff); past it the answer fails, the leave goes on',
     schema: seconds,
     default: 1800,
     env: 'RIAK_MESOS_LEAVE_TIMEOUT',
+  },
+  drainMs: {
+    description:
+      'seconds between unpublishing the node (the director stops sending to it) and stopping Riak',
+    schema: seconds,
+    default: 5,
+    env: 'RIAK_MESOS_DRAIN',
+  },
+  replyTimeoutMs: {
+    description: 'seconds an answer to the scheduler is retried while the agent cannot take it',
+    schema: seconds,
+    default: 300,
+    env: 'RIAK_MESOS_REPLY_TIMEOUT',
   },
   zkSessionTimeoutMs: {
     description: 'ZooKeeper session timeout in seconds (EPMD registrations, published node)',

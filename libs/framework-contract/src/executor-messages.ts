@@ -43,7 +43,18 @@ export const joinRequestSchema = z.object({
   /** A running member to join. */
   target: riakNodeNameSchema,
 });
-export const leaveRequestSchema = z.object({ version, id: requestId, type: z.literal('leave') });
+export const leaveRequestSchema = z.object({
+  version,
+  id: requestId,
+  type: z.literal('leave'),
+  /**
+   * true (the default): answer once the node has left the ring (bounded by the executor's
+   * RIAK_MESOS_LEAVE_TIMEOUT; past it the answer fails and the leave goes on). false: answer as soon
+   * as the leave is committed, with `state` `leaving` (or `left`), for a sender that waits
+   * for the handoff itself. Repeating a leave is always safe.
+   */
+  wait: z.boolean({ error: 'must be true or false' }).optional(),
+});
 export const removeRequestSchema = z.object({
   version,
   id: requestId,
@@ -64,7 +75,10 @@ export const statusRequestSchema = z
     message: "bucketType goes only with view 'types'",
     path: ['bucketType'],
   });
-/** No reply: the executor stops the node and ends the task. The id is optional (the bare `finish`). */
+/**
+ * The executor stops the node and ends the task; a request with an id is answered first. The id is
+ * optional (the original's bare `finish`, which gets no answer).
+ */
 export const finishRequestSchema = z.object({
   version,
   id: requestId.optional(),
@@ -147,8 +161,22 @@ function answered(needsResult: boolean) {
 export const joinReplySchema = z
   .object({ ...replyBase, type: z.literal('join'), result: statusResultSchema.optional() })
   .superRefine(answered(true));
+/** Where a node is in leaving: handing its data off (`leaving`) or out of the ring (`left`). */
+export const LEAVE_STATES = ['leaving', 'left'] as const;
+export const leaveResultSchema = z.object({
+  state: z.enum(LEAVE_STATES),
+  /** An earlier leave had started it: this one found the node leaving or left. */
+  already: z.boolean(),
+});
+export type LeaveResult = z.output<typeof leaveResultSchema>;
+
+/**
+ * A successful answer says where the node is (`state`, `already`, beside `ok`; not a `result`,
+ * which is Riak's member status in the other answers). Executors older than the leave state
+ * answer without them, once the node has left.
+ */
 export const leaveReplySchema = z
-  .object({ ...replyBase, type: z.literal('leave') })
+  .object({ ...replyBase, type: z.literal('leave'), ...leaveResultSchema.partial().shape })
   .superRefine(answered(false));
 export const removeReplySchema = z
   .object({ ...replyBase, type: z.literal('remove'), result: statusResultSchema.optional() })
@@ -160,7 +188,10 @@ export const statusReplySchema = z
     result: z.union([statusResultSchema, viewResultSchema]).optional(),
   })
   .superRefine(answered(true));
-/** The executor answers `finish` only when it cannot be done; it stops instead. */
+/**
+ * The executor answers a `finish` that has an id with `ok: true` as soon as it takes it, before it
+ * stops the node (`TASK_FINISHED` follows once everything is stopped).
+ */
 export const finishReplySchema = z
   .object({ ...replyBase, type: z.literal('finish') })
   .superRefine(answered(false));

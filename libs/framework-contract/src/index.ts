@@ -17,6 +17,7 @@ export type { TaskData, TaskDataInput } from './task-data';
 export {
   EXECUTOR_PROTOCOL_VERSION,
   EXECUTOR_REQUEST_TYPES,
+  LEAVE_STATES,
   MEMBER_STATUSES,
   NODE_VIEWS,
   bucketTypeReplySchema,
@@ -29,6 +30,7 @@ export {
   joinRequestSchema,
   leaveReplySchema,
   leaveRequestSchema,
+  leaveResultSchema,
   memberSchema,
   parseExecutorReply,
   parseExecutorRequest,
@@ -46,6 +48,7 @@ export type {
   ExecutorRequest,
   ExecutorRequestBody,
   ExecutorRequestType,
+  LeaveResult,
   Member,
   NodeViewName,
   ReplyParse,

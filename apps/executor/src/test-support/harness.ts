@@ -52,6 +52,8 @@ export class TestScheduler {
   offers: Offer[] = [];
   updates: TaskStatus[] = [];
   messages: Record<string, unknown>[] = [];
+  /** Updates (`update <task> <state>`) and answers (`message <id>`) in the order they arrived. */
+  arrivals: string[] = [];
 
   /** The Riak package launched with the executor: the real release unless a test says otherwise. */
   constructor(
@@ -77,12 +79,15 @@ export class TestScheduler {
     );
     this.client.on('update', (s) => {
       this.updates.push(s);
+      this.arrivals.push(`update ${s.task_id.value} ${s.state}`);
       if (s.uuid?.length)
         void this.client.acknowledge(s.agent_id!, s.task_id, s.uuid).catch(() => undefined);
     });
     this.client.on('message', (m) => {
       try {
-        this.messages.push(JSON.parse(m.data.toString()) as Record<string, unknown>);
+        const message = JSON.parse(m.data.toString()) as Record<string, unknown>;
+        this.messages.push(message);
+        this.arrivals.push(`message ${String(message.id)}`);
       } catch {
         this.messages.push({ raw: m.data.toString() });
       }
@@ -245,6 +250,8 @@ export class TestScheduler {
               { name: 'LOG_LEVEL', value: 'info' },
               { name: 'RIAK_MESOS_READY_TIMEOUT', value: '120' },
               { name: 'RIAK_MESOS_ZK_SESSION_TIMEOUT', value: '4' },
+              // A short drain between unpublishing a node and stopping its Riak, for quick tests.
+              { name: 'RIAK_MESOS_DRAIN', value: '2' },
               { name: 'PATH', value: process.env.PATH ?? '/usr/bin:/bin' },
             ],
           },
