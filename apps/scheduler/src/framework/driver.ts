@@ -90,8 +90,6 @@ export class Driver {
   /** Kills of replaced nodes' old tasks, repeated until Mesos reports the task gone. */
   private readonly staleKills = new Map<string, NodeJS.Timeout>();
   private lastExplicitReconcile = 0;
-  /** CPUs of each removed node's reservation released so far (in this process). */
-  private released = new Map<string, number>();
   /** Reservations offered that no record owns: kept, listed, released only on request. */
   readonly unknown = new UnknownReservations();
   /** When offers last came (an idle scheduler asks for some every INVENTORY_MS). */
@@ -348,12 +346,10 @@ export class Driver {
         zookeeperChroot: this.o.zookeeperChroot,
       },
       agents: this.agents,
-      released: this.released,
       now: Date.now(),
       newExecutorId: (n) => `${n.key}-${randomUUID()}`,
       mayPlace: (key) => mayPlace(plans, key),
     });
-    this.released = evaluation.released;
     if (evaluation.releasedAny) this.lastRelease = Date.now();
     const ops = new Map<string, OfferOperation[]>(offers.map((o) => [o.id.value, []]));
     const applied: NodeDecision[] = [];

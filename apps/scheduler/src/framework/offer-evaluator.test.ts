@@ -6,7 +6,12 @@ import type { SchedulerConfig } from '../config';
 import { loadConfig } from '../config';
 import type { ClusterDoc, NodeDoc } from '../model';
 import type { NodeChange, OfferEvaluation, OfferEvaluationInput } from './offer-evaluator';
-import { accumulateRejections, evaluateOffers, summarise } from './offer-evaluator';
+import {
+  FORGET_AFTER_MS,
+  accumulateRejections,
+  evaluateOffers,
+  summarise,
+} from './offer-evaluator';
 
 /**
  * Simulation of the offer evaluator: scripted agents make offers, the evaluator's operations are
@@ -139,11 +144,12 @@ const cluster = (patch: Partial<ClusterDoc> = {}): ClusterDoc => ({
 class World {
   nodes = new Map<string, NodeDoc>();
   clusters = new Map<string, ClusterDoc>([['default', cluster()]]);
-  released = new Map<string, number>();
   now = T0 + 60_000;
   last!: OfferEvaluation;
   mayPlace: ((key: string) => boolean) | undefined;
   releaseUnknown = new Set<string>();
+  /** Operation types Mesos drops (not applied to the agent). */
+  dropped = new Set<string>();
   cfg = config;
 
   constructor(readonly agents: SimAgent[]) {}
@@ -165,17 +171,15 @@ class World {
       config: this.cfg,
       launch: { schedulerUrl: 'http://sched:9090', zookeepers: ['zk:2181'], zookeeperChroot: '' },
       agents: new Map(),
-      released: this.released,
       now: this.now,
       newExecutorId: (n) => `${n.key}-exec`,
       ...(this.mayPlace ? { mayPlace: this.mayPlace } : {}),
     };
     const ev = evaluateOffers(input);
-    this.released = ev.released;
     for (const d of ev.decisions) {
       for (const c of d.changes) this.change(d.node, c);
       const agent = this.agents.find((a) => a.id === d.agentId)!;
-      for (const op of d.operations) agent.apply(op);
+      for (const op of d.operations) if (!this.dropped.has(op.type)) agent.apply(op);
     }
     this.last = ev;
     this.now += 1000;
@@ -442,27 +446,47 @@ describe('offer evaluator: releasing (data first)', () => {
     w.round();
     expect(w.kinds()).toEqual(['riak-default-1:release']);
     expect(w.last.decisions[0].operations.map((o) => o.type)).toEqual(['DESTROY', 'UNRESERVE']);
-    expect(w.nodes.has('riak-default-1')).toBe(false);
     expect(a.reserved).toEqual([]);
     expect(w.last.releasedAny).toBe(true);
+    // Kept a while (the executor's share may still come back), then forgotten.
+    expect(w.nodes.get('riak-default-1')?.state).toBe('unreserving');
+    w.round();
+    expect(w.kinds()).toEqual([]);
+    w.now += FORGET_AFTER_MS;
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:forget']);
+    expect(w.nodes.has('riak-default-1')).toBe(false);
   });
 
-  it('releases a reservation offered in two parts, forgetting the node only after the second', () => {
+  it('releases a reservation offered in two parts, and again what Mesos dropped', () => {
     const { w, a } = placed();
     w.nodes.set('riak-default-1', {
       ...w.nodes.get('riak-default-1')!,
       state: 'unreserving',
       wanted: false,
     });
+    // The executor still holds its share: only the task's part is offered.
     const cpus = a.reserved.find((r) => r.name === 'cpus')!;
     const part = { ...cpus, scalar: { value: config.executor.cpus } };
     a.reserved = R.subtractResources(a.reserved, [part]);
+    // Mesos drops the UNRESERVE (the DESTROY goes through).
+    w.dropped.add('UNRESERVE');
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:release']);
+    w.dropped.clear();
+    expect(a.reserved.length).toBeGreaterThan(0);
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:release']);
+    expect(a.reserved).toEqual([]);
+    // The executor exits: its share is offered, and released.
+    w.now += FORGET_AFTER_MS;
+    a.reserved = R.addResources(a.reserved, [part]);
     w.round();
     expect(w.kinds()).toEqual(['riak-default-1:release']);
     expect(w.nodes.get('riak-default-1')?.state).toBe('unreserving');
-    a.reserved = R.addResources(a.reserved, [part]);
     w.round();
-    expect(w.nodes.has('riak-default-1')).toBe(false);
+    expect(w.kinds()).toEqual(['riak-default-1:forget']);
+    expect(a.reserved).toEqual([]);
   });
 
   it("releases a replaced node's old reservation on the agent it was moved away from", () => {
@@ -519,7 +543,6 @@ describe('offer evaluator: whose reservation it is', () => {
       config,
       launch: { schedulerUrl: 'http://s', zookeepers: ['zk:2181'], zookeeperChroot: '' },
       agents: new Map(),
-      released: new Map(),
       now: w.now,
       newExecutorId: () => 'e',
     });

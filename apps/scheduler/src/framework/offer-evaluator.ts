@@ -47,8 +47,6 @@ export interface OfferEvaluationInput {
   launch: LaunchContext;
   /** What is known of agents (from offers seen before), for constraints of placed nodes. */
   agents: ReadonlyMap<string, PlacementAgent>;
-  /** CPUs of each removed node's reservation released so far. */
-  released: ReadonlyMap<string, number>;
   now: number;
   newExecutorId: (node: NodeDoc) => string;
   /** This scheduler's instance id (in its reservations' labels). */
@@ -71,7 +69,8 @@ export type DecisionKind =
   | 'replace-lost-reservation'
   | 'place'
   | 'keep-unknown'
-  | 'release-unknown';
+  | 'release-unknown'
+  | 'forget';
 
 export interface NodeDecision {
   kind: DecisionKind;
@@ -101,8 +100,6 @@ export interface OfferEvaluation {
   decisions: NodeDecision[];
   /** Nodes that wait for something from offers and did not get it from these, with why. */
   pending: Map<string, PendingReason>;
-  /** The updated per-node count of released CPUs. */
-  released: Map<string, number>;
   /** Whether anything was released (offers are kept coming for a while after a release). */
   releasedAny: boolean;
 }
@@ -208,12 +205,12 @@ export function evaluateOffers(input: OfferEvaluationInput): OfferEvaluation {
   const out: OfferEvaluation = {
     decisions: [],
     pending: new Map(),
-    released: new Map(input.released),
     releasedAny: false,
   };
   const byKey = new Map(input.nodes.map((n) => [n.key, n]));
   for (const offer of input.offers) reservedStage(input, offer, byKey, out);
   lostReservationStage(input, out);
+  forgetReleasedStage(input, out);
   placementStage(input, out);
   return out;
 }
@@ -252,29 +249,18 @@ function reservedStage(
     const node = owner.node;
     const key = node.key;
     if (beingReleased(node)) {
+      // Whatever of it is offered is released, as often as it is offered: an operation Mesos
+      // dropped is simply sent again. The record goes once its agent offers none of it (below).
       out.releasedAny = true;
-      const released = (out.released.get(key) ?? 0) + R.scalarSum(reserved, 'cpus');
-      const total = config.node.cpus + config.executor.cpus;
-      const changes: NodeChange[] =
-        node.state === 'unreserving' ? [] : [{ type: 'transition', to: 'unreserving' }];
-      // The executor's share comes back in a later offer once the executor is gone; the node's
-      // record goes only when all of its reservation has been released.
-      if (released + 1e-6 >= total) {
-        out.released.delete(key);
-        changes.push({ type: 'delete' });
-      } else out.released.set(key, released);
       out.decisions.push({
         kind: 'release',
         node: key,
         ...at,
         fromState: node.state,
-        changes,
+        changes: node.state === 'unreserving' ? [] : [{ type: 'transition', to: 'unreserving' }],
         operations: releaseOps(reserved),
         level: 'info',
-        message:
-          released + 1e-6 >= total
-            ? 'released the reservation and volume of a removed node'
-            : 'released part of the reservation of a removed node',
+        message: 'released (part of) the reservation and volume of a removed node',
       });
       continue;
     }
@@ -433,6 +419,43 @@ function launchBlocker(
     return `the scheduler has no package for Riak version '${version}'`;
   if (!input.config.resourceUrls.executor) return 'the scheduler has no executor package URL';
   return undefined;
+}
+
+/** How long a node stays `unreserving` at least: its executor's share comes back when it exits. */
+export const FORGET_AFTER_MS = 30_000;
+
+/**
+ * Stage 1c: the record of a released node goes once an offer from its agent holds none of its
+ * reservation, at least FORGET_AFTER_MS after it began releasing (so the executor's share, freed
+ * when the executor exits, has been offered and released too). Should part of it be offered
+ * later still, it is kept and listed as unknown, never released without a record.
+ */
+function forgetReleasedStage(input: OfferEvaluationInput, out: OfferEvaluation): void {
+  for (const offer of input.offers) {
+    const held = new Set(
+      reservationGroups(offer, input.config.role)
+        .map((g) => g.labels.node)
+        .filter((k): k is string => k !== undefined),
+    );
+    for (const n of input.nodes)
+      if (
+        n.state === 'unreserving' &&
+        n.agentId === offer.agent_id.value &&
+        !held.has(n.key) &&
+        input.now - Date.parse(n.updatedAt) >= FORGET_AFTER_MS
+      )
+        out.decisions.push({
+          kind: 'forget',
+          node: n.key,
+          offerId: offer.id.value,
+          agentId: offer.agent_id.value,
+          fromState: n.state,
+          changes: [{ type: 'delete' }],
+          operations: [],
+          level: 'info',
+          message: 'its agent offers none of its reservation any more; the node is gone',
+        });
+  }
 }
 
 /**
