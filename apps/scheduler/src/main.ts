@@ -116,6 +116,9 @@ async function run(config: SchedulerConfig): Promise<void> {
   );
   ref.election = election;
   election.on('elected', () => {
+    // Fencing: from now on every write of this scheduler also checks that its own election node
+    // still exists, so nothing it still had queued can land once another scheduler may lead.
+    zk.setFence(`${store.layout.schedulerLeader}/${election.memberNode!}`);
     void (async () => {
       metrics.leader.set(1);
       events.publish({ type: 'scheduler', state: 'leader' });

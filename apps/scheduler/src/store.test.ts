@@ -1,6 +1,12 @@
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
-import { InvalidNameError, ZkClient, expireSession } from '@riak-mesos/zk';
+import {
+  FencedError,
+  InvalidNameError,
+  LeaderElection,
+  ZkClient,
+  expireSession,
+} from '@riak-mesos/zk';
 import { InvalidTransitionError } from './node-state';
 import { ConflictError, NotFoundError, SchedulerStore } from './store';
 
@@ -194,5 +200,45 @@ describe('SchedulerStore in-memory view', () => {
     await waitFor(async () => (await a.getNode('riak-c3-1'))?.state === 'reserving', {
       what: 'a change after the expiry',
     });
+  });
+});
+
+describe('leader fencing', () => {
+  it('a scheduler whose leadership ended cannot write; the new leader can', async () => {
+    const connect = server.connectString + uniqueChroot('fencing');
+    const zkA = await ZkClient.connect({ connect, sessionTimeoutMs: 4000 });
+    const zkB = await ZkClient.connect({ connect, sessionTimeoutMs: 4000 });
+    try {
+      const [a, b] = [new SchedulerStore(zkA, 'riak'), new SchedulerStore(zkB, 'riak')];
+      await a.init();
+      await b.init();
+      const electionA = new LeaderElection(zkA, a.layout.schedulerLeader, 'a');
+      const electionB = new LeaderElection(zkB, b.layout.schedulerLeader, 'b');
+      await electionA.start();
+      await electionB.start();
+      expect(electionA.isLeader).toBe(true);
+      zkA.setFence(`${a.layout.schedulerLeader}/${electionA.memberNode!}`);
+      await a.createCluster('fenced', 'riak-kv-3.2');
+      const [n] = await a.addNodes('fenced', 1);
+      // A's session ends: B leads; A does not know yet, and still has writes queued.
+      const bLeads = new Promise((r) => electionB.once('elected', r));
+      await expireSession(zkA);
+      await bLeads;
+      await expect(a.updateNode(n.key, (x) => ({ ...x, failures: 9 }))).rejects.toBeInstanceOf(
+        FencedError,
+      );
+      await expect(a.addNodes('fenced', 1)).rejects.toBeInstanceOf(FencedError);
+      await expect(a.createCluster('late', 'riak-kv-3.2')).rejects.toBeInstanceOf(FencedError);
+      zkB.setFence(`${b.layout.schedulerLeader}/${electionB.memberNode!}`);
+      await b.updateNode(n.key, (x) => ({ ...x, failures: 1 }));
+      expect((await b.getNode(n.key))?.failures).toBe(1);
+      expect((await b.listNodes('fenced')).map((x) => x.key)).toEqual([n.key]);
+      expect(await b.getCluster('late')).toBeNull();
+      await electionA.stop();
+      await electionB.stop();
+    } finally {
+      await zkA.close();
+      await zkB.close();
+    }
   });
 });
