@@ -12,7 +12,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeView, PlanView } from '@riak-mesos/framework-contract';
-import { nodeListAnswerSchema, planAnswerSchema } from '@riak-mesos/framework-contract';
+import {
+  nodeListAnswerSchema,
+  planAnswerSchema,
+  planListAnswerSchema,
+} from '@riak-mesos/framework-contract';
 import { processesUnder } from '@riak-mesos/process';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 import { freePorts, tempDir, waitFor } from '@riak-mesos/testing';
@@ -298,6 +302,13 @@ describe('real Riak: the local system, end to end', () => {
     await converged('start');
     const res = await fetch(`http://127.0.0.1:${ports[4]}/ping`);
     expect(res.status).toBe(200);
+    // The nodes were deployed by a plan, which is complete.
+    const listed = await cli(['--json', 'plan', 'list', 'default'], 30000);
+    expect(listed.code).toBe(0);
+    const deploys = planListAnswerSchema
+      .parse(JSON.parse(listed.out))
+      .plans.filter((p) => p.kind === 'deploy');
+    expect(deploys.map((p) => p.status)).toEqual(['COMPLETE']);
   });
 
   it("shows each node's views as Riak prints them, and refuses bad names", async () => {
@@ -391,6 +402,27 @@ describe('real Riak: the local system, end to end', () => {
     expect(status.out).toMatch(/riak-default-4@\S+ +│ valid +│ (?!0\.0%)[\d.]+%/);
     await writer.stop();
     await readBack();
+  });
+
+  it('a node no agent can hold waits, and says why in the API and the CLI', async () => {
+    // Four agents, four nodes, hostname UNIQUE: a fifth fits nowhere.
+    const added = await cli(['cluster', 'add-node', 'default', '--nodes', '1']);
+    expect(added.code).toBe(0);
+    const reason = await waitFor(
+      async () => (await nodes()).find((n) => n.name === 'riak-default-5')?.pending_reason?.text,
+      { timeoutMs: 60000, intervalMs: 1000, what: 'the fifth node to say why it waits' },
+    );
+    expect(reason).toMatch(/hostname UNIQUE: 127\.0\.0\.\d+ already holds riak-default-\d/);
+    const table = await cli(['node', 'list', 'default'], 30000);
+    expect(table.out).toContain('Waiting because');
+    expect(table.out).toMatch(/no offer fits: .*hostname UNIQUE/);
+    const removed = await cli(['cluster', 'remove-node', 'default', 'riak-default-5']);
+    expect(removed.code).toBe(0);
+    await waitFor(async () => !(await nodes()).some((n) => n.name === 'riak-default-5'), {
+      timeoutMs: 60000,
+      intervalMs: 1000,
+      what: 'the fifth node to be forgotten',
+    });
   });
 
   it('removes a node under load: it leaves, hands off, and every write reads back', async () => {
