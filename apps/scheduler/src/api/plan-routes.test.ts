@@ -162,6 +162,25 @@ describe('plan routes', () => {
     expect((await call('POST', '/clusters/p1/operation/abort')).status).toBe(200);
   });
 
+  it('aborting an upgrade rolls its upgraded nodes back, one at a time', async () => {
+    const up = await call('POST', '/clusters/p1/upgrade', { riak_version: 'riak-kv-3.4' });
+    expect(up.status).toBe(202);
+    const id = String(up.json.plan.id);
+    // riak-p1-2 was already moved to the target; the others were not reached.
+    await store.updateNode('riak-p1-2', (n) => ({ ...n, riakVersion: 'riak-kv-3.4' }));
+    expect((await call('POST', `/clusters/p1/plans/${id}/abort`)).status).toBe(200);
+    const stored = await store.listPlans('p1');
+    const back = stored.find((p) => p.rollbackOf === id);
+    expect(back).toMatchObject({
+      kind: 'upgrade',
+      targetRiakVersion: 'riak-kv-3.2',
+      fromRiakVersion: 'riak-kv-3.4',
+    });
+    expect(back!.phases[0]).toMatchObject({ strategy: 'serial' });
+    expect(back!.phases[0].steps.map((s) => s.node)).toEqual(['riak-p1-2']);
+    expect((await call('POST', `/clusters/p1/plans/${back!.id}/abort`)).status).toBe(200);
+  });
+
   it('removing a node and destroying a cluster make plans no control acts on', async () => {
     expect((await call('DELETE', '/clusters/p1/nodes/riak-p1-4')).status).toBe(202);
     expect((await call('DELETE', '/clusters/p1/nodes/riak-p1-4')).status).toBe(202);

@@ -22,6 +22,7 @@ import {
   isRolling,
   legacyOperationView,
   newPlan,
+  rollbackPlan,
   planView,
 } from '../plans';
 import type { SchedulerStore } from '../store';
@@ -103,7 +104,7 @@ async function control(
   target: ControlTarget,
 ): Promise<PlanDoc> {
   await store.requirePlan(cluster, id);
-  return store.updatePlan(cluster, id, (cur) => {
+  const after = await store.updatePlan(cluster, id, (cur) => {
     const res = applyControl(cur, what, target, new Date().toISOString());
     if (!res.ok) {
       const e = res.error;
@@ -116,6 +117,13 @@ async function control(
     }
     return res.plan;
   });
+  if (what === 'abort') {
+    // An aborted upgrade is rolled back: its upgraded nodes go back, one at a time.
+    const nodes = new Map((await store.listNodes(cluster)).map((n) => [n.key, n]));
+    const back = rollbackPlan(after, nodes, Date.now());
+    if (back) await store.createPlan(back);
+  }
+  return after;
 }
 
 /** Refuses a second rolling plan while one is active (as the old operations did). */
@@ -200,7 +208,7 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
         cluster: name,
         nodes: nodes(await store.listNodes(name)).map((n) => n.key),
         ...(strategy ? { strategy } : {}),
-        ...(target ? { targetRiakVersion: target } : {}),
+        ...(target ? { targetRiakVersion: target, fromRiakVersion: c.riakVersion } : {}),
         now: Date.now(),
       }),
       oneRollingAtATime(name),

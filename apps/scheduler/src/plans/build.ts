@@ -27,6 +27,8 @@ export interface NewPlan {
   nodes: string[];
   strategy?: PlanStrategy;
   targetRiakVersion?: string;
+  fromRiakVersion?: string;
+  rollbackOf?: string;
   stepTimeoutSeconds?: number;
   now: number;
   id?: string;
@@ -55,6 +57,8 @@ export function newPlan(p: NewPlan): PlanDoc {
       },
     ],
     ...(p.targetRiakVersion !== undefined ? { targetRiakVersion: p.targetRiakVersion } : {}),
+    ...(p.fromRiakVersion !== undefined ? { fromRiakVersion: p.fromRiakVersion } : {}),
+    ...(p.rollbackOf !== undefined ? { rollbackOf: p.rollbackOf } : {}),
     stepTimeoutSeconds: p.stepTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS,
     createdAt: iso,
     updatedAt: iso,
@@ -130,4 +134,39 @@ export function legacyOperationView(plan: PlanDoc): OperationView {
     startedAt: plan.createdAt,
     ...(message !== undefined ? { message } : {}),
   };
+}
+
+/**
+ * What aborting an upgrade leaves to do: a plan that takes the nodes already moved to the target
+ * version (or moving) back to the version the cluster ran, one at a time, in the order they were
+ * upgraded. Undefined when there is nothing to roll back.
+ */
+export function rollbackPlan(
+  aborted: PlanDoc,
+  nodes: ReadonlyMap<string, { riakVersion?: string }>,
+  now: number,
+): PlanDoc | undefined {
+  if (aborted.kind !== 'upgrade' || !aborted.fromRiakVersion || !aborted.targetRiakVersion)
+    return undefined;
+  const moved = aborted.phases
+    .flatMap((p) => p.steps)
+    .filter(
+      (s) =>
+        nodes.get(s.node)?.riakVersion === aborted.targetRiakVersion ||
+        (s.status !== 'PENDING' && s.status !== 'WAITING' && s.status !== 'COMPLETE'),
+    )
+    .map((s) => s.node)
+    .filter((n) => nodes.has(n));
+  if (!moved.length) return undefined;
+  return newPlan({
+    kind: 'upgrade',
+    cluster: aborted.cluster,
+    nodes: moved,
+    strategy: 'serial',
+    targetRiakVersion: aborted.fromRiakVersion,
+    fromRiakVersion: aborted.targetRiakVersion,
+    rollbackOf: aborted.id,
+    stepTimeoutSeconds: aborted.stepTimeoutSeconds,
+    now,
+  });
 }

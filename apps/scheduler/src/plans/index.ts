@@ -3,7 +3,7 @@
  * plan of phases of steps. Pure functions decide (strategies, controls, progress, the deploy
  * gate); the runner persists their decisions and then acts on them.
  */
-export { legacyOperationView, newPlan, newPlanId, planFromLegacy } from './build';
+export { legacyOperationView, newPlan, newPlanId, planFromLegacy, rollbackPlan } from './build';
 export type { NewPlan } from './build';
 export { applyControl } from './controls';
 export type { ControlError, ControlResult, ControlTarget } from './controls';

@@ -57,6 +57,10 @@ export const planDocSchema = z.object({
   aborted: z.boolean(),
   phases: z.array(planPhaseSchema).min(1),
   targetRiakVersion: z.string().optional(),
+  /** An upgrade: the version the cluster ran when it began (what an abort rolls back to). */
+  fromRiakVersion: z.string().optional(),
+  /** The upgrade this plan rolls back (made by aborting it). */
+  rollbackOf: z.string().optional(),
   message: z.string().optional(),
   /** A rolling step still not done this long after its restart is an ERROR. */
   stepTimeoutSeconds: z.number().int().positive(),
