@@ -369,6 +369,15 @@ export function createApiRouter(deps: ApiDeps): Router {
     const key = param(req, 'node');
     requestInput(req, {});
     const before = await store.requireNode(cluster, key);
+    if (before.wanted && before.member) {
+      const others = (await store.listNodes(cluster)).filter(
+        (n) => n.key !== key && n.wanted && n.member,
+      );
+      if (others.length === 0)
+        throw conflict(
+          `node '${key}' is the last ring member of cluster '${cluster}' and holds the only copy of its data; to remove it, destroy the cluster (DELETE /api/v1/clusters/${cluster})`,
+        );
+    }
     const node = await store.updateNode(key, (n) =>
       n.wanted ? { ...n, wanted: false } : undefined,
     );

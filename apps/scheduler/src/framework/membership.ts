@@ -103,6 +103,16 @@ export class Membership {
         if (n.member && (await this.otherMembers(n)).length > 0) {
           await store.transitionNode(n.key, 'leaving', { leavingSince: new Date().toISOString() });
           this.leave(n);
+        } else if (n.member && (await store.getCluster(n.cluster))?.state !== 'shutting_down') {
+          // The last member holds the only copy of the cluster's data: only destroying the
+          // cluster stops it (the API refuses such a removal; this keeps older records safe).
+          this.d.logger.warn(
+            'not removing the last ring member of a cluster that is not destroyed',
+            {
+              node: n.key,
+              cluster: n.cluster,
+            },
+          );
         } else {
           await store.transitionNode(n.key, 'shutting_down');
           await this.killTask(n);
