@@ -1,3 +1,4 @@
+// Over 400 lines: the cases of the one settings table (every setting, layer and error form).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,5 @@
+// Over 400 lines: the framework API route by route against one server and ZooKeeper, with the
+// table of refused inputs; the cases share their fixtures.
 import { connect } from 'node:net';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';

@@ -1,3 +1,5 @@
+// Over 400 lines: one real system (ZooKeeper, local Mesos, real Riak) shared by its scenarios,
+// which run in order; splitting them would start that system once per file.
 /**
  * The scheduler as it runs in production (its bundle, as child processes killed with SIGKILL) on
  * local Mesos with 4 agents, a real ZooKeeper, the real executor and the real Riak KV 3.2 package:
