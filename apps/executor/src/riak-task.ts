@@ -258,7 +258,11 @@ export class RiakTask {
     for (let attempt = 0; attempt <= this.settings.templateRetries; attempt++) {
       if (attempt > 0) await sleep(Math.min(5000, 500 * 2 ** (attempt - 1)));
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        const credential = this.data!.ApiCredential;
+        const res = await fetch(url, {
+          signal: AbortSignal.timeout(5000),
+          ...(credential ? { headers: { authorization: `Bearer ${credential}` } } : {}),
+        });
         if (res.status === 404) return undefined;
         if (res.ok) return await res.text();
         last = `HTTP ${res.status}`;

@@ -85,6 +85,12 @@ export interface SchedulerConfig {
   /** Optional API authentication: a bearer token and/or basic credentials `user:password`. */
   apiToken?: string;
   apiBasic?: string;
+  /** No credentials on the API at all (`--insecure-no-auth`; a warning at every start). */
+  insecureNoAuth: boolean;
+  /** `/metrics` open (`open`) or behind the API's credentials (`token`, the default). */
+  metricsAuth: 'token' | 'open';
+  /** More names the API answers to in `Host` (besides IPs, localhost and `hostname`); `*`: any. */
+  allowedHosts: string[];
 }
 
 const positive = z.coerce.number().positive();
@@ -199,6 +205,9 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
   reconcileIntervalSeconds: 300,
   replaceAfterAgentLostSeconds: 0,
   relaunchBackoff: { initialSeconds: 2, maxSeconds: 120 },
+  insecureNoAuth: false,
+  metricsAuth: 'token',
+  allowedHosts: [],
 };
 
 const D = DEFAULTS;
@@ -428,6 +437,40 @@ export const SETTINGS = {
     flag: { flags: '--api-basic-file <file>', read: secretFile },
     secret: true,
   },
+  insecureNoAuth: {
+    description:
+      'serve the API without credentials (default: a token made at first start, in ZooKeeper)',
+    schema: bool,
+    default: D.insecureNoAuth,
+    env: 'RIAK_MESOS_INSECURE_NO_AUTH',
+    flag: '--insecure-no-auth',
+  },
+  metricsAuth: {
+    description: "/metrics: 'token' (needs the API's credentials) or 'open'",
+    schema: z.enum(['token', 'open'], { error: "must be 'token' or 'open'" }),
+    default: D.metricsAuth,
+    env: 'RIAK_MESOS_METRICS_AUTH',
+    flag: '--metrics-auth <mode>',
+  },
+  allowedHosts: {
+    description:
+      "more host names the API answers to (comma-separated; IPs, localhost and --hostname always; '*': any)",
+    schema: z
+      .union([z.array(z.string()), z.string()])
+      .transform((v) =>
+        (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim()).filter((h) => h !== ''),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^(\*|[A-Za-z0-9_.-]+)$/, "must be host names (or '*'), comma-separated"),
+        ),
+      ),
+    default: D.allowedHosts,
+    env: 'RIAK_MESOS_ALLOWED_HOSTS',
+    flag: '--allowed-hosts <names>',
+  },
 } satisfies SettingsTable;
 
 export function buildCommand(): Command {
@@ -466,6 +509,9 @@ export interface CliOptions {
   replaceAfterAgentLost?: string;
   apiTokenFile?: string;
   apiBasicFile?: string;
+  insecureNoAuth?: boolean;
+  metricsAuth?: string;
+  allowedHosts?: string;
 }
 
 /**
@@ -485,6 +531,10 @@ export function resolveConfig(
   });
   const c = resolved.config;
   if (c.secret && !c.principal) throw invalidConfiguration(['secret: a secret needs a principal']);
+  if (c.insecureNoAuth && (c.apiToken || c.apiBasic))
+    throw invalidConfiguration([
+      'insecureNoAuth: --insecure-no-auth and API credentials (--api-token-file, --api-basic-file) exclude each other',
+    ]);
   const config: SchedulerConfig = {
     ...c,
     riakVersions: catalogueOf(c.riakVersions, c.resourceUrls),

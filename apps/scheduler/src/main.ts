@@ -5,6 +5,8 @@ import { printConfig, printConfigFormat } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
+import type { ApiAuth } from './api/auth';
+import { schedulerSecrets } from './api/auth';
 import type { ApiServer } from './api/server';
 import { shownUrl } from './api/routes';
 import { startApiServer } from './api/server';
@@ -52,6 +54,37 @@ async function checkRiakPackages(config: SchedulerConfig): Promise<void> {
     log.warn('no Riak versions configured (--riak-versions): clusters cannot be created');
 }
 
+/**
+ * Who may use the API (docs/security.md): the configured credentials, else the token kept in
+ * ZooKeeper (made at the first start); executors' credentials under the key kept beside it.
+ */
+async function apiAuth(
+  config: SchedulerConfig,
+  zk: ZkClient,
+  store: SchedulerStore,
+): Promise<ApiAuth> {
+  const configured = Boolean(config.apiToken || config.apiBasic);
+  const secrets = await schedulerSecrets(zk, store.layout, !configured && !config.insecureNoAuth);
+  if (config.insecureNoAuth)
+    log.warn(
+      'the API runs WITHOUT authentication (--insecure-no-auth): anyone who reaches it can change or destroy clusters',
+      { ip: config.ip, port: config.port },
+    );
+  else
+    log.info('API authentication', {
+      credentials: configured ? 'configured' : 'token in ZooKeeper (riak-mesos framework token)',
+    });
+  return {
+    ...(config.apiToken ? { token: config.apiToken } : {}),
+    ...(config.apiBasic ? { basic: config.apiBasic } : {}),
+    ...(secrets.apiToken ? { token: secrets.apiToken } : {}),
+    executorKey: secrets.executorKey,
+    insecure: config.insecureNoAuth,
+    metricsOpen: config.metricsAuth === 'open',
+    allowedHosts: [...new Set([config.hostname, hostname(), config.ip, ...config.allowedHosts])],
+  };
+}
+
 async function run(config: SchedulerConfig): Promise<void> {
   await checkRiakPackages(config);
   let zk: ZkClient;
@@ -62,6 +95,7 @@ async function run(config: SchedulerConfig): Promise<void> {
   }
   const store = new SchedulerStore(zk, config.name);
   await store.init();
+  const auth = await apiAuth(config, zk, store);
   const events = new EventHub();
   events.follow(store);
   const metrics = new SchedulerMetrics(store);
@@ -92,10 +126,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     nodeViews: driverNodeViews(() => driver),
     offerEvaluations: () => driver?.offerLog.latest(),
     unknownReservations: () => driver?.unknown,
-    auth:
-      config.apiToken || config.apiBasic
-        ? { token: config.apiToken, basic: config.apiBasic }
-        : undefined,
+    auth,
   });
   const url = `http://${config.hostname}:${api.port}`;
   log.info('API listening', { url });
@@ -135,6 +166,7 @@ async function run(config: SchedulerConfig): Promise<void> {
           metrics,
           logger: log,
           schedulerUrl: url,
+          executorKey: auth.executorKey,
           zookeepers: zkParsed.servers.map((s) => `${s.host}:${s.port}`),
           zookeeperChroot: zkParsed.chroot,
         },

@@ -48,6 +48,14 @@ export const taskDataSchema = z
       .string()
       .regex(/^[A-Za-z0-9_@.+-]{1,255}$/, 'must be letters, digits and _@.+-')
       .default('riak'),
+    /**
+     * The task's credential for the scheduler API (`Authorization: Bearer`): it reads only the
+     * task's own cluster's templates. Only here, never in labels, environment or command line.
+     */
+    ApiCredential: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,512}$/, 'must be a credential the scheduler made')
+      .optional(),
   })
   .refine(
     (d) => new Set([d.HTTPPort, d.PBPort, d.DisterlPort, d.HandoffPort]).size === 4,

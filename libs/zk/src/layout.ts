@@ -27,6 +27,12 @@ export interface FrameworkLayout {
   /** Published endpoints of running Riak nodes (ephemeral, written by executors). */
   readonly coordinatedNodes: string;
   coordinatedNode(taskId: string): string;
+  /** The scheduler's secrets (docs/security.md): readable by the scheduler alone. */
+  readonly secrets: string;
+  /** The scheduler API's bearer token, made at first start when none is configured. */
+  readonly apiToken: string;
+  /** The key of the executors' per-task credentials (HMAC-SHA256). */
+  readonly executorKey: string;
 }
 
 export function frameworkLayout(frameworkName: string): FrameworkLayout {
@@ -49,5 +55,8 @@ export function frameworkLayout(frameworkName: string): FrameworkLayout {
     coordinatedNodes: `${root}/coordinator/coordinatedNodes`,
     coordinatedNode: (taskId) =>
       `${root}/coordinator/coordinatedNodes/${validateName('task', taskId)}`,
+    secrets: `${root}/secrets`,
+    apiToken: `${root}/secrets/api-token`,
+    executorKey: `${root}/secrets/executor-key`,
   };
 }

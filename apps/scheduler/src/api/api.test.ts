@@ -20,6 +20,8 @@ let store: SchedulerStore;
 let events: EventHub;
 let api: ApiServer;
 let leader = true;
+const TOKEN = 'api-test-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 const CATALOGUE: RiakVersion[] = [
   {
@@ -56,6 +58,7 @@ beforeAll(async () => {
     frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
     validateRiakConf: validateRiakConfTemplate,
     validateAdvancedConfig: validateAdvancedConfigTemplate,
+    auth: { token: TOKEN },
   });
 });
 
@@ -75,8 +78,9 @@ async function call(
     method,
     headers:
       body === undefined
-        ? headers
+        ? { ...AUTH, ...headers }
         : {
+            ...AUTH,
             'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
             ...headers,
           },
@@ -256,7 +260,7 @@ describe('bad and hostile requests', () => {
   it('rejects malformed JSON, wrong types and huge bodies with 4xx JSON', async () => {
     const malformed = await fetch(`${api.url}/api/v1/clusters/default/nodes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTH, 'content-type': 'application/json' },
       body: '{"nodes": ',
     });
     expect(malformed.status).toBe(400);
@@ -309,7 +313,13 @@ describe('bad and hostile requests', () => {
     const { request } = await import('node:http');
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: api.port, path: '/api/v1/clusters/../nodes', method: 'GET' },
+        {
+          host: '127.0.0.1',
+          port: api.port,
+          path: '/api/v1/clusters/../nodes',
+          method: 'GET',
+          headers: AUTH,
+        },
         (res) => {
           let body = '';
           res.on('data', (d: Buffer) => (body += d.toString()));
@@ -485,7 +495,7 @@ describe('strict input', () => {
 
 describe('event stream', () => {
   it('streams state changes over a WebSocket', async () => {
-    const ws = new WebSocket(`${api.url.replace('http', 'ws')}/api/v1/events`);
+    const ws = new WebSocket(`${api.url.replace('http', 'ws')}/api/v1/events`, { headers: AUTH });
     const messages: any[] = [];
     ws.on('message', (m) => messages.push(JSON.parse((m as Buffer).toString())));
     await new Promise((r) => ws.once('open', r));

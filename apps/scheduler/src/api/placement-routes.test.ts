@@ -44,6 +44,7 @@ beforeAll(async () => {
     frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
     validateRiakConf: validateRiakConfTemplate,
     validateAdvancedConfig: validateAdvancedConfigTemplate,
+    auth: { token: 'routes-test-token' },
     offerEvaluations: () => (leader ? offerLog.latest() : undefined),
     unknownReservations: () => (leader ? unknown : undefined),
   });
@@ -59,7 +60,10 @@ afterAll(async () => {
 async function call(method: string, path: string, body?: unknown) {
   const res = await fetch(`${api.url}/api/v1${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      authorization: 'Bearer routes-test-token',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -3,7 +3,6 @@
 // are in @riak-mesos/framework-contract).
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
-import { timingSafeEqual } from 'node:crypto';
 import type {
   ClusterView,
   NodeRiakView,
@@ -32,8 +31,10 @@ import type { RiakVersion } from '../config';
 import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
-import { HttpError, badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
+import { badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
 import { requestInput } from './input';
+import type { ApiAuth } from './auth';
+import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
 import { addPlanRoutes, operationOf, startDeployPlan, startRemovalPlan } from './plan-routes';
@@ -64,41 +65,12 @@ export interface ApiDeps {
   offerEvaluations?: () => OfferEvaluationView[] | undefined;
   /** The leading driver's unknown reservations (`/debug/reservations`); undefined on a standby. */
   unknownReservations?: () => UnknownReservations | undefined;
-  auth?: { token?: string; basic?: string };
+  /** Who may call the API (./auth.ts, docs/security.md). */
+  auth: ApiAuth;
   /** Largest JSON body accepted. */
   jsonLimit?: string;
   /** Largest config template accepted. */
   templateLimit?: string;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Optional API authentication: a bearer token or basic credentials. */
-export function authMiddleware(auth: ApiDeps['auth']) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if (!auth?.token && !auth?.basic) return next();
-    const header = req.get('authorization') ?? '';
-    const [scheme, value = ''] = header.split(' ', 2);
-    if (auth.token && scheme?.toLowerCase() === 'bearer' && safeEqual(value, auth.token))
-      return next();
-    if (
-      auth.basic &&
-      scheme?.toLowerCase() === 'basic' &&
-      safeEqual(Buffer.from(value, 'base64').toString('utf8'), auth.basic)
-    )
-      return next();
-    next(
-      new HttpError(
-        401,
-        'unauthorized',
-        'authentication required: send Authorization: Bearer <token> or Basic credentials',
-      ),
-    );
-  };
 }
 
 function param(req: Request, name: string): string {

@@ -7,7 +7,8 @@ import { WebSocketServer } from 'ws';
 import type { StampedEvent } from '../events';
 import { EXPLORER_HTML } from '../explorer/page';
 import type { SchedulerMetrics } from '../metrics';
-import { authMiddleware, createApiRouter } from './routes';
+import { createApiRouter } from './routes';
+import { authorize, hostAllowed, hostMiddleware } from './auth';
 import type { ApiDeps } from './routes';
 import { errorHandler } from './errors';
 
@@ -33,6 +34,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // DNS rebinding: a page of another domain resolved to this address sends its own Host.
+  app.use(hostMiddleware(options.auth.allowedHosts));
   app.get('/healthcheck', (_req, res) => {
     const status = options.frameworkStatus();
     const leader = options.isLeader();
@@ -54,6 +57,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.get('/explorer', page);
   const metrics = options.metrics;
   if (metrics) {
+    app.get('/metrics', (req, _res, next) => {
+      if (options.auth.metricsOpen) return next();
+      const result = authorize(options.auth, req.get('authorization'), 'GET', '/metrics');
+      next(result.ok ? undefined : result.error);
+    });
     app.get('/metrics', async (_req, res) => {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
@@ -73,8 +81,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server: Server = createServer({ maxHeaderSize: 16 * 1024 }, app);
   server.headersTimeout = 20000;
   server.requestTimeout = 60000;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
-  const auth = authMiddleware(options.auth);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4096,
+    // The explorer's `bearer.<token>` subprotocol is accepted by answering it back.
+    handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith('bearer.')) ?? false,
+  });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
     socket.on('error', () => socket.destroy());
@@ -84,20 +96,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       return;
     }
-    auth(
-      { get: (h: string) => req.headers[h.toLowerCase()] } as never,
-      {} as never,
-      (err?: unknown) => {
-        if (err) {
-          socket.end(
-            'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"status":401,"message":"authentication required"}}',
-          );
-          return;
-        }
-        wss.handleUpgrade(req, socket, head, (ws) =>
-          attach(ws, Number(url.searchParams.get('since') ?? 'NaN')),
-        );
-      },
+    // Browsers cannot set headers on a WebSocket: the explorer sends its token as the
+    // subprotocol `bearer.<token>` (never in the URL, which ends up in logs).
+    const offered = (req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .find((p) => p.startsWith('bearer.'));
+    const header =
+      req.headers.authorization ?? (offered ? `Bearer ${offered.slice(7)}` : undefined);
+    const result = hostAllowed(options.auth.allowedHosts, req.headers.host)
+      ? authorize(options.auth, header, 'GET', '/events')
+      : { ok: false as const };
+    if (!result.ok) {
+      socket.end(
+        'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"status":401,"message":"authentication required"}}',
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      attach(ws, Number(url.searchParams.get('since') ?? 'NaN')),
     );
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { nodeListAnswerSchema } from '@riak-mesos/framework-contract';
 import { createLogger } from '@riak-mesos/logging';
@@ -23,6 +23,17 @@ let zk: ZkClient;
 let store: SchedulerStore;
 let api: ApiServer;
 let browser: Browser;
+const TOKEN = 'explorer-test-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+/** Opens the explorer, which asks for the API token first, and signs in. */
+async function openExplorer(page: Page): Promise<void> {
+  await page.goto(`${api.url}/explorer`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#token', TOKEN);
+  await page.click('#login button');
+  await page.waitForSelector('#login[hidden]', { state: 'attached' });
+}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -48,6 +59,7 @@ beforeAll(async () => {
     frameworkStatus: () => ({ registered: true, frameworkId: 'fw-explorer' }),
     validateRiakConf: () => undefined,
     validateAdvancedConfig: () => undefined,
+    auth: { token: TOKEN },
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -78,7 +90,7 @@ describe('explorer page', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${api.url}/explorer`);
+    await openExplorer(page);
     await page.waitForSelector('section[data-cluster="default"] tr[data-node="riak-default-2"]');
     await page.waitForSelector('#conn.live');
     expect(await page.textContent('#framework')).toBe('framework fw-explorer');
@@ -93,10 +105,16 @@ describe('explorer page', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'explorer.png'), fullPage: true });
     expect(errors).toEqual([]);
+    // The token is kept for the tab (sessionStorage): a reload does not ask again.
+    expect(await page.evaluate('sessionStorage.getItem("riak-mesos-token")')).toBe(TOKEN);
+    await page.reload();
+    await page.waitForSelector('#conn.live');
+    expect(await page.isHidden('#login')).toBe(true);
   }, 60000);
 
   it('serves Prometheus metrics', async () => {
-    const text = await (await fetch(`${api.url}/metrics`)).text();
+    expect((await fetch(`${api.url}/metrics`)).status).toBe(401);
+    const text = await (await fetch(`${api.url}/metrics`, { headers: AUTH })).text();
     expect(text).toMatch(/riak_mesos_nodes\{cluster="default",state="requested"\} 2/);
     expect(text).toMatch(/riak_mesos_nodes\{cluster="default",state="reserving"\} 1/);
     expect(text).toMatch(/riak_mesos_clusters\{state="requested"\} 1/);
@@ -107,7 +125,7 @@ describe('explorer page', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${api.url}/explorer`);
+    await openExplorer(page);
     await page.waitForSelector('#conn.live');
     const section = page.locator('section[data-cluster="plans"]');
     await section.waitFor();
@@ -116,7 +134,7 @@ describe('explorer page', () => {
     // Nodes added through the API come with their deploy plan, which shows up without a reload.
     const res = await fetch(`${api.url}/api/v1/clusters/plans/nodes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({ nodes: 2, strategy: 'serial' }),
     });
     expect(res.status).toBe(201);

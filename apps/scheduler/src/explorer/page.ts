@@ -6,6 +6,11 @@
  * update live, and reads the lists again every 10 s for what changes without an event (a node's
  * pending reason). No front-end framework: plain DOM code; data only ever goes into text nodes
  * and attribute values, never into markup.
+ *
+ * Authentication (docs/security.md): the page asks for the API token when the scheduler answers
+ * 401, keeps it in sessionStorage (this tab only, gone when it closes) and sends it as an
+ * `Authorization` header, never in a cookie or a URL; the event stream, whose requests cannot
+ * have headers, offers it as the WebSocket subprotocol `bearer.<token>`.
  */
 export const EXPLORER_HTML = `<!doctype html>
 <html lang="en">
@@ -44,11 +49,15 @@ export const EXPLORER_HTML = `<!doctype html>
   .s-IN_PROGRESS, .s-PREPARED, .s-STARTING, .s-STARTED { background: #dbeafe; color: #1e40af; }
   .s-WAITING, .s-DELAYED { background: #fef3c7; color: #92400e; }
   .s-ABORTED { background: #e5e7eb; color: #374151; text-decoration: line-through; }
+  #login { background: #fff; border-radius: 8px; padding: 12px 16px; display: flex; gap: 8px; align-items: center; }
+  #login[hidden] { display: none; }
+  #login input { flex: 1; font-family: ui-monospace, monospace; padding: 4px 8px; }
 </style>
 </head>
 <body>
 <header><h1>Riak Mesos Explorer</h1><span id="framework" class="muted"></span><a id="offers" href="api/v1/debug/offers">offer decisions</a><span id="conn">connecting</span></header>
 <main>
+  <form id="login" hidden><label for="token">API token (<code>riak-mesos framework token</code>)</label><input id="token" type="password" autocomplete="off"><button type="submit">Sign in</button></form>
   <div id="clusters"><p id="empty">No clusters yet.</p></div>
   <div><h3>Events</h3><div id="log"></div></div>
 </main>
@@ -58,7 +67,36 @@ export const EXPLORER_HTML = `<!doctype html>
   var base = location.pathname.replace(/\\/(explorer\\/?)?$/, '');
   var api = base + '/api/v1';
   var stats = {};
-  document.getElementById('offers').setAttribute('href', api + '/debug/offers');
+  var TOKEN_KEY = 'riak-mesos-token';
+  var token = sessionStorage.getItem(TOKEN_KEY) || '';
+  var started = false;
+  function headers() {
+    var h = { accept: 'application/json' };
+    if (token) h.authorization = 'Bearer ' + token;
+    return h;
+  }
+  var login = document.getElementById('login');
+  function askToken() {
+    login.hidden = false;
+    document.getElementById('conn').textContent = 'sign in';
+    document.getElementById('token').focus();
+  }
+  login.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    token = document.getElementById('token').value.trim();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    login.hidden = true;
+    start();
+  });
+  var offers = document.getElementById('offers');
+  offers.setAttribute('href', api + '/debug/offers');
+  // A link cannot send the token: the offer decisions are fetched with it and shown as JSON.
+  offers.addEventListener('click', function (ev) {
+    ev.preventDefault();
+    fetch(api + '/debug/offers', { headers: headers() }).then(function (r) { return r.text(); }).then(function (t) {
+      window.open(URL.createObjectURL(new Blob([t], { type: 'application/json' })), '_blank');
+    });
+  });
   var FINISHED = { COMPLETE: true, ABORTED: true };
   function badge(status) { return el('span', { class: 'state s-' + status }, [status]); }
   function unique(list) { return list.filter(function (x, i) { return list.indexOf(x) === i; }); }
@@ -99,7 +137,8 @@ export const EXPLORER_HTML = `<!doctype html>
     return e;
   }
   function get(path) {
-    return fetch(api + path, { headers: { accept: 'application/json' } }).then(function (r) {
+    return fetch(api + path, { headers: headers() }).then(function (r) {
+      if (r.status === 401) { askToken(); throw new Error('sign in with the API token'); }
       if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
       return r.json();
     });
@@ -190,7 +229,8 @@ export const EXPLORER_HTML = `<!doctype html>
   }
   var lastSeq = 0;
   function connect() {
-    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + api + '/events' + (lastSeq ? '?since=' + lastSeq : ''));
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + api + '/events' + (lastSeq ? '?since=' + lastSeq : '');
+    var ws = token ? new WebSocket(url, ['bearer.' + token]) : new WebSocket(url);
     var conn = document.getElementById('conn');
     ws.onopen = function () { conn.textContent = 'live'; conn.className = 'live'; refresh(); };
     ws.onmessage = function (m) {
@@ -202,9 +242,17 @@ export const EXPLORER_HTML = `<!doctype html>
     };
     ws.onclose = function () { conn.textContent = 'reconnecting'; conn.className = ''; setTimeout(connect, 2000); };
   }
-  refresh().then(refreshStats);
-  setInterval(function () { refresh().then(refreshStats); }, 10000);
-  connect();
+  function start() {
+    // Nothing is shown until the API answers: without the token, the page asks for it.
+    get('/clusters').then(function () {
+      if (started) return;
+      started = true;
+      refresh().then(refreshStats);
+      setInterval(function () { refresh().then(refreshStats); }, 10000);
+      connect();
+    }).catch(function (e) { log(e.message); });
+  }
+  start();
 })();
 </script>
 </body>

@@ -54,6 +54,8 @@ export interface DriverOptions {
   logger: Logger;
   /** Where executors fetch templates: the scheduler's API URL. */
   schedulerUrl: string;
+  /** Key of the executors' per-task API credentials (api/auth.ts); none: they send none. */
+  executorKey?: string;
   /** ZooKeeper servers and chroot as executors should use them. */
   zookeepers: string[];
   zookeeperChroot: string;
@@ -342,6 +344,7 @@ export class Driver {
       config: this.o.config,
       launch: {
         schedulerUrl: this.o.schedulerUrl,
+        ...(this.o.executorKey ? { executorKey: this.o.executorKey } : {}),
         zookeepers: this.o.zookeepers,
         zookeeperChroot: this.o.zookeeperChroot,
       },

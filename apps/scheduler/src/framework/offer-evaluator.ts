@@ -34,6 +34,8 @@ import { NODE_PORTS, buildTask, nodeReservation, riakPackage } from './task-info
 
 export interface LaunchContext {
   schedulerUrl: string;
+  /** Key of the executors' per-task API credentials (api/auth.ts). */
+  executorKey?: string;
   zookeepers: string[];
   zookeeperChroot: string;
 }
@@ -338,6 +340,7 @@ function launchStage(
     riakVersion: version,
     cookie: `${config.name}-${cluster.name}`,
     schedulerUrl: input.launch.schedulerUrl,
+    ...(input.launch.executorKey ? { executorKey: input.launch.executorKey } : {}),
     zookeepers: input.launch.zookeepers,
     zookeeperChroot: input.launch.zookeeperChroot,
     executorId,

@@ -6,8 +6,8 @@
  * placement with `hostname UNIQUE`, a scheduler killed mid-deployment, a relaunch on the same
  * volume after a killed executor, a standby taking over, and removal that releases everything.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProcessGroup } from '@riak-mesos/process';
@@ -59,6 +59,9 @@ let mesos: LocalMesos;
 let chroot: string;
 let ports: number[];
 const schedulers = new Map<number, ProcessGroup>();
+/** The API token every scheduler of this file is started with (`--api-token-file`). */
+const TOKEN = randomBytes(24).toString('base64url');
+const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 interface ApiNode {
   name: string;
@@ -90,6 +93,8 @@ function startScheduler(port: number, zkPath = chroot): ProcessGroup {
       String(port),
       '--hostname',
       '127.0.0.1',
+      '--api-token-file',
+      join(work, 'api-token'),
       '--user',
       'root',
       '--role',
@@ -135,7 +140,7 @@ function startScheduler(port: number, zkPath = chroot): ProcessGroup {
 async function api<T>(port: number, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: body ? { ...AUTH, 'content-type': 'application/json' } : AUTH,
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -146,7 +151,7 @@ async function api<T>(port: number, method: string, path: string, body?: unknown
 async function apiText(port: number, method: string, path: string, body: string): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
     method,
-    headers: { 'content-type': 'text/plain' },
+    headers: { ...AUTH, 'content-type': 'text/plain' },
     body,
   });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -174,6 +179,7 @@ async function converged(port: number, count: number, what: string): Promise<Api
 
 beforeAll(async () => {
   work = await tempDir('scheduler-it');
+  writeFileSync(join(work, 'api-token'), TOKEN, { mode: 0o600 });
   await buildNodePackages();
   await bundle('apps/scheduler');
   zk = await startZooKeeper();
@@ -421,7 +427,8 @@ describe('real Riak: the scheduler on local Mesos', () => {
       { timeoutMs: 3 * 60 * 1000, intervalMs: 1000, what: 'every reservation to be released' },
     );
     await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${b}/api/v1/clusters/c1`)).status === 404,
+      async () =>
+        (await fetch(`http://127.0.0.1:${b}/api/v1/clusters/c1`, { headers: AUTH })).status === 404,
       { timeoutMs: 30000, what: 'the cluster to be gone' },
     );
   });
@@ -430,7 +437,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
     const [, b] = ports; // the leader now
     const events: { type: string; node?: string; state?: string; operation?: { state: string } }[] =
       [];
-    const ws = new WebSocket(`ws://127.0.0.1:${b}/api/v1/events`);
+    const ws = new WebSocket(`ws://127.0.0.1:${b}/api/v1/events`, { headers: AUTH });
     ws.on('message', (m: Buffer) =>
       events.push(JSON.parse(m.toString()) as (typeof events)[number]),
     );

@@ -5,6 +5,7 @@ import type { Offer, Resource, TaskInfo } from '@riak-mesos/mesos';
 import { resources as R } from '@riak-mesos/mesos';
 import type { RiakVersion, SchedulerConfig } from '../config';
 import type { NodeDoc } from '../model';
+import { executorCredential } from '../api/auth';
 
 const log = createLogger('scheduler');
 
@@ -80,6 +81,8 @@ export interface LaunchSpec {
   riakVersion: string;
   cookie: string;
   schedulerUrl: string;
+  /** Key of the task's API credential (`ApiCredential`, api/auth.ts); none: no credential. */
+  executorKey?: string;
   zookeepers: string[];
   zookeeperChroot: string;
   executorId: string;
@@ -117,6 +120,9 @@ export function taskData(
     RiakRootPath: pkg?.rootPath ?? 'root',
     PersistentPath: config.persistentPath,
     Cookie: s.cookie,
+    ...(s.executorKey
+      ? { ApiCredential: executorCredential(s.executorKey, n.cluster, n.taskId) }
+      : {}),
   };
 }
 
