@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { STATUS_CODES, createServer } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
+import { isIP } from 'node:net';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
@@ -45,11 +47,60 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Who may change the director through its API (docs/security.md): the bearer `token`, or anyone
+ * with `insecure`; neither: no change is taken. Reads stay open (they show what the proxy serves,
+ * and Marathon's health check reads /health). `allowedHosts`: the names `Host` may carry besides
+ * IP literals and localhost (DNS rebinding); `*`: any.
+ */
+export interface ApiAuth {
+  token?: string;
+  insecure: boolean;
+  allowedHosts: readonly string[];
+}
+
 export interface ApiServerOptions {
   host: string;
   port: number;
   director: DirectorApi;
   logger: Logger;
+  auth: ApiAuth;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Whether a `Host` header names this server (an IP literal, localhost, or an allowed name). */
+export function hostAllowed(allowed: readonly string[], header: string | undefined): boolean {
+  if (header === undefined || allowed.includes('*')) return true;
+  const h = header.trim().toLowerCase();
+  const host = (
+    h.startsWith('[')
+      ? h.slice(1, Math.max(1, h.indexOf(']')))
+      : h.indexOf(':') === h.lastIndexOf(':') && h.includes(':')
+        ? h.slice(0, h.indexOf(':'))
+        : h
+  ).replace(/\.$/, '');
+  if (isIP(host) !== 0 || host === 'localhost') return true;
+  return allowed.some((a) => a.toLowerCase().replace(/\.$/, '') === host);
+}
+
+/** A change needs `Authorization: Bearer <token>` (a header: no cross-site form can send it). */
+function mayChange(auth: ApiAuth, header: string | undefined): HttpError | undefined {
+  if (auth.insecure) return undefined;
+  const [scheme = '', value = ''] = (header ?? '').split(' ', 2);
+  if (auth.token && scheme.toLowerCase() === 'bearer' && safeEqual(value, auth.token))
+    return undefined;
+  return new HttpError(
+    401,
+    'unauthorized',
+    header === undefined
+      ? 'authentication required: send Authorization: Bearer <token> (the director-api-token file, or --api-token-file)'
+      : 'the credentials sent are not valid for this director',
+  );
 }
 
 export interface ApiServer {
@@ -63,10 +114,23 @@ function sendError(res: Response, status: number, code: string, message: string)
 }
 
 /** The express application: the original's routes plus a truthful /health and /metrics. */
-export function createApiApp(director: DirectorApi, logger: Logger): express.Express {
+export function createApiApp(
+  director: DirectorApi,
+  logger: Logger,
+  auth: ApiAuth,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use((req, res, next) => {
+    if (hostAllowed(auth.allowedHosts, req.get('host'))) return next();
+    sendError(
+      res,
+      421,
+      'misdirected_request',
+      'this director does not answer to the host name in the Host header (--allowed-hosts)',
+    );
+  });
 
   const only =
     (...methods: string[]) =>
@@ -96,6 +160,8 @@ export function createApiApp(director: DirectorApi, logger: Logger): express.Exp
     res.json({ nodes: director.nodeViews() });
   });
   app.all('/frameworks/:framework/clusters/:cluster', only('PUT'), (req, res) => {
+    const refused = mayChange(auth, req.get('authorization'));
+    if (refused) throw refused;
     const framework = validateName('framework', req.params.framework);
     const cluster = validateName('cluster', req.params.cluster);
     director.configure(framework, cluster);
@@ -146,7 +212,7 @@ export function createApiApp(director: DirectorApi, logger: Logger): express.Exp
 
 /** Starts the API server. Malformed requests are answered 400 (431 for huge headers) and closed. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const app = createApiApp(options.director, options.logger);
+  const app = createApiApp(options.director, options.logger, options.auth);
   const server: Server = createServer(
     { maxHeaderSize: 16 * 1024, requestTimeout: 30000, headersTimeout: 10000 },
     app,

@@ -7,6 +7,7 @@ import {
   durationMs,
   int,
   invalidConfiguration,
+  fileContents,
   loadSettings,
   port,
 } from '@riak-mesos/config';
@@ -38,6 +39,16 @@ export interface DirectorConfig {
   /** Riak HTTP proxy port (`PORT0` under Marathon). */
   httpPort: number;
   api: { enabled: boolean; host: string; port: number };
+  /**
+   * The bearer token the API's one change (`PUT /frameworks/…`) needs (docs/security.md); none
+   * and not `insecureNoAuth`: `main` makes one at start (`director-api-token` in the working
+   * directory) — a Director without one refuses every change.
+   */
+  apiToken?: string;
+  /** The API takes changes without credentials (`--insecure-no-auth`; warned at start). */
+  insecureNoAuth: boolean;
+  /** More names the API answers to in `Host` (IPs and localhost always); `*`: any. */
+  allowedHosts: string[];
   balance: BalanceMode;
   /** Time allowed for one TCP connect to a backend. */
   connectTimeoutMs: number;
@@ -76,6 +87,8 @@ export const DEFAULTS: DirectorConfig = {
   pbPort: 8087,
   httpPort: 8098,
   api: { enabled: true, host: '0.0.0.0', port: 9000 },
+  insecureNoAuth: false,
+  allowedHosts: [],
   balance: 'leastconn',
   connectTimeoutMs: 5000,
   connectAttempts: 3,
@@ -113,6 +126,7 @@ const connectString = z
   });
 
 const D = DEFAULTS;
+const tokenFile = fileContents('token file');
 const H = DEFAULTS.health;
 
 /** Every setting: its key in the file (dotted: nested), variables, flag, schema and default. */
@@ -187,6 +201,40 @@ export const SETTINGS = {
     default: D.api.port,
     env: ['PORT2', 'DIRECTOR_API_PORT'],
     flag: '--api-port <port>',
+  },
+  apiToken: {
+    description:
+      'bearer token the API needs for changes (from file; default: made at start, in ./director-api-token)',
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    env: ['DIRECTOR_API_TOKEN', { name: 'DIRECTOR_API_TOKEN_FILE', read: tokenFile }],
+    flag: { flags: '--api-token-file <file>', read: tokenFile },
+    secret: true,
+  },
+  insecureNoAuth: {
+    description: 'take API changes without credentials',
+    schema: bool,
+    default: D.insecureNoAuth,
+    env: 'DIRECTOR_INSECURE_NO_AUTH',
+    flag: '--insecure-no-auth',
+  },
+  allowedHosts: {
+    description:
+      "more host names the API answers to (comma-separated; IPs and localhost always; '*': any)",
+    schema: z
+      .union([z.array(z.string()), z.string()])
+      .transform((v) =>
+        (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim()).filter((h) => h !== ''),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^(\*|[A-Za-z0-9_.-]+)$/, "must be host names (or '*'), comma-separated"),
+        ),
+      ),
+    default: D.allowedHosts,
+    env: 'DIRECTOR_ALLOWED_HOSTS',
+    flag: '--allowed-hosts <names>',
   },
   balance: {
     description: 'balancing: leastconn or roundrobin',
@@ -342,6 +390,10 @@ export function resolveConfig(
   const resolved = loadSettings(SETTINGS, { flags, env, file: flags.config });
   const config: DirectorConfig = resolved.config;
   checkPorts(config);
+  if (config.insecureNoAuth && config.apiToken)
+    throw invalidConfiguration([
+      'insecureNoAuth: --insecure-no-auth and --api-token-file exclude each other',
+    ]);
   return { config, values: resolved.values };
 }
 

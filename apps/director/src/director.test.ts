@@ -19,8 +19,18 @@ import type { Director } from './director';
 import { encodeCoordinatedNode } from './discovery';
 import { http, raw } from './test-support/http';
 import type { RealRiakSetup } from './test-support/real-riak';
-import { CLUSTER, CODE, FRAMEWORK, PbStream, frame, servedBy } from './test-support/real-riak';
+import {
+  CLUSTER,
+  CODE,
+  FRAMEWORK,
+  PbStream,
+  TEST_API_TOKEN,
+  frame,
+  servedBy,
+} from './test-support/real-riak';
 import { startRealRiakSetup } from './test-support/real-riak';
+
+const AUTH = { authorization: `Bearer ${TEST_API_TOKEN}` };
 
 jest.setTimeout(120000);
 
@@ -382,10 +392,12 @@ describe('real Riak: director API', () => {
     expect(m.status).toBe(405);
     expect(m.headers.allow).toBe('GET');
     expect((await http(api(), 'GET', '/frameworks/riak/clusters/x')).status).toBe(405);
-    const bad = await http(api(), 'PUT', '/frameworks/riak/clusters/bad%20name');
+    const bad = await http(api(), 'PUT', '/frameworks/riak/clusters/bad%20name', { headers: AUTH });
     expect(bad.status).toBe(400);
     expect(bad.json().error.message).toMatch(/cluster name 'bad name' is invalid/);
-    expect((await http(api(), 'PUT', '/frameworks/%E0%A4%A/clusters/x')).status).toBe(400);
+    expect(
+      (await http(api(), 'PUT', '/frameworks/%E0%A4%A/clusters/x', { headers: AUTH })).status,
+    ).toBe(400);
   });
 
   it('PUT /frameworks/{f}/clusters/{c} switches the cluster; old backends drain', async () => {
@@ -394,7 +406,7 @@ describe('real Riak: director API', () => {
     await s.publish(2, blue(2));
     try {
       const r = await http(api(), 'PUT', '/frameworks/other-fw/clusters/blue', {
-        headers: { 'content-type': 'application/json' },
+        headers: { ...AUTH, 'content-type': 'application/json' },
         body: '{}',
       });
       expect(r.status).toBe(200);
@@ -430,7 +442,7 @@ describe('real Riak: director API', () => {
       await waitFor(() => ids().length === 2, { what: 'the second blue node' });
       expect(ids()).toEqual(['blue-1', 'blue-2']);
     } finally {
-      await http(api(), 'PUT', `/frameworks/${FRAMEWORK}/clusters/${CLUSTER}`);
+      await http(api(), 'PUT', `/frameworks/${FRAMEWORK}/clusters/${CLUSTER}`, { headers: AUTH });
       await s.unpublish(0);
       await s.publish(0);
       for (const i of [1, 2]) await s.unpublish(i, blue(i));
@@ -484,10 +496,12 @@ describe('real Riak: malformed input on every port', () => {
       expect(huge.toString()).toMatch(/^HTTP\/1.1 431/);
       expect((await raw(api, 'BLAH BLAH BLAH\r\n\r\n')).toString()).toMatch(/^HTTP\/1.1 400/);
       expect((await http(api, 'GET', '/%ff%fe%')).status).toBe(404);
-      const longPath = await http(api, 'PUT', `/frameworks/${'a'.repeat(5000)}/clusters/x`);
+      const longPath = await http(api, 'PUT', `/frameworks/${'a'.repeat(5000)}/clusters/x`, {
+        headers: AUTH,
+      });
       expect(longPath.status).toBe(400);
       const bigBody = await http(api, 'PUT', '/frameworks/riak/clusters/default', {
-        headers: { 'content-type': 'application/json' },
+        headers: { ...AUTH, 'content-type': 'application/json' },
         body: '{'.repeat(200000),
       });
       expect(bigBody.status).toBe(200);

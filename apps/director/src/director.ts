@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
 import { ZkClient, frameworkLayout, parseConnectString, validateName } from '@riak-mesos/zk';
@@ -167,6 +168,13 @@ export class Director implements DirectorApi {
           port: this.config.api.port,
           director: this,
           logger: this.logger,
+          auth: {
+            ...(this.config.apiToken ? { token: this.config.apiToken } : {}),
+            insecure: this.config.insecureNoAuth,
+            allowedHosts: [
+              ...new Set([hostname(), this.config.api.host, ...this.config.allowedHosts]),
+            ],
+          },
         });
       }
     } catch (err) {

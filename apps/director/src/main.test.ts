@@ -106,6 +106,8 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
       DIRECTOR_ZK: connect,
       DIRECTOR_FRAMEWORK: 'riak',
       DIRECTOR_CLUSTER: 'default',
+      // A token given: without one the director writes the one it makes into its working directory.
+      DIRECTOR_API_TOKEN: 'main-test-token-0123456789',
       PORT0: String(httpPort),
       PORT1: String(pb),
       PORT2: String(api),

@@ -1,9 +1,37 @@
 import { CommanderError } from 'commander';
 import { printConfig, printConfigFormat } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
-import type { CliOptions } from './config';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { Logger } from '@riak-mesos/logging';
+import type { CliOptions, DirectorConfig } from './config';
 import { ConfigError, buildCommand, resolveConfig } from './config';
 import { Director } from './director';
+
+/** Where a director without a configured token keeps the one it makes (its working directory). */
+const TOKEN_FILE = 'director-api-token';
+
+/**
+ * The API's token: the configured one, else a random one made now and written (readable by this
+ * user only) to `director-api-token` in the working directory (docs/security.md).
+ */
+function withApiToken(config: DirectorConfig, logger: Logger): DirectorConfig {
+  if (!config.api.enabled || config.apiToken) return config;
+  if (config.insecureNoAuth) {
+    logger.warn(
+      'the API takes changes WITHOUT authentication (--insecure-no-auth): anyone who reaches it can re-point the director',
+      { host: config.api.host, port: config.api.port },
+    );
+    return config;
+  }
+  const token = randomBytes(32).toString('base64url');
+  const file = resolvePath(TOKEN_FILE);
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  logger.info('API token made (changes need it as Authorization: Bearer)', { file });
+  return { ...config, apiToken: token };
+}
 
 /** Exit codes: 0 normal stop, 1 runtime failure (e.g. a port in use), 2 bad configuration. */
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(printConfig(resolved, format));
     return 0;
   }
-  const config = resolved.config;
+  const config = withApiToken(resolved.config, logger);
   const director = new Director(config, { logger });
   try {
     await director.start();

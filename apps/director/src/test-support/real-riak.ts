@@ -278,6 +278,9 @@ export interface RealRiakSetup {
   stop(): Promise<void>;
 }
 
+/** The API token of the tests' directors (changes need it). */
+export const TEST_API_TOKEN = 'director-test-token-0123456789';
+
 /** The director's configuration for these tests: fast checks and timeouts, free ports. */
 export function testDirectorConfig(
   zkConnect: string,
@@ -298,6 +301,7 @@ export function testDirectorConfig(
     drainTimeoutMs: 30000,
     shutdownGraceMs: 0,
     health: { intervalMs: 100, timeoutMs: 1000, rise: 2, fall: 2, ejectAfter: 1 },
+    apiToken: TEST_API_TOKEN,
     ...overrides,
   };
 }
