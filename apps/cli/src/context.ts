@@ -9,6 +9,7 @@ import { CliError } from './errors';
 import { HttpClient } from './http';
 import { distDir, workDirOf } from './local/artifacts';
 import { readState } from './local/stack';
+import { readFrameworkToken } from './framework-token';
 import { Marathon } from './marathon';
 
 /** What every command gets: configuration, the scheduler API client, and output helpers. */
@@ -33,6 +34,7 @@ export class Context {
     if (this.schedulerClient) return this.schedulerClient;
     let url = this.config.schedulerUrl;
     if (!url && !this.config.marathonUrl) url = this.localScheduler();
+    const local = url !== undefined && url === this.localScheduler();
     if (!url) {
       if (!this.config.marathonUrl)
         throw new CliError(
@@ -46,11 +48,39 @@ export class Context {
         );
       url = `http://${task.host}:${task.ports[0]}`;
     }
-    const headers: Record<string, string> = this.config.apiToken
-      ? { authorization: `Bearer ${this.config.apiToken}` }
-      : {};
+    const token = this.config.apiToken ?? (local ? this.localToken() : await this.zkToken());
+    // X-Requested-With: a scheduler without authentication takes changes only with it (CSRF).
+    const headers: Record<string, string> = {
+      'x-requested-with': 'riak-mesos-cli',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    };
     this.schedulerClient = new HttpClient(url, 'scheduler', headers);
     return this.schedulerClient;
+  }
+
+  /** ZooKeeper of the framework, when known: RIAK_MESOS_ZK, riak.zk, or the local system's. */
+  zkConnect(): string | undefined {
+    return this.env.RIAK_MESOS_ZK ?? this.config.file.riak.zk ?? this.localState()?.zookeeper;
+  }
+
+  /** The token the scheduler keeps in ZooKeeper, when ZooKeeper is known and has one. */
+  private async zkToken(): Promise<string | undefined> {
+    const zk = this.env.RIAK_MESOS_ZK ?? this.config.file.riak.zk;
+    if (!zk) return undefined;
+    // Unreadable: the request goes without, and the scheduler's 401 says what to do.
+    return readFrameworkToken(zk, this.config.frameworkName, 5000).catch(() => undefined);
+  }
+
+  /** The local system's scheduler token (`local up` keeps it in its state file). */
+  private localToken(): string | undefined {
+    return this.localState()?.token;
+  }
+
+  /** The running local system's endpoints and token. */
+  private localState(): { zookeeper: string; token?: string } | undefined {
+    const state = readState(workDirOf(undefined, distDir(undefined), this.env));
+    if (!state?.ready || !state.endpoints || !isAlive(state.pid)) return undefined;
+    return { zookeeper: state.endpoints.zookeeper, token: state.tokens?.scheduler };
   }
 
   /** The local system's scheduler, if `local up` runs and has come up. */

@@ -12,11 +12,17 @@ let dir: string;
 let zk: ZooKeeperServer;
 let scheduler: ProcessGroup;
 let url: string;
+/** Where the CLI finds the scheduler's token (RIAK_MESOS_ZK). */
+let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   dir = await tempDir('cli-plans');
   zk = await startZooKeeper();
-  ({ url, process: scheduler } = await startSchedulerApi(dir, zk.connectString, [
+  ({
+    url,
+    process: scheduler,
+    env,
+  } = await startSchedulerApi(dir, zk.connectString, [
     '--resource-urls',
     JSON.stringify({
       executor: 'https://pkgs.example/executor.tar.gz',
@@ -31,7 +37,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]) => runCli(dir, ['--url', url, ...args]);
+const cli = (...args: string[]) => runCli(dir, ['--url', url, ...args], env);
 
 async function ok(...args: string[]): Promise<string> {
   const r = await cli(...args);

@@ -13,6 +13,8 @@ let dir: string;
 let zk: ZooKeeperServer;
 let scheduler: ProcessGroup;
 let url: string;
+/** Where the CLI finds the scheduler's token (RIAK_MESOS_ZK). */
+let env: NodeJS.ProcessEnv;
 const pkgText = 'a package file: the scheduler checks its sha256 at start\n';
 const sha256 = createHash('sha256').update(pkgText).digest('hex');
 
@@ -21,7 +23,11 @@ beforeAll(async () => {
   zk = await startZooKeeper();
   const pkg = join(dir, 'riak-kv-3.2.2.tar.gz');
   writeFileSync(pkg, pkgText);
-  ({ url, process: scheduler } = await startSchedulerApi(dir, zk.connectString, [
+  ({
+    url,
+    process: scheduler,
+    env,
+  } = await startSchedulerApi(dir, zk.connectString, [
     '--riak-versions',
     JSON.stringify([
       { name: 'riak-kv-3.2', url: pkg, sha256, flavour: 'kv3' },
@@ -41,7 +47,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (args: string[]) => runCli(dir, args);
+const cli = (args: string[]) => runCli(dir, args, env);
 
 describe('riak-mesos riak versions', () => {
   it('prints the catalogue as a table', async () => {

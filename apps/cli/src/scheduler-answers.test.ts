@@ -15,6 +15,8 @@ let dir: string;
 let zk: ZooKeeperServer;
 let scheduler: ProcessGroup;
 let url: string;
+/** Where the CLI finds the scheduler's token (RIAK_MESOS_ZK). */
+let env: NodeJS.ProcessEnv;
 let odd: Server;
 let oddUrl: string;
 /** What the odd scheduler answers, by path. */
@@ -23,7 +25,11 @@ const oddAnswers = new Map<string, { status: number; body: unknown }>();
 beforeAll(async () => {
   dir = await tempDir('cli-answers');
   zk = await startZooKeeper();
-  ({ url, process: scheduler } = await startSchedulerApi(dir, zk.connectString, [
+  ({
+    url,
+    process: scheduler,
+    env,
+  } = await startSchedulerApi(dir, zk.connectString, [
     '--resource-urls',
     JSON.stringify({
       executor: 'https://pkgs.example/executor.tar.gz',
@@ -46,7 +52,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]) => runCli(dir, args);
+const cli = (...args: string[]) => runCli(dir, args, env);
 
 /** Runs a command that must succeed; answers its output. */
 async function ok(...args: string[]): Promise<string> {
@@ -56,6 +62,21 @@ async function ok(...args: string[]): Promise<string> {
 }
 
 describe("the real scheduler's answers", () => {
+  it('framework token prints the token the scheduler made; without it the API says 401', async () => {
+    const token = (await ok('framework', 'token')).trim();
+    expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
+    const res = await fetch(`${url}/api/v1/clusters`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const without = await runCli(dir, ['--url', url, 'cluster', 'list']);
+    expect(without.code).toBe(1);
+    expect(without.err).toMatch(/answered 401 .*framework token/);
+    const noZk = await runCli(dir, ['framework', 'token']);
+    expect(noZk.code).toBe(1);
+    expect(noZk.err).toMatch(/where is ZooKeeper/);
+  });
+
   it('are read by every cluster, node and framework command', async () => {
     const created = JSON.parse(await ok('--url', url, '--json', 'cluster', 'create', 'c1')) as {
       cluster: { name: string; operation: unknown };

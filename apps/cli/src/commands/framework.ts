@@ -7,6 +7,7 @@ import {
 import { parseAnswer } from '../answers';
 import type { Context } from '../context';
 import { CliError } from '../errors';
+import { readFrameworkToken } from '../framework-token';
 import { Marathon, directorApp, directorAppId, schedulerApp } from '../marathon';
 
 type Ctx = () => Context;
@@ -110,6 +111,26 @@ export function registerFramework(program: Command, ctx: Ctx): void {
             )
           : c.print('no unknown reservations have been offered to the scheduler'),
       );
+    });
+
+  fw.command('token')
+    .description(
+      "print the scheduler API's token, which the scheduler made at its first start and keeps in ZooKeeper",
+    )
+    .option('--zk <connect>', 'ZooKeeper (default: RIAK_MESOS_ZK, riak.zk, or the local system)')
+    .action(async (o: { zk?: string }) => {
+      const c = ctx();
+      const zk = o.zk ?? c.zkConnect();
+      if (!zk)
+        throw new CliError(
+          'where is ZooKeeper? give --zk host:port[/chroot], set RIAK_MESOS_ZK or riak.zk in the config file, or start the local system',
+        );
+      const token = await readFrameworkToken(zk, c.config.frameworkName);
+      if (!token)
+        throw new CliError(
+          `ZooKeeper at ${zk} holds no API token for framework '${c.config.frameworkName}': the scheduler has not started yet, was given credentials (--api-token-file, --api-basic-file), or runs with --insecure-no-auth`,
+        );
+      c.result({ token }, () => c.print(token));
     });
 
   fw.command('endpoints')

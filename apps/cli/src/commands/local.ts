@@ -104,6 +104,9 @@ function printEndpoints(c: Context, e: LocalEndpoints, workDir: string): void {
       ],
     );
     c.print(`logs: ${join(workDir, 'logs')}`);
+    c.print(
+      "API tokens: the CLI uses them by itself; 'riak-mesos framework token' prints the scheduler's (the explorer asks for it), the director's is in the work directory's director-api-token",
+    );
   });
 }
 

@@ -15,6 +15,8 @@ let dir: string;
 let zk: ZooKeeperServer;
 let scheduler: ProcessGroup;
 let url: string;
+/** Where the CLI finds the scheduler's token (RIAK_MESOS_ZK). */
+let env: NodeJS.ProcessEnv;
 let listener: Server;
 let listenerUrl: string;
 const received: string[] = [];
@@ -22,7 +24,11 @@ const received: string[] = [];
 beforeAll(async () => {
   dir = await tempDir('cli-requests');
   zk = await startZooKeeper();
-  ({ url, process: scheduler } = await startSchedulerApi(dir, zk.connectString, [
+  ({
+    url,
+    process: scheduler,
+    env,
+  } = await startSchedulerApi(dir, zk.connectString, [
     '--resource-urls',
     JSON.stringify({
       executor: 'https://pkgs.example/executor.tar.gz',
@@ -46,7 +52,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]) => runCli(dir, args);
+const cli = (...args: string[]) => runCli(dir, args, env);
 
 describe('request bodies', () => {
   it.each([

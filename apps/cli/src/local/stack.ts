@@ -7,7 +7,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
@@ -24,6 +24,7 @@ import { startZooKeeperServer } from '@riak-mesos/zookeeper-server';
 import { parseAnswer } from '../answers';
 import { CliError } from '../errors';
 import { HttpClient } from '../http';
+import { readFrameworkToken } from '../framework-token';
 import type { Artifacts } from './artifacts';
 
 export interface LocalOptions {
@@ -70,6 +71,11 @@ export interface LocalState {
   failed?: string;
   components: Record<string, number>;
   endpoints?: LocalEndpoints;
+  /**
+   * The APIs' tokens (docs/security.md): the scheduler's (made by it, read from ZooKeeper) and
+   * the director's (made by `local up`). The file is readable by its owner only.
+   */
+  tokens?: { scheduler?: string; director?: string };
 }
 
 /** What the stack tells the person waiting: one step at a time. */
@@ -112,7 +118,7 @@ export function readState(workDir: string): LocalState | undefined {
 
 function writeState(workDir: string, state: LocalState): void {
   const tmp = `${statePath(workDir)}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
   renameSync(tmp, statePath(workDir));
 }
 
@@ -444,7 +450,17 @@ export class LocalStack {
         );
       });
 
-      const api = new HttpClient(`${e.scheduler}/api/v1`, 'scheduler');
+      // The scheduler made its API token at its first start, before its API answered.
+      const token = await readFrameworkToken(e.zookeeper, this.o.framework);
+      if (!token)
+        throw new CliError(
+          'the scheduler keeps no API token in ZooKeeper; it should have made one at start',
+        );
+      this.state.tokens = { ...this.state.tokens, scheduler: token };
+      writeState(this.o.workDir, this.state);
+      const api = new HttpClient(`${e.scheduler}/api/v1`, 'scheduler', {
+        authorization: `Bearer ${token}`,
+      });
       const cluster = encodeURIComponent(this.o.cluster);
       await this.progress.step(
         `Riak cluster '${this.o.cluster}' of ${this.o.nodes} nodes (${this.riakVersion}${this.o.riak === 'real' ? ', real Riak' : ', development node'})`,
@@ -476,7 +492,14 @@ export class LocalStack {
       await this.progress.step(
         `director on ${e.directorPb} (PB) and ${e.directorHttp}`,
         async () => {
+          const directorToken = randomBytes(32).toString('base64url');
+          const tokenFile = join(this.o.workDir, 'director-api-token');
+          writeFileSync(tokenFile, `${directorToken}\n`, { mode: 0o600 });
+          this.state.tokens = { ...this.state.tokens, director: directorToken };
+          writeState(this.o.workDir, this.state);
           this.spawn('director', this.artifacts.director, [
+            '--api-token-file',
+            tokenFile,
             '--zk',
             e.zookeeper,
             '--framework',
