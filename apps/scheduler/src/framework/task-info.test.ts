@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import type { NodeDoc } from '../model';
 import type { LaunchSpec } from './task-info';
 import { checkedTaskData, taskData } from './task-info';
+import { verifyExecutorCredential } from '../api/auth';
 
 const config = loadConfig({}, {}, 'sched.example');
 const pkg: RiakVersion = {
@@ -79,5 +80,20 @@ describe('task data the scheduler sends', () => {
     expect(
       checkedTaskData(config, spec('riak-default-1', 'agent1', [31000, 31000, 31001, 31002]), pkg),
     ).toEqual({ error: '(root): HTTP, PB, distribution and handoff ports must differ' });
+  });
+});
+
+describe("the task's API credential", () => {
+  it('is in the task data, good for its own cluster only, and absent without a key', () => {
+    const key = 'k'.repeat(43);
+    const s = { ...spec('riak-default-1', 'agent1.example'), executorKey: key };
+    const sent = checkedTaskData(config, s, pkg);
+    if (!('json' in sent)) throw new Error(sent.error);
+    const credential = taskDataSchema.parse(JSON.parse(sent.json)).ApiCredential!;
+    expect(verifyExecutorCredential(key, 'default', credential)).toBe(true);
+    expect(verifyExecutorCredential(key, 'other', credential)).toBe(false);
+    expect(taskData(config, spec('riak-default-1', 'agent1.example'), pkg).ApiCredential).toBe(
+      undefined,
+    );
   });
 });
