@@ -382,8 +382,8 @@ export class EpmdServer {
             conn.destroy();
             return;
           }
-          const found: Registration | undefined = await this.store.lookup(req.name);
-          if (!found) {
+          // Only a node registered here stops here: a name held through another EPMD is not ours.
+          if (![...this.owned.values()].includes(req.name)) {
             conn.end(Buffer.from('NOEXIST'));
             return;
           }

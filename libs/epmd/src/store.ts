@@ -60,10 +60,28 @@ const regSchema = z.object({
   extra: z.string(),
   creation: z.number().int(),
   host: z.string().optional(),
+  /** The ZooKeeper session (hex) that made it; registrations of older versions have none. */
+  session: z.string().optional(),
 });
 
-function encode(r: Registration, host: string): Buffer {
-  return Buffer.from(JSON.stringify({ ...r, extra: r.extra.toString('base64'), host }));
+/** Who holds a registration: the host its EPMD runs on and the ZooKeeper session that owns it. */
+export interface RegistrationOwner {
+  /** The host the registration says it was made on (absent in registrations of old versions). */
+  host?: string;
+  /** The session that owns the ephemeral znode (hex), as ZooKeeper says: the one that counts. */
+  session: string;
+}
+
+function encode(r: Registration, host: string, session: string): Buffer {
+  return Buffer.from(JSON.stringify({ ...r, extra: r.extra.toString('base64'), host, session }));
+}
+
+function ownerHost(data: Buffer): string | undefined {
+  try {
+    return regSchema.parse(JSON.parse(data.toString('utf8'))).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function decode(data: Buffer): Registration | undefined {
@@ -86,8 +104,9 @@ function decode(data: Buffer): Registration | undefined {
 
 /**
  * Registrations shared through ZooKeeper: one ephemeral znode per node under the framework's
- * `erlpmd/nodes/`, holding JSON, so a dead host's entries vanish with its session. A name held by
- * a live node elsewhere is refused. Lookups are served from a cache kept current by watches (a
+ * `erlpmd/nodes/`, holding JSON, so a dead host's entries vanish with its session. Each records
+ * its owner (host and ZooKeeper session); only the owning session removes it. A name held by a
+ * live node elsewhere is refused and logged with its owner, never taken over. Lookups are served from a cache kept current by watches (a
  * child watch for membership and a data watch per node), falling back to ZooKeeper on a miss.
  */
 export class ZkStore implements EpmdStore {
@@ -141,11 +160,18 @@ export class ZkStore implements EpmdStore {
     await this.start();
     if (!isValidName(r.name)) return false;
     try {
-      await this.zk.createEphemeral(`${this.dir}/${r.name}`, encode(r, this.host));
+      await this.zk.createEphemeral(
+        `${this.dir}/${r.name}`,
+        encode(r, this.host, this.zk.sessionId),
+      );
     } catch (err) {
       if (err instanceof NodeExistsError) {
+        const owner = await this.owner(r.name).catch(() => undefined);
         this.logger?.warn('refusing a registration: the name is held by a live node', {
           name: r.name,
+          host: this.host,
+          ownerHost: owner?.host,
+          ownerSession: owner?.session,
         });
         return false;
       }
@@ -181,6 +207,20 @@ export class ZkStore implements EpmdStore {
 
   known(name: string): Registration | undefined {
     return this.cache.get(name);
+  }
+
+  /** Who holds the registration of `name` now (ZooKeeper's ephemeral owner), if anyone. */
+  async owner(name: string): Promise<RegistrationOwner | undefined> {
+    if (!isValidName(name)) return undefined;
+    const got = await this.zk.getOrNull(`${this.dir}/${name}`);
+    if (!got) return undefined;
+    const host = ownerHost(got.data);
+    return { session: got.stat.ephemeralOwner, ...(host !== undefined ? { host } : {}) };
+  }
+
+  /** The ZooKeeper session this store registers with (hex). */
+  get session(): string {
+    return this.zk.sessionId;
   }
 
   async lookup(name: string): Promise<Registration | undefined> {
