@@ -3,11 +3,18 @@
  * launch to TASK_RUNNING and the published node, failures with reasons and nothing left running,
  * kill (the node unpublished while Riak still answers, then stopped), a crashed Riak, relaunch on
  * the same volume, join and a repeated leave through framework messages, finish answered before
- * the task ends, and an answer that outlives the agent being unreachable for 10 s.
+ * the task ends, and an answer that outlives the agent being unreachable for 10 s. Security: the
+ * cookie only in files of mode 0600 (never in Mesos state or the log), distribution and EPMD on
+ * the node's own address, a guessed cookie refused by the real node, and an EPMD name held by
+ * another host's live node never taken over.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { ZkStore } from '@riak-mesos/epmd';
 import { resources as R } from '@riak-mesos/mesos';
 import { processesUnder } from '@riak-mesos/process';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
@@ -30,6 +37,8 @@ let mesos: LocalMesos;
 let templates: Awaited<ReturnType<typeof startTemplateServer>>;
 let sched: TestScheduler;
 const FW = 'exectest';
+/** The cluster's cookie, as the scheduler makes it: 128 random bits. */
+const COOKIE = randomBytes(16).toString('hex');
 const FAST_HANDOFF = `[{riak_core, [{vnode_inactivity_timeout, 2000}, {vnode_management_timer, 1000},
   {handoff_concurrency, 4}]}].`;
 
@@ -46,7 +55,7 @@ function taskData(key: string, host: string, ports: number[], extra: Record<stri
     PBPort: ports[1],
     DisterlPort: ports[2],
     HandoffPort: ports[3],
-    Cookie: 'test-cookie',
+    Cookie: COOKIE,
     ...extra,
   };
 }
@@ -88,6 +97,57 @@ async function pbPing(host: string, port: number): Promise<string> {
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/** The addresses listening on TCP `port` (IPv4 and IPv6 tables of the kernel). */
+function listeners(port: number): string[] {
+  const out: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6'])
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [local, , st] = line.trim().split(/\s+/).slice(1, 4);
+      if (st !== '0A' || !local) continue;
+      const [ip, p] = local.split(':');
+      if (parseInt(p, 16) !== port) continue;
+      out.push(
+        ip.length === 8
+          ? [3, 2, 1, 0].map((i) => parseInt(ip.slice(i * 2, i * 2 + 2), 16)).join('.')
+          : `[${ip}]`,
+      );
+    }
+  return out.sort();
+}
+
+/** `net_adm:ping` of `node` from a real Erlang node holding `cookie`, through the node's EPMD. */
+async function erlPing(node: string, epmdPort: number, cookie: string): Promise<string> {
+  const beamDir = await tempDir('ping-beam');
+  execFileSync('erlc', [
+    '-o',
+    beamDir,
+    join(__dirname, '..', '..', '..', 'libs', 'epmd', 'erlang', 'riak_mesos_epmd.erl'),
+  ]);
+  const { stdout } = await promisify(execFile)(
+    'erl',
+    [
+      '-noshell',
+      '-noinput',
+      '-name',
+      `probe${randomBytes(3).toString('hex')}@127.0.0.1`,
+      '-setcookie',
+      cookie,
+      '-start_epmd',
+      'false',
+      '-epmd_module',
+      'riak_mesos_epmd',
+      '-epmd_port',
+      String(epmdPort),
+      '-pa',
+      beamDir,
+      '-eval',
+      `io:format("~p~n", [net_adm:ping('${node}')]), halt().`,
+    ],
+    { env: { ...process.env, ERL_EPMD_PORT: String(epmdPort) }, timeout: 60000 },
+  );
+  return stdout.trim();
 }
 
 /** Processes still running in the sandboxes of `key`'s executors. */
@@ -175,6 +235,43 @@ describe('real Riak: the executor on local Mesos', () => {
     });
   });
 
+  it("fails rather than take over the EPMD name another host's live node holds, which stays", async () => {
+    const [, , c] = await agents();
+    // Another host's node holds the name (a live ZooKeeper session: its registration is ephemeral).
+    const other = await ZkClient.connect({ connect: zkServer.connectString + chroot });
+    const store = new ZkStore(other, FW, '127.0.0.9');
+    try {
+      expect(
+        await store.register({
+          name: 'bad-4',
+          port: 45999,
+          nodeType: 77,
+          protocol: 0,
+          highestVersion: 6,
+          lowestVersion: 5,
+          extra: Buffer.alloc(0),
+          creation: 7,
+        }),
+      ).toBe(true);
+      const { offer, ports } = await sched.reserve('bad-4', c.id);
+      const before = sched.updates.length;
+      await sched.launch(offer, 'bad-4', taskData('bad-4', c.hostname, ports));
+      const failed = await sched.update('bad-4', ['TASK_FAILED', 'TASK_RUNNING'], before, 90000);
+      expect([failed.state, failed.message]).toEqual([
+        'TASK_FAILED',
+        `the Erlang name bad-4 is held in the EPMD registrations by a live node on 127.0.0.9 (ZooKeeper session ${other.sessionId}); it is not taken over`,
+      ]);
+      expect(await store.owner('bad-4')).toEqual({ host: '127.0.0.9', session: other.sessionId });
+      await waitFor(() => leftovers().length === 0, {
+        timeoutMs: 20000,
+        what: 'the executor to exit',
+      });
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  }, 120000);
+
   let nodeA: { key: string; agent: string; host: string; ports: number[]; executorId: string };
 
   it('launches Riak to TASK_RUNNING, publishes the node, and applies templates', async () => {
@@ -222,7 +319,8 @@ describe('real Riak: the executor on local Mesos', () => {
       new RegExp(`^nodename = node-a@${a.hostname.replace(/\./g, '\\.')}$`, 'm'),
     );
     expect(conf).toMatch(/^distributed_cookie = cluster-secret$/m);
-    expect(conf).not.toMatch(/test-cookie|overridden@nowhere/);
+    expect(conf).not.toContain(COOKIE);
+    expect(conf).not.toMatch(/overridden@nowhere/);
     // The replication cluster manager binds the node's own address, in both files.
     expect(conf).toMatch(
       new RegExp(`^mdc.cluster_manager = ${a.hostname.replace(/\./g, '\\.')}:${ports[5]}$`, 'm'),
@@ -288,6 +386,11 @@ describe('real Riak: the executor on local Mesos', () => {
         R.findVolume(o, 'vol-node-a') !== undefined &&
         R.scalarSum(R.reservedWithLabel(o, 'riak', 'node', 'node-a'), 'cpus') >= 0.6 - 1e-9,
     );
+    // From now on the cluster's template sets no cookie: the framework's per-cluster one is used.
+    templates.templates.set(
+      '/api/v1/clusters/c1/config',
+      'ring_size = 16\nanti_entropy = passive\nnodename = overridden@nowhere\n',
+    );
     const before = sched.updates.length;
     const task = await sched.launch(offer, 'node-a', taskData('node-a', nodeA.host, nodeA.ports));
     const up = await sched.update(
@@ -304,6 +407,45 @@ describe('real Riak: the executor on local Mesos', () => {
       pb.close();
     }
   });
+
+  it("keeps the cluster's cookie secret and the distribution on the node's address; a guessed cookie is refused", async () => {
+    const [conf] = findFiles(join(work, 'mesos'), 'riak.conf').filter((f) =>
+      f.includes(`/${nodeA.executorId}/`),
+    );
+    const sandbox = join(conf, '..', '..', '..', '..');
+    const root = join(sandbox, 'root', 'riak');
+    expect(readFileSync(conf, 'utf8')).toMatch(new RegExp(`^distributed_cookie = ${COOKIE}$`, 'm'));
+    // Every file holding the cookie is the task user's alone.
+    const holding = readdirSync(sandbox, { recursive: true, encoding: 'utf8' })
+      .map((f) => join(sandbox, f))
+      .filter((f) => lstatSync(f).isFile() && readFileSync(f).includes(COOKIE));
+    // riak.conf, and the vm.args cuttlefish generates from it (the executor's check, and again
+    // Riak's own start).
+    const names = holding.map((f) => f.slice(root.length + 1)).sort();
+    expect(names[0]).toBe('etc/riak.conf');
+    expect(names.slice(1)).toEqual(
+      names.slice(1).map(() => expect.stringMatching(/^generated\.conf\/vm\.[\d.]+\.args$/)),
+    );
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    for (const f of holding) expect([f, statSync(f).mode & 0o777]).toEqual([f, 0o600]);
+    expect(statSync(join(root, 'generated.conf')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(root, names[1]), 'utf8')).toMatch(
+      new RegExp(`^-setcookie ${COOKIE}$`, 'm'),
+    );
+    // Nowhere in what Mesos shows, nor in the executor's log.
+    expect(JSON.stringify(await mesos.state())).not.toContain(COOKIE);
+    const masterState = await (await fetch(`${mesos.url}/master/state`)).text();
+    expect(masterState).not.toContain(COOKIE);
+    for (const log of ['stdout', 'stderr'])
+      expect(readFileSync(join(sandbox, log), 'utf8')).not.toContain(COOKIE);
+    // The distribution listens on the node's address only, its EPMD on loopback only.
+    expect(listeners(nodeA.ports[2])).toEqual([nodeA.host]);
+    expect(listeners(nodeA.ports[4])).toEqual(['127.0.0.1']);
+    // A real Erlang node: the old guessable cookie gets pang, the cluster's own pong.
+    const node = `node-a@${nodeA.host}`;
+    expect(await erlPing(node, nodeA.ports[4], `${FW}-c1`)).toBe('pang');
+    expect(await erlPing(node, nodeA.ports[4], COOKIE)).toBe('pong');
+  }, 120000);
 
   it('joins and leaves through framework messages, as member-status shows', async () => {
     const [, b] = await agents();

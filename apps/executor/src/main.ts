@@ -42,6 +42,9 @@ function main(): void {
     process.stderr.write(`riak-mesos-executor: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  // What the executor and Riak write (riak.conf and the vm.args Riak regenerates at each start,
+  // both with the cluster's cookie; Riak's data and logs) is the task user's alone.
+  process.umask(0o077);
   const client = new ExecutorClient(env);
   let task: RiakTask | undefined;
 

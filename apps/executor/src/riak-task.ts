@@ -4,7 +4,7 @@
  * the ZooKeeper session, the published node, the EPMD replacement): its steps share that state
  * and the order of stopping it, which is easier to keep right in one place.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
@@ -57,6 +57,9 @@ import {
 import type { Release } from './release';
 import { probeRelease } from './release';
 import { deliver } from './deliver';
+import type { DistributionBinding } from './dist-interface';
+import { distributionBinding } from './dist-interface';
+import { privateDir, restrictTree, writePrivateFile } from './private-files';
 
 export interface ExecutorSettings {
   sandbox: string;
@@ -122,6 +125,8 @@ export class RiakTask {
   private epmdPort = 0;
   private clusterManagerPort: number | undefined;
   private release: Release | undefined;
+  /** Where the distribution listener binds (the address of the node's name, when known). */
+  private dist: DistributionBinding | undefined;
   private env: NodeJS.ProcessEnv | undefined;
   private zk: ZkClient | undefined;
   private epmd: EpmdServer | undefined;
@@ -322,8 +327,10 @@ export class RiakTask {
       cookie: d.Cookie,
     };
     const template = conf ?? (existsSync(confFile) ? readFileSync(confFile, 'utf8') : '');
+    this.dist = await distributionBinding(d.Host);
     try {
-      writeFileSync(
+      // Only the task's user reads the files that carry the cookie (riak.conf, vm.args).
+      writePrivateFile(
         confFile,
         renderRiakConf(template, vars, {
           nodename: d.FullyQualifiedNodeName,
@@ -352,6 +359,8 @@ export class RiakTask {
       customTemplate: conf !== undefined,
       start: release.start,
       clusterManager,
+      distributionAddress: this.dist.address ?? 'every interface',
+      distributionBindingReason: this.dist.reason,
     });
   }
 
@@ -382,7 +391,7 @@ export class RiakTask {
         ? mergeAdvancedConfig(own, rendered)
         : (rendered ?? own);
     if (!release.erts && !release.hasRepl) {
-      if (text !== undefined) writeFileSync(file, text);
+      if (text !== undefined) writePrivateFile(file, text);
       return;
     }
     const vmArgs: [string, string][] = release.erts ? [['-start_epmd', 'false']] : [];
@@ -399,7 +408,16 @@ export class RiakTask {
           { app: 'riak_repl', key: 'data_root', value: str(join(dataDir, 'riak_repl')) },
         ]
       : [];
-    writeFileSync(
+    // The distribution listens on the address of the node's name only (it wins over riak.conf's
+    // erlang.distribution.interface); riak.conf has no such setting in every release.
+    const ip = this.dist?.address;
+    if (release.erts && ip)
+      set.push({
+        app: 'kernel',
+        key: 'inet_dist_use_interface',
+        value: tuple(...ip.split('.').map((x) => int(Number(x)))),
+      });
+    writePrivateFile(
       file,
       applyAdvancedSettings(
         text ?? '[].',
@@ -423,6 +441,9 @@ export class RiakTask {
     const release = this.release!;
     const root = this.riakRoot;
     if (release.cuttlefish && release.erts) {
+      // Cuttlefish writes the cookie into vm.args there: a directory only the task's user enters.
+      const generated = join(root, 'generated.conf');
+      privateDir(generated);
       const cf = await runCommand(
         join(release.erts, 'bin', 'escript'),
         [
@@ -430,7 +451,7 @@ export class RiakTask {
           '-e',
           join(root, 'etc'),
           '-d',
-          join(root, 'generated.conf'),
+          generated,
           '-s',
           release.cuttlefish.schemaDir,
           '-c',
@@ -438,6 +459,7 @@ export class RiakTask {
         ],
         { env: this.riakEnv, cwd: root, timeoutMs: 60000 },
       );
+      restrictTree(generated);
       const config = /-config\s+(\S+)/.exec(cf.out)?.[1];
       const vmArgs = /-vm_args\s+(\S+)/.exec(cf.out)?.[1];
       if (cf.code !== 0 || !config || !vmArgs) {
@@ -484,8 +506,8 @@ export class RiakTask {
         `cannot reach ZooKeeper ${d.Zookeepers.join(',')}: ${(err as Error).message}`,
       );
     }
-    await this.awaitStaleRegistration();
     const store = new ZkStore(this.zk, d.FrameworkName, d.Host, this.log);
+    await this.awaitRegistrationFree(store);
     this.epmd = new EpmdServer({
       port: this.epmdPort,
       addresses: ['127.0.0.1'],
@@ -505,24 +527,26 @@ export class RiakTask {
   /**
    * A relaunch after a killed executor finds the node's EPMD registration of the old ZooKeeper
    * session until that session expires; Riak would refuse to start with its name taken. Wait it
-   * out, and past the session timeout remove it (the name is this node's alone).
+   * out. A registration is its owner's (the session that made it) and is never removed here: one
+   * still held past the wait belongs to a live node, perhaps on another host, and fails the launch.
    */
-  private async awaitStaleRegistration(): Promise<void> {
-    const d = this.data!;
-    const path = frameworkLayout(d.FrameworkName).erlpmdNode(
-      d.FullyQualifiedNodeName.split('@')[0],
-    );
-    const deadline = Date.now() + this.settings.zkSessionTimeoutMs + 5000;
+  private async awaitRegistrationFree(store: ZkStore): Promise<void> {
+    const alive = this.data!.FullyQualifiedNodeName.split('@')[0];
+    const deadline = Date.now() + 2 * this.settings.zkSessionTimeoutMs + 10000;
     let logged = false;
-    while (await this.zk!.exists(path)) {
-      if (Date.now() > deadline) {
-        this.log.warn('removing a stale EPMD registration of this node', { path });
-        await this.zk!.delete(path).catch(() => undefined);
-        return;
-      }
+    for (;;) {
+      const owner = await store.owner(alive);
+      if (!owner) return;
+      if (Date.now() > deadline)
+        throw new StepError(
+          `the Erlang name ${alive} is held in the EPMD registrations by a live node on ` +
+            `${owner.host ?? 'an unknown host'} (ZooKeeper session ${owner.session}); it is not taken over`,
+        );
       if (!logged) {
         this.log.info('waiting for the previous session to release the EPMD registration', {
-          path,
+          name: alive,
+          ownerHost: owner.host,
+          ownerSession: owner.session,
         });
         logged = true;
       }
