@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isValidName } from '@riak-mesos/zk';
 import { z } from 'zod';
 import { NODE_STATES } from './node-state';
@@ -55,8 +56,27 @@ export const clusterSchema = z.object({
   nextGeneration: z.number().int().positive(),
   createdAt: z.string(),
   operation: rollingOperationSchema.optional(),
+  /**
+   * The Erlang cookie of every node of the cluster (docs/security.md): 128 random bits made with
+   * the cluster. Secret: sent only in the task data, never shown by the API. Absent only in
+   * clusters of an older scheduler until the store's start gives them one.
+   */
+  cookie: z
+    .string()
+    .regex(/^[A-Za-z0-9_@.+-]{1,255}$/)
+    .optional(),
 });
 export type ClusterDoc = z.infer<typeof clusterSchema>;
+
+/** A new cluster's Erlang cookie: 128 random bits as 32 hex digits. */
+export function newCookie(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The guessable cookie older schedulers gave every node (`<framework>-<cluster>`). */
+export function legacyCookie(framework: string, cluster: string): string {
+  return `${framework}-${cluster}`;
+}
 
 export const portsSchema = z.object({
   http: z.number().int().min(1).max(65535),

@@ -1,3 +1,5 @@
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@riak-mesos/logging';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import {
@@ -7,6 +9,9 @@ import {
   ZkClient,
   expireSession,
 } from '@riak-mesos/zk';
+import { transports } from 'winston';
+import { clusterView } from './api/routes';
+import type { ClusterDoc } from './model';
 import { InvalidTransitionError } from './node-state';
 import { ConflictError, NotFoundError, SchedulerStore } from './store';
 
@@ -240,5 +245,66 @@ describe('leader fencing', () => {
       await zkA.close();
       await zkB.close();
     }
+  });
+});
+
+describe("clusters' Erlang cookies", () => {
+  it('a new cluster gets 128 random bits, its own, never shown by the API', async () => {
+    const s = new SchedulerStore(zk, 'cookies-new');
+    await s.init();
+    const a = await s.createCluster('a', 'riak-kv-3.2');
+    const b = await s.createCluster('b', 'riak-kv-3.2');
+    expect(a.cookie).toMatch(/^[0-9a-f]{32}$/);
+    expect(b.cookie).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.cookie).not.toBe(b.cookie);
+    // Kept: a store starting later reads the same cookie.
+    const again = new SchedulerStore(zk, 'cookies-new');
+    await again.init();
+    expect((await again.getCluster('a'))?.cookie).toBe(a.cookie);
+    expect(JSON.stringify(clusterView(a, []))).not.toContain(a.cookie!);
+    s.close();
+    again.close();
+  });
+
+  it("gives an older scheduler's cluster a random cookie at start, unless its nodes already run with the old one", async () => {
+    const older = new SchedulerStore(zk, 'cookies-old');
+    await older.init();
+    const withoutCookie = ({ cookie: _, ...rest }: ClusterDoc): ClusterDoc => rest;
+    // Two clusters as an older scheduler left them: one never launched, one with a launched node.
+    await older.createCluster('idle', 'riak-kv-3.2');
+    await older.updateCluster('idle', withoutCookie);
+    await older.addNodes('idle', 1);
+    await older.createCluster('live', 'riak-kv-3.2');
+    await older.updateCluster('live', withoutCookie);
+    const [n] = await older.addNodes('live', 1);
+    await older.updateNode(n.key, (x) => ({ ...x, executorId: 'riak-live-1-e1' }));
+    older.close();
+    expect((await older.getCluster('idle'))?.cookie).toBeUndefined();
+
+    const lines: Record<string, unknown>[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => {
+      for (const l of chunk.toString('utf8').split('\n'))
+        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+    });
+    const logger = createLogger('store-test', {
+      level: 'warn',
+      format: 'json',
+      transports: [new transports.Stream({ stream })],
+    });
+    const upgraded = new SchedulerStore(zk, 'cookies-old', logger);
+    await upgraded.init();
+    const idle = (await upgraded.getCluster('idle'))?.cookie;
+    expect(idle).toMatch(/^[0-9a-f]{32}$/);
+    // Nodes that run with the old cookie must keep reaching each other: it is kept, and said so.
+    expect((await upgraded.getCluster('live'))?.cookie).toBe('cookies-old-live');
+    await waitFor(() => lines.length > 0, { timeoutMs: 2000, what: 'the warning' });
+    expect(lines.map((l) => [l.level, l.cluster])).toEqual([['warn', 'live']]);
+    // Made once, kept across starts.
+    const later = new SchedulerStore(zk, 'cookies-old');
+    await later.init();
+    expect((await later.getCluster('idle'))?.cookie).toBe(idle);
+    upgraded.close();
+    later.close();
   });
 });

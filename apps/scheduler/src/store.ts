@@ -16,7 +16,15 @@ import {
 } from '@riak-mesos/zk';
 import { DocumentView } from './document-view';
 import type { ClusterDoc, NodeDoc, SchedulerDoc } from './model';
-import { SCHEMA_VERSION, clusterSchema, nodeKey, nodeSchema, schedulerSchema } from './model';
+import {
+  SCHEMA_VERSION,
+  clusterSchema,
+  legacyCookie,
+  newCookie,
+  nodeKey,
+  nodeSchema,
+  schedulerSchema,
+} from './model';
 import type { NodeState } from './node-state';
 import { assertTransition } from './node-state';
 import type { PlanDoc } from './plans/model';
@@ -72,7 +80,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
   constructor(
     private readonly zk: ZkClient,
     readonly frameworkName: string,
-    logger: Logger = createLogger('scheduler-store'),
+    private readonly logger: Logger = createLogger('scheduler-store'),
   ) {
     super();
     this.layout = frameworkLayout(frameworkName);
@@ -107,6 +115,36 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     await this.zk.ensurePath(this.layout.coordinatedNodes);
     await this.zk.ensurePath(this.layout.erlpmdNodes);
     await Promise.all([this.clusterView.start(), this.nodeView.start()]);
+    await this.ensureClusterCookies();
+  }
+
+  /**
+   * Gives each cluster of an older scheduler its cookie: a random one, unless a node of it has
+   * been launched with the old guessable `<framework>-<cluster>`, which is then kept (nodes with
+   * different cookies cannot talk; docs/security.md) and warned about at every start. A
+   * compare-and-set that finds a cookie already there changes nothing, so schedulers may race.
+   */
+  private async ensureClusterCookies(): Promise<void> {
+    for (const c of await this.listClusters()) {
+      const legacy = legacyCookie(this.frameworkName, c.name);
+      if (!c.cookie) {
+        const launched = (await this.listNodes(c.name)).some(
+          (n) =>
+            n.executorId !== undefined || !['requested', 'reserving', 'reserved'].includes(n.state),
+        );
+        const cookie = launched ? legacy : newCookie();
+        await this.updateCluster(c.name, (x) => (x.cookie ? undefined : { ...x, cookie })).catch(
+          (err: Error) => {
+            if (!(err instanceof NotFoundError)) throw err;
+          },
+        );
+      }
+      if ((await this.getCluster(c.name))?.cookie === legacy)
+        this.logger.warn(
+          'cluster keeps the guessable Erlang cookie of an older scheduler (its nodes run with it)',
+          { cluster: c.name },
+        );
+    }
   }
 
   /** Whether cluster and node reads are answered from memory (the view has read everything). */
@@ -204,6 +242,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
       riakVersion,
       nextGeneration: 1,
       createdAt: new Date().toISOString(),
+      cookie: newCookie(),
     };
     try {
       await this.clusters.create(this.layout.cluster(name), doc);

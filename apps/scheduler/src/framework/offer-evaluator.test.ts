@@ -239,6 +239,26 @@ describe('offer evaluator: deploying', () => {
     expect(launch.launch?.task_infos?.[0].task_id.value).toBe('riak-default-1');
   });
 
+  it("launches with the cluster's own cookie, carried only in the task data", () => {
+    const w = new World([new SimAgent('a1', 'host-1')]).add(node('riak-default-1'));
+    const secret = 'f3a1c2d4e5b60718293a4b5c6d7e8f90';
+    w.clusters.set('default', cluster({ cookie: secret }));
+    w.round();
+    w.round();
+    const task = w.last.decisions[0].operations[0].launch!.task_infos![0];
+    const data = JSON.parse(Buffer.from(task.data!).toString('utf8')) as { Cookie: string };
+    expect(data.Cookie).toBe(secret);
+    expect(JSON.stringify({ ...task, data: undefined })).not.toContain(secret);
+    // A cluster of an older scheduler not yet given one keeps the old cookie.
+    const old = new World([new SimAgent('a1', 'host-1')]).add(node('riak-default-1'));
+    old.round();
+    old.round();
+    const oldTask = old.last.decisions[0].operations[0].launch!.task_infos![0];
+    expect(JSON.parse(Buffer.from(oldTask.data!).toString('utf8'))).toMatchObject({
+      Cookie: 'riak-default',
+    });
+  });
+
   it('puts three nodes on three hosts under hostname UNIQUE, and explains a fourth', () => {
     const w = new World(threeAgents()).add(...[1, 2, 3, 4].map((i) => node(`riak-default-${i}`)));
     w.cfg = { ...config, constraints: parseConstraints([['hostname', 'UNIQUE']]) };

@@ -13,6 +13,7 @@ import type {
 import { placeNodes, renderAttributeValue } from '@riak-mesos/placement';
 import type { SchedulerConfig } from '../config';
 import type { ClusterDoc, NodeDoc } from '../model';
+import { legacyCookie } from '../model';
 import type { NodeState } from '../node-state';
 import { NODE_PORTS, buildTask, nodeReservation, riakPackage } from './task-info';
 
@@ -338,7 +339,7 @@ function launchStage(
     offer,
     frameworkName: config.name,
     riakVersion: version,
-    cookie: `${config.name}-${cluster.name}`,
+    cookie: cluster.cookie ?? legacyCookie(config.name, cluster.name),
     schedulerUrl: input.launch.schedulerUrl,
     ...(input.launch.executorKey ? { executorKey: input.launch.executorKey } : {}),
     zookeepers: input.launch.zookeepers,
