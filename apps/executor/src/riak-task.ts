@@ -868,6 +868,14 @@ export class RiakTask {
         this.requireRunning();
         const members = parseMemberStatus((await this.admin(['member-status'])).out);
         if (members.some((r) => r.name === m.target)) {
+          // An unreachable member (it may be the claimant) is marked down first, so that the
+          // others can plan and commit without it; Riak refuses this for a node that is up.
+          const down = await this.admin(['down', m.target]);
+          this.log.info('marked the member to remove as down', {
+            target: m.target,
+            ok: down.code === 0 && !/fail|error/i.test(down.out),
+            out: down.out.trim().slice(0, 200),
+          });
           const r = await this.admin(['cluster', 'force-remove', m.target]);
           if (r.code !== 0)
             throw new StepError(`cluster force-remove ${m.target} failed: ${r.out}`);
