@@ -527,8 +527,10 @@ export class RiakTask {
   /**
    * A relaunch after a killed executor finds the node's EPMD registration of the old ZooKeeper
    * session until that session expires; Riak would refuse to start with its name taken. Wait it
-   * out. A registration is its owner's (the session that made it) and is never removed here: one
-   * still held past the wait belongs to a live node, perhaps on another host, and fails the launch.
+   * out. A registration is its owner's (the session that made it) and is not removed here, with one
+   * exception the scheduler names: a node replacing one whose agent was lost takes over the
+   * registration made on that agent's host (`ReplacesHost`). Any other one still held past the
+   * wait belongs to a live node, perhaps on another host, and fails the launch.
    */
   private async awaitRegistrationFree(store: ZkStore): Promise<void> {
     const alive = this.data!.FullyQualifiedNodeName.split('@')[0];
@@ -537,6 +539,13 @@ export class RiakTask {
     for (;;) {
       const owner = await store.owner(alive);
       if (!owner) return;
+      const replaced = this.data!.ReplacesHost;
+      if (
+        replaced !== undefined &&
+        owner.host === replaced &&
+        (await store.takeOver(alive, replaced))
+      )
+        continue;
       if (Date.now() > deadline)
         throw new StepError(
           `the Erlang name ${alive} is held in the EPMD registrations by a live node on ` +

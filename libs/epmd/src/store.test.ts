@@ -97,6 +97,26 @@ describe('ZkStore registrations', () => {
     await newHost.close();
   });
 
+  it("takes over a registration only from the host the scheduler named as the replaced node's", async () => {
+    const chroot = uniqueChroot('epmd-takeover');
+    const root = await ZkClient.connect({ connect: server.connectString });
+    await root.ensurePath(chroot);
+    await root.close();
+    const lostZk = await client(chroot);
+    const lost = new ZkStore(lostZk, 'fw', '127.0.0.4');
+    const replacement = new ZkStore(await client(chroot), 'fw', '127.0.0.5');
+    expect(await lost.register(reg(1111))).toBe(true);
+    // Not from another host than the one named.
+    expect(await replacement.takeOver('riak-default-3', '127.0.0.6')).toBe(false);
+    expect((await replacement.owner('riak-default-3'))?.host).toBe('127.0.0.4');
+    // From the named host: removed, although its session is alive; then the new node registers.
+    expect(await replacement.takeOver('riak-default-3', '127.0.0.4')).toBe(true);
+    expect(await replacement.register(reg(2222))).toBe(true);
+    expect((await lost.lookup('riak-default-3'))?.port).toBe(2222);
+    await lost.close();
+    await replacement.close();
+  });
+
   it('a node stopping on its old host leaves the registration its replacement made once the old session ended', async () => {
     const chroot = uniqueChroot('epmd-store');
     const root = await ZkClient.connect({ connect: server.connectString });

@@ -209,6 +209,29 @@ export class ZkStore implements EpmdStore {
     return this.cache.get(name);
   }
 
+  /**
+   * Removes the registration of `name` only if it was made on `host`: a node replaced on another
+   * host (its agent lost) still holds it there, and the scheduler named that host to the
+   * replacement. True when it was removed (or already gone).
+   */
+  async takeOver(name: string, host: string): Promise<boolean> {
+    const path = `${this.dir}/${name}`;
+    const got = await this.zk.getOrNull(path);
+    if (!got) return true;
+    if (ownerHost(got.data) !== host) return false;
+    try {
+      await this.zk.delete(path, got.stat.version);
+    } catch (err) {
+      if (!(err instanceof NoNodeError) && !(err instanceof BadVersionError)) throw err;
+    }
+    this.logger?.warn('took over the registration of a replaced node', {
+      name,
+      replacedHost: host,
+      replacedSession: got.stat.ephemeralOwner,
+    });
+    return true;
+  }
+
   /** Who holds the registration of `name` now (ZooKeeper's ephemeral owner), if anyone. */
   async owner(name: string): Promise<RegistrationOwner | undefined> {
     if (!isValidName(name)) return undefined;

@@ -56,6 +56,14 @@ export const taskDataSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,512}$/, 'must be a credential the scheduler made')
       .optional(),
+    /**
+     * The node replaces one of the same name on this host (its agent was lost): the executor may
+     * take over the EPMD registration that node's session still holds there, and no other.
+     */
+    ReplacesHost: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,255}$/, 'must be a host name')
+      .optional(),
   })
   .refine(
     (d) => new Set([d.HTTPPort, d.PBPort, d.DisterlPort, d.HandoffPort]).size === 4,

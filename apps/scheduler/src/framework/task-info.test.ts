@@ -65,6 +65,16 @@ describe('task data the scheduler sends', () => {
     });
   });
 
+  it('names the host of the node it replaces (its EPMD registration is taken over), and only then', () => {
+    const plain = spec('riak-default-2', 'agent2.example');
+    expect(taskData(config, plain, pkg)).not.toHaveProperty('ReplacesHost');
+    const replacing = spec('riak-default-2', 'agent2.example');
+    replacing.node = { ...replacing.node, replacedName: 'riak-default-2@agent7.example' };
+    const sent = checkedTaskData(config, replacing, pkg);
+    if (!('json' in sent)) throw new Error(sent.error);
+    expect(taskDataSchema.parse(JSON.parse(sent.json)).ReplacesHost).toBe('agent7.example');
+  });
+
   it('says why the executor would refuse it', () => {
     // A cluster name with a dot makes a node key that cannot be an Erlang node name.
     expect(checkedTaskData(config, spec('riak-my.cluster-1', 'agent1'), pkg)).toEqual({

@@ -123,6 +123,7 @@ export function taskData(
     ...(s.executorKey
       ? { ApiCredential: executorCredential(s.executorKey, n.cluster, n.taskId) }
       : {}),
+    ...(n.replacedName?.includes('@') ? { ReplacesHost: n.replacedName.split('@')[1] } : {}),
   };
 }
 
