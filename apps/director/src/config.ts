@@ -8,6 +8,7 @@ import {
   int,
   invalidConfiguration,
   fileContents,
+  hostNames,
   loadSettings,
   port,
 } from '@riak-mesos/config';
@@ -220,18 +221,7 @@ export const SETTINGS = {
   allowedHosts: {
     description:
       "more host names the API answers to (comma-separated; IPs and localhost always; '*': any)",
-    schema: z
-      .union([z.array(z.string()), z.string()])
-      .transform((v) =>
-        (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim()).filter((h) => h !== ''),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^(\*|[A-Za-z0-9_.-]+)$/, "must be host names (or '*'), comma-separated"),
-        ),
-      ),
+    schema: hostNames,
     default: D.allowedHosts,
     env: 'DIRECTOR_ALLOWED_HOSTS',
     flag: '--allowed-hosts <names>',

@@ -11,6 +11,7 @@ import {
   addSettingOptions,
   bool,
   fileContents,
+  hostNames,
   invalidConfiguration,
   json,
   loadSettings,
@@ -455,18 +456,7 @@ export const SETTINGS = {
   allowedHosts: {
     description:
       "more host names the API answers to (comma-separated; IPs, localhost and --hostname always; '*': any)",
-    schema: z
-      .union([z.array(z.string()), z.string()])
-      .transform((v) =>
-        (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim()).filter((h) => h !== ''),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^(\*|[A-Za-z0-9_.-]+)$/, "must be host names (or '*'), comma-separated"),
-        ),
-      ),
+    schema: hostNames,
     default: D.allowedHosts,
     env: 'RIAK_MESOS_ALLOWED_HOSTS',
     flag: '--allowed-hosts <names>',

@@ -18,7 +18,7 @@ export type {
   SettingsTable,
   TextReader,
 } from './settings';
-export { bool, durationMs, fileContents, int, json, port } from './values';
+export { bool, durationMs, fileContents, hostNames, int, json, port } from './values';
 export { PRINT_FORMATS, printConfig } from './print';
 export type { PrintFormat } from './print';
 export { addSettingOptions, printConfigFormat } from './commander';

@@ -73,3 +73,13 @@ export const durationMs = (min: number, max = 24 * 3600000) =>
       .min(min, `must be at least ${min} ms`)
       .max(max, `must be at most ${max} ms`),
   );
+
+/** Host names, as a list or comma-separated (`'*'`: any host), for an API's Host check. */
+export const hostNames = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim()).filter((h) => h))
+  .pipe(
+    z.array(
+      z.string().regex(/^(\*|[A-Za-z0-9_.-]+)$/, "must be host names (or '*'), comma-separated"),
+    ),
+  );
