@@ -10,7 +10,8 @@
  * Run: npx tsx bench/scheduler/deploy.ts [--nodes 100,1000] [--agents 500] [--idle-batches 10]
  *      [--log-level info] [--cpu-prof <dir>]
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessGroup } from '@riak-mesos/process';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
@@ -108,6 +109,11 @@ interface MesosState {
 async function runOnce(zk: ZooKeeperServer, nodes: number): Promise<Result> {
   const work = await tempDir(`bench-scheduler-${nodes}`);
   const [mesosPort, apiPort] = await freePorts(2);
+  // The scheduler's API needs a token (secure by default): the benchmark gives it one.
+  const token = randomBytes(24).toString('hex');
+  const tokenFile = join(work, 'api-token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  const auth = { authorization: `Bearer ${token}` };
   const mesosUrl = `http://127.0.0.1:${mesosPort}`;
   const mesos = new ProcessGroup(
     process.execPath,
@@ -150,6 +156,8 @@ async function runOnce(zk: ZooKeeperServer, nodes: number): Promise<Result> {
       'riak',
       '--principal',
       'riak',
+      '--api-token-file',
+      tokenFile,
       '--resource-urls',
       JSON.stringify({ executor: 'https://packages.invalid/riak-mesos-executor.tar.gz' }),
       '--riak-versions',
@@ -164,7 +172,8 @@ async function runOnce(zk: ZooKeeperServer, nodes: number): Promise<Result> {
     },
   );
   const api = `http://127.0.0.1:${apiPort}/api/v1`;
-  const metrics = async () => (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
+  const metrics = async () =>
+    (await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: auth })).text();
   const mesosState = () => json<MesosState>(`${mesosUrl}/master/state`);
   try {
     await waitFor(async () => (await mesosState()).agents.length === AGENTS, {
@@ -196,12 +205,12 @@ async function runOnce(zk: ZooKeeperServer, nodes: number): Promise<Result> {
         names.slice(i, i + 10).map(async (name) => {
           await json(`${api}/clusters/${name}/create`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...auth },
             body: JSON.stringify({ riak_version: 'riak-kv-3.2' }),
           });
           await json(`${api}/clusters/${name}/nodes`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...auth },
             body: JSON.stringify({ nodes: NODES_PER_CLUSTER }),
           });
         }),
