@@ -13,7 +13,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -292,7 +292,8 @@ async function startDirector(zk: string, nodeCount: number) {
         '0',
       ],
       {
-        cwd: ROOT,
+        // The director writes its API token file (mode 0600) in its working directory.
+        cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
         env: {
           ...process.env,
           DIRECTOR_ZK: zk,

@@ -10,9 +10,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -164,7 +165,8 @@ async function startDirector(zk: string, children: ChildProcess[]) {
     process.execPath,
     [bundle, '--host', '127.0.0.1', '--api-host', '127.0.0.1', '--shutdown-grace', '0'],
     {
-      cwd: ROOT,
+      // The director writes its API token file (mode 0600) in its working directory.
+      cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
       env: {
         ...process.env,
         DIRECTOR_ZK: zk,
