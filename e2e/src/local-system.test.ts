@@ -38,7 +38,13 @@ function run(args: string[], timeoutMs = 10 * 60 * 1000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliMain, ...args], {
       cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      // The scheduler's API token: `local up` keeps it in the state file of its work directory.
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        ...(work ? { RIAK_MESOS_LOCAL_DIR: work } : {}),
+        ...(apiToken ? { RIAK_MESOS_API_TOKEN: apiToken } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -55,6 +61,8 @@ function run(args: string[], timeoutMs = 10 * 60 * 1000): Promise<Run> {
 }
 
 let work: string;
+/** The scheduler's API token, from the local system's state file once it is up. */
+let apiToken: string | undefined;
 let ports: number[];
 let api: string;
 let mesos: string;
@@ -281,6 +289,11 @@ beforeAll(
       String(ports[5]),
     ]);
     if (up.code !== 0) throw new Error(`local up failed (${up.code}): ${up.err}\n${up.out}`);
+    const state = JSON.parse(readFileSync(join(work, 'local.json'), 'utf8')) as {
+      tokens?: { scheduler?: string };
+    };
+    apiToken = state.tokens?.scheduler;
+    if (!apiToken) throw new Error("the local system's state file has no scheduler API token");
   },
   15 * 60 * 1000,
 );
