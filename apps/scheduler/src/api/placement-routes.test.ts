@@ -1,73 +1,39 @@
-import type { ZooKeeperServer } from '@riak-mesos/testing';
-import { startZooKeeper, uniqueChroot } from '@riak-mesos/testing';
 import {
   unknownReservationsAnswerSchema,
   constraintsAnswerSchema,
   nodeAnswerSchema,
   offerDebugAnswerSchema,
 } from '@riak-mesos/framework-contract';
-import { createLogger } from '@riak-mesos/logging';
 import type { Offer } from '@riak-mesos/mesos';
 import { resources as R } from '@riak-mesos/mesos';
-import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
-import { ZkClient } from '@riak-mesos/zk';
-import { EventHub } from '../events';
 import { OfferLog } from '../framework/offer-log';
 import { reservationGroups } from '../framework/offer-evaluator';
 import { UnknownReservations } from '../framework/unknown-reservations';
-import { SchedulerStore } from '../store';
-import type { ApiServer } from './server';
-import { startApiServer } from './server';
+import type { SchedulerStore } from '../store';
+import type { ApiFixture } from './test-support/api-fixture';
+import { startApiFixture } from './test-support/api-fixture';
 
-let zkServer: ZooKeeperServer;
-let zk: ZkClient;
+let fx: ApiFixture;
 let store: SchedulerStore;
-let api: ApiServer;
 let leader = true;
 const offerLog = new OfferLog(5);
 const unknown = new UnknownReservations();
 
 beforeAll(async () => {
-  zkServer = await startZooKeeper();
-  zk = await ZkClient.connect({ connect: zkServer.connectString + uniqueChroot('placement') });
-  store = new SchedulerStore(zk, 'riak');
-  await store.init();
-  api = await startApiServer({
-    host: '127.0.0.1',
-    port: 0,
-    store,
-    events: new EventHub(),
-    logger: createLogger('api-test'),
-    riakVersions: () => ['riak-kv-3.2'],
+  fx = await startApiFixture('placement', {
     isLeader: () => leader,
-    leaderUrl: () => Promise.resolve('http://leader.example:9090'),
-    frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
-    validateRiakConf: validateRiakConfTemplate,
-    validateAdvancedConfig: validateAdvancedConfigTemplate,
-    auth: { token: 'routes-test-token' },
     offerEvaluations: () => (leader ? offerLog.latest() : undefined),
     unknownReservations: () => (leader ? unknown : undefined),
   });
+  store = fx.store;
   await store.createCluster('c1', 'riak-kv-3.2');
 });
 
-afterAll(async () => {
-  await api.close();
-  await zk.close();
-  await zkServer.close();
-});
+afterAll(async () => fx.close());
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${api.url}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: 'Bearer routes-test-token',
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  const { status, json } = await fx.call(method, path, body);
+  return { status, body: json as unknown };
 }
 
 describe('cluster constraints', () => {

@@ -1,76 +1,42 @@
-import type { ZooKeeperServer } from '@riak-mesos/testing';
-import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
+import { waitFor } from '@riak-mesos/testing';
 import {
   operationAnswerSchema,
   planAnswerSchema,
   planListAnswerSchema,
 } from '@riak-mesos/framework-contract';
 import type { ExecutorRequestBody } from '@riak-mesos/framework-contract';
-import { createLogger } from '@riak-mesos/logging';
-import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
-import { ZkClient } from '@riak-mesos/zk';
 import type { StampedEvent } from '../events';
 import { EventHub } from '../events';
 import type { NodeDoc } from '../model';
 import type { PlanRunnerDeps } from '../plans';
+import { createLogger } from '@riak-mesos/logging';
 import { progressPlans } from '../plans';
-import { SchedulerStore } from '../store';
-import type { ApiServer } from './server';
-import { startApiServer } from './server';
+import type { SchedulerStore } from '../store';
+import type { ApiFixture } from './test-support/api-fixture';
+import { startApiFixture } from './test-support/api-fixture';
 
 // The plan routes against a real ZooKeeper: plans created by the routes that start them, read back
 // with the contract's schemas, controlled, refused with the field named; and the runner taking
 // over a rolling operation an older scheduler stored.
-let zkServer: ZooKeeperServer;
-let zk: ZkClient;
+let fx: ApiFixture;
 let store: SchedulerStore;
-let api: ApiServer;
 let leader = true;
 const events = new EventHub();
 const seen: StampedEvent[] = [];
 
 beforeAll(async () => {
-  zkServer = await startZooKeeper();
-  zk = await ZkClient.connect({ connect: zkServer.connectString + uniqueChroot('plans') });
-  store = new SchedulerStore(zk, 'riak');
-  await store.init();
-  events.follow(store);
   events.on('event', (e) => seen.push(e));
-  api = await startApiServer({
-    host: '127.0.0.1',
-    port: 0,
-    store,
+  fx = await startApiFixture('plans', {
     events,
-    logger: createLogger('plan-api-test'),
-    riakVersions: () => ['riak-kv-3.2', 'riak-kv-3.4'],
     isLeader: () => leader,
-    leaderUrl: () => Promise.resolve('http://leader.example:9090'),
-    frameworkStatus: () => ({ registered: true, frameworkId: 'fw-1' }),
-    validateRiakConf: validateRiakConfTemplate,
-    validateAdvancedConfig: validateAdvancedConfigTemplate,
-    auth: { token: 'routes-test-token' },
+    riakVersions: () => ['riak-kv-3.2', 'riak-kv-3.4'],
   });
+  store = fx.store;
 });
 
-afterAll(async () => {
-  await api?.close();
-  store?.close();
-  await zk?.close();
-  await zkServer?.close();
-});
+afterAll(async () => fx?.close());
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${api.url}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: 'Bearer routes-test-token',
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: JSON.parse(text) };
-}
+const call = (method: string, path: string, body?: unknown) => fx.call(method, path, body);
 
 describe('plan routes', () => {
   it('adding nodes makes a deploy plan (its strategy as asked); a bad strategy names the field', async () => {
