@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidName } from '@riak-mesos/zk';
+import { isValidName } from '@riak-mesos/zk/name-rule';
 import { riakNodeNameSchema } from './node-name';
 
 /**

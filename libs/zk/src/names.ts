@@ -1,7 +1,7 @@
 import { InvalidNameError } from './errors';
+import { MAX_NAME_LENGTH, NAME_PATTERN as NAME, isValidName } from './name-rule';
 
-export const MAX_NAME_LENGTH = 100;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export { MAX_NAME_LENGTH, isValidName };
 
 /**
  * Checks a name that becomes one ZooKeeper path segment (and often a file or Erlang node name):
@@ -32,15 +32,6 @@ export function validateName(kind: string, value: unknown): string {
     );
   }
   return value;
-}
-
-export function isValidName(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length > 0 &&
-    value.length <= MAX_NAME_LENGTH &&
-    NAME.test(value)
-  );
 }
 
 function printable(s: string): string {
