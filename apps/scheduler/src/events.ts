@@ -1,50 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { PlanView } from '@riak-mesos/framework-contract';
+import type { SchedulerEvent, StampedEvent } from '@riak-mesos/framework-contract';
 import type { ClusterDoc, NodeDoc } from './model';
 import type { PlanDoc } from './plans';
 import { isRolling, legacyOperationView, planView } from './plans';
 import type { SchedulerStore } from './store';
 
-/** One state change, as sent on `GET /api/v1/events`. */
-export type SchedulerEvent =
-  | {
-      type: 'cluster';
-      cluster: string;
-      state: string;
-      previousState: string | null;
-      riakVersion: string;
-      operation?: ClusterDoc['operation'];
-    }
-  | { type: 'cluster-deleted'; cluster: string }
-  | {
-      type: 'node';
-      cluster: string;
-      node: string;
-      state: string;
-      previousState: string | null;
-      member: boolean;
-      agentId?: string;
-      hostname?: string;
-    }
-  | { type: 'node-deleted'; cluster: string; node: string }
-  | {
-      type: 'task';
-      node: string;
-      taskId: string;
-      state: string;
-      reason?: string;
-      message?: string;
-      agentId?: string;
-    }
-  | { type: 'operation'; cluster: string; operation: NonNullable<ClusterDoc['operation']> }
-  | { type: 'plan'; cluster: string; plan: PlanView }
-  | {
-      type: 'scheduler';
-      state: 'leader' | 'standby' | 'subscribed' | 'disconnected';
-      frameworkId?: string;
-    };
-
-export type StampedEvent = SchedulerEvent & { seq: number; time: string };
+/** One state change, as sent on `GET /api/v1/events` (the contract's event stream schema). */
+export type { SchedulerEvent, StampedEvent };
 
 /** Fans state changes out to listeners (the WebSocket stream, metrics), numbered in order. */
 export class EventHub extends EventEmitter<{ event: [StampedEvent] }> {

@@ -167,3 +167,10 @@ export type {
   RollingRequest,
   UpgradeRequest,
 } from './api-requests';
+export {
+  eventStreamHelloSchema,
+  parseEventStreamMessage,
+  schedulerEventSchema,
+  stampedEventSchema,
+} from './events';
+export type { EventStreamHello, EventStreamMessage, SchedulerEvent, StampedEvent } from './events';
