@@ -1,15 +1,47 @@
 // Bundles an app's src/main.ts into dist/<project root>/main.js (the Nx `build` target default).
+// `--embed NAME=path/to/entry.ts` first bundles that entry for the browser and defines the global
+// NAME as its text in the app's bundle (the scheduler's explorer, which it serves itself).
 const path = require('node:path');
 const fs = require('node:fs');
+const { parseArgs } = require('node:util');
 const esbuild = require('esbuild');
 const { replaceAtomically } = require('./atomic');
 
-const projectRoot = process.argv[2];
-if (!projectRoot) {
-  console.error('usage: node scripts/bundle.js <project root>');
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { embed: { type: 'string', multiple: true, default: [] } },
+});
+const projectRoot = positionals[0];
+if (!projectRoot || positionals.length !== 1) {
+  console.error('usage: node scripts/bundle.js <project root> [--embed NAME=entry.ts]...');
   process.exit(2);
 }
 const root = path.join(__dirname, '..');
+
+/** The browser bundle of each `--embed`, as esbuild `define`s of string literals. */
+function embeds() {
+  const define = {};
+  for (const spec of values.embed) {
+    const m = /^([A-Za-z_$][\w$]*)=(.+)$/.exec(spec);
+    if (!m) {
+      console.error(`--embed ${spec}: expected NAME=path/to/entry.ts`);
+      process.exit(2);
+    }
+    const result = esbuild.buildSync({
+      entryPoints: [path.join(root, m[2])],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2020',
+      minify: true,
+      write: false,
+      tsconfig: path.join(root, 'tsconfig.base.json'),
+      logLevel: 'warning',
+    });
+    define[m[1]] = JSON.stringify(result.outputFiles[0].text);
+  }
+  return define;
+}
 const outfile = path.join(root, 'dist', projectRoot, 'main.js');
 esbuild
   .build({
@@ -22,6 +54,9 @@ esbuild
     sourcemap: true,
     tsconfig: path.join(root, 'tsconfig.base.json'),
     banner: { js: '#!/usr/bin/env node' },
+    define: embeds(),
+    // Only a scheduler run from source builds its explorer itself (explorer/script.ts).
+    external: ['esbuild'],
     logLevel: 'warning',
     // Written here, each file replaced in one rename: another build may be running it.
     write: false,

@@ -322,6 +322,12 @@ describe('real Riak: the local system, end to end', () => {
       .parse(JSON.parse(listed.out))
       .plans.filter((p) => p.kind === 'deploy');
     expect(deploys.map((p) => p.status)).toEqual(['COMPLETE']);
+    // The packaged scheduler serves the explorer and its code, built into its own bundle.
+    expect((await fetch(`${api}/explorer`)).status).toBe(200);
+    const script = await fetch(`${api}/explorer.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect(await script.text()).toContain('riak-mesos-token');
   });
 
   it("shows each node's views as Riak prints them, and refuses bad names", async () => {

@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
-import type { StampedEvent } from '../events';
+import type { EventStreamHello, StampedEvent } from '@riak-mesos/framework-contract';
 import { EXPLORER_HTML } from '../explorer/page';
+import { explorerScript } from '../explorer/script';
 import type { SchedulerMetrics } from '../metrics';
 import { createApiRouter } from './routes';
 import { authorize, hostAllowed, hostMiddleware } from './auth';
@@ -49,12 +50,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const page = (_req: express.Request, res: express.Response) => {
     res.set(
       'content-security-policy',
-      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
+      "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
     );
     res.type('html').send(EXPLORER_HTML);
   };
   app.get('/', page);
   app.get('/explorer', page);
+  // The page's code: relative to the page, so `/explorer.js` from both `/` and `/explorer`.
+  app.get('/explorer.js', (_req, res) => {
+    res.type('application/javascript').set('cache-control', 'no-cache').send(explorerScript());
+  });
   const metrics = options.metrics;
   if (metrics) {
     app.get('/metrics', (req, _res, next) => {
@@ -122,9 +127,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const send = (e: StampedEvent) => {
       if (ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 20) ws.send(JSON.stringify(e));
     };
-    ws.send(
-      JSON.stringify({ type: 'hello', leader: options.isLeader(), ...options.frameworkStatus() }),
-    );
+    const status = options.frameworkStatus();
+    const hello: EventStreamHello = {
+      type: 'hello',
+      leader: options.isLeader(),
+      registered: status.registered,
+      ...(status.frameworkId ? { frameworkId: status.frameworkId } : {}),
+    };
+    ws.send(JSON.stringify(hello));
     if (Number.isFinite(since)) for (const e of options.events.since(since)) send(e);
     options.events.on('event', send);
     const ping = setInterval(() => ws.ping(), 15000);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import type { SchedulerEvent } from '@riak-mesos/framework-contract';
 import { nodeListAnswerSchema } from '@riak-mesos/framework-contract';
 import { createLogger } from '@riak-mesos/logging';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
@@ -23,6 +24,7 @@ let zk: ZkClient;
 let store: SchedulerStore;
 let api: ApiServer;
 let browser: Browser;
+let events: EventHub;
 const TOKEN = 'explorer-test-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
@@ -44,7 +46,7 @@ beforeAll(async () => {
   zk = await ZkClient.connect({ connect: zkServer.connectString + uniqueChroot('explorer') });
   store = new SchedulerStore(zk, 'riak');
   await store.init();
-  const events = new EventHub();
+  events = new EventHub();
   events.follow(store);
   api = await startApiServer({
     host: '127.0.0.1',
@@ -101,6 +103,17 @@ describe('explorer page', () => {
     await page.waitForSelector('tr[data-node="riak-default-3"]');
     await page.waitForSelector('tr[data-node="riak-default-1"] .state.reserving');
     await page.waitForSelector('#log >> text=riak-default-1: requested -> reserving');
+
+    // Every event is parsed with the contract's schema: one that does not match is said, not drawn.
+    events.publish({
+      type: 'node',
+      cluster: 'default',
+      node: '',
+      state: 'running',
+      previousState: null,
+      member: 'maybe',
+    } as unknown as SchedulerEvent);
+    await page.waitForSelector('#log >> text=/event not understood \\(node: .*member: /');
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'explorer.png'), fullPage: true });

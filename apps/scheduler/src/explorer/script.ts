@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Esbuild from 'esbuild';
+
+/**
+ * The explorer's browser code (client.ts), bundled. A built scheduler carries it in its own
+ * bundle: scripts/bundle.js builds client.ts for the browser and defines `__EXPLORER_CLIENT__` as
+ * that text. Run from source (jest, the dev loop) there is no such definition; the bundle is then
+ * made here once, with esbuild (a development dependency), from the client.ts beside this file.
+ */
+declare const __EXPLORER_CLIENT__: string | undefined;
+
+let built: string | undefined;
+
+export function explorerScript(): string {
+  if (typeof __EXPLORER_CLIENT__ === 'string') return __EXPLORER_CLIENT__;
+  built ??= buildFromSource();
+  return built;
+}
+
+function buildFromSource(): string {
+  const entry = join(__dirname, 'client.ts');
+  if (!existsSync(entry))
+    throw new Error('this scheduler was built without the explorer and has no client.ts to build');
+  // Required here, not imported: only a scheduler run from source gets this far.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof Esbuild;
+  const result = esbuild.buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    write: false,
+    tsconfig: join(__dirname, '..', '..', '..', '..', 'tsconfig.base.json'),
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
