@@ -8,6 +8,9 @@ import {
   offersQuerySchema,
   planControlQuerySchema,
   requestIssue,
+  rollingQuerySchema,
+  rollingRequestSchema,
+  upgradeQuerySchema,
   upgradeRequestSchema,
 } from './api-requests';
 
@@ -28,6 +31,9 @@ describe('API request schemas', () => {
     [createClusterRequestSchema, { riakVersion: 'a' }, 'riakVersion', /unknown field/],
     [createClusterRequestSchema, { riak_version: '' }, 'riak_version', /must not be empty/],
     [upgradeRequestSchema, { riak_version: 2 }, 'riak_version', /as text/],
+    [upgradeRequestSchema, { step_timeout_seconds: 9 }, 'step_timeout_seconds', /from 10 to/],
+    [rollingRequestSchema, { step_timeout_seconds: '60' }, 'step_timeout_seconds', /whole/],
+    [rollingRequestSchema, { stepTimeoutSeconds: 60 }, 'stepTimeoutSeconds', /unknown field/],
     [constraintsRequestSchema, {}, 'constraints', /^constraints: send \{"constraints"/],
     [constraintsRequestSchema, { constraints: 1 }, 'constraints', /send/],
     [bucketTypePropsRequestSchema, { props: { 'N-Val': 1 } }, 'props.N-Val', /'N-Val' is not/],
@@ -57,6 +63,13 @@ describe('API request schemas', () => {
     expect(offersQuerySchema.parse({ limit: '50' })).toEqual({ limit: 50 });
     expect(issue(offersQuerySchema, { limit: '51' }, 'query').field).toBe('limit');
     expect(issue(planControlQuerySchema, { step: '' }, 'query').field).toBe('step');
+    expect(upgradeQuerySchema.parse({ riak_version: 'b', step_timeout_seconds: '60' })).toEqual({
+      riak_version: 'b',
+      step_timeout_seconds: 60,
+    });
+    expect(issue(rollingQuerySchema, { step_timeout_seconds: '604801' }, 'query').field).toBe(
+      'step_timeout_seconds',
+    );
   });
 
   it('accepts the documented bodies', () => {

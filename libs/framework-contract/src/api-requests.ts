@@ -30,6 +30,16 @@ const strategy = z.enum(PLAN_STRATEGIES, {
   error: `strategy must be one of ${PLAN_STRATEGIES.join(', ')}`,
 });
 
+/** A rolling plan's step timeout (seconds): from 10 s to a week. */
+const MIN_STEP_TIMEOUT_SECONDS = 10;
+const MAX_STEP_TIMEOUT_SECONDS = 7 * 24 * 3600;
+const STEP_TIMEOUT_RANGE = `step_timeout_seconds must be a whole number of seconds from ${MIN_STEP_TIMEOUT_SECONDS} to ${MAX_STEP_TIMEOUT_SECONDS}`;
+const stepTimeout = z
+  .number({ error: STEP_TIMEOUT_RANGE })
+  .int({ error: STEP_TIMEOUT_RANGE })
+  .min(MIN_STEP_TIMEOUT_SECONDS, { error: STEP_TIMEOUT_RANGE })
+  .max(MAX_STEP_TIMEOUT_SECONDS, { error: STEP_TIMEOUT_RANGE });
+
 const riakVersion = z
   .string({ error: 'riak_version must be the name of a Riak version, as text' })
   .min(1, { error: 'riak_version must not be empty' })
@@ -69,23 +79,33 @@ export const addNodesQuerySchema = z.strictObject({
 
 /**
  * `POST /clusters/{cluster}/restart`, `…/config/apply` and `…/nodes/{node}/restart`: the
- * rolling plan's strategy (default serial).
+ * rolling plan's strategy (default serial) and step timeout (default 1800 s: a step whose node is
+ * not back as a valid ring member that long after its restart is an ERROR, and the plan stops).
  */
-export const rollingRequestSchema = z.strictObject({ strategy: strategy.optional() });
+export const rollingRequestSchema = z.strictObject({
+  strategy: strategy.optional(),
+  step_timeout_seconds: stepTimeout.optional(),
+});
 export type RollingRequest = z.output<typeof rollingRequestSchema>;
 export const rollingQuerySchema = z.strictObject({
   strategy: once('strategy').pipe(strategy).optional(),
+  step_timeout_seconds: digits('step_timeout_seconds', stepTimeout, STEP_TIMEOUT_RANGE).optional(),
 });
 
-/** `POST /clusters/{cluster}/upgrade`: the version to go to (required, in the body or the query). */
+/**
+ * `POST /clusters/{cluster}/upgrade`: the version to go to (required, in the body or the query),
+ * the strategy and the step timeout as for a restart.
+ */
 export const upgradeRequestSchema = z.strictObject({
   riak_version: riakVersion.optional(),
   strategy: strategy.optional(),
+  step_timeout_seconds: stepTimeout.optional(),
 });
 export type UpgradeRequest = z.output<typeof upgradeRequestSchema> & { riak_version: string };
 export const upgradeQuerySchema = z.strictObject({
   riak_version: once('riak_version').pipe(riakVersion).optional(),
   strategy: once('strategy').pipe(strategy).optional(),
+  step_timeout_seconds: digits('step_timeout_seconds', stepTimeout, STEP_TIMEOUT_RANGE).optional(),
 });
 
 /**

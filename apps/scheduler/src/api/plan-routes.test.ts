@@ -129,6 +129,35 @@ describe('plan routes', () => {
     const up = await call('POST', '/clusters/p1/upgrade', { riak_version: 'riak-kv-3.4' });
     expect(up.status).toBe(202);
     expect(up.json.plan).toMatchObject({ kind: 'upgrade', targetRiakVersion: 'riak-kv-3.4' });
+    expect((await store.getPlan('p1', String(up.json.plan.id)))?.stepTimeoutSeconds).toBe(1800);
+    expect((await call('POST', '/clusters/p1/operation/abort')).status).toBe(200);
+  });
+
+  it('a rolling plan takes its step timeout from the request (body or query); a bad one names the field', async () => {
+    for (const [path, body] of [
+      ['/clusters/p1/upgrade', { riak_version: 'riak-kv-3.4', step_timeout_seconds: 5 }],
+      ['/clusters/p1/upgrade', { riak_version: 'riak-kv-3.4', step_timeout_seconds: 60.5 }],
+      [
+        '/clusters/p1/upgrade?step_timeout_seconds=60',
+        { riak_version: 'riak-kv-3.4', step_timeout_seconds: 60 },
+      ],
+      ['/clusters/p1/upgrade?riak_version=riak-kv-3.4&step_timeout_seconds=1e3', undefined],
+      ['/clusters/p1/restart', { step_timeout_seconds: '60' }],
+      ['/clusters/p1/restart?step_timeout_seconds=604801', undefined],
+    ] as const) {
+      const bad = await call('POST', path, body);
+      expect([path, bad.status, bad.json.error.field]).toEqual([path, 400, 'step_timeout_seconds']);
+    }
+    const up = await call('POST', '/clusters/p1/upgrade', {
+      riak_version: 'riak-kv-3.4',
+      step_timeout_seconds: 60,
+    });
+    expect(up.status).toBe(202);
+    expect((await store.getPlan('p1', String(up.json.plan.id)))?.stepTimeoutSeconds).toBe(60);
+    expect((await call('POST', '/clusters/p1/operation/abort')).status).toBe(200);
+    const restart = await call('POST', '/clusters/p1/restart?step_timeout_seconds=90');
+    expect(restart.status).toBe(202);
+    expect((await store.getPlan('p1', String(restart.json.plan.id)))?.stepTimeoutSeconds).toBe(90);
     expect((await call('POST', '/clusters/p1/operation/abort')).status).toBe(200);
   });
 

@@ -4,6 +4,7 @@ import type {
   PlanControl,
   PlanKind,
   PlanStrategy,
+  RollingRequest,
 } from '@riak-mesos/framework-contract';
 import {
   PLAN_CONTROLS,
@@ -195,7 +196,7 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
     res: Response,
     kind: PlanKind,
     nodes: (all: NodeDoc[]) => NodeDoc[],
-    strategy: PlanStrategy | undefined,
+    input: RollingRequest,
     target?: string,
   ) => {
     const name = cluster(req);
@@ -207,7 +208,10 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
         kind,
         cluster: name,
         nodes: nodes(await store.listNodes(name)).map((n) => n.key),
-        ...(strategy ? { strategy } : {}),
+        ...(input.strategy ? { strategy: input.strategy } : {}),
+        ...(input.step_timeout_seconds !== undefined
+          ? { stepTimeoutSeconds: input.step_timeout_seconds }
+          : {}),
         ...(target ? { targetRiakVersion: target, fromRiakVersion: c.riakVersion } : {}),
         now: Date.now(),
       }),
@@ -217,18 +221,18 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
   };
   const wanted = (all: NodeDoc[]) => all.filter((n) => n.wanted);
 
-  /** `strategy` in the body or the query (docs/api.md); nothing else. */
-  const rollingStrategy = (req: Request) =>
-    requestInput(req, { body: rollingRequestSchema, query: rollingQuerySchema }).strategy;
+  /** `strategy` and `step_timeout_seconds` in the body or the query (docs/api.md); nothing else. */
+  const rollingInput = (req: Request): RollingRequest =>
+    requestInput(req, { body: rollingRequestSchema, query: rollingQuerySchema });
 
   api.post('/clusters/:cluster/restart', deps.leaderOnly, deps.json, (req, res) =>
-    startRolling(req, res, 'restart', wanted, rollingStrategy(req)),
+    startRolling(req, res, 'restart', wanted, rollingInput(req)),
   );
   api.post('/clusters/:cluster/config/apply', deps.leaderOnly, deps.json, (req, res) =>
-    startRolling(req, res, 'config-apply', wanted, rollingStrategy(req)),
+    startRolling(req, res, 'config-apply', wanted, rollingInput(req)),
   );
   api.post('/clusters/:cluster/upgrade', deps.leaderOnly, deps.json, (req, res) => {
-    const { riak_version: version, strategy } = requestInput(req, {
+    const { riak_version: version, ...input } = requestInput(req, {
       body: upgradeRequestSchema,
       query: upgradeQuerySchema,
     });
@@ -237,7 +241,7 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
       throw badRequest(`upgrade needs a known riak_version; available: ${versions.join(', ')}`, {
         field: 'riak_version',
       });
-    return startRolling(req, res, 'upgrade', wanted, strategy, version);
+    return startRolling(req, res, 'upgrade', wanted, input, version);
   });
   api.post(
     '/clusters/:cluster/nodes/:node/restart',
@@ -246,9 +250,9 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
     async (req, res) => {
       const name = cluster(req);
       const key = validateName('node', req.params.node);
-      const strategy = rollingStrategy(req);
+      const input = rollingInput(req);
       const node = await store.requireNode(name, key);
-      await startRolling(req, res, 'restart', () => [node], strategy);
+      await startRolling(req, res, 'restart', () => [node], input);
     },
   );
 
