@@ -17,6 +17,8 @@ export type BackendState = 'up' | 'down' | 'draining';
 /** What the pool needs of a proxied connection: a way to end it when a drain times out. */
 export interface ConnectionHandle {
   destroy(): void;
+  /** Its backend started draining (a PB connection moves elsewhere between two requests). */
+  draining?(): void;
 }
 
 /** A backend of one listener: health, load and counters. */
@@ -208,6 +210,8 @@ export class BackendPool extends EventEmitter {
       this.retire(b);
       return;
     }
+    for (const c of [...b.connections]) c.draining?.();
+    if (b.draining && b.load === 0) return; // every connection moved at once (retired meanwhile)
     b.drainTimer = setTimeout(() => {
       b.drainTimer = undefined;
       if (!b.draining || b.retired) return;

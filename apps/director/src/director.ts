@@ -88,6 +88,8 @@ export class Director implements DirectorApi {
         queueTimeoutMs: config.queueTimeoutMs,
         idleTimeoutMs: config.idleTimeoutMs,
         maxClientConnections: config.maxClientConnections,
+        // PB requests are framed and stateless: drained connections move between two requests.
+        pbBoundaries: name === 'protobuf',
         logger: this.logger,
       });
       const checker = new HealthChecker(pool, check, {

@@ -48,6 +48,16 @@ export function createMetrics(source: MetricsSource): Registry {
     },
   });
   new Counter({
+    name: 'riak_director_connections_moved_total',
+    help: 'PB client connections moved off a draining node between two requests, by listener',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of listeners()) this.inc({ listener: l.name }, l.stats.moved);
+    },
+  });
+  new Counter({
     name: 'riak_director_connections_refused_total',
     help: 'Client connections refused because the listener was at its connection limit',
     labelNames: ['listener'],

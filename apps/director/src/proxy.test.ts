@@ -290,6 +290,89 @@ describe('real Riak: TCP proxy', () => {
     await waitFor(() => proxy.pool.list().length === 0, { what: 'the backend to be retired' });
   });
 
+  describe('PB request boundaries (the real node behind two backend entries)', () => {
+    /** The backend entry a lone client connection is on, and the other one. */
+    function split(proxy: ProxyListener): { used: string; other: string } {
+      const used = proxy.pool.list().find((b) => b.active === 1);
+      expect(used).toBeDefined();
+      return { used: used!.id, other: used!.id === 'n1' ? 'n2' : 'n1' };
+    }
+
+    it('moves a drained connection to another backend between two requests, unnoticed', async () => {
+      const proxy = await proxyTo(
+        [to('n1', pb), to('n2', pb)],
+        { pbBoundaries: true },
+        { drainTimeoutMs: 60000 },
+      );
+      const c = await RiakPbClient.connect(proxy.port);
+      await c.put('moves', 'k1', Buffer.from('before'));
+      const { other } = split(proxy);
+      proxy.pool.sync([to(other, pb)]);
+      // Idle at the drain: moved at once, and the drained entry retires without waiting.
+      await waitFor(() => proxy.pool.list().length === 1 && proxy.stats.moved === 1, {
+        what: 'the move, and the drained entry to retire',
+      });
+      expect((await c.get('moves', 'k1'))?.value.toString()).toBe('before');
+      await c.put('moves', 'k2', Buffer.from('after'));
+      expect(proxy.pool.list()[0]).toMatchObject({ id: other, active: 1 });
+      c.close();
+      expect(proxy.stats.errors).toEqual(
+        Object.fromEntries(Object.keys(proxy.stats.errors).map((k) => [k, 0])),
+      );
+    });
+
+    it('moves only once the request in flight has its whole answer', async () => {
+      const proxy = await proxyTo(
+        [to('n1', pb), to('n2', pb)],
+        { pbBoundaries: true },
+        { drainTimeoutMs: 60000 },
+      );
+      const c = await RiakPbClient.connect(proxy.port);
+      await c.ping();
+      const { other } = split(proxy);
+      const big = randomBytes(4 * 1024 * 1024);
+      const before = proxy.bytes().in;
+      const put = c.put('moves', 'big', big);
+      // Part of the request has passed the proxy: it is in flight on the old backend.
+      await waitFor(() => proxy.bytes().in - before > 64 * 1024, {
+        intervalMs: 1,
+        what: 'the put to be under way',
+      });
+      proxy.pool.sync([to(other, pb)]);
+      // Not moved mid-request: the drained entry still holds the connection.
+      expect(
+        proxy.pool
+          .list()
+          .map((b) => b.state)
+          .sort(),
+      ).toEqual(['draining', 'up']);
+      await put;
+      await waitFor(() => proxy.stats.moved === 1, { what: 'the move after the answer' });
+      const back = await c.get('moves', 'big');
+      expect(createHash('sha256').update(back!.value).digest('hex')).toBe(
+        createHash('sha256').update(big).digest('hex'),
+      );
+      c.close();
+    });
+
+    it('keeps a connection that streamed on its node, drained the old way', async () => {
+      const proxy = await proxyTo(
+        [to('n1', pb), to('n2', pb)],
+        { pbBoundaries: true },
+        { drainTimeoutMs: 300 },
+      );
+      const c = await RiakPbClient.connect(proxy.port);
+      await c.listKeys('moves');
+      const { other } = split(proxy);
+      proxy.pool.sync([to(other, pb)]);
+      await c.ping();
+      await waitFor(() => proxy.stats.errors.drain_timeout === 1, { what: 'the drain timeout' });
+      expect(proxy.stats.moved).toBe(0);
+      await expect(c.ping()).rejects.toThrow();
+      c.close();
+    });
+  });
+
   it('on close, lets open connections finish within the grace time, then closes them', async () => {
     const proxy = await proxyTo([to('n1', pb)]);
     const c = await PbClient.connect(proxy.port);

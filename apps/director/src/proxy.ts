@@ -1,8 +1,14 @@
+/**
+ * The director's TCP proxy. Over ~400 lines because one proxied connection is one object whose
+ * states (connecting, proxied, moving to another node at a PB request boundary, closing) share
+ * its sockets and counters; splitting it would pass those around.
+ */
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
 import type { Logger } from '@riak-mesos/logging';
 import type { Backend, BackendPool, ConnectionHandle } from './backends';
 import { describeError } from './health';
+import { PbBoundaryTracker } from './pb-boundary';
 
 export interface ProxyListenerOptions {
   /** `protobuf` or `http`: names the listener in logs, metrics and the status document. */
@@ -15,6 +21,11 @@ export interface ProxyListenerOptions {
   queueTimeoutMs: number;
   idleTimeoutMs: number;
   maxClientConnections: number;
+  /**
+   * Riak PB: follow request boundaries (pb-boundary.ts), so that a connection whose node is
+   * drained moves to another node between two requests instead of waiting for the drain to end.
+   */
+  pbBoundaries?: boolean;
   logger: Logger;
 }
 
@@ -45,6 +56,8 @@ export interface ProxyStats {
   refused: number;
   /** Client connections that reached a backend. */
   proxied: number;
+  /** PB connections moved off a draining node between two requests, unnoticed by the client. */
+  moved: number;
   /** Backend connect attempts that failed (each retry counts). */
   connectFailures: number;
   errors: Record<ProxyErrorReason, number>;
@@ -62,7 +75,10 @@ export interface ProxyStats {
  * - is then piped both ways with back-pressure (`pipe` pauses the reader while the writer is
  *   full); half-close is passed on (a FIN from one side ends the other side's writes only);
  * - ends after `idleTimeoutMs` without data either way, on an error of either side (the other
- *   side is reset), or when its backend's drain time runs out.
+ *   side is reset), or when its backend's drain time runs out;
+ * - with `pbBoundaries`, is forwarded chunk by chunk instead (same back-pressure and half-close)
+ *   while its PB frames are followed; when its backend starts draining, it moves to another
+ *   backend at the first moment every request it forwarded is answered, unless it is pinned.
  */
 export class ProxyListener {
   private server: Server | undefined;
@@ -71,6 +87,7 @@ export class ProxyListener {
     accepted: 0,
     refused: 0,
     proxied: 0,
+    moved: 0,
     connectFailures: 0,
     errors: Object.fromEntries(PROXY_ERROR_REASONS.map((r) => [r, 0])) as Record<
       ProxyErrorReason,
@@ -213,11 +230,19 @@ class ProxiedConnection implements ConnectionHandle {
   private clientClosed = false;
   private upstreamClosed = false;
   private reason: ProxyErrorReason | undefined;
+  /** The client's byte counts when the current backend was attached (per-backend totals). */
+  private boundAt = { in: 0, out: 0 };
+  private readonly tracker: PbBoundaryTracker | undefined;
+  /** Its backend drains: move at the next request boundary. */
+  private moveWanted = false;
+  private moving = false;
+  private clientEnded = false;
 
   constructor(
     private readonly listener: ProxyListener,
     readonly client: Socket,
   ) {
+    if (listener.options.pbBoundaries) this.tracker = new PbBoundaryTracker();
     client.on('error', (err) => this.onSocketError('client', err));
     client.on('close', () => {
       this.clientClosed = true;
@@ -236,19 +261,44 @@ class ProxiedConnection implements ConnectionHandle {
   }
 
   async run(): Promise<void> {
-    const pool = this.options.pool;
     const tried = new Set<Backend>();
-    const deadline = this.startedAt + this.options.queueTimeoutMs;
+    const got = await this.connectAny(tried, this.startedAt + this.options.queueTimeoutMs);
+    if (got) {
+      this.attach(got.backend, got.socket);
+      return;
+    }
+    if (this.closed) return;
+    this.reason = tried.size > 0 ? 'connect_failed' : 'no_backend';
+    this.debug('no backend for client', {
+      listener: this.listener.name,
+      client: this.client.remoteAddress,
+      reason: this.reason,
+      tried: [...tried].map((b) => b.address),
+    });
+    this.listener.stats.errors[this.reason]++;
+    this.closed = true;
+    this.client.destroy();
+  }
+
+  /**
+   * Claims a backend and connects to it, trying others (not in `tried`, to which failures are
+   * added) up to `connectAttempts` times before `deadline`. Undefined: none, or the client left.
+   */
+  private async connectAny(
+    tried: Set<Backend>,
+    deadline: number,
+  ): Promise<{ backend: Backend; socket: Socket } | undefined> {
+    const pool = this.options.pool;
     for (let attempt = 1; attempt <= this.options.connectAttempts; attempt++) {
-      if (this.closed) return;
+      if (this.closed) return undefined;
       const claim = pool.acquire(tried, Math.max(0, deadline - Date.now()));
       this.cancelWait = claim.cancel;
       const backend = await claim.promise;
       this.cancelWait = undefined;
-      if (!backend) break;
+      if (!backend) return undefined;
       if (this.closed) {
         pool.abandon(backend);
-        return;
+        return undefined;
       }
       let socket: Socket;
       try {
@@ -256,7 +306,7 @@ class ProxiedConnection implements ConnectionHandle {
       } catch (err) {
         if (this.closed) {
           pool.abandon(backend);
-          return;
+          return undefined;
         }
         const message = describeError(err);
         this.listener.stats.connectFailures++;
@@ -273,22 +323,11 @@ class ProxiedConnection implements ConnectionHandle {
       if (this.closed) {
         socket.destroy();
         pool.abandon(backend);
-        return;
+        return undefined;
       }
-      this.attach(backend, socket);
-      return;
+      return { backend, socket };
     }
-    if (this.closed) return;
-    this.reason = tried.size > 0 ? 'connect_failed' : 'no_backend';
-    this.debug('no backend for client', {
-      listener: this.listener.name,
-      client: this.client.remoteAddress,
-      reason: this.reason,
-      tried: [...tried].map((b) => b.address),
-    });
-    this.listener.stats.errors[this.reason]++;
-    this.closed = true;
-    this.client.destroy();
+    return undefined;
   }
 
   private connectTo(backend: Backend): Promise<Socket> {
@@ -327,22 +366,136 @@ class ProxiedConnection implements ConnectionHandle {
   private attach(backend: Backend, upstream: Socket): void {
     const { client } = this;
     const pool = this.options.pool;
+    const first = this.upstream === undefined && this.proxiedAt === 0;
     this.backend = backend;
     this.upstream = upstream;
     this.proxiedAt = Date.now();
+    this.boundAt = { in: client.bytesRead, out: client.bytesWritten };
     pool.connected(backend, this);
-    this.listener.stats.proxied++;
-    upstream.on('error', (err) => this.onSocketError('backend', err));
+    if (first) this.listener.stats.proxied++;
+    upstream.on('error', (err) => {
+      if (this.upstream === upstream) this.onSocketError('backend', err);
+    });
     upstream.on('close', () => {
+      if (this.upstream !== upstream) return;
       this.upstreamClosed = true;
       this.onClose();
     });
     const idle = () => this.abort('idle_timeout');
-    client.setTimeout(this.options.idleTimeoutMs, idle);
+    if (first) client.setTimeout(this.options.idleTimeoutMs, idle);
     upstream.setTimeout(this.options.idleTimeoutMs, idle);
-    // pipe() keeps back-pressure both ways and ends the other side's writes on a FIN.
-    upstream.pipe(client);
-    client.pipe(upstream);
+    if (!this.tracker) {
+      // pipe() keeps back-pressure both ways and ends the other side's writes on a FIN.
+      upstream.pipe(client);
+      client.pipe(upstream);
+      return;
+    }
+    upstream.on('data', (chunk: Buffer) => this.fromUpstream(upstream, chunk));
+    upstream.on('end', () => {
+      if (this.upstream === upstream && !client.writableEnded) client.end();
+    });
+    if (first) {
+      client.on('data', (chunk: Buffer) => this.fromClient(chunk));
+      client.on('end', () => {
+        this.clientEnded = true;
+        if (this.upstream && !this.moving && !this.upstream.writableEnded) this.upstream.end();
+      });
+      // Accepted paused (pauseOnConnect): a 'data' listener alone does not start the flow.
+      client.resume();
+    }
+  }
+
+  /** PB mode: a client chunk to the current backend, pausing the client while it is full. */
+  private fromClient(chunk: Buffer): void {
+    const upstream = this.upstream;
+    if (!upstream || this.closed) return;
+    this.tracker!.fromClient(chunk);
+    if (!upstream.write(chunk)) {
+      this.client.pause();
+      upstream.once('drain', () => {
+        if (this.upstream === upstream && !this.moving) this.client.resume();
+      });
+    }
+  }
+
+  /** PB mode: a backend chunk to the client; at a request boundary, a wanted move happens. */
+  private fromUpstream(upstream: Socket, chunk: Buffer): void {
+    if (this.upstream !== upstream || this.closed) return;
+    this.tracker!.fromServer(chunk);
+    if (!this.client.write(chunk)) {
+      upstream.pause();
+      this.client.once('drain', () => upstream.resume());
+    }
+    if (this.moveWanted && this.tracker!.atBoundary) void this.move();
+  }
+
+  /**
+   * ConnectionHandle: the backend started draining. A PB connection that is not pinned moves now
+   * if no request is in flight, else once its last answer has passed.
+   */
+  draining(): void {
+    if (!this.tracker || this.tracker.pinned || this.closed || !this.upstream) return;
+    this.moveWanted = true;
+    if (this.tracker.atBoundary) void this.move();
+  }
+
+  /**
+   * Moves the connection to another backend between two requests: the client is paused (what it
+   * sends next waits in the kernel), the old backend connection is ended cleanly and released,
+   * another backend is claimed and connected, and the client resumes. No backend: the client is
+   * closed, having no request in flight.
+   */
+  private async move(): Promise<void> {
+    if (this.moving || this.closed || !this.upstream || !this.backend) return;
+    this.moving = true;
+    this.moveWanted = false;
+    const { client } = this;
+    const old = this.upstream;
+    const from = this.backend;
+    client.pause();
+    this.upstream = undefined;
+    this.backend = undefined;
+    old.setTimeout(0);
+    old.on('error', () => undefined);
+    old.end();
+    setTimeout(() => old.destroy(), 5000).unref();
+    this.releaseBackend(from);
+    const got = await this.connectAny(new Set([from]), Date.now() + this.options.queueTimeoutMs);
+    this.moving = false;
+    if (this.closed) {
+      if (got) {
+        got.socket.destroy();
+        this.options.pool.abandon(got.backend);
+      }
+      return;
+    }
+    if (!got) {
+      this.reason = 'no_backend';
+      this.debug('no backend to move a drained connection to', {
+        listener: this.listener.name,
+        from: from.address,
+      });
+      this.teardown(false);
+      this.finish();
+      return;
+    }
+    this.listener.stats.moved++;
+    this.debug('moved a connection off a draining backend', {
+      listener: this.listener.name,
+      from: from.address,
+      to: got.backend.address,
+    });
+    this.attach(got.backend, got.socket);
+    if (this.clientEnded) got.socket.end();
+    client.resume();
+  }
+
+  private releaseBackend(backend: Backend): void {
+    this.options.pool.release(backend, this, {
+      durationMs: Date.now() - this.proxiedAt,
+      bytesIn: this.client.bytesRead - this.boundAt.in,
+      bytesOut: this.client.bytesWritten - this.boundAt.out,
+    });
   }
 
   private onSocketError(side: 'client' | 'backend', err: Error): void {
@@ -420,13 +573,7 @@ class ProxiedConnection implements ConnectionHandle {
     if (this.finished) return;
     this.finished = true;
     this.closed = true;
-    if (this.backend && this.upstream) {
-      this.options.pool.release(this.backend, this, {
-        durationMs: Date.now() - this.proxiedAt,
-        bytesIn: this.client.bytesRead,
-        bytesOut: this.client.bytesWritten,
-      });
-    }
+    if (this.backend && this.upstream) this.releaseBackend(this.backend);
     this.listener.ended(this);
   }
 }
