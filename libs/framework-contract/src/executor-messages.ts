@@ -228,13 +228,16 @@ export type RequestParse =
   | { ok: true; request: ExecutorRequest }
   | { ok: false; error: string; rejection: ExecutorRejection };
 
+/** Payloads as bytes (a Buffer in Node): UTF-8, bad sequences replaced (then refused by the schema). */
+const utf8 = new TextDecoder('utf-8');
+
 /**
  * Reads a request as the executor receives it: JSON checked with the schema, or the original's
  * bare payload `finish`. A request that fails comes back with what was wrong and the rejection to
  * answer it with.
  */
-export function parseExecutorRequest(payload: string | Buffer): RequestParse {
-  const text = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
+export function parseExecutorRequest(payload: string | Uint8Array): RequestParse {
+  const text = (typeof payload === 'string' ? payload : utf8.decode(payload)).trim();
   if (text === 'finish')
     return { ok: true, request: { version: EXECUTOR_PROTOCOL_VERSION, type: 'finish' } };
   let json: unknown;
@@ -284,8 +287,8 @@ export type ReplyParse =
     };
 
 /** Reads a reply as the scheduler receives it. */
-export function parseExecutorReply(payload: string | Buffer): ReplyParse {
-  const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+export function parseExecutorReply(payload: string | Uint8Array): ReplyParse {
+  const text = typeof payload === 'string' ? payload : utf8.decode(payload);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,6 +1,6 @@
 /**
  * The explorer: one page served by the scheduler at `/explorer` (and `/`), markup and style only.
- * Its code is client.ts, served at `/explorer.js` (explorer/script.ts); the content security
+ * Its code is browser/client.ts, served at `/explorer.js` (explorer/script.ts); the content security
  * policy allows scripts from the scheduler itself and nowhere else, inline ones not at all.
  */
 export const EXPLORER_HTML = `<!doctype html>

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 
 /**
- * The explorer's browser code (client.ts), bundled. A built scheduler carries it in its own
- * bundle: scripts/bundle.js builds client.ts for the browser and defines `__EXPLORER_CLIENT__` as
+ * The explorer's browser code (browser/client.ts), bundled. A built scheduler carries it in its own
+ * bundle: scripts/bundle.js builds it for the browser and defines `__EXPLORER_CLIENT__` as
  * that text. Run from source (jest, the dev loop) there is no such definition; the bundle is then
- * made here once, with esbuild (a development dependency), from the client.ts beside this file.
+ * made here once, with esbuild (a development dependency), from browser/client.ts beside this file.
  */
 declare const __EXPLORER_CLIENT__: string | undefined;
 
@@ -19,7 +19,7 @@ export function explorerScript(): string {
 }
 
 function buildFromSource(): string {
-  const entry = join(__dirname, 'client.ts');
+  const entry = join(__dirname, 'browser', 'client.ts');
   if (!existsSync(entry))
     throw new Error('this scheduler was built without the explorer and has no client.ts to build');
   // Required here, not imported: only a scheduler run from source gets this far.

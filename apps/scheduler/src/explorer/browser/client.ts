@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 /**
  * The explorer's browser code, bundled for the browser (scripts/bundle.js `--embed`) and served at
  * `/explorer.js` beside the page (page.ts). It lists clusters and nodes with their state,
