@@ -101,6 +101,12 @@ export const nodeSchema = z.object({
   persistenceId: z.string(),
   /** Ports reserved for the node (10, as the original). */
   reservedPorts: z.array(z.number().int()).default([]),
+  /**
+   * The cpus and mem (MB) its reservation holds, task and executor together: the node launches on
+   * these whatever the configured node resources say later (task-info.ts `launchShares`). Absent
+   * in records of an older scheduler: those launch on the configured resources.
+   */
+  reservedSize: z.object({ cpus: z.number().positive(), mem: z.number().positive() }).optional(),
   ports: portsSchema.optional(),
   /** Current task id (the node key, as the original) and executor id. */
   taskId: z.string(),

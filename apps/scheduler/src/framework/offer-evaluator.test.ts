@@ -395,6 +395,32 @@ describe('offer evaluator: relaunching', () => {
     expect(w.nodes.get('riak-default-1')!.relaunchAfter).toBeUndefined();
   });
 
+  it('relaunches a node on the size its reservation was made with after the node resources were raised', () => {
+    const { w, a } = running();
+    expect(w.nodes.get('riak-default-1')!.reservedSize).toEqual({
+      cpus: config.node.cpus + config.executor.cpus,
+      mem: config.node.mem + config.executor.mem,
+    });
+    a.endTask('riak-default-1');
+    w.nodes.set('riak-default-1', { ...w.nodes.get('riak-default-1')!, state: 'restarting' });
+    w.cfg = {
+      ...config,
+      node: { ...config.node, cpus: config.node.cpus * 2, mem: config.node.mem * 2 },
+    };
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:launch']);
+    const task = w.last.decisions[0].operations[0].launch!.task_infos![0];
+    expect(R.scalarSum(task.resources ?? [], 'cpus')).toBe(config.node.cpus);
+    expect(R.scalarSum(task.resources ?? [], 'mem')).toBe(config.node.mem);
+    // A node placed after the change gets the raised size.
+    w.add(node('riak-default-2'));
+    w.round();
+    expect(w.nodes.get('riak-default-2')!.reservedSize).toEqual({
+      cpus: config.node.cpus * 2 + config.executor.cpus,
+      mem: config.node.mem * 2 + config.executor.mem,
+    });
+  });
+
   it('does not launch a node whose cluster has a Riak version the scheduler lacks, and says so', () => {
     const { w, a } = running();
     a.endTask('riak-default-1');

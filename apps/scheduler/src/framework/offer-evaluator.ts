@@ -504,6 +504,7 @@ function lostReservationStage(input: OfferEvaluationInput, out: OfferEvaluation)
             hostname: undefined,
             agentAttributes: undefined,
             reservedPorts: [],
+            reservedSize: undefined,
             ports: undefined,
           },
         },
@@ -594,6 +595,10 @@ function placementStage(input: OfferEvaluationInput, out: OfferEvaluation): void
             hostname: p.hostname,
             agentAttributes: agentsByOffer.get(p.offerId)!.attributes,
             reservedPorts: p.ports,
+            reservedSize: {
+              cpus: R.scalarSum(reserved, 'cpus'),
+              mem: R.scalarSum(reserved, 'mem'),
+            },
             ports: { http, pb, disterl, handoff, epmd },
             pendingReason: undefined,
           },

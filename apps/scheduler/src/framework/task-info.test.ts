@@ -4,7 +4,7 @@ import type { RiakVersion } from '../config';
 import { loadConfig } from '../config';
 import type { NodeDoc } from '../model';
 import type { LaunchSpec } from './task-info';
-import { checkedTaskData, taskData } from './task-info';
+import { checkedTaskData, launchShares, taskData } from './task-info';
 import { verifyExecutorCredential } from '../api/auth';
 
 const config = loadConfig({}, {}, 'sched.example');
@@ -105,5 +105,43 @@ describe("the task's API credential", () => {
     expect(taskData(config, spec('riak-default-1', 'agent1.example'), pkg).ApiCredential).toBe(
       undefined,
     );
+  });
+});
+
+describe('launch shares on a node reservation', () => {
+  const cfg = loadConfig({}, {}, 'sched.example');
+  const need = {
+    cpus: cfg.node.cpus + cfg.executor.cpus,
+    mem: cfg.node.mem + cfg.executor.mem,
+  };
+
+  it('are the configured node resources on a reservation made for them', () => {
+    expect(launchShares(cfg, need)).toEqual({ cpus: cfg.node.cpus, mem: cfg.node.mem });
+    // Records of an older scheduler hold no size: the configuration, as before.
+    expect(launchShares(cfg, undefined)).toEqual({ cpus: cfg.node.cpus, mem: cfg.node.mem });
+  });
+
+  it('fit a reservation made before the configuration was raised, never more than it holds', () => {
+    const raised = loadConfig(
+      { nodeCpus: String(cfg.node.cpus * 2), nodeMem: String(cfg.node.mem * 2) },
+      {},
+      'sched.example',
+    );
+    const shares = launchShares(raised, need);
+    expect(shares.cpus + raised.executor.cpus).toBeCloseTo(need.cpus, 5);
+    expect(shares.mem + raised.executor.mem).toBeCloseTo(need.mem, 5);
+    expect(shares).toEqual({ cpus: cfg.node.cpus, mem: cfg.node.mem });
+  });
+
+  it('use less of the reservation when the configuration was lowered', () => {
+    const lowered = loadConfig(
+      { nodeCpus: String(cfg.node.cpus / 2), nodeMem: String(cfg.node.mem / 2) },
+      {},
+      'sched.example',
+    );
+    expect(launchShares(lowered, need)).toEqual({
+      cpus: cfg.node.cpus / 2,
+      mem: cfg.node.mem / 2,
+    });
   });
 });

@@ -148,6 +148,25 @@ export function checkedTaskData(
 }
 
 /**
+ * The task's cpus and mem on a node's reservation: the configured node resources, unless the
+ * reservation was made smaller (the configuration was raised since): then whatever it holds
+ * beyond the executor's share, so the node always launches where its data is. Raised resources
+ * apply to nodes placed after the change (docs/operations.md); a reservation is never grown or
+ * remade under a node's data. A lowered configuration simply uses less of the reservation.
+ */
+export function launchShares(
+  config: SchedulerConfig,
+  reservedSize: NodeDoc['reservedSize'],
+): { cpus: number; mem: number } {
+  const wanted = { cpus: config.node.cpus, mem: config.node.mem };
+  if (!reservedSize) return wanted;
+  return {
+    cpus: R.round(Math.min(wanted.cpus, reservedSize.cpus - config.executor.cpus)),
+    mem: R.round(Math.min(wanted.mem, reservedSize.mem - config.executor.mem)),
+  };
+}
+
+/**
  * The TaskInfo that launches a node on the resources reserved for it in `offer`: the node's
  * share and its volume for the task, the executor's share for the executor, so a relaunch on
  * the reservation always fits.
@@ -163,12 +182,11 @@ export function buildTask(config: SchedulerConfig, s: LaunchSpec): TaskInfo | un
     [R.scalar('cpus', config.executor.cpus), R.scalar('mem', config.executor.mem)],
     reservation,
   );
+  const shares = launchShares(config, s.node.reservedSize);
+  if (shares.cpus <= 0 || shares.mem <= 0) return undefined;
   const ports = reserved.filter((r) => r.name === 'ports');
   const taskResources = [
-    ...R.reserve(
-      [R.scalar('cpus', config.node.cpus), R.scalar('mem', config.node.mem)],
-      reservation,
-    ),
+    ...R.reserve([R.scalar('cpus', shares.cpus), R.scalar('mem', shares.mem)], reservation),
     ...ports,
     volume,
   ];
