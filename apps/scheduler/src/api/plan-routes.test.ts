@@ -10,7 +10,7 @@ import { EventHub } from '../events';
 import type { NodeDoc } from '../model';
 import type { PlanRunnerDeps } from '../plans';
 import { createLogger } from '@riak-mesos/logging';
-import { progressPlans } from '../plans';
+import { newPlan, progressPlans } from '../plans';
 import type { SchedulerStore } from '../store';
 import type { ApiFixture } from './test-support/api-fixture';
 import { startApiFixture } from './test-support/api-fixture';
@@ -215,6 +215,7 @@ describe('plan routes', () => {
 describe('the plan runner on a real store', () => {
   const asked: string[] = [];
   const killed: string[] = [];
+  let revived = 0;
   const deps = (): PlanRunnerDeps => ({
     store,
     logger: createLogger('plan-runner-test'),
@@ -227,7 +228,10 @@ describe('the plan runner on a real store', () => {
       killed.push(n.key);
       return Promise.resolve();
     },
-    revive: () => Promise.resolve(),
+    revive: () => {
+      revived++;
+      return Promise.resolve();
+    },
     later: () => undefined,
     inFlight: new Set(),
   });
@@ -290,5 +294,43 @@ describe('the plan runner on a real store', () => {
     expect(asked).toEqual([`finish:${node.key}`]);
     expect(killed).toEqual([node.key]);
     expect((await store.requireCluster('p3')).state).toBe('restarting');
+  });
+
+  it('a rollback moves a node that is down on the version it leaves back to the old version, without its backoff', async () => {
+    await store.createCluster('p4', 'riak-kv-3.2');
+    const [node] = await store.addNodes('p4', 1);
+    for (const state of ['reserving', 'reserved', 'launching'] as const)
+      await store.transitionNode(node.key, state);
+    const later = new Date(Date.now() + 120000).toISOString();
+    await store.transitionNode(node.key, 'restarting', {
+      executorId: 'exec-7',
+      riakVersion: 'riak-kv-3.4',
+      failures: 5,
+      relaunchAfter: later,
+    });
+    const back = await store.createPlan(
+      newPlan({
+        kind: 'upgrade',
+        cluster: 'p4',
+        nodes: [node.key],
+        targetRiakVersion: 'riak-kv-3.2',
+        fromRiakVersion: 'riak-kv-3.4',
+        rollbackOf: 'upgrade-x',
+        now: Date.now(),
+      }),
+    );
+    const before = revived;
+    await progressPlans(await store.requireCluster('p4'), await store.listNodes('p4'), deps());
+    const moved = (await store.getNode(node.key))!;
+    expect(moved).toMatchObject({ state: 'restarting', riakVersion: 'riak-kv-3.2', failures: 5 });
+    expect(moved.relaunchAfter).toBeUndefined();
+    expect(revived).toBe(before + 1);
+    expect((await store.getPlan('p4', back.id))!.phases[0].steps[0]).toMatchObject({
+      status: 'STARTING',
+      fromExecutor: 'exec-7',
+    });
+    // Nothing more to do until it runs.
+    await progressPlans(await store.requireCluster('p4'), await store.listNodes('p4'), deps());
+    expect(revived).toBe(before + 1);
   });
 });

@@ -15,6 +15,7 @@ import {
   planStatus,
   planView,
   progressPlan,
+  rollbackPlan,
 } from './index';
 
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
@@ -592,6 +593,107 @@ describe('upgrade', () => {
     ]);
     const restart = progressPlan(rolling(), { nodes: cluster() }, T0).actions[0];
     expect(restart).not.toHaveProperty('riakVersion');
+  });
+
+  it('a node that never runs the target: ERROR at the step timeout, the plan stops; abort rolls it back while it is down', () => {
+    const nodes = cluster();
+    for (const k of KEYS) nodes.set(k, node(k, 'running', { riakVersion: 'riak-kv-3.2' }));
+    let plan = newPlan({
+      kind: 'upgrade',
+      cluster: 'c',
+      nodes: KEYS,
+      now: T0,
+      id: 'upgrade-2',
+      targetRiakVersion: 'riak-kv-3.2-b',
+      fromRiakVersion: 'riak-kv-3.2',
+      stepTimeoutSeconds: 60,
+    });
+    plan = progressPlan(plan, { nodes }, T0).plan;
+    // Relaunched on the target, it fails to start again and again (a relaunch backoff each time).
+    const down = (t: number, patch: Partial<NodeDoc> = {}) =>
+      node('riak-c-1', 'restarting', {
+        riakVersion: 'riak-kv-3.2-b',
+        executorId: 'riak-c-1-exec-4',
+        failures: 4,
+        relaunchAfter: new Date(t + 30000).toISOString(),
+        ...patch,
+      });
+    nodes.set('riak-c-1', down(T0 + 50000));
+    expect(statuses(progressPlan(plan, { nodes }, T0 + 55000).plan)).toEqual([
+      'DELAYED',
+      'PENDING',
+      'PENDING',
+    ]);
+    const failed = progressPlan(plan, { nodes }, T0 + 61000).plan;
+    expect(step(failed, 0)).toMatchObject({
+      status: 'ERROR',
+      message: 'not back as a valid ring member within 60 s (node is restarting)',
+    });
+    expect(statuses(failed)).toEqual(['ERROR', 'PENDING', 'PENDING']);
+    expect(planStatus(failed)).toBe('ERROR');
+    expect(progressPlan(failed, { nodes }, T0 + 120000).actions).toEqual([]);
+
+    const aborted = control(failed, 'abort');
+    let back = rollbackPlan(aborted, nodes, T0 + 121000)!;
+    expect(back).toMatchObject({
+      kind: 'upgrade',
+      rollbackOf: 'upgrade-2',
+      targetRiakVersion: 'riak-kv-3.2',
+      stepTimeoutSeconds: 60,
+    });
+    expect(back.phases[0].steps.map((s) => s.node)).toEqual(['riak-c-1']);
+    // Still starting on the target: its start is left to end.
+    nodes.set('riak-c-1', node('riak-c-1', 'starting', { riakVersion: 'riak-kv-3.2-b' }));
+    let res = progressPlan(back, { nodes }, T0 + 121000);
+    expect([step(res.plan, 0).status, res.actions]).toEqual(['PREPARED', []]);
+    // Down between two tasks: it is relaunched on the old version at once (it would never run
+    // on the target to be restarted).
+    nodes.set('riak-c-1', down(T0 + 125000));
+    res = progressPlan(res.plan, { nodes }, T0 + 126000);
+    expect(step(res.plan, 0)).toMatchObject({
+      status: 'STARTING',
+      message: 'down on riak-kv-3.2-b; relaunching it on riak-kv-3.2',
+      fromExecutor: 'riak-c-1-exec-4',
+    });
+    expect(res.actions).toEqual([
+      { type: 'set-version', plan: back.id, node: 'riak-c-1', riakVersion: 'riak-kv-3.2' },
+    ]);
+    back = res.plan;
+    // The move was not written (the scheduler stopped): it is asked again.
+    expect(progressPlan(back, { nodes }, T0 + 127000).actions.map((a) => a.type)).toEqual([
+      'set-version',
+    ]);
+    nodes.set('riak-c-1', node('riak-c-1', 'restarting', { riakVersion: 'riak-kv-3.2' }));
+    res = progressPlan(back, { nodes }, T0 + 128000);
+    expect([step(res.plan, 0).status, res.actions]).toEqual(['STARTING', []]);
+    nodes.set(
+      'riak-c-1',
+      node('riak-c-1', 'running', { riakVersion: 'riak-kv-3.2', executorId: 'riak-c-1-exec-5' }),
+    );
+    res = progressPlan(res.plan, { nodes }, T0 + 140000);
+    expect(res.actions).toEqual([{ type: 'check-ring', plan: back.id, node: 'riak-c-1' }]);
+    back = progressPlan(
+      res.plan,
+      { nodes, ring: new Map([['riak-c-1', ready]]) },
+      T0 + 141000,
+    ).plan;
+    expect(planStatus(back)).toBe('COMPLETE');
+  });
+
+  it('only a rollback moves a node that is down: an upgrade waits for it to run', () => {
+    const nodes = cluster({
+      'riak-c-1': { state: 'restarting', riakVersion: 'riak-kv-3.2', failures: 1 },
+    });
+    const plan = newPlan({
+      kind: 'upgrade',
+      cluster: 'c',
+      nodes: KEYS,
+      now: T0,
+      targetRiakVersion: 'riak-kv-3.2-b',
+      fromRiakVersion: 'riak-kv-3.2',
+    });
+    const res = progressPlan(plan, { nodes }, T0);
+    expect([step(res.plan, 0).status, res.actions]).toEqual(['PREPARED', []]);
   });
 });
 

@@ -31,6 +31,11 @@ export type PlanAction =
       /** An upgrade: the version the node comes back with. */
       riakVersion?: string;
     }
+  /**
+   * A rollback's node that is down on the version it leaves: it is relaunched on `riakVersion`
+   * (the rollback's target) at once, without waiting out its relaunch backoff.
+   */
+  | { type: 'set-version'; plan: string; node: string; riakVersion: string }
   /** Ask the node for its ring status and progress the plan again with the answer. */
   | { type: 'check-ring'; plan: string; node: string };
 
@@ -227,6 +232,18 @@ function observeRolling(
     if (node.state === 'failed')
       return { step: { ...step, status: 'ERROR', message: 'node failed; it cannot be restarted' } };
     if (node.state === 'running') return restart('restarting the node', step);
+    const back = takeBack(plan, node);
+    if (back)
+      return {
+        step: {
+          ...step,
+          status: 'STARTING',
+          message: back.message,
+          fromExecutor: node.executorId,
+          startedAt: step.startedAt ?? new Date(now).toISOString(),
+        },
+        action: back.action,
+      };
     return {
       step: {
         ...step,
@@ -249,6 +266,10 @@ function observeRolling(
         message: `not back as a valid ring member within ${plan.stepTimeoutSeconds} s (node is ${node.state})`,
       },
     };
+  // Begun, but the node went down again on the version left (or the move was never written).
+  const back = takeBack(plan, node);
+  if (back)
+    return { step: { ...step, status: 'STARTING', message: back.message }, action: back.action };
   if (node.state === 'running') {
     if (step.fromExecutor !== undefined && node.executorId === step.fromExecutor)
       // Decided, but the node still runs the same task: the restart never happened (a scheduler
@@ -281,4 +302,27 @@ function observeRolling(
   const wait = delayed(node, now);
   if (wait) return { step: { ...step, ...wait } };
   return { step: { ...step, status: 'STARTING', message: `node is ${node.state}` } };
+}
+
+/**
+ * A rollback (the upgrade plan made by aborting one) does not wait for a node that is down on
+ * the version it leaves to run again before restarting it: a node that cannot run that version
+ * (it fails to start, and is relaunched after a backoff, again and again) would never run, and
+ * the rollback would wait forever. Such a node, between two tasks (`restarting`), is relaunched
+ * on the rollback's target instead. A node whose task is still starting is left to end its
+ * start (it runs, and is restarted as any other, or fails, and is then between tasks).
+ */
+function takeBack(
+  plan: PlanDoc,
+  node: NodeDoc,
+): { message: string; action: PlanAction } | undefined {
+  const target = plan.targetRiakVersion;
+  if (plan.kind !== 'upgrade' || plan.rollbackOf === undefined || target === undefined)
+    return undefined;
+  if (node.state !== 'restarting' || node.riakVersion === undefined) return undefined;
+  if (node.riakVersion === target) return undefined;
+  return {
+    message: `down on ${node.riakVersion}; relaunching it on ${target}`,
+    action: { type: 'set-version', plan: plan.id, node: node.key, riakVersion: target },
+  };
 }

@@ -133,6 +133,26 @@ async function act(
     await deps.revive();
     return;
   }
+  if (action.type === 'set-version') {
+    // Checked on the stored node: only one still between tasks on another version is moved.
+    let moved = false;
+    await store.updateNode(node.key, (n) => {
+      moved = n.state === 'restarting' && n.riakVersion !== action.riakVersion;
+      return moved
+        ? { ...n, riakVersion: action.riakVersion, relaunchAfter: undefined }
+        : undefined;
+    });
+    if (!moved) return;
+    logger.info('plan: relaunching a node that is down on another version', {
+      cluster: cluster.name,
+      plan: action.plan,
+      node: node.key,
+      from: node.riakVersion,
+      riakVersion: action.riakVersion,
+    });
+    await deps.revive();
+    return;
+  }
   const key = `plan-ring:${node.key}`;
   if (deps.inFlight.has(key)) return;
   deps.inFlight.add(key);
