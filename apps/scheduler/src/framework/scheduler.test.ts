@@ -1,13 +1,15 @@
 // Over 400 lines: one real system (ZooKeeper, local Mesos, real Riak) shared by its scenarios,
-// which run in order; splitting them would start that system once per file.
+// which run in order and reuse its clusters; splitting them would start that system, and make
+// a real Riak cluster, once more per file (helpers: test-support/real-riak.ts).
 /**
  * The scheduler as it runs in production (its bundle, as child processes killed with SIGKILL) on
  * local Mesos with 4 agents, a real ZooKeeper, the real executor and the real Riak KV 3.2 package:
  * placement with `hostname UNIQUE`, a scheduler killed mid-deployment, a relaunch on the same
- * volume after a killed executor, a standby taking over, and removal that releases everything.
+ * volume after a killed executor, a standby taking over, removal that releases everything, a
+ * rolling restart, and an upgrade to a real package that never becomes ready, aborted.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProcessGroup } from '@riak-mesos/process';
@@ -31,11 +33,18 @@ import WebSocket from 'ws';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 import type { Offer } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
+import type { PlanView } from '@riak-mesos/framework-contract';
+import type { PbReachable } from './test-support/real-riak';
+import { AckedWrites, catalogueEntry, riakLogs, riakWithoutKv } from './test-support/real-riak';
 
 jest.setTimeout(10 * 60 * 1000);
 
 const RIAK = 'riak-kv-3.2';
+/** A real Riak package that never becomes ready (test-support/real-riak.ts: riakWithoutKv). */
+const BROKEN = 'riak-kv-3.2-without-kv';
 const riakPackage = requireRiakPackage();
+/** The scheduler's Riak catalogue, made in beforeAll. */
+let catalogue: ReturnType<typeof catalogueEntry>[];
 
 /**
  * A cluster of real Riak nodes, small and quick to hand off: a ring of 16 partitions, and vnodes
@@ -63,16 +72,15 @@ const schedulers = new Map<number, ProcessGroup>();
 const TOKEN = randomBytes(24).toString('base64url');
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-interface ApiNode {
-  name: string;
+interface ApiNode extends PbReachable {
   pending_reason?: { text: string; at: string } | null;
   hostname: string | null;
-  state: string;
   member: boolean;
   wanted: boolean;
   agent_id: string | null;
   persistence_id: string;
   failures: number;
+  riak_version: string | null;
 }
 
 function startScheduler(port: number, zkPath = chroot): ProcessGroup {
@@ -116,20 +124,7 @@ function startScheduler(port: number, zkPath = chroot): ProcessGroup {
       '--resource-urls',
       JSON.stringify({ executor: pathToFileURL(EXECUTOR_PACKAGE).href }),
       '--riak-versions',
-      JSON.stringify([
-        {
-          name: RIAK,
-          url: pathToFileURL(riakPackage).href,
-          sha256: createHash('sha256').update(readFileSync(riakPackage)).digest('hex'),
-          flavour: 'kv3',
-        },
-        {
-          name: 'riak-local',
-          url: pathToFileURL(RIAK_LOCAL_PACKAGE).href,
-          sha256: createHash('sha256').update(readFileSync(RIAK_LOCAL_PACKAGE)).digest('hex'),
-          flavour: 'riak-local',
-        },
-      ]),
+      JSON.stringify(catalogue),
     ],
     { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
   );
@@ -182,6 +177,11 @@ beforeAll(async () => {
   writeFileSync(join(work, 'api-token'), TOKEN, { mode: 0o600 });
   await buildNodePackages();
   await bundle('apps/scheduler');
+  catalogue = [
+    catalogueEntry(RIAK, riakPackage, 'kv3'),
+    catalogueEntry('riak-local', RIAK_LOCAL_PACKAGE, 'riak-local'),
+    catalogueEntry(BROKEN, riakWithoutKv(riakPackage, work), 'kv3'),
+  ];
   zk = await startZooKeeper();
   chroot = uniqueChroot('scheduler');
   mesos = await startLocalMesos(join(work, 'mesos'), 4);
@@ -435,28 +435,25 @@ describe('real Riak: the scheduler on local Mesos', () => {
     );
   });
 
-  it('through the API: one ring, a rolling restart with one node down at most, graceful removal, destroy', async () => {
-    const [, b] = ports; // the leader now
-    const events: { type: string; node?: string; state?: string; operation?: { state: string } }[] =
-      [];
-    const ws = new WebSocket(`ws://127.0.0.1:${b}/api/v1/events`, { headers: AUTH });
-    ws.on('message', (m: Buffer) =>
-      events.push(JSON.parse(m.toString()) as (typeof events)[number]),
-    );
+  // The next three tests share cluster c2 (3 real Riak nodes) and the writes Riak acknowledged.
+  const c2 = async () =>
+    (await api<{ nodes: ApiNode[] }>(ports[1], 'GET', '/clusters/c2/nodes')).nodes;
+  const writes = new AckedWrites('rolling', c2);
+  type Event = { type: string; node?: string; state?: string; operation?: { state: string } };
+  async function listen(port: number): Promise<{ events: Event[]; close: () => void }> {
+    const events: Event[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events`, { headers: AUTH });
+    ws.on('message', (m: Buffer) => events.push(JSON.parse(m.toString()) as Event));
     await new Promise((r) => ws.once('open', r));
+    return { events, close: () => ws.close() };
+  }
+
+  it('through the API: one ring, a rolling restart with one node down at most', async () => {
+    const [, b] = ports; // the leader now
+    const { events, close } = await listen(b);
     try {
       await createCluster(b, 'c2');
       await api(b, 'POST', '/clusters/c2/nodes', { nodes: 3 });
-      const c2 = async () =>
-        (
-          await api<{ nodes: ApiNode[] & { endpoints: { pb: string } | null }[] }>(
-            b,
-            'GET',
-            '/clusters/c2/nodes',
-          )
-        ).nodes as (ApiNode & {
-          endpoints: { pb: string } | null;
-        })[];
       await waitFor(
         async () => {
           const n = await c2();
@@ -474,25 +471,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
       expect(status.members.filter((m) => m.status === 'valid')).toHaveLength(3);
       expect(status.ringReady).toBe(true);
 
-      const acked = new Map<string, string>();
-      const write = async (prefix: string, count: number) => {
-        for (let i = 0; i < count; i++) {
-          for (const n of await c2()) {
-            if (n.state !== 'running' || !n.endpoints) continue;
-            const [host, port] = n.endpoints.pb.split(':');
-            try {
-              const c = await RiakPbClient.connect(Number(port), host, 2000);
-              await c.put('rolling', `${prefix}-${i}`, `v${i}`);
-              c.close();
-              acked.set(`${prefix}-${i}`, `v${i}`);
-              break;
-            } catch {
-              // That node is going down; try another.
-            }
-          }
-        }
-      };
-      await write('before', 100);
+      await writes.write('before', 100);
       let maxDown = 0;
       let sampling = true;
       const sampler = (async () => {
@@ -503,7 +482,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
         }
       })();
       await api(b, 'POST', '/clusters/c2/restart');
-      const during = write('during', 100);
+      const during = writes.write('during', 100);
       await waitFor(
         async () =>
           (await api<{ operation: { state: string } | null }>(b, 'GET', '/clusters/c2/operation'))
@@ -514,28 +493,133 @@ describe('real Riak: the scheduler on local Mesos', () => {
       sampling = false;
       await sampler;
       expect(maxDown).toBe(1);
-      const some = (await c2())[1];
-      const [host, port] = some.endpoints!.pb.split(':');
-      const reader = await RiakPbClient.connect(Number(port), host);
-      const missing: string[] = [];
-      for (const [k, v] of acked)
-        if ((await reader.get('rolling', k))?.value.toString() !== v) missing.push(k);
-      reader.close();
-      expect(missing).toEqual([]);
+      expect(await writes.missing((await c2())[1])).toEqual([]);
       expect(events.some((e) => e.type === 'node' && e.state === 'restarting')).toBe(true);
       expect(events.some((e) => e.type === 'operation' && e.operation?.state === 'done')).toBe(
         true,
       );
+    } finally {
+      close();
+    }
+  });
 
-      // Graceful removal, then destroy.
-      await api(b, 'DELETE', `/clusters/c2/nodes/${first.name}`);
+  it('an upgrade to a real package that never becomes ready stops at its first step in ERROR; abort takes that node back; every acknowledged write reads back', async () => {
+    const [, b] = ports;
+    const STEP_TIMEOUT = 60;
+    const before = await c2();
+    expect(before.map((n) => [n.state, n.member, n.riak_version])).toEqual(
+      before.map(() => ['running', true, RIAK]),
+    );
+    const executors = async () =>
+      new Map(
+        (await mesos.state()).frameworks[0].tasks
+          .filter((t) => t.state === 'TASK_RUNNING')
+          .map((t) => [t.id, t.executor_id]),
+      );
+    const ran = await executors();
+    const plan = async (id: string) =>
+      (await api<{ plan: PlanView }>(b, 'GET', `/clusters/c2/plans/${id}`)).plan;
+    const upgrade = (
+      await api<{ plan: PlanView }>(b, 'POST', '/clusters/c2/upgrade', {
+        riak_version: BROKEN,
+        step_timeout_seconds: STEP_TIMEOUT,
+      })
+    ).plan;
+    const [first, ...rest] = upgrade.phases[0].steps.map((s) => s.node);
+    // Writes go on through the other two while the first is down.
+    await waitFor(async () => (await c2()).find((n) => n.name === first)!.state !== 'running', {
+      timeoutMs: 60000,
+      intervalMs: 200,
+      what: 'the first node to be restarted',
+    });
+    await writes.write('upgrade', 50);
+    const failed = await waitFor(
+      async () => {
+        const p = await plan(upgrade.id);
+        return p.status === 'ERROR' ? p : undefined;
+      },
+      { timeoutMs: (STEP_TIMEOUT + 60) * 1000, intervalMs: 1000, what: 'the first step in ERROR' },
+    );
+    expect(failed.phases[0].steps.map((s) => s.status)).toEqual(['ERROR', 'PENDING', 'PENDING']);
+    expect(failed.phases[0].steps[0].message).toContain(
+      `not back as a valid ring member within ${STEP_TIMEOUT} s`,
+    );
+    // Only that node was touched: it went to the new version, on which real Riak failed to
+    // start (riak_core came up, riak_kv could not); the others run the tasks they ran.
+    const paused = await c2();
+    const bad = paused.find((n) => n.name === first)!;
+    expect(bad.riak_version).toBe(BROKEN);
+    expect(bad.failures).toBeGreaterThan(0);
+    // Riak's own words, in the sandbox of each run on the new version.
+    const logs = riakLogs(join(work, 'mesos'), bad.agent_id!, first).join('\n');
+    expect(logs).toContain('{application_start_failure,riak_kv,');
+    const now = await executors();
+    for (const n of paused.filter((x) => x.name !== first)) {
+      expect([n.name, n.state, n.riak_version]).toEqual([n.name, 'running', RIAK]);
+      expect(now.get(n.name)).toBe(ran.get(n.name));
+    }
+
+    const aborted = await api<{ plan: PlanView }>(
+      b,
+      'POST',
+      `/clusters/c2/plans/${upgrade.id}/abort`,
+    );
+    expect(aborted.plan.status).toBe('ABORTED');
+    const plans = (await api<{ plans: PlanView[] }>(b, 'GET', '/clusters/c2/plans')).plans;
+    const rollback = plans.find((p) => p.kind === 'upgrade' && p.id !== upgrade.id)!;
+    expect(rollback.targetRiakVersion).toBe(RIAK);
+    expect(rollback.phases[0].steps.map((s) => s.node)).toEqual([first]);
+    await waitFor(async () => (await plan(rollback.id)).status === 'COMPLETE', {
+      timeoutMs: 3 * 60 * 1000,
+      intervalMs: 1000,
+      what: 'the rollback to complete',
+    });
+    expect((await plan(upgrade.id)).phases[0].steps.slice(1).map((s) => s.status)).toEqual(
+      rest.map(() => 'PENDING'),
+    );
+
+    // Three running valid members on the old version, as the API and Riak itself say.
+    const after = await c2();
+    expect(after.map((n) => [n.name, n.state, n.member, n.riak_version])).toEqual(
+      before.map((n) => [n.name, 'running', true, RIAK]),
+    );
+    const cluster = await api<{ cluster: { state: string; riak_version: string } }>(
+      b,
+      'GET',
+      '/clusters/c2',
+    );
+    expect(cluster.cluster).toMatchObject({ state: 'running', riak_version: RIAK });
+    for (const n of after) {
+      const status = await api<{ members: { name: string; status: string }[]; ringReady: boolean }>(
+        b,
+        'GET',
+        `/clusters/c2/nodes/${n.name}/status`,
+      );
+      expect(status.members.map((m) => `${m.name} ${m.status}`).sort()).toEqual(
+        after.map((x) => `${x.name}@${x.hostname} valid`).sort(),
+      );
+      expect(status.ringReady).toBe(true);
+    }
+    // Every write Riak acknowledged, before, during and after the restart and during the
+    // failed upgrade, through the node taken back (riak_kv serves there again) and another.
+    expect([...writes.acked.keys()].filter((k) => k.startsWith('upgrade-'))).toHaveLength(50);
+    for (const n of [after.find((x) => x.name === first)!, after.find((x) => x.name !== first)!])
+      expect(await writes.missing(n)).toEqual([]);
+  });
+
+  it('graceful removal, then destroy', async () => {
+    const [, b] = ports;
+    const { events, close } = await listen(b);
+    try {
+      const [gone] = await c2();
+      await api(b, 'DELETE', `/clusters/c2/nodes/${gone.name}`);
       await waitFor(async () => (await c2()).length === 2, {
         timeoutMs: 3 * 60 * 1000,
         intervalMs: 1000,
         what: 'the removal',
       });
       expect(
-        events.some((e) => e.type === 'node' && e.node === first.name && e.state === 'leaving'),
+        events.some((e) => e.type === 'node' && e.node === gone.name && e.state === 'leaving'),
       ).toBe(true);
       await api(b, 'DELETE', '/clusters/c2');
       await waitFor(
@@ -546,7 +630,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
         { timeoutMs: 3 * 60 * 1000, intervalMs: 1000, what: 'every reservation to be released' },
       );
     } finally {
-      ws.close();
+      close();
     }
   });
 });
