@@ -13,6 +13,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeView, PlanView } from '@riak-mesos/framework-contract';
 import {
+  healthAnswerSchema,
   nodeListAnswerSchema,
   planAnswerSchema,
   planListAnswerSchema,
@@ -329,6 +330,13 @@ describe('real Riak: the local system, end to end', () => {
       .parse(JSON.parse(listed.out))
       .plans.filter((p) => p.kind === 'deploy');
     expect(deploys.map((p) => p.status)).toEqual(['COMPLETE']);
+    const health = await cli(['--json', 'framework', 'health'], 30000);
+    expect({ code: health.code, err: health.err }).toEqual({ code: 0, err: '' });
+    expect(healthAnswerSchema.parse(JSON.parse(health.out))).toMatchObject({
+      state: 'running',
+      code: 200,
+      clusters: { default: 'running' },
+    });
     // The packaged scheduler serves the explorer and its code, built into its own bundle.
     expect((await fetch(`${api}/explorer`)).status).toBe(200);
     const script = await fetch(`${api}/explorer.js`);

@@ -25,7 +25,7 @@ export class HttpClient {
     method: string,
     path: string,
     body?: unknown,
-    options: { accept404?: boolean; text?: boolean } = {},
+    options: { accept404?: boolean; text?: boolean; anyStatus?: boolean } = {},
   ): Promise<HttpResult<T>> {
     const url = this.baseUrl + path;
     let res: Response;
@@ -57,14 +57,19 @@ export class HttpClient {
         parsed = text;
       }
     }
-    if (res.ok || (options.accept404 && res.status === 404))
+    // `anyStatus`: the status is the answer (health states), except a refusal of the request.
+    const answered = options.anyStatus && ![400, 401, 403, 404].includes(res.status);
+    if (res.ok || answered || (options.accept404 && res.status === 404))
       return { status: res.status, body: parsed as T };
     const answer = errorAnswerSchema.safeParse(parsed);
     const message = answer.success ? answer.data : text.slice(0, 200) || res.statusText;
     throw new CliError(`${this.what} answered ${res.status} to ${method} ${path}: ${message}`);
   }
 
-  get<T = unknown>(path: string, options?: { accept404?: boolean; text?: boolean }) {
+  get<T = unknown>(
+    path: string,
+    options?: { accept404?: boolean; text?: boolean; anyStatus?: boolean },
+  ) {
     return this.request<T>('GET', path, undefined, options);
   }
 }

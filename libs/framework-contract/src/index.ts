@@ -174,3 +174,12 @@ export {
   stampedEventSchema,
 } from './events';
 export type { EventStreamHello, EventStreamMessage, SchedulerEvent, StampedEvent } from './events';
+export {
+  HEALTH_HTTP_STATUS,
+  HEALTH_STATES,
+  healthAnswerSchema,
+  healthQuerySchema,
+  healthRank,
+  healthReasonSchema,
+} from './health';
+export type { HealthAnswer, HealthReason, HealthState } from './health';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  healthAnswerSchema,
   healthcheckViewSchema,
   unknownReservationAnswerSchema,
   unknownReservationsAnswerSchema,
@@ -131,6 +132,36 @@ export function registerFramework(program: Command, ctx: Ctx): void {
           `ZooKeeper at ${zk} holds no API token for framework '${c.config.frameworkName}': the scheduler has not started yet, was given credentials (--api-token-file, --api-basic-file), or runs with --insecure-no-auth`,
         );
       c.result({ token }, () => c.print(token));
+    });
+
+  fw.command('health')
+    .description(
+      "the framework's health in one word (running, deploying, recovering, degraded, delayed, waiting_for_operator, error, initializing) and why; exits 1 on error and initializing",
+    )
+    .option('--cluster <cluster>', 'one cluster only')
+    .action(async (o: { cluster?: string }) => {
+      const c = ctx();
+      const scheduler = await c.scheduler();
+      const path = o.cluster
+        ? `/api/v1/clusters/${encodeURIComponent(o.cluster)}/health?verbose=true`
+        : '/api/v1/health?verbose=true';
+      const { body } = await scheduler.get(path, { anyStatus: true });
+      const h = parseAnswer(healthAnswerSchema, body, `GET ${path}`);
+      c.result(h, () => {
+        c.print(`${o.cluster ?? 'framework'}: ${h.state}`);
+        const clusters = Object.entries(h.clusters ?? {});
+        if (clusters.length)
+          c.table(
+            ['Cluster', 'State'],
+            clusters.map(([name, state]) => [name, state]),
+          );
+        if (h.reasons?.length)
+          c.table(
+            ['State', 'Cluster', 'Why'],
+            h.reasons.map((r) => [r.state, r.cluster ?? '-', r.text]),
+          );
+      });
+      if (h.code >= 500) throw new CliError(`${o.cluster ?? 'the framework'} is ${h.state}`);
     });
 
   fw.command('endpoints')

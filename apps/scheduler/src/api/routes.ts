@@ -36,6 +36,7 @@ import { requestInput } from './input';
 import type { ApiAuth } from './auth';
 import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
+import { addHealthRoutes } from './health-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
 import { addPlanRoutes, operationOf, startDeployPlan, startRemovalPlan } from './plan-routes';
 
@@ -416,6 +417,11 @@ export function createApiRouter(deps: ApiDeps): Router {
     ...(deps.unknownReservations ? { unknownReservations: deps.unknownReservations } : {}),
     leaderOnly,
     json,
+  });
+  addHealthRoutes(api, {
+    store,
+    isLeader: deps.isLeader,
+    frameworkStatus: deps.frameworkStatus,
   });
 
   api.use((req, _res, next) =>
