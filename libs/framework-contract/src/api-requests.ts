@@ -62,11 +62,38 @@ export const createClusterQuerySchema = z.strictObject({
   riak_version: once('riak_version').pipe(riakVersion).optional(),
 });
 
-/** `POST /clusters/{cluster}/nodes`: how many nodes (default 1) and the deploy plan's strategy. */
-export const addNodesRequestSchema = z.strictObject({
-  nodes: nodeCount.optional(),
-  strategy: strategy.optional(),
-});
+/** A cluster's node count a scale asks for (`count`). */
+export const MAX_CLUSTER_NODES = 1000;
+const COUNT_RANGE = `count must be a whole number from 1 to ${MAX_CLUSTER_NODES}`;
+const clusterCount = z
+  .number({ error: COUNT_RANGE })
+  .int({ error: COUNT_RANGE })
+  .min(1, { error: COUNT_RANGE })
+  .max(MAX_CLUSTER_NODES, { error: COUNT_RANGE });
+
+/**
+ * `POST /clusters/{cluster}/nodes`: how many nodes to add (`nodes`, default 1) and the deploy
+ * plan's strategy; or the node count to reach (`count`): more nodes are added, fewer are removed
+ * one at a time through leave and handoff (a serial remove plan); below the cluster's `n_val`
+ * only with `force`.
+ */
+export const addNodesRequestSchema = z
+  .strictObject({
+    nodes: nodeCount.optional(),
+    count: clusterCount.optional(),
+    strategy: strategy.optional(),
+    force: z.boolean({ error: 'force must be true or false' }).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.nodes !== undefined && v.count !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['count'],
+        message: 'give nodes (how many to add) or count (the number to reach), not both',
+      });
+    if (v.force !== undefined && v.count === undefined)
+      ctx.addIssue({ code: 'custom', path: ['force'], message: 'force goes with count' });
+  });
 export type AddNodesRequest = z.output<typeof addNodesRequestSchema>;
 export const addNodesQuerySchema = z.strictObject({
   nodes: digits(

@@ -23,6 +23,7 @@ import {
   startedOperationAnswerSchema,
   upgradeRequestSchema,
 } from '@riak-mesos/framework-contract';
+import { parseAnswer } from '../answers';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import { checkedRequest } from './request';
@@ -316,6 +317,36 @@ export function registerCluster(program: Command, ctx: Ctx): void {
         request,
       );
       c.result(body, () => c.print(`added ${body.nodes.map((n) => n.name).join(', ')}`));
+    });
+
+  cluster
+    .command('scale <name>')
+    .description(
+      'bring a cluster to a node count: more nodes are added; fewer are removed one at a time, each leaving the ring and handing off first (newest first, keeping GROUP_BY constraints spread)',
+    )
+    .requiredOption('--count <n>', 'the number of nodes to reach')
+    .option('--force', "allow a count below the cluster's n_val")
+    .action(async (name: string, o: { count: string; force?: boolean }) => {
+      const c = ctx();
+      if (!/^\d+$/.test(o.count)) throw new CliError('--count must be a whole number', 2);
+      const request: AddNodesRequest = checkedRequest(
+        addNodesRequestSchema,
+        { count: Number(o.count), ...(o.force ? { force: true } : {}) },
+        { count: '--count', force: '--force' },
+      );
+      const path = `/clusters/${encodeURIComponent(name)}/nodes`;
+      const answer = await c.api('POST', path, request);
+      const body = parseAnswer(nodeListAnswerSchema, answer.body, `POST /api/v1${path}`);
+      const names = body.nodes.map((n) => n.name).join(', ');
+      c.result(body, () =>
+        c.print(
+          answer.status === 201
+            ? `added ${names}`
+            : answer.status === 202
+              ? `removing ${names}, one at a time: each leaves the ring and hands off first ('riak-mesos plan show ${name}' follows it)`
+              : `cluster ${name} already has ${o.count} nodes`,
+        ),
+      );
     });
 
   cluster

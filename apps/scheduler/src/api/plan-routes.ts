@@ -26,6 +26,7 @@ import {
   rollbackPlan,
   planView,
 } from '../plans';
+import { clusterNVal, scaleDownChoice } from '../scale';
 import type { SchedulerStore } from '../store';
 import { HttpError, badRequest, conflict } from './errors';
 import { requestInput } from './input';
@@ -83,6 +84,43 @@ export async function startRemovalPlan(
   nodes: readonly string[],
 ): Promise<PlanDoc> {
   return store.createPlan(newPlan({ kind, cluster, nodes: [...nodes], now: Date.now() }));
+}
+
+/**
+ * A scale-down to `count` nodes: below the cluster's n_val only with `force`; the nodes chosen
+ * (scale.ts) go one at a time through a serial remove plan, each asked to leave when its step
+ * begins. Answers the nodes chosen.
+ */
+export async function startScaleDown(
+  store: SchedulerStore,
+  cluster: ClusterDoc,
+  all: NodeDoc[],
+  count: number,
+  force: boolean,
+): Promise<NodeDoc[]> {
+  const nVal = clusterNVal(cluster);
+  if (count < nVal && !force)
+    throw conflict(
+      `count ${count} is below the cluster's n_val (${nVal}): some data would have fewer replicas than nodes asked to hold them; add "force": true to scale down anyway`,
+    );
+  const busy = (await store.listPlans(cluster.name)).find(
+    (p) => p.kind === 'remove' && !isFinished(p),
+  );
+  if (busy)
+    throw conflict(
+      `cluster '${cluster.name}' is already removing nodes (plan ${busy.id}); wait for it or abort it first`,
+    );
+  const chosen = scaleDownChoice(cluster, all, all.filter((n) => n.wanted).length - count);
+  await store.createPlan(
+    newPlan({
+      kind: 'remove',
+      cluster: cluster.name,
+      nodes: chosen.map((n) => n.key),
+      strategy: 'serial',
+      now: Date.now(),
+    }),
+  );
+  return chosen;
 }
 
 function controlOf(raw: unknown): PlanControl {

@@ -16,6 +16,7 @@ import type {
   ViewResult,
 } from '@riak-mesos/framework-contract';
 import {
+  MAX_NODES_PER_REQUEST,
   NODE_STATS_KEYS,
   addNodesQuerySchema,
   addNodesRequestSchema,
@@ -38,7 +39,13 @@ import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addHealthRoutes } from './health-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
-import { addPlanRoutes, operationOf, startDeployPlan, startRemovalPlan } from './plan-routes';
+import {
+  addPlanRoutes,
+  operationOf,
+  startDeployPlan,
+  startRemovalPlan,
+  startScaleDown,
+} from './plan-routes';
 
 /** Views of one Riak node, answered by the node itself (through its executor). */
 export interface NodeViews {
@@ -319,10 +326,37 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   api.post('/clusters/:cluster/nodes', leaderOnly, json, async (req, res) => {
     const name = param(req, 'cluster');
-    const { nodes = 1, strategy } = requestInput(req, {
+    const input = requestInput(req, {
       body: addNodesRequestSchema,
       query: addNodesQuerySchema,
     });
+    const { strategy } = input;
+    let nodes = input.nodes ?? 1;
+    if (input.count !== undefined) {
+      const cluster = await store.requireCluster(name);
+      const all = await store.listNodes(name);
+      const wanted = all.filter((n) => n.wanted).length;
+      if (input.count < wanted) {
+        const plan = await startScaleDown(store, cluster, all, input.count, input.force === true);
+        deps.logger.info('scaling down', {
+          cluster: name,
+          count: input.count,
+          removing: plan.map((n) => n.key),
+        });
+        res.status(202).json({ nodes: plan.map(nodeView) });
+        return;
+      }
+      if (input.count === wanted) {
+        res.status(200).json({ nodes: [] });
+        return;
+      }
+      nodes = input.count - wanted;
+      if (nodes > MAX_NODES_PER_REQUEST)
+        throw badRequest(
+          `count ${input.count} adds ${nodes} nodes; at most ${MAX_NODES_PER_REQUEST} are added at once`,
+          { field: 'count' },
+        );
+    }
     const added = await store.addNodes(name, nodes);
     // Without its plan (a failure here) the nodes are placed all the same: no plan holds them.
     await startDeployPlan(store, name, added, strategy).catch((err: Error) =>

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { OperationView, PlanKind, PlanStrategy } from '@riak-mesos/framework-contract';
 import type { RollingOperation } from '../model';
 import type { PlanDoc, PlanStep } from './model';
-import { DEFAULT_STEP_TIMEOUT_SECONDS, isRolling, planStatus } from './model';
+import { DEFAULT_STEP_TIMEOUT_SECONDS, planStatus } from './model';
 import { settleHolds } from './strategy';
 
 /** A plan id: its kind, the time in base 36 and a little randomness, e.g. `restart-lz3k9a1b-4f2c`. */
@@ -39,8 +39,12 @@ export function newPlan(p: NewPlan): PlanDoc {
   const iso = new Date(p.now).toISOString();
   const phase = PHASE[p.kind];
   const strategy = p.strategy ?? phase.strategy;
-  if (!isRolling({ kind: p.kind }) && p.kind !== 'deploy' && strategy !== 'parallel')
+  // A destroy follows its nodes' removal; a remove plan may take them one at a time (a
+  // scale-down: each node is asked to leave when its step begins).
+  if (p.kind === 'destroy' && strategy !== 'parallel')
     throw new RangeError(`a ${p.kind} plan follows its nodes' removal; it has no strategy`);
+  if (p.kind === 'remove' && strategy === 'canary')
+    throw new RangeError('a remove plan is serial or parallel');
   const plan: PlanDoc = {
     id: p.id ?? newPlanId(p.kind, p.now),
     cluster: p.cluster,

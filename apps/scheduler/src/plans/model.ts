@@ -84,8 +84,14 @@ export function isRolling(plan: Pick<PlanDoc, 'kind'>): boolean {
 }
 
 /** Remove and destroy plans only report what the node lifecycle does; no control acts on them. */
-export function isObservational(plan: Pick<PlanDoc, 'kind'>): boolean {
-  return plan.kind === 'remove' || plan.kind === 'destroy';
+/**
+ * A plan that only reports its nodes' removal: a destroy, or a remove of nodes already unwanted
+ * (parallel). A serial remove plan (a scale-down) asks each node to leave in turn: interrupt and
+ * continue hold and release the next one.
+ */
+export function isObservational(plan: Pick<PlanDoc, 'kind' | 'phases'>): boolean {
+  if (plan.kind === 'destroy') return true;
+  return plan.kind === 'remove' && plan.phases.every((p) => p.strategy === 'parallel');
 }
 
 export function isFinished(plan: Pick<PlanDoc, 'finishedAt'>): boolean {

@@ -481,8 +481,42 @@ describe('remove and destroy plans', () => {
       error: { status: 409, field: 'control' },
     });
     expect(() =>
-      newPlan({ kind: 'remove', cluster: 'c', nodes: [], strategy: 'serial', now: T0 }),
+      newPlan({ kind: 'destroy', cluster: 'c', nodes: [], strategy: 'serial', now: T0 }),
     ).toThrow(RangeError);
+    expect(() =>
+      newPlan({ kind: 'remove', cluster: 'c', nodes: [], strategy: 'canary', now: T0 }),
+    ).toThrow(RangeError);
+  });
+
+  it('a scale-down (serial remove) asks one node at a time to leave, the next once it is gone', () => {
+    const plan = newPlan({
+      kind: 'remove',
+      cluster: 'c',
+      nodes: ['riak-c-3', 'riak-c-2'],
+      strategy: 'serial',
+      now: T0,
+      id: 'remove-1',
+    });
+    const nodes = cluster();
+    let res = progressPlan(plan, { nodes }, T0);
+    expect(statuses(res.plan)).toEqual(['STARTING', 'PENDING']);
+    expect(res.actions).toEqual([{ type: 'remove-node', plan: 'remove-1', node: 'riak-c-3' }]);
+    // The runner made it unwanted; it leaves: nothing more begins meanwhile.
+    nodes.set('riak-c-3', { ...nodes.get('riak-c-3')!, wanted: false, state: 'leaving' });
+    res = progressPlan(res.plan, { nodes }, T0 + 1000);
+    expect(statuses(res.plan)).toEqual(['STARTING', 'PENDING']);
+    expect(res.actions).toEqual([]);
+    // Interrupted, the next node is held even once the first is gone.
+    const held = control(res.plan, 'interrupt');
+    nodes.delete('riak-c-3');
+    res = progressPlan(held, { nodes }, T0 + 2000);
+    expect(statuses(res.plan)).toEqual(['COMPLETE', 'WAITING']);
+    expect(res.actions).toEqual([]);
+    res = progressPlan(control(res.plan, 'continue'), { nodes }, T0 + 3000);
+    expect(res.actions).toEqual([{ type: 'remove-node', plan: 'remove-1', node: 'riak-c-2' }]);
+    nodes.delete('riak-c-2');
+    res = progressPlan(res.plan, { nodes }, T0 + 4000);
+    expect(planStatus(res.plan)).toBe('COMPLETE');
   });
 });
 

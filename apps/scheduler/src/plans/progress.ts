@@ -37,7 +37,9 @@ export type PlanAction =
    */
   | { type: 'set-version'; plan: string; node: string; riakVersion: string }
   /** Ask the node for its ring status and progress the plan again with the answer. */
-  | { type: 'check-ring'; plan: string; node: string };
+  | { type: 'check-ring'; plan: string; node: string }
+  /** A scale-down's step begins: the node is no longer wanted (it leaves, then is released). */
+  | { type: 'remove-node'; plan: string; node: string };
 
 export interface Progress {
   plan: PlanDoc;
@@ -130,6 +132,14 @@ function observe(
     if (!begin && UNBEGUN.includes(step.status) && node?.wanted && node.state === 'requested')
       return undefined;
     return { step: { ...step, ...deployed(node, now) } };
+  }
+  if (plan.kind === 'remove' && node?.wanted) {
+    // Still wanted: a scale-down's step, which asks its node to leave when it may begin.
+    if (!begin) return undefined;
+    return {
+      step: { ...step, status: 'STARTING', message: 'asked to leave the ring' },
+      action: { type: 'remove-node', plan: plan.id, node: step.node },
+    };
   }
   return { step: { ...step, ...removed(node) } };
 }

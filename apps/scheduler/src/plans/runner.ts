@@ -133,6 +133,23 @@ async function act(
     await deps.revive();
     return;
   }
+  if (action.type === 'remove-node') {
+    // Never the last ring member: only destroying the cluster removes that one.
+    const others = [...nodes.values()].filter((n) => n.key !== node.key && n.wanted && n.member);
+    if (node.member && others.length === 0) {
+      logger.warn('plan: not removing the last ring member', { plan: action.plan, node: node.key });
+      return;
+    }
+    const removed = await store.updateNode(node.key, (n) =>
+      n.wanted ? { ...n, wanted: false } : undefined,
+    );
+    logger.info('plan: removing node', {
+      cluster: cluster.name,
+      plan: action.plan,
+      node: removed.key,
+    });
+    return;
+  }
   if (action.type === 'set-version') {
     // Checked on the stored node: only one still between tasks on another version is moved.
     let moved = false;
