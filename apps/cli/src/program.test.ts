@@ -142,6 +142,20 @@ describe('errors', () => {
       (await cli(['--url', 'http://127.0.0.1:1', 'cluster', 'add-node', 'x', '--nodes', 'three']))
         .err,
     ).toMatch(/--nodes must be a whole number/);
+    const off = ['--url', 'http://127.0.0.1:1', 'cluster'];
+    for (const [args, why] of [
+      [['restart', 'x', '--step-timeout', '5'], /^riak-mesos: --step-timeout: .*from 10 to/],
+      [['upgrade', 'x', 'riak-kv-3.2', '--step-timeout', 'soon'], /^riak-mesos: --step-timeout: /],
+      [['scale', 'x', '--count', '0'], /^riak-mesos: --count: count must be a whole number from 1/],
+      [['scale', 'x', '--count', 'three'], /--count must be a whole number/],
+    ] as const) {
+      const r = await cli([...off, ...args]);
+      expect({ args, code: r.code, err: r.err }).toEqual({
+        args,
+        code: 2,
+        err: expect.stringMatching(why),
+      });
+    }
   });
 });
 

@@ -56,6 +56,26 @@ export async function clusterReady(
     : undefined;
 }
 
+interface RollingFlags {
+  wait?: boolean;
+  strategy?: string;
+  stepTimeout?: string;
+}
+
+const STEP_TIMEOUT_HELP =
+  'seconds a node may take to be back as a valid ring member before its step is an ERROR and the plan stops (default 1800)';
+
+/** The rolling request's fields from the flags: a step timeout in digits is sent as a number. */
+function rollingFields(o: RollingFlags): Record<string, unknown> {
+  const timeout = o.stepTimeout;
+  return {
+    ...(o.strategy ? { strategy: o.strategy } : {}),
+    ...(timeout !== undefined
+      ? { step_timeout_seconds: /^\d{1,9}$/.test(timeout) ? Number(timeout) : timeout }
+      : {}),
+  };
+}
+
 export function registerCluster(program: Command, ctx: Ctx): void {
   const cluster = program
     .command('cluster')
@@ -217,13 +237,13 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description('rolling restart: one node at a time, each back in the ring before the next')
     .option('--wait', 'wait until the restart is done')
     .option('--strategy <strategy>', 'serial (default), parallel or canary (see `plan continue`)')
-    .action(async (name: string, o: { wait?: boolean; strategy?: string }) => {
+    .option('--step-timeout <seconds>', STEP_TIMEOUT_HELP)
+    .action(async (name: string, o: RollingFlags) => {
       const c = ctx();
-      const request: RollingRequest = checkedRequest(
-        rollingRequestSchema,
-        o.strategy ? { strategy: o.strategy } : {},
-        { strategy: '--strategy' },
-      );
+      const request: RollingRequest = checkedRequest(rollingRequestSchema, rollingFields(o), {
+        strategy: '--strategy',
+        step_timeout_seconds: '--step-timeout',
+      });
       const body = await c.call(
         startedOperationAnswerSchema,
         'POST',
@@ -242,13 +262,18 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .description('rolling Riak version upgrade, one node at a time')
     .option('--wait', 'wait until the upgrade is done')
     .option('--strategy <strategy>', 'serial (default), parallel or canary (see `plan continue`)')
-    .action(async (name: string, version: string, o: { wait?: boolean; strategy?: string }) => {
+    .option('--step-timeout <seconds>', STEP_TIMEOUT_HELP)
+    .action(async (name: string, version: string, o: RollingFlags) => {
       const c = ctx();
       const request: UpgradeRequest = {
         ...checkedRequest(
           upgradeRequestSchema,
-          { riak_version: version, ...(o.strategy ? { strategy: o.strategy } : {}) },
-          { riak_version: '<riak-version>', strategy: '--strategy' },
+          { riak_version: version, ...rollingFields(o) },
+          {
+            riak_version: '<riak-version>',
+            strategy: '--strategy',
+            step_timeout_seconds: '--step-timeout',
+          },
         ),
         riak_version: version,
       };
