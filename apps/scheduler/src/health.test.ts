@@ -2,38 +2,13 @@ import type { PlanView } from '@riak-mesos/framework-contract';
 import { HEALTH_HTTP_STATUS, HEALTH_STATES } from '@riak-mesos/framework-contract';
 import type { ClusterHealthInput } from './health';
 import { clusterHealth, frameworkHealth, singleClusterHealth, worstState } from './health';
-import type { ClusterDoc, NodeDoc } from './model';
+import type { NodeDoc } from './model';
+import { testCluster, testNode } from './test-support/docs';
 import { newPlan, planView } from './plans';
 
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
-const cluster: ClusterDoc = {
-  name: 'default',
-  state: 'running',
-  riakVersion: 'riak-kv-3.2',
-  nextGeneration: 4,
-  createdAt: '2026-11-30T10:00:00.000Z',
-};
-
-function node(n: number, patch: Partial<NodeDoc> = {}): NodeDoc {
-  return {
-    key: `riak-default-${n}`,
-    cluster: 'default',
-    generation: n,
-    state: 'running',
-    wanted: true,
-    member: true,
-    persistenceId: `p${n}`,
-    reservedPorts: [],
-    taskId: `riak-default-${n}`,
-    lastTaskState: 'TASK_RUNNING',
-    failures: 0,
-    agentId: `a${n}`,
-    hostname: `host-${n}`,
-    createdAt: '2026-11-30T10:00:00.000Z',
-    updatedAt: '2026-11-30T10:00:00.000Z',
-    ...patch,
-  };
-}
+const cluster = testCluster();
+const node = testNode;
 
 const healthy = () => [node(1), node(2), node(3)];
 

@@ -1,32 +1,9 @@
-import type { ClusterDoc, NodeDoc } from './model';
+import type { NodeDoc } from './model';
+import { testCluster, testNode } from './test-support/docs';
 import { clusterNVal, scaleDownChoice } from './scale';
 
-const cluster: ClusterDoc = {
-  name: 'default',
-  state: 'running',
-  riakVersion: 'riak-kv-3.2',
-  nextGeneration: 9,
-  createdAt: '2026-11-30T10:00:00.000Z',
-};
-
-function node(n: number, patch: Partial<NodeDoc> = {}): NodeDoc {
-  return {
-    key: `riak-default-${n}`,
-    cluster: 'default',
-    generation: n,
-    state: 'running',
-    wanted: true,
-    member: true,
-    persistenceId: `p${n}`,
-    reservedPorts: [],
-    taskId: `riak-default-${n}`,
-    failures: 0,
-    hostname: `host-${n}`,
-    createdAt: '',
-    updatedAt: '',
-    ...patch,
-  };
-}
+const cluster = testCluster();
+const node = testNode;
 
 const keys = (ns: NodeDoc[]) => ns.map((n) => n.key);
 
