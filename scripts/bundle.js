@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 const esbuild = require('esbuild');
 const { replaceAtomically } = require('./atomic');
+const { browserBundleOptions } = require('./browser-bundle');
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,17 +28,7 @@ function embeds() {
       console.error(`--embed ${spec}: expected NAME=path/to/entry.ts`);
       process.exit(2);
     }
-    const result = esbuild.buildSync({
-      entryPoints: [path.join(root, m[2])],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2020',
-      minify: true,
-      write: false,
-      tsconfig: path.join(root, 'tsconfig.base.json'),
-      logLevel: 'warning',
-    });
+    const result = esbuild.buildSync(browserBundleOptions(path.join(root, m[2])));
     define[m[1]] = JSON.stringify(result.outputFiles[0].text);
   }
   return define;

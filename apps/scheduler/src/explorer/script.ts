@@ -22,19 +22,15 @@ function buildFromSource(): string {
   const entry = join(__dirname, 'browser', 'client.ts');
   if (!existsSync(entry))
     throw new Error('this scheduler was built without the explorer and has no client.ts to build');
-  // Required here, not imported: only a scheduler run from source gets this far.
+  // Required here, not imported: only a scheduler run from source gets this far, in a checkout
+  // (the repository's browser bundle options, scripts/browser-bundle.js, and esbuild).
+  const repo = join(__dirname, '..', '..', '..', '..');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof Esbuild;
-  const result = esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    write: false,
-    tsconfig: join(__dirname, '..', '..', '..', '..', 'tsconfig.base.json'),
-    logLevel: 'silent',
-  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { browserBundleOptions } = require(join(repo, 'scripts', 'browser-bundle.js')) as {
+    browserBundleOptions: (entry: string) => Esbuild.BuildOptions & { write: false };
+  };
+  const result = esbuild.buildSync(browserBundleOptions(entry));
   return result.outputFiles[0].text;
 }
