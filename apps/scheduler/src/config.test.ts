@@ -125,7 +125,7 @@ describe('origins and --print-config', () => {
     expect(r.config.node).toEqual({ cpus: 3, mem: 4096, disk: 4096 });
     expect(origin(r, 'node.cpus')).toEqual({ kind: 'env', name: 'RIAK_MESOS_CPUS' });
     expect(origin(r, 'node.mem')).toEqual({ kind: 'file', path: file });
-    expect(r.config.relaunchBackoff).toEqual({ initialSeconds: 2, maxSeconds: 60 });
+    expect(r.config.relaunchBackoff).toEqual({ initialSeconds: 2, factor: 2, maxSeconds: 60 });
     expect(origin(r, 'role')).toEqual({ kind: 'flag', flag: '--role' });
     expect(origin(r, 'hostname')).toEqual({ kind: 'default' });
     expect(r.config.hostname).toBe('h1');

@@ -82,7 +82,8 @@ export interface SchedulerConfig {
   reconcileIntervalSeconds: number;
   /** After an agent has been gone this long, replace its nodes elsewhere; 0 = never (default). */
   replaceAfterAgentLostSeconds: number;
-  relaunchBackoff: { initialSeconds: number; maxSeconds: number };
+  /** A failed node waits initial × factor^(failures-1) seconds, at most max, before its relaunch. */
+  relaunchBackoff: { initialSeconds: number; factor: number; maxSeconds: number };
   /** Optional API authentication: a bearer token and/or basic credentials `user:password`. */
   apiToken?: string;
   apiBasic?: string;
@@ -205,7 +206,7 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
   riakVersions: [],
   reconcileIntervalSeconds: 300,
   replaceAfterAgentLostSeconds: 0,
-  relaunchBackoff: { initialSeconds: 2, maxSeconds: 120 },
+  relaunchBackoff: { initialSeconds: 2, factor: 2, maxSeconds: 120 },
   insecureNoAuth: false,
   metricsAuth: 'token',
   allowedHosts: [],
@@ -415,6 +416,11 @@ export const SETTINGS = {
     description: 'first wait before relaunching a failed node (seconds)',
     schema: positive,
     default: D.relaunchBackoff.initialSeconds,
+  },
+  'relaunchBackoff.factor': {
+    description: 'each failure in a row multiplies the wait before a relaunch by this (1 to 10)',
+    schema: z.coerce.number().min(1, 'must be at least 1').max(10, 'must be at most 10'),
+    default: D.relaunchBackoff.factor,
   },
   'relaunchBackoff.maxSeconds': {
     description: 'longest wait before relaunching a failed node (seconds)',

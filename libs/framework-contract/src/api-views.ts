@@ -71,6 +71,11 @@ export const nodeViewSchema = z.object({
   updated_at: z.string(),
   /** Why the node waits for an offer (placement, launch); absent from older schedulers. */
   pending_reason: pendingReasonViewSchema.nullable().optional(),
+  /**
+   * A failed node waiting out its relaunch backoff: when its next attempt may begin (ISO time);
+   * null otherwise; absent from older schedulers.
+   */
+  relaunch_after: z.string().nullable().optional(),
 });
 export type NodeView = z.output<typeof nodeViewSchema>;
 

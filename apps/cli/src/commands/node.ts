@@ -51,7 +51,9 @@ export function registerNode(program: Command, ctx: Ctx): void {
           ],
           body.nodes.map((n) => [
             n.name + (n.wanted ? '' : ' (removing)'),
-            n.state,
+            n.relaunch_after
+              ? `${n.state} (${n.failures} failures; next try ${n.relaunch_after})`
+              : n.state,
             n.member,
             n.hostname,
             n.ports?.http,

@@ -1,4 +1,4 @@
-import { healthAnswerSchema } from '@riak-mesos/framework-contract';
+import { healthAnswerSchema, nodeAnswerSchema } from '@riak-mesos/framework-contract';
 import type { ApiFixture } from './test-support/api-fixture';
 import { startApiFixture } from './test-support/api-fixture';
 
@@ -35,6 +35,25 @@ describe('health routes', () => {
     );
     const one = await fx.call('GET', '/clusters/c1/health');
     expect(one).toEqual({ status: 202, json: { state: 'deploying', code: 202 } });
+
+    // A node in its relaunch backoff: the node view says until when, the health is delayed.
+    const later = new Date(Date.now() + 60_000).toISOString();
+    for (const state of ['reserving', 'reserved', 'launching', 'running'] as const)
+      await fx.store.transitionNode('riak-c1-1', state);
+    await fx.store.transitionNode('riak-c1-1', 'restarting', {
+      failures: 2,
+      lastTaskState: 'TASK_FAILED',
+      relaunchAfter: later,
+    });
+    const node = nodeAnswerSchema.parse(
+      (await fx.call('GET', '/clusters/c1/nodes/riak-c1-1')).json,
+    );
+    expect(node.node).toMatchObject({ state: 'restarting', failures: 2, relaunch_after: later });
+    const delayed = await fx.call('GET', '/clusters/c1/health?verbose=true');
+    expect(delayed.status).toBe(207);
+    expect(healthAnswerSchema.parse(delayed.json).reasons![0].text).toBe(
+      `riak-c1-1: relaunch after 2 failure(s) waits until ${later}`,
+    );
 
     expect((await fx.call('GET', '/clusters/nope/health')).status).toBe(404);
     const bad = await fx.call('GET', '/health?verbose=yes');

@@ -173,6 +173,10 @@ export function nodeView(n: NodeDoc): NodeView {
     failures: n.failures,
     updated_at: n.updatedAt,
     pending_reason: n.pendingReason ?? null,
+    relaunch_after:
+      n.state === 'restarting' && n.relaunchAfter && Date.parse(n.relaunchAfter) > Date.now()
+        ? n.relaunchAfter
+        : null,
   };
 }
 

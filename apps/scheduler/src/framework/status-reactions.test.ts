@@ -4,7 +4,7 @@ import type { NodeState } from '../node-state';
 import { reactToStatus } from './status-reactions';
 
 const NOW = Date.parse('2026-01-01T00:00:00.000Z');
-const config = { relaunchBackoff: { initialSeconds: 2, maxSeconds: 120 } };
+const config = { relaunchBackoff: { initialSeconds: 2, factor: 2, maxSeconds: 120 } };
 
 function node(state: NodeState, patch: Partial<NodeDoc> = {}): NodeDoc {
   return {
@@ -90,6 +90,13 @@ describe('reactions of a node to its task updates', () => {
       return (Date.parse(r.changes[0].patch.relaunchAfter!) - NOW) / 1000;
     });
     expect(delays).toEqual([2, 4, 8, 120, 120]);
+    // Another factor, from the configuration.
+    const slow = { relaunchBackoff: { initialSeconds: 5, factor: 3, maxSeconds: 300 } };
+    const tripled = [0, 1, 2, 3].map((failures) => {
+      const r = reactToStatus(node('running', { failures }), status('TASK_FAILED'), slow, NOW);
+      return (Date.parse(r.changes[0].patch.relaunchAfter!) - NOW) / 1000;
+    });
+    expect(tripled).toEqual([5, 15, 45, 135]);
   });
 
   it('an unwanted node whose task ends is shut down, not relaunched', () => {

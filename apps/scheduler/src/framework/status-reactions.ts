@@ -116,7 +116,7 @@ function onFailure(
 ): StatusReaction {
   const failures = node.failures + 1;
   const b = config.relaunchBackoff;
-  const delay = Math.min(b.maxSeconds, b.initialSeconds * 2 ** Math.min(failures - 1, 16));
+  const delay = Math.min(b.maxSeconds, b.initialSeconds * b.factor ** Math.min(failures - 1, 16));
   return {
     changes: [
       {

@@ -152,7 +152,15 @@ function nodeRow(n: NodeView, waiting: boolean): HTMLElement {
   const s = stats.get(n.name);
   const cells = [
     el('td', {}, [n.name]),
-    el('td', {}, [el('span', { class: `state ${n.state}` }, [n.state])]),
+    el('td', {}, [
+      el(
+        'span',
+        n.relaunch_after
+          ? { class: `state ${n.state}`, title: `relaunch backoff until ${n.relaunch_after}` }
+          : { class: `state ${n.state}` },
+        [n.relaunch_after ? `${n.state} (delayed)` : n.state],
+      ),
+    ]),
     el('td', {}, [n.member ? 'yes' : 'no']),
     el('td', {}, [n.hostname ?? '-']),
     el('td', {}, [n.endpoints ? `http ${n.endpoints.http} / pb ${n.endpoints.pb}` : '-']),
