@@ -126,6 +126,12 @@ async function run(config: SchedulerConfig): Promise<void> {
     nodeViews: driverNodeViews(() => driver),
     offerEvaluations: () => driver?.offerLog.latest(),
     unknownReservations: () => driver?.unknown,
+    orphanTasks: () => {
+      const d = driver;
+      return d
+        ? { list: () => d.orphans.list(), kill: (taskId: string) => d.killOrphan(taskId) }
+        : undefined;
+    },
     auth,
   });
   const url = `http://${config.hostname}:${api.port}`;

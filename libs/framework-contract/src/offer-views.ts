@@ -87,3 +87,18 @@ export type UnknownReservationsAnswer = z.output<typeof unknownReservationsAnswe
 export const unknownReservationAnswerSchema = z.object({
   reservation: unknownReservationViewSchema,
 });
+
+/** A task Mesos reports for the framework that no node record owns (`GET /debug/orphans`). */
+export const orphanTaskViewSchema = z.object({
+  task_id: z.string(),
+  agent_id: z.string().nullable(),
+  executor_id: z.string().nullable(),
+  state: z.string(),
+  message: z.string().nullable(),
+  first_seen: z.string(),
+  last_seen: z.string(),
+  kill_requested: z.boolean(),
+});
+export type OrphanTaskView = z.output<typeof orphanTaskViewSchema>;
+export const orphanTasksAnswerSchema = z.object({ tasks: z.array(orphanTaskViewSchema) });
+export const orphanTaskAnswerSchema = z.object({ task: orphanTaskViewSchema });

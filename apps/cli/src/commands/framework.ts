@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import {
   healthAnswerSchema,
+  orphanTaskAnswerSchema,
+  orphanTasksAnswerSchema,
   healthcheckViewSchema,
   unknownReservationAnswerSchema,
   unknownReservationsAnswerSchema,
@@ -111,6 +113,45 @@ export function registerFramework(program: Command, ctx: Ctx): void {
               ]),
             )
           : c.print('no unknown reservations have been offered to the scheduler'),
+      );
+    });
+
+  fw.command('orphans')
+    .description(
+      'tasks Mesos reports for the framework that no node record owns (kept running, never stopped by the scheduler); --kill TASK --yes kills one',
+    )
+    .option('--kill <task>', 'kill this task')
+    .option('--yes', 'confirm --kill: a Riak node that still serves data stops')
+    .action(async (o: { kill?: string; yes?: boolean }) => {
+      const c = ctx();
+      if (o.kill !== undefined) {
+        if (!o.yes)
+          throw new CliError(
+            `killing task ${o.kill} stops the Riak node it runs, which may be a ring member serving data; add --yes to confirm`,
+          );
+        const body = await c.call(
+          orphanTaskAnswerSchema,
+          'DELETE',
+          `/debug/orphans/${encodeURIComponent(o.kill)}`,
+        );
+        c.result(body, () => c.print(`task ${body.task.task_id} is being killed`));
+        return;
+      }
+      const body = await c.call(orphanTasksAnswerSchema, 'GET', '/debug/orphans');
+      c.result(body, () =>
+        body.tasks.length
+          ? c.table(
+              ['Task', 'Agent', 'Executor', 'State', 'First seen', 'Kill asked'],
+              body.tasks.map((t) => [
+                t.task_id,
+                t.agent_id ?? '-',
+                t.executor_id ?? '-',
+                t.state,
+                t.first_seen,
+                t.kill_requested,
+              ]),
+            )
+          : c.print('every task Mesos reported has a node record'),
       );
     });
 

@@ -1,13 +1,16 @@
 import {
+  orphanTaskAnswerSchema,
+  orphanTasksAnswerSchema,
   unknownReservationsAnswerSchema,
   constraintsAnswerSchema,
   nodeAnswerSchema,
   offerDebugAnswerSchema,
 } from '@riak-mesos/framework-contract';
-import type { Offer } from '@riak-mesos/mesos';
+import type { Offer, TaskStatus } from '@riak-mesos/mesos';
 import { resources as R } from '@riak-mesos/mesos';
 import { OfferLog } from '../framework/offer-log';
 import { reservationGroups } from '../framework/offer-evaluator';
+import { OrphanTasks } from '../framework/orphan-tasks';
 import { UnknownReservations } from '../framework/unknown-reservations';
 import type { SchedulerStore } from '../store';
 import type { ApiFixture } from './test-support/api-fixture';
@@ -18,12 +21,21 @@ let store: SchedulerStore;
 let leader = true;
 const offerLog = new OfferLog(5);
 const unknown = new UnknownReservations();
+const orphans = new OrphanTasks();
 
 beforeAll(async () => {
   fx = await startApiFixture('placement', {
     isLeader: () => leader,
     offerEvaluations: () => (leader ? offerLog.latest() : undefined),
     unknownReservations: () => (leader ? unknown : undefined),
+    orphanTasks: () =>
+      leader
+        ? {
+            list: () => orphans.list(),
+            // The driver marks the task and sends Mesos a KILL (driver.ts killOrphan).
+            kill: async (id: string) => orphans.markKill(id),
+          }
+        : undefined,
   });
   store = fx.store;
   await store.createCluster('c1', 'riak-kv-3.2');
@@ -191,5 +203,47 @@ describe('unknown reservations', () => {
     const released = await call('DELETE', `/debug/reservations/${g.id}`);
     expect(released.status).toBe(202);
     expect(unknown.releaseRequested()).toEqual(new Set([g.id]));
+  });
+});
+
+describe('tasks without a node record', () => {
+  const status = (id: string, state: TaskStatus['state']): TaskStatus => ({
+    task_id: { value: id },
+    agent_id: { value: 'agent-7' },
+    executor_id: { value: `${id}-exec` },
+    state,
+    message: 'running',
+  });
+
+  it('lists the tasks kept running, kills one only when asked, and forgets ended ones', async () => {
+    expect(orphans.seen(status('riak-lost-1', 'TASK_RUNNING'), false)).toBe(true);
+    expect(orphans.seen(status('riak-lost-1', 'TASK_RUNNING'), false)).toBe(false);
+    orphans.seen(status('riak-lost-2', 'TASK_RUNNING'), false);
+    const list = orphanTasksAnswerSchema.parse((await call('GET', '/debug/orphans')).body);
+    expect(list.tasks.map((t) => [t.task_id, t.agent_id, t.executor_id, t.kill_requested])).toEqual(
+      [
+        ['riak-lost-1', 'agent-7', 'riak-lost-1-exec', false],
+        ['riak-lost-2', 'agent-7', 'riak-lost-2-exec', false],
+      ],
+    );
+    expect((await call('DELETE', '/debug/orphans/riak-nope')).status).toBe(404);
+    expect((await call('DELETE', '/debug/orphans/bad%20name')).status).toBe(400);
+    const killed = await call('DELETE', '/debug/orphans/riak-lost-2');
+    expect(killed.status).toBe(202);
+    expect(orphanTaskAnswerSchema.parse(killed.body).task).toMatchObject({
+      task_id: 'riak-lost-2',
+      kill_requested: true,
+    });
+    orphans.seen(status('riak-lost-2', 'TASK_KILLED'), true);
+    orphans.owned('riak-lost-1');
+    expect(orphanTasksAnswerSchema.parse((await call('GET', '/debug/orphans')).body).tasks).toEqual(
+      [],
+    );
+    leader = false;
+    try {
+      expect((await call('GET', '/debug/orphans')).status).toBe(503);
+    } finally {
+      leader = true;
+    }
   });
 });

@@ -1,5 +1,11 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { OfferEvaluationView, UnknownReservationView } from '@riak-mesos/framework-contract';
+import type {
+  OfferEvaluationView,
+  OrphanTaskView,
+  UnknownReservationView,
+} from '@riak-mesos/framework-contract';
+import { validateName } from '@riak-mesos/zk';
+import type { OrphanTask } from '../framework/orphan-tasks';
 import type { UnknownReservation, UnknownReservations } from '../framework/unknown-reservations';
 import { constraintsRequestSchema, offersQuerySchema } from '@riak-mesos/framework-contract';
 import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
@@ -13,8 +19,16 @@ export interface PlacementRouteDeps {
   offerEvaluations?: () => OfferEvaluationView[] | undefined;
   /** The leading driver's unknown reservations; undefined on a standby. */
   unknownReservations?: () => UnknownReservations | undefined;
+  /** The leading driver's tasks without a node record; undefined on a standby. */
+  orphanTasks?: () => OrphanTaskDeps | undefined;
   leaderOnly: RequestHandler;
   json: RequestHandler;
+}
+
+/** Tasks without a node record: listed, and killed one by one on an operator's request. */
+export interface OrphanTaskDeps {
+  list(): OrphanTask[];
+  kill(taskId: string): Promise<OrphanTask | undefined>;
 }
 
 /** `[field, operator, value?]` as the API shows constraints. */
@@ -28,7 +42,8 @@ export function constraintsView(
 
 /**
  * Placement routes: the offer debug view (`GET /debug/offers`, the latest evaluations with the
- * reasons of every waiting node) and a cluster's own placement constraints
+ * reasons of every waiting node), what the scheduler keeps without a record of its own
+ * (`/debug/reservations`, `/debug/orphans`: tasks no node record owns, killed only on request), and a cluster's own placement constraints
  * (`GET|PUT|DELETE /clusters/{cluster}/constraints`), which apply to placements made after they
  * are set, on top of the framework-wide constraints.
  */
@@ -64,6 +79,28 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
         throw notFound(`no unknown reservation '${id}' has been offered to this scheduler`);
       const entry = u.list().find((e) => e.id === id)!;
       res.status(202).json({ reservation: unknownReservationView(entry) });
+    },
+  );
+
+  const orphans = (): OrphanTaskDeps => {
+    const o = deps.orphanTasks?.();
+    if (!o) throw unavailable('this scheduler is not the leader; task updates go to the leader');
+    return o;
+  };
+  api.get('/debug/orphans', (_req: Request, res: Response) => {
+    res.json({ tasks: orphans().list().map(orphanTaskView) });
+  });
+  api.delete(
+    '/debug/orphans/:task',
+    deps.leaderOnly,
+    deps.json,
+    async (req: Request, res: Response) => {
+      requestInput(req, {});
+      const id = validateName('task', req.params.task);
+      const killed = await orphans().kill(id);
+      if (!killed)
+        throw notFound(`no task '${id}' without a node record is known to this scheduler`);
+      res.status(202).json({ task: orphanTaskView(killed) });
     },
   );
 
@@ -117,5 +154,18 @@ function unknownReservationView(e: UnknownReservation): UnknownReservationView {
     first_seen: e.firstSeen,
     last_seen: e.lastSeen,
     release_requested: e.releaseRequested,
+  };
+}
+
+function orphanTaskView(o: OrphanTask): OrphanTaskView {
+  return {
+    task_id: o.taskId,
+    agent_id: o.agentId ?? null,
+    executor_id: o.executorId ?? null,
+    state: o.state,
+    message: o.message ?? null,
+    first_seen: o.firstSeen,
+    last_seen: o.lastSeen,
+    kill_requested: o.killRequested,
   };
 }

@@ -38,6 +38,7 @@ import type { ApiAuth } from './auth';
 import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addHealthRoutes } from './health-routes';
+import type { OrphanTaskDeps } from './placement-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
 import {
   addPlanRoutes,
@@ -73,6 +74,8 @@ export interface ApiDeps {
   offerEvaluations?: () => OfferEvaluationView[] | undefined;
   /** The leading driver's unknown reservations (`/debug/reservations`); undefined on a standby. */
   unknownReservations?: () => UnknownReservations | undefined;
+  /** The leading driver's tasks without a node record (`/debug/orphans`); undefined on a standby. */
+  orphanTasks?: () => OrphanTaskDeps | undefined;
   /** Who may call the API (./auth.ts, docs/security.md). */
   auth: ApiAuth;
   /** Largest JSON body accepted. */
@@ -453,6 +456,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     store,
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),
     ...(deps.unknownReservations ? { unknownReservations: deps.unknownReservations } : {}),
+    ...(deps.orphanTasks ? { orphanTasks: deps.orphanTasks } : {}),
     leaderOnly,
     json,
   });

@@ -26,6 +26,8 @@ import { accumulateRejections, agentOfOffer, evaluateOffers } from './offer-eval
 import { ExecutorChannel } from './executor-channel';
 import { Membership } from './membership';
 import { OfferLog } from './offer-log';
+import type { OrphanTask } from './orphan-tasks';
+import { OrphanTasks } from './orphan-tasks';
 import { UnknownReservations } from './unknown-reservations';
 import { TERMINAL, reactToStatus } from './status-reactions';
 
@@ -94,6 +96,8 @@ export class Driver {
   private lastExplicitReconcile = 0;
   /** Reservations offered that no record owns: kept, listed, released only on request. */
   readonly unknown = new UnknownReservations();
+  /** Tasks Mesos reports that no node record owns: kept running, listed, killed only on request. */
+  readonly orphans = new OrphanTasks();
   /** When offers last came (an idle scheduler asks for some every INVENTORY_MS). */
   private lastOffers = Date.now();
   /** This framework instance's id, read (or made) once per process. */
@@ -253,12 +257,18 @@ export class Driver {
       agentId: s.agent_id?.value,
     });
     if (!node) {
-      // A task of ours that no node claims: stop it (left from an earlier life of the cluster).
-      if (!TERMINAL.has(s.state)) {
-        this.log.warn('killing a task no node owns', { task: taskId, state: s.state });
-        await this.client.kill(s.task_id, s.agent_id).catch(() => undefined);
-      }
-    } else await this.applyUpdate(node, s);
+      // A task of ours that no node claims (ZooKeeper restored from an older copy, say): it may
+      // be a ring member serving data, so it is kept and listed, and only an operator kills it.
+      if (this.orphans.seen(s, TERMINAL.has(s.state)))
+        this.log.warn('a task no node record owns keeps running; see GET /api/v1/debug/orphans', {
+          task: taskId,
+          state: s.state,
+          agent: s.agent_id?.value,
+        });
+    } else {
+      this.orphans.owned(taskId);
+      await this.applyUpdate(node, s);
+    }
     if (s.uuid?.length && s.agent_id)
       await this.client
         .acknowledge(s.agent_id, s.task_id, s.uuid)
@@ -273,6 +283,18 @@ export class Driver {
     if (direct?.taskId === taskId) return direct;
     const owner = (await this.o.store.listNodes()).find((n) => n.taskId === taskId);
     return owner ?? direct;
+  }
+
+  /** The operator's kill of a task no node record owns (`DELETE /api/v1/debug/orphans/{task}`). */
+  async killOrphan(taskId: string): Promise<OrphanTask | undefined> {
+    const o = this.orphans.markKill(taskId);
+    if (!o) return undefined;
+    this.log.warn('killing a task no node record owns, as an operator asked', {
+      task: taskId,
+      agent: o.agentId,
+    });
+    await this.client.kill({ value: taskId }, o.agentId ? { value: o.agentId } : undefined);
+    return o;
   }
 
   /**
