@@ -75,11 +75,7 @@ describe('frameworkAcl, the ZooKeeper ACL rule', () => {
   });
 
   it('lets executors publish nodes and the director read them', () => {
-    expect(rule(layout.coordinatedNodes)).toEqual([
-      'director=r',
-      'node=rcd',
-      'scheduler=rwcda',
-    ]);
+    expect(rule(layout.coordinatedNodes)).toEqual(['director=r', 'node=rcd', 'scheduler=rwcda']);
     expect(rule(layout.coordinatedNode('task-1'))).toEqual([
       'director=r',
       'node=rwcda',
