@@ -1,3 +1,5 @@
+// Over 400 lines: the director's whole configuration is one settings table (every setting's
+// sources, schema and default), so that one place says what a setting may be.
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import type { Resolved, SettingsTable } from '@riak-mesos/config';

@@ -1,3 +1,6 @@
+// Over 400 lines: the local system is one supervisor of one set of processes (ZooKeeper, local
+// Mesos, the scheduler, the director), their credentials and its state file, started and stopped
+// in order; split up, every part would need the others' private state.
 import {
   chmodSync,
   copyFileSync,
