@@ -5,8 +5,12 @@
  * the same volume, join and a repeated leave through framework messages, finish answered before
  * the task ends, and an answer that outlives the agent being unreachable for 10 s. Security: the
  * cookie only in files of mode 0600 (never in Mesos state or the log), distribution and EPMD on
- * the node's own address, a guessed cookie refused by the real node, and an EPMD name held by
- * another host's live node never taken over.
+ * the node's own address, a guessed cookie refused by the real node, an EPMD name held by
+ * another host's live node never taken over, and ZooKeeper ACLs on (the node identity from the
+ * task data; nothing for anonymous clients).
+ *
+ * Over 400 lines: every test shares one local Mesos, ZooKeeper and real Riak package (slow to
+ * start on two cores) and several follow one node through its life, so they live in one file.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
