@@ -21,6 +21,7 @@ import {
 import { processesUnder } from '@riak-mesos/process';
 import { RiakError, RiakPbClient } from '@riak-mesos/riak-pb';
 import { freePorts, tempDir, waitFor } from '@riak-mesos/testing';
+import { NoAuthError, ZkClient, frameworkLayout } from '@riak-mesos/zk';
 
 const root = join(__dirname, '..', '..');
 const cliMain = join(root, 'dist', 'apps', 'cli', 'main.js');
@@ -343,6 +344,27 @@ describe('real Riak: the local system, end to end', () => {
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/^application\/javascript/);
     expect(await script.text()).toContain('riak-mesos-token');
+  });
+
+  it('runs with ZooKeeper ACLs: an anonymous client reads nothing of the framework', async () => {
+    const state = JSON.parse(readFileSync(join(work, 'local.json'), 'utf8')) as {
+      zkAuth?: { scheduler: string };
+    };
+    expect(state.zkAuth?.scheduler).toMatch(/^riak-mesos-scheduler:/);
+    const layout = frameworkLayout('riak');
+    const anonymous = await ZkClient.connect({ connect: `127.0.0.1:${ports[0]}` });
+    try {
+      for (const read of [
+        () => anonymous.children(layout.root),
+        () => anonymous.get(layout.cluster('default')),
+        () => anonymous.get(layout.apiToken),
+        () => anonymous.children(layout.coordinatedNodes),
+        () => anonymous.children(layout.erlpmdNodes),
+      ])
+        await expect(read()).rejects.toBeInstanceOf(NoAuthError);
+    } finally {
+      await anonymous.close();
+    }
   });
 
   it("shows each node's views as Riak prints them, and refuses bad names", async () => {

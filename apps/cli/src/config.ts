@@ -25,6 +25,8 @@ const fileSchema = z
         'auth-provider': z.string().optional(),
         'auth-secret-file': z.string().optional(),
         'api-token-file': z.string().optional(),
+        /** The framework's ZooKeeper credentials file on the agents (RIAK_MESOS_ZK_AUTH_FILE). */
+        'zk-auth-file': z.string().optional(),
         instances: z.number().int().positive().optional(),
         'failover-timeout': z.number().nonnegative().optional(),
         'healthcheck-grace-period-seconds': z.number().nonnegative().optional(),
@@ -56,6 +58,8 @@ const fileSchema = z
             'use-public': z.boolean(),
             cpus: z.number().positive(),
             mem: z.number().positive(),
+            /** The director's ZooKeeper credential file on its agents (DIRECTOR_ZK_AUTH_FILE). */
+            'zk-auth-file': z.string(),
           })
           .partial()
           .optional(),

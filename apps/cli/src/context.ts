@@ -9,7 +9,8 @@ import { CliError } from './errors';
 import { HttpClient } from './http';
 import { distDir, workDirOf } from './local/artifacts';
 import { readState } from './local/stack';
-import { readFrameworkToken } from './framework-token';
+import type { FrameworkZkCredentials, ZkCredential } from '@riak-mesos/framework-contract';
+import { readFrameworkToken, readZkAuthFile, schedulerZkAuth } from './framework-token';
 import { Marathon } from './marathon';
 
 /** What every command gets: configuration, the scheduler API client, and output helpers. */
@@ -63,12 +64,27 @@ export class Context {
     return this.env.RIAK_MESOS_ZK ?? this.config.file.riak.zk ?? this.localState()?.zookeeper;
   }
 
+  /**
+   * The scheduler's ZooKeeper credential (ZooKeeper ACLs, docs/security.md): from the file
+   * `file` or RIAK_MESOS_ZK_AUTH_FILE names, else the running local system's.
+   */
+  zkAuth(file?: string): ZkCredential | undefined {
+    const named = file ?? this.env.RIAK_MESOS_ZK_AUTH_FILE;
+    if (named) return schedulerZkAuth(readZkAuthFile(named));
+    const local = this.localState()?.zkAuth;
+    return local ? schedulerZkAuth(local) : undefined;
+  }
+
   /** The token the scheduler keeps in ZooKeeper, when ZooKeeper is known and has one. */
   private async zkToken(): Promise<string | undefined> {
     const zk = this.env.RIAK_MESOS_ZK ?? this.config.file.riak.zk;
     if (!zk) return undefined;
     // Unreadable: the request goes without, and the scheduler's 401 says what to do.
-    return readFrameworkToken(zk, this.config.frameworkName, 5000).catch(() => undefined);
+    try {
+      return await readFrameworkToken(zk, this.config.frameworkName, 5000, this.zkAuth());
+    } catch {
+      return undefined;
+    }
   }
 
   /** The local system's scheduler token (`local up` keeps it in its state file). */
@@ -77,10 +93,15 @@ export class Context {
   }
 
   /** The running local system's endpoints and token. */
-  private localState(): { zookeeper: string; token?: string } | undefined {
+  private localState():
+    { zookeeper: string; token?: string; zkAuth?: FrameworkZkCredentials } | undefined {
     const state = readState(workDirOf(undefined, distDir(undefined), this.env));
     if (!state?.ready || !state.endpoints || !isAlive(state.pid)) return undefined;
-    return { zookeeper: state.endpoints.zookeeper, token: state.tokens?.scheduler };
+    return {
+      zookeeper: state.endpoints.zookeeper,
+      token: state.tokens?.scheduler,
+      ...(state.zkAuth ? { zkAuth: state.zkAuth } : {}),
+    };
   }
 
   /** The local system's scheduler, if `local up` runs and has come up. */

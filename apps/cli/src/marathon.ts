@@ -73,6 +73,7 @@ export function schedulerApp(config: CliConfig): MarathonApp {
   set('RIAK_MESOS_ROLE', r.role);
   set('RIAK_MESOS_PRINCIPAL', r['auth-principal']);
   set('RIAK_MESOS_SECRET_FILE', r['auth-secret-file']);
+  set('RIAK_MESOS_ZK_AUTH_FILE', r['zk-auth-file']);
   set('RIAK_MESOS_HOSTNAME', r.hostname);
   set('RIAK_MESOS_FAILOVER_TIMEOUT', r['failover-timeout']);
   set('RIAK_MESOS_CPUS', r.node?.cpus);
@@ -123,7 +124,14 @@ export function directorApp(config: CliConfig, cluster: string): MarathonApp {
     instances: 1,
     ports: [0, 0, 0],
     uris: [need(config, 'director')],
-    env: { DIRECTOR_ZK: r.zk, DIRECTOR_FRAMEWORK: config.frameworkName, DIRECTOR_CLUSTER: cluster },
+    env: {
+      DIRECTOR_ZK: r.zk,
+      DIRECTOR_FRAMEWORK: config.frameworkName,
+      DIRECTOR_CLUSTER: cluster,
+      ...(r.director?.['zk-auth-file']
+        ? { DIRECTOR_ZK_AUTH_FILE: r.director['zk-auth-file'] }
+        : {}),
+    },
     ...(r.director?.['use-public'] ? { acceptedResourceRoles: ['public'] } : {}),
     healthChecks: [
       {

@@ -167,3 +167,24 @@ describe('director configuration', () => {
     expect(help).toMatch(/--print-config \[format\]/);
   });
 });
+
+describe("the director's ZooKeeper credential", () => {
+  it('comes from a file only its owner reads, or the environment, and is checked', async () => {
+    const dir = await tempDir('director-zk-auth');
+    const file = join(dir, 'zk-auth');
+    await writeFile(file, 'director:director-secret\n', { mode: 0o600 });
+    expect(loadConfig(flags('--zk-auth-file', file), {}).zkAuth).toBe('director:director-secret');
+    expect(loadConfig(flags(), { DIRECTOR_ZK_AUTH_FILE: file }).zkAuth).toBe(
+      'director:director-secret',
+    );
+    expect(loadConfig(flags(), {}).zkAuth).toBeUndefined();
+    const open = join(dir, 'open');
+    await writeFile(open, 'director:director-secret\n', { mode: 0o644 });
+    expect(problem(() => loadConfig(flags('--zk-auth-file', open), {}))).toMatch(
+      /is open to other users \(mode 0644\)/,
+    );
+    expect(problem(() => loadConfig(flags(), { DIRECTOR_ZK_AUTH: 'director:short' }))).toMatch(
+      /zkAuth: must be user:password, the password 8 to 256/,
+    );
+  });
+});

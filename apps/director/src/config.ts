@@ -1,3 +1,5 @@
+// Over 400 lines: the director's whole configuration is one settings table (every setting's
+// sources, schema and default), so that one place says what a setting may be.
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import type { Resolved, SettingsTable } from '@riak-mesos/config';
@@ -11,7 +13,9 @@ import {
   hostNames,
   loadSettings,
   port,
+  privateFileContents,
 } from '@riak-mesos/config';
+import { zkCredentialSchema } from '@riak-mesos/framework-contract';
 import { parseConnectString, validateName } from '@riak-mesos/zk';
 import { z } from 'zod';
 
@@ -29,6 +33,11 @@ export interface DirectorConfig {
   /** ZooKeeper connect string: `h:p,h:p[/chroot]` or `zk://h:p,h:p[/chroot]`. */
   zk: string;
   zkSessionTimeoutMs: number;
+  /**
+   * The director's ZooKeeper credential `user:password` (docs/security.md, "ZooKeeper"): it
+   * reads the published nodes with it. None: it reads them only while ZooKeeper is open (warned).
+   */
+  zkAuth?: string;
   /** Framework name: nodes are read from `/riak/frameworks/<framework>/coordinator/coordinatedNodes`. */
   framework: string;
   /** Only nodes whose `ClusterName` is this are proxied. */
@@ -128,6 +137,7 @@ const connectString = z
 
 const D = DEFAULTS;
 const tokenFile = fileContents('token file');
+const zkAuthFile = privateFileContents('ZooKeeper credential file');
 const H = DEFAULTS.health;
 
 /** Every setting: its key in the file (dotted: nested), variables, flag, schema and default. */
@@ -146,6 +156,14 @@ export const SETTINGS = {
     defaultText: '30s',
     env: 'DIRECTOR_ZK_SESSION_TIMEOUT',
     flag: '--zk-session-timeout <duration>',
+  },
+  zkAuth: {
+    description:
+      "the director's ZooKeeper credential user:password (from a file readable by its owner only)",
+    schema: zkCredentialSchema.optional(),
+    env: ['DIRECTOR_ZK_AUTH', { name: 'DIRECTOR_ZK_AUTH_FILE', read: zkAuthFile }],
+    flag: { flags: '--zk-auth-file <file>', read: zkAuthFile },
+    secret: true,
   },
   framework: {
     description: 'framework name',

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
+import { splitZkCredential } from '@riak-mesos/framework-contract';
 import { ZkClient, frameworkLayout, parseConnectString, validateName } from '@riak-mesos/zk';
 import type { Registry } from 'prom-client';
 import type { ApiServer, DirectorApi, NodeView } from './api';
@@ -190,6 +191,12 @@ export class Director implements DirectorApi {
   /** Connects to ZooKeeper, retrying with back-off until it works or the director stops. */
   private async connectZooKeeper(): Promise<void> {
     let delayMs = 500;
+    const auth = this.config.zkAuth ? splitZkCredential(this.config.zkAuth) : undefined;
+    if (!auth)
+      this.logger.warn(
+        'ZooKeeper is OPEN: no credential (--zk-auth-file, DIRECTOR_ZK_AUTH_FILE); the director reads the published nodes only while the framework runs without ZooKeeper ACLs',
+        { framework: this.target.framework },
+      );
     while (!this.stopped) {
       try {
         const zk = await ZkClient.connect({
@@ -197,6 +204,8 @@ export class Director implements DirectorApi {
           sessionTimeoutMs: this.config.zkSessionTimeoutMs,
           connectTimeoutMs: 10000,
           logger: this.logger,
+          // It creates nothing but a chroot's nodes: those are its own.
+          ...(auth ? { auth: [auth], defaultAcl: 'creator-all' as const } : {}),
         });
         if (this.stopped) {
           await zk.close();

@@ -1,6 +1,15 @@
 import { Command } from 'commander';
 import type { PrintFormat, Resolved, SettingsTable } from '@riak-mesos/config';
-import { addSettingOptions, loadSettings, printConfigFormat } from '@riak-mesos/config';
+import type { TextReader } from '@riak-mesos/config';
+import {
+  addSettingOptions,
+  json,
+  loadSettings,
+  printConfigFormat,
+  privateFileContents,
+} from '@riak-mesos/config';
+import type { NodeZkAuth } from '@riak-mesos/framework-contract';
+import { nodeZkAuthSchema } from '@riak-mesos/framework-contract';
 import { TRANSPORT_KINDS } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
 import { z } from 'zod';
@@ -15,6 +24,7 @@ const EPMD_FLAGS = [
   'stop',
   'dump',
   'zk',
+  'zk_auth_file',
   'framework',
   'host',
   'daemon',
@@ -36,6 +46,8 @@ export interface ErlpmdOptions {
   address: string[];
   relaxedCommandCheck: boolean;
   zk?: string;
+  /** The node identity and the scheduler's and director's ids (docs/security.md, "ZooKeeper"). */
+  zkAuth?: NodeZkAuth;
   framework: string;
   host: string;
   names?: boolean;
@@ -71,6 +83,9 @@ const addresses = z
 
 const transports = `${TRANSPORT_KINDS.slice(0, -1).join(', ')} or ${TRANSPORT_KINDS.at(-1)}`;
 
+const zkAuthFile = privateFileContents('ZooKeeper credentials file');
+const privateJson: TextReader = (path, from) => json(String(zkAuthFile(path, from)), from);
+
 /** The daemon's settings; the client commands (`-names`, `-kill`, …) are plain flags. */
 export const SETTINGS = {
   port: {
@@ -100,6 +115,17 @@ export const SETTINGS = {
       'ZooKeeper connect string: registrations are shared through it (without it: memory only)',
     schema: z.string().min(1).optional(),
     flag: '--zk <connect>',
+  },
+  zkAuth: {
+    description:
+      'ZooKeeper credentials, JSON {"node":"user:password","schedulerId":"user:digest","directorId":"user:digest"} (a file readable by its owner only)',
+    schema: nodeZkAuthSchema.optional(),
+    env: [
+      { name: 'ERLPMD_ZK_AUTH', read: json },
+      { name: 'ERLPMD_ZK_AUTH_FILE', read: privateJson },
+    ],
+    flag: { flags: '--zk-auth-file <file>', read: privateJson },
+    secret: true,
   },
   framework: {
     description: 'framework name (ZooKeeper root /riak/frameworks/<name>)',

@@ -2,8 +2,20 @@ import { CommanderError } from 'commander';
 import { printConfig } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { EpmdClient, EpmdServer, MemoryStore, ZkStore } from '@riak-mesos/epmd';
-import { ZkClient } from '@riak-mesos/zk';
+import type { NodeZkAuth } from '@riak-mesos/framework-contract';
+import { splitZkCredential } from '@riak-mesos/framework-contract';
+import { ZkClient, digestId, frameworkLayout, frameworkZkOptions } from '@riak-mesos/zk';
 import { resolveOptions } from './args';
+
+/** Acts as the node identity; registrations get the framework's ACL rule. */
+function zkOptions(framework: string, auth: NodeZkAuth) {
+  const node = splitZkCredential(auth.node);
+  return frameworkZkOptions(frameworkLayout(framework), node, {
+    scheduler: auth.schedulerId,
+    node: digestId(node.user, node.password),
+    director: auth.directorId,
+  });
+}
 
 async function main(): Promise<number> {
   let parsed;
@@ -59,7 +71,18 @@ async function main(): Promise<number> {
   const logger = createLogger('erlpmd', o.debug ? { level: 'debug' } : {});
   let zk: ZkClient | undefined;
   try {
-    zk = o.zk ? await ZkClient.connect({ connect: o.zk, logger }) : undefined;
+    if (o.zk && !o.zkAuth)
+      logger.warn(
+        'ZooKeeper is OPEN: no credentials (--zk-auth-file, ERLPMD_ZK_AUTH_FILE), so anyone who reaches ZooKeeper can change the registrations',
+        { framework: o.framework },
+      );
+    zk = o.zk
+      ? await ZkClient.connect({
+          connect: o.zk,
+          logger,
+          ...(o.zkAuth ? zkOptions(o.framework, o.zkAuth) : {}),
+        })
+      : undefined;
   } catch (err) {
     logger.error('cannot connect to ZooKeeper', { error: (err as Error).message });
     return 1;

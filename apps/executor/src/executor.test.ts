@@ -5,8 +5,12 @@
  * the same volume, join and a repeated leave through framework messages, finish answered before
  * the task ends, and an answer that outlives the agent being unreachable for 10 s. Security: the
  * cookie only in files of mode 0600 (never in Mesos state or the log), distribution and EPMD on
- * the node's own address, a guessed cookie refused by the real node, and an EPMD name held by
- * another host's live node never taken over.
+ * the node's own address, a guessed cookie refused by the real node, an EPMD name held by
+ * another host's live node never taken over, and ZooKeeper ACLs on (the node identity from the
+ * task data; nothing for anonymous clients).
+ *
+ * Over 400 lines: every test shares one local Mesos, ZooKeeper and real Riak package (slow to
+ * start on two cores) and several follow one node through its life, so they live in one file.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +24,15 @@ import { processesUnder } from '@riak-mesos/process';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { freePort, startZooKeeper, tempDir, uniqueChroot, waitFor } from '@riak-mesos/testing';
-import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
+import {
+  NoAuthError,
+  ZkClient,
+  aclText,
+  digestId,
+  frameworkAcl,
+  frameworkLayout,
+  frameworkZkOptions,
+} from '@riak-mesos/zk';
 import type { LocalMesos } from './test-support/harness';
 import {
   TestScheduler,
@@ -42,6 +54,27 @@ const COOKIE = randomBytes(16).toString('hex');
 const FAST_HANDOFF = `[{riak_core, [{vnode_inactivity_timeout, 2000}, {vnode_management_timer, 1000},
   {handoff_concurrency, 4}]}].`;
 
+/**
+ * ZooKeeper ACLs on, as the scheduler runs them (docs/security.md, "ZooKeeper"): the test reads
+ * as the scheduler identity, another host's node as the node identity, and executors get the node
+ * identity in their task data.
+ */
+const ZK_CREDS = {
+  scheduler: { user: 'sched', password: 'scheduler-secret' },
+  node: { user: 'node', password: 'node-secret-1' },
+  director: { user: 'director', password: 'director-secret' },
+};
+const ZK_IDS = {
+  scheduler: digestId(ZK_CREDS.scheduler.user, ZK_CREDS.scheduler.password),
+  node: digestId(ZK_CREDS.node.user, ZK_CREDS.node.password),
+  director: digestId(ZK_CREDS.director.user, ZK_CREDS.director.password),
+};
+const zkAs = (role: 'scheduler' | 'node') =>
+  ZkClient.connect({
+    connect: zkServer.connectString + chroot,
+    ...frameworkZkOptions(frameworkLayout(FW), ZK_CREDS[role], ZK_IDS),
+  });
+
 function taskData(key: string, host: string, ports: number[], extra: Record<string, unknown> = {}) {
   return {
     FullyQualifiedNodeName: `${key}@${host}`,
@@ -56,6 +89,11 @@ function taskData(key: string, host: string, ports: number[], extra: Record<stri
     DisterlPort: ports[2],
     HandoffPort: ports[3],
     Cookie: COOKIE,
+    ZkAuth: {
+      node: `${ZK_CREDS.node.user}:${ZK_CREDS.node.password}`,
+      schedulerId: ZK_IDS.scheduler,
+      directorId: ZK_IDS.director,
+    },
     ...extra,
   };
 }
@@ -161,7 +199,10 @@ beforeAll(async () => {
   zk = await ZkClient.connect({ connect: zkServer.connectString });
   await zk.ensurePath(chroot);
   await zk.close();
-  zk = await ZkClient.connect({ connect: zkServer.connectString + chroot });
+  zk = await zkAs('scheduler');
+  // The scheduler makes the paths executors write under (SchedulerStore.init).
+  await zk.ensurePath(frameworkLayout(FW).coordinatedNodes);
+  await zk.ensurePath(frameworkLayout(FW).erlpmdNodes);
   templates = await startTemplateServer();
   mesos = await startLocalMesos(join(work, 'mesos'));
   sched = await new TestScheduler(mesos.url).start();
@@ -238,7 +279,7 @@ describe('real Riak: the executor on local Mesos', () => {
   it("fails rather than take over the EPMD name another host's live node holds, which stays", async () => {
     const [, , c] = await agents();
     // Another host's node holds the name (a live ZooKeeper session: its registration is ephemeral).
-    const other = await ZkClient.connect({ connect: zkServer.connectString + chroot });
+    const other = await zkAs('node');
     const store = new ZkStore(other, FW, '127.0.0.9');
     try {
       expect(
@@ -295,9 +336,24 @@ describe('real Riak: the executor on local Mesos', () => {
       NodeName: `node-a@${a.hostname}`,
       EpmdPort: ports[4],
     });
-    const published = JSON.parse(
-      (await zk.get(frameworkLayout(FW).coordinatedNode('node-a'))).data.toString(),
-    ) as Record<string, unknown>;
+    const publishedPath = frameworkLayout(FW).coordinatedNode('node-a');
+    const published = JSON.parse((await zk.get(publishedPath)).data.toString()) as Record<
+      string,
+      unknown
+    >;
+    // Published and registered with the framework's ACLs: nothing for anonymous clients.
+    const registration = frameworkLayout(FW).erlpmdNode('node-a');
+    for (const p of [publishedPath, registration])
+      expect(aclText(await zk.getAcl(p))).toBe(
+        aclText(frameworkAcl(frameworkLayout(FW), p, ZK_IDS)),
+      );
+    const anonymous = await ZkClient.connect({ connect: zkServer.connectString + chroot });
+    try {
+      await expect(anonymous.get(publishedPath)).rejects.toBeInstanceOf(NoAuthError);
+      await expect(anonymous.get(registration)).rejects.toBeInstanceOf(NoAuthError);
+    } finally {
+      await anonymous.close();
+    }
     expect(published).toEqual({
       FrameworkName: FW,
       ClusterName: 'c1',
@@ -438,6 +494,15 @@ describe('real Riak: the executor on local Mesos', () => {
     expect(masterState).not.toContain(COOKIE);
     for (const log of ['stdout', 'stderr'])
       expect(readFileSync(join(sandbox, log), 'utf8')).not.toContain(COOKIE);
+    // The node's ZooKeeper password neither (docs/security.md, "ZooKeeper"), nor in any file.
+    expect(masterState).not.toContain(ZK_CREDS.node.password);
+    for (const log of ['stdout', 'stderr'])
+      expect(readFileSync(join(sandbox, log), 'utf8')).not.toContain(ZK_CREDS.node.password);
+    expect(
+      readdirSync(sandbox, { recursive: true, encoding: 'utf8' })
+        .map((f) => join(sandbox, f))
+        .filter((f) => lstatSync(f).isFile() && readFileSync(f).includes(ZK_CREDS.node.password)),
+    ).toEqual([]);
     // The distribution listens on the node's address only, its EPMD on loopback only.
     expect(listeners(nodeA.ports[2])).toEqual([nodeA.host]);
     expect(listeners(nodeA.ports[4])).toEqual(['127.0.0.1']);

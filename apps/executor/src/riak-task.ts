@@ -20,6 +20,7 @@ import type {
 import {
   encodePublishedNode,
   parseExecutorRequest,
+  splitZkCredential,
   statusResultSchema,
 } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
@@ -40,7 +41,9 @@ import {
   NoNodeError,
   NodeExistsError,
   ZkClient,
+  digestId,
   frameworkLayout,
+  frameworkZkOptions,
   isValidName,
 } from '@riak-mesos/zk';
 import type { TaskData } from './task-data';
@@ -495,11 +498,30 @@ export class RiakTask {
 
   private async startEpmd(): Promise<void> {
     const d = this.data!;
+    // The node's ZooKeeper identity (docs/security.md, "ZooKeeper"): from the task data only; the
+    // EPMD replacement runs in this process on this session, so it goes nowhere else.
+    const auth = d.ZkAuth;
+    const layout = frameworkLayout(d.FrameworkName);
+    if (!auth)
+      this.log.warn(
+        'ZooKeeper is OPEN: the scheduler gave no ZooKeeper credentials, so this node registers and publishes itself where anyone who reaches ZooKeeper can change it',
+        { root: layout.root },
+      );
     try {
       this.zk = await ZkClient.connect({
         connect: d.Zookeepers.join(',') + d.ZookeeperChroot,
         sessionTimeoutMs: this.settings.zkSessionTimeoutMs,
         connectTimeoutMs: 15000,
+        ...(auth
+          ? frameworkZkOptions(layout, splitZkCredential(auth.node), {
+              scheduler: auth.schedulerId,
+              node: digestId(
+                splitZkCredential(auth.node).user,
+                splitZkCredential(auth.node).password,
+              ),
+              director: auth.directorId,
+            })
+          : {}),
       });
     } catch (err) {
       throw new StepError(

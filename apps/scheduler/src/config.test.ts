@@ -1,7 +1,7 @@
 // Over 400 lines: the cases of the one settings table (every setting, layer and error form).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,6 +76,30 @@ describe('loadConfig', () => {
     writeFileSync(secret, 'hunter2\n');
     const c = loadConfig(parse(['--principal', 'riak', '--secret-file', secret]));
     expect(c.secret).toBe('hunter2');
+  });
+
+  it('reads the ZooKeeper credentials from a file only its owner reads, or the environment', () => {
+    const creds = { scheduler: 's:password-s', node: 'n:password-n', director: 'd:password-d' };
+    const file = join(dir, 'zk-auth.json');
+    writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+    expect(loadConfig(parse(['--zk-auth-file', file])).zkAuth).toEqual(creds);
+    expect(loadConfig({}, { RIAK_MESOS_ZK_AUTH_FILE: file }).zkAuth).toEqual(creds);
+    expect(loadConfig({}, { RIAK_MESOS_ZK_AUTH: JSON.stringify(creds) }).zkAuth).toEqual(creds);
+    expect(loadConfig({}, {}).zkAuth).toBeUndefined();
+    chmodSync(file, 0o640);
+    expect(() => loadConfig(parse(['--zk-auth-file', file]))).toThrow(
+      /is open to other users \(mode 0640\): make it readable by its owner only/,
+    );
+    const same = join(dir, 'zk-auth-same.json');
+    writeFileSync(same, JSON.stringify({ ...creds, node: 's:password-x' }), { mode: 0o600 });
+    expect(() => loadConfig(parse(['--zk-auth-file', same]))).toThrow(
+      /zkAuth: scheduler, node and director must be three different users/,
+    );
+    const short = join(dir, 'zk-auth-short.json');
+    writeFileSync(short, JSON.stringify({ ...creds, director: 'd:short' }), { mode: 0o600 });
+    expect(() => loadConfig(parse(['--zk-auth-file', short]))).toThrow(
+      /zkAuth.director: must be user:password, the password 8 to 256 characters/,
+    );
   });
 
   it.each([

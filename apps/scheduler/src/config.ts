@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import type { Resolved, SettingsTable } from '@riak-mesos/config';
+import type { Resolved, SettingsTable, TextReader } from '@riak-mesos/config';
 import {
   ConfigError,
   addSettingOptions,
@@ -15,7 +15,10 @@ import {
   invalidConfiguration,
   json,
   loadSettings,
+  privateFileContents,
 } from '@riak-mesos/config';
+import type { FrameworkZkCredentials } from '@riak-mesos/framework-contract';
+import { frameworkZkCredentialsSchema } from '@riak-mesos/framework-contract';
 import { isValidName, parseConnectString } from '@riak-mesos/zk';
 import { z } from 'zod';
 import type { Constraint } from '@riak-mesos/placement';
@@ -51,6 +54,11 @@ export interface SchedulerConfig {
   master: string;
   /** ZooKeeper connect string for the framework's state (`h:p,h:p[/chroot]` or `zk://...`). */
   zk: string;
+  /**
+   * The three ZooKeeper identities (docs/security.md, "ZooKeeper"); none: every znode is open
+   * to anyone who reaches ZooKeeper (warned at every start).
+   */
+  zkAuth?: FrameworkZkCredentials;
   user: string;
   role: string;
   principal?: string;
@@ -214,6 +222,8 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
 
 const D = DEFAULTS;
 const secretFile = fileContents('secret file');
+const zkAuthFile = privateFileContents('ZooKeeper credentials file');
+const privateJson: TextReader = (path, from) => json(String(zkAuthFile(path, from)), from);
 
 /**
  * Every setting: its key in the file (dotted: nested), variables `RIAK_MESOS_<KEY>` (as the
@@ -257,6 +267,17 @@ export const SETTINGS = {
     default: D.zk,
     env: 'RIAK_MESOS_ZK',
     flag: '--zk <connect>',
+  },
+  zkAuth: {
+    description:
+      'ZooKeeper credentials, JSON {"scheduler":"user:password","node":"…","director":"…"} (a file readable by its owner only): every znode gets an ACL',
+    schema: frameworkZkCredentialsSchema.optional(),
+    env: [
+      { name: 'RIAK_MESOS_ZK_AUTH', read: json },
+      { name: 'RIAK_MESOS_ZK_AUTH_FILE', read: privateJson },
+    ],
+    flag: { flags: '--zk-auth-file <file>', read: privateJson },
+    secret: true,
   },
   user: {
     description: 'user that runs executors',
@@ -483,6 +504,7 @@ export interface CliOptions {
   name?: string;
   master?: string;
   zk?: string;
+  zkAuthFile?: string;
   user?: string;
   role?: string;
   principal?: string;

@@ -4,7 +4,8 @@ import type { Resolved } from '@riak-mesos/config';
 import { printConfig, printConfigFormat } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
-import { LeaderElection, ZkClient, parseConnectString } from '@riak-mesos/zk';
+import type { ZkClient } from '@riak-mesos/zk';
+import { LeaderElection, parseConnectString } from '@riak-mesos/zk';
 import type { ApiAuth } from './api/auth';
 import { schedulerSecrets } from './api/auth';
 import type { ApiServer } from './api/server';
@@ -23,6 +24,7 @@ import { Driver } from './framework/driver';
 import { driverNodeViews } from './framework/node-views';
 import { SchedulerMetrics } from './metrics';
 import { SchedulerStore } from './store';
+import { connectSchedulerZk } from './zk-access';
 
 const log = createLogger('scheduler');
 
@@ -89,9 +91,15 @@ async function run(config: SchedulerConfig): Promise<void> {
   await checkRiakPackages(config);
   let zk: ZkClient;
   try {
-    zk = await ZkClient.connect({ connect: config.zk, connectTimeoutMs: 30000 });
+    zk = await connectSchedulerZk({
+      connect: config.zk,
+      framework: config.name,
+      ...(config.zkAuth ? { credentials: config.zkAuth } : {}),
+      connectTimeoutMs: 30000,
+      logger: log,
+    });
   } catch (err) {
-    fail(`cannot reach ZooKeeper at ${config.zk}: ${(err as Error).message}`, 1);
+    fail(`cannot use ZooKeeper at ${config.zk}: ${(err as Error).message}`, 1);
   }
   const store = new SchedulerStore(zk, config.name);
   await store.init();

@@ -18,7 +18,16 @@ export type {
   SettingsTable,
   TextReader,
 } from './settings';
-export { bool, durationMs, fileContents, hostNames, int, json, port } from './values';
+export {
+  bool,
+  durationMs,
+  fileContents,
+  hostNames,
+  int,
+  json,
+  port,
+  privateFileContents,
+} from './values';
 export { PRINT_FORMATS, printConfig } from './print';
 export type { PrintFormat } from './print';
 export { addSettingOptions, printConfigFormat } from './commander';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -14,6 +14,7 @@ import {
   port,
   printConfig,
   printConfigFormat,
+  privateFileContents,
 } from './index';
 import type { SettingsTable } from './index';
 
@@ -275,5 +276,19 @@ describe('commander integration', () => {
     } satisfies SettingsTable;
     const cmd = program(table);
     expect(() => cmd.parse(['--mode', 'c'], { from: 'user' })).toThrow(/Allowed choices are a, b/);
+  });
+});
+
+describe('privateFileContents', () => {
+  it('reads a file only its owner may read, and refuses one open to others', () => {
+    const read = privateFileContents('credentials file');
+    const secret = file('private', 'u:p\n');
+    chmodSync(secret, 0o600);
+    expect(read(secret, 'flag --x')).toBe('u:p');
+    chmodSync(secret, 0o644);
+    expect(() => read(secret, 'flag --x')).toThrow(
+      /credentials file .* \(flag --x\) is open to other users \(mode 0644\): .*chmod 600/,
+    );
+    expect(() => read(join(dir, 'missing'), 'env X')).toThrow(/cannot read the credentials file/);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { TextReader } from './settings';
 
@@ -19,6 +19,27 @@ export function fileContents(what = 'file'): TextReader {
     } catch (err) {
       throw new Error(`cannot read the ${what} ${path} (${from}): ${(err as Error).message}`);
     }
+  };
+}
+
+/**
+ * Like `fileContents`, for secrets: the file must be readable by its owner only (no permission
+ * for group or others, e.g. mode 0600 or 0400), or the value is refused.
+ */
+export function privateFileContents(what = 'secret file'): TextReader {
+  const read = fileContents(what);
+  return (path, from) => {
+    let mode: number;
+    try {
+      mode = statSync(path).mode & 0o777;
+    } catch (err) {
+      throw new Error(`cannot read the ${what} ${path} (${from}): ${(err as Error).message}`);
+    }
+    if ((mode & 0o077) !== 0)
+      throw new Error(
+        `the ${what} ${path} (${from}) is open to other users (mode ${mode.toString(8).padStart(4, '0')}): make it readable by its owner only (chmod 600)`,
+      );
+    return read(path, from);
   };
 }
 

@@ -15,6 +15,14 @@ export {
 export { frameworkNameSchema, portSchema, taskDataSchema } from './task-data';
 export type { TaskData, TaskDataInput } from './task-data';
 export {
+  frameworkZkCredentialsSchema,
+  nodeZkAuthSchema,
+  splitZkCredential,
+  zkCredentialSchema,
+  zkDigestIdSchema,
+} from './zk-auth';
+export type { FrameworkZkCredentials, NodeZkAuth, ZkCredential } from './zk-auth';
+export {
   EXECUTOR_PROTOCOL_VERSION,
   EXECUTOR_REQUEST_TYPES,
   LEAVE_STATES,

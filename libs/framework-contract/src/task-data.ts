@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidName } from '@riak-mesos/zk/name-rule';
 import { riakNodeNameSchema } from './node-name';
+import { nodeZkAuthSchema } from './zk-auth';
 
 /**
  * The task data the scheduler puts in `TaskInfo.data` (UTF-8 JSON) and the executor reads:
@@ -56,6 +57,12 @@ export const taskDataSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,512}$/, 'must be a credential the scheduler made')
       .optional(),
+    /**
+     * The node's ZooKeeper identity (docs/security.md, "ZooKeeper"), when the scheduler has
+     * credentials: the executor and its EPMD replacement authenticate with `node` and grant the
+     * scheduler and director what the ACL rule says. Like `Cookie`, only here.
+     */
+    ZkAuth: nodeZkAuthSchema.optional(),
     /**
      * The node replaces one of the same name on this host (its agent was lost): the executor may
      * take over the EPMD registration that node's session still holds there, and no other.

@@ -12,6 +12,7 @@ import {
   ClientClosedError,
   ConnectionLossError,
   FencedError,
+  NoAuthError,
   NoNodeError,
   NodeExistsError,
   SessionExpiredError,
@@ -56,8 +57,14 @@ export interface ZkClientOptions {
   connectTimeoutMs?: number;
   /** Digest credentials added to every session. */
   auth?: DigestAuth[];
-  /** ACL for nodes this client creates when a call gives none. */
+  /** ACL for nodes this client creates when a call gives none (and `aclFor` gives none). */
   defaultAcl?: AclSpec;
+  /**
+   * ACL by path (relative to the chroot; `/` for the chroot's own nodes) for every node this
+   * client creates when the call gives none: parents made on the way, transactions, ephemerals
+   * re-created after expiry. The framework's rule is `frameworkAcl` (acl-rule.ts).
+   */
+  aclFor?: (path: string) => ACL[] | undefined;
   logger?: Logger;
 }
 
@@ -91,7 +98,7 @@ export function digestAcl(user: string, password: string, perms: number = Permis
   return new ACL(perms, new Id('digest', digestId(user, password)));
 }
 
-export { Permission };
+export { ACL, Id, Permission };
 
 function toBuffer(data: Buffer | string | undefined): Buffer {
   if (data === undefined) return Buffer.alloc(0);
@@ -396,7 +403,12 @@ export class ZkClient extends EventEmitter {
     return rest === '' ? '/' : rest;
   }
 
-  private acl(spec: AclSpec | undefined): ACL[] {
+  /** The ACL of a node created at `path` (relative to the chroot) with the call's `spec`. */
+  private acl(spec: AclSpec | undefined, path: string): ACL[] {
+    if (spec === undefined) {
+      const byPath = this.options.aclFor?.(path);
+      if (byPath) return byPath;
+    }
     const s = spec ?? this.options.defaultAcl ?? 'open';
     if (Array.isArray(s)) return s;
     if (s === 'open') return [new ACL(Permission.ALL, new Id('world', 'anyone'))];
@@ -594,7 +606,7 @@ export class ZkClient extends EventEmitter {
         return this.full(made.path);
       }
       return await this.call<string>('create', this.strip(full), (raw, cb) =>
-        raw.create(full, data, this.acl(acl), mode, (e, p) => cb(e, p)),
+        raw.create(full, data, this.acl(acl, this.strip(full)), mode, (e, p) => cb(e, p)),
       );
     } catch (err) {
       if (replaceOwnExpired && err instanceof NodeExistsError) {
@@ -620,19 +632,54 @@ export class ZkClient extends EventEmitter {
     for (const s of segments) {
       current += `/${s}`;
       const path = current;
+      // The chroot's own nodes are `/` to the ACL rule (they are above everything it names).
+      const rel = this.chroot && path.length <= this.chroot.length ? '/' : this.strip(path);
       try {
         if (this.fencePath !== undefined)
           await this.fenced({ op: 'create', path: this.strip(path), mode: 'persistent' });
         else
           await this.call<string>('create', path, (raw, cb) =>
-            raw.create(path, Buffer.alloc(0), this.acl(undefined), MODES.persistent, (e, p) =>
+            raw.create(path, Buffer.alloc(0), this.acl(undefined, rel), MODES.persistent, (e, p) =>
               cb(e, p),
             ),
           );
       } catch (err) {
-        if (!(err instanceof NodeExistsError)) throw err;
+        if (err instanceof NodeExistsError) continue;
+        // ZooKeeper checks CREATE on the parent before it looks for the node: an existing node
+        // under a parent this client may not create in answers NoAuth. That is fine.
+        if (err instanceof NoAuthError && (await this.rawExists(path))) continue;
+        throw err;
       }
     }
+  }
+
+  private async rawExists(full: string): Promise<boolean> {
+    const stat = await this.call<RawStat | null>(
+      'exists',
+      full,
+      (raw, cb) => raw.exists(full, (e, st) => cb(e, st ?? null)),
+      true,
+    );
+    return stat !== null;
+  }
+
+  /** The ACL of a node (NoAuthError when this client may neither read nor administer it). */
+  async getAcl(path: string): Promise<ACL[]> {
+    const full = this.full(path);
+    return this.call<ACL[]>(
+      'getAcl',
+      path,
+      (raw, cb) => raw.getACL(full, (e, acls) => cb(e, acls)),
+      true,
+    );
+  }
+
+  /** Replaces a node's ACL (needs ADMIN on it); with `version`, only at that ACL version. */
+  async setAcl(path: string, acl: ACL[], version = -1): Promise<void> {
+    const full = this.full(path);
+    await this.call<void>('setAcl', path, (raw, cb) =>
+      raw.setACL(full, acl, version, (e) => cb(e)),
+    );
   }
 
   /** `mkdir -p`: creates every missing node of `path` (persistent, empty). */
@@ -691,7 +738,12 @@ export class ZkClient extends EventEmitter {
           for (const o of ops) {
             const full = this.full(o.path);
             if (o.op === 'create')
-              t.create(full, toBuffer(o.data), this.acl(o.acl), MODES[o.mode ?? 'persistent']);
+              t.create(
+                full,
+                toBuffer(o.data),
+                this.acl(o.acl, o.path),
+                MODES[o.mode ?? 'persistent'],
+              );
             else if (o.op === 'set')
               pinVersion(t.setData(full, toBuffer(o.data), o.version ?? -1), o.version ?? -1);
             else if (o.op === 'delete')

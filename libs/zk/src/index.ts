@@ -1,4 +1,8 @@
-export { ZkClient, digestAcl, digestId, expireSession, Permission } from './client';
+export { ACL, Id, ZkClient, digestAcl, digestId, expireSession, Permission } from './client';
+export { aclText, frameworkAcl } from './acl-rule';
+export type { FrameworkZkIds, ZkRole } from './acl-rule';
+export { frameworkZkIds, frameworkZkOptions, secureFrameworkTree } from './secure';
+export type { SecureResult } from './secure';
 export type {
   AclSpec,
   CreateModeName,

@@ -160,14 +160,23 @@ export function registerFramework(program: Command, ctx: Ctx): void {
       "print the scheduler API's token, which the scheduler made at its first start and keeps in ZooKeeper",
     )
     .option('--zk <connect>', 'ZooKeeper (default: RIAK_MESOS_ZK, riak.zk, or the local system)')
-    .action(async (o: { zk?: string }) => {
+    .option(
+      '--zk-auth-file <file>',
+      "the framework's ZooKeeper credentials, as the scheduler's (default: RIAK_MESOS_ZK_AUTH_FILE, or the local system's)",
+    )
+    .action(async (o: { zk?: string; zkAuthFile?: string }) => {
       const c = ctx();
       const zk = o.zk ?? c.zkConnect();
       if (!zk)
         throw new CliError(
           'where is ZooKeeper? give --zk host:port[/chroot], set RIAK_MESOS_ZK or riak.zk in the config file, or start the local system',
         );
-      const token = await readFrameworkToken(zk, c.config.frameworkName);
+      const token = await readFrameworkToken(
+        zk,
+        c.config.frameworkName,
+        undefined,
+        c.zkAuth(o.zkAuthFile),
+      );
       if (!token)
         throw new CliError(
           `ZooKeeper at ${zk} holds no API token for framework '${c.config.frameworkName}': the scheduler has not started yet, was given credentials (--api-token-file, --api-basic-file), or runs with --insecure-no-auth`,

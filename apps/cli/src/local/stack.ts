@@ -1,4 +1,8 @@
+// Over 400 lines: the local system is one supervisor of one set of processes (ZooKeeper, local
+// Mesos, the scheduler, the director), their credentials and its state file, started and stopped
+// in order; split up, every part would need the others' private state.
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -13,6 +17,7 @@ import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import type { FrameworkZkCredentials } from '@riak-mesos/framework-contract';
 import {
   formatIssues,
   healthcheckViewSchema,
@@ -24,7 +29,7 @@ import { startZooKeeperServer } from '@riak-mesos/zookeeper-server';
 import { parseAnswer } from '../answers';
 import { CliError } from '../errors';
 import { HttpClient } from '../http';
-import { readFrameworkToken } from '../framework-token';
+import { readFrameworkToken, schedulerZkAuth } from '../framework-token';
 import type { Artifacts } from './artifacts';
 
 export interface LocalOptions {
@@ -76,6 +81,22 @@ export interface LocalState {
    * the director's (made by `local up`). The file is readable by its owner only.
    */
   tokens?: { scheduler?: string; director?: string };
+  /**
+   * The framework's ZooKeeper credentials (docs/security.md, "ZooKeeper"), made at random by
+   * `local up`; also in `zk-auth.json` (the scheduler's) and `director-zk-auth` beside it, all
+   * readable by their owner only.
+   */
+  zkAuth?: FrameworkZkCredentials;
+}
+
+/** Three random ZooKeeper identities for the local system. */
+export function makeZkCredentials(): FrameworkZkCredentials {
+  const secret = () => randomBytes(24).toString('base64url');
+  return {
+    scheduler: `riak-mesos-scheduler:${secret()}`,
+    node: `riak-mesos-node:${secret()}`,
+    director: `riak-mesos-director:${secret()}`,
+  };
 }
 
 /** What the stack tells the person waiting: one step at a time. */
@@ -254,7 +275,30 @@ export class LocalStack {
     rmSync(this.o.workDir, { recursive: true, force: true });
     mkdirSync(join(this.o.workDir, 'logs'), { recursive: true });
     this.snapshotPackages();
+    this.makeZkAuth();
     writeState(this.o.workDir, this.state);
+  }
+
+  /** The scheduler's credentials file (all three) and the director's (its own). */
+  private get zkAuthFiles(): { scheduler: string; director: string } {
+    return {
+      scheduler: join(this.o.workDir, 'zk-auth.json'),
+      director: join(this.o.workDir, 'director-zk-auth'),
+    };
+  }
+
+  /**
+   * ZooKeeper ACLs on, with no flag: three random identities, written for the scheduler and the
+   * director (mode 0600) and kept in the state file, where the CLI finds the scheduler's.
+   */
+  private makeZkAuth(): void {
+    const credentials = makeZkCredentials();
+    const files = this.zkAuthFiles;
+    writeFileSync(files.scheduler, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+    chmodSync(files.scheduler, 0o600);
+    writeFileSync(files.director, `${credentials.director}\n`, { mode: 0o600 });
+    chmodSync(files.director, 0o600);
+    this.state.zkAuth = credentials;
   }
 
   /**
@@ -370,6 +414,8 @@ export class LocalStack {
       this.endpoints.mesos,
       '--zk',
       this.endpoints.zookeeper,
+      '--zk-auth-file',
+      this.zkAuthFiles.scheduler,
       '--ip',
       '127.0.0.1',
       '--port',
@@ -451,7 +497,12 @@ export class LocalStack {
       });
 
       // The scheduler made its API token at its first start, before its API answered.
-      const token = await readFrameworkToken(e.zookeeper, this.o.framework);
+      const token = await readFrameworkToken(
+        e.zookeeper,
+        this.o.framework,
+        undefined,
+        this.state.zkAuth ? schedulerZkAuth(this.state.zkAuth) : undefined,
+      );
       if (!token)
         throw new CliError(
           'the scheduler keeps no API token in ZooKeeper; it should have made one at start',
@@ -502,6 +553,8 @@ export class LocalStack {
             tokenFile,
             '--zk',
             e.zookeeper,
+            '--zk-auth-file',
+            this.zkAuthFiles.director,
             '--framework',
             this.o.framework,
             '--cluster',

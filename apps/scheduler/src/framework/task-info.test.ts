@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import type { NodeDoc } from '../model';
 import type { LaunchSpec } from './task-info';
 import { checkedTaskData, launchShares, taskData } from './task-info';
+import { digestId } from '@riak-mesos/zk';
 import { verifyExecutorCredential } from '../api/auth';
 
 const config = loadConfig({}, {}, 'sched.example');
@@ -105,6 +106,30 @@ describe("the task's API credential", () => {
     expect(taskData(config, spec('riak-default-1', 'agent1.example'), pkg).ApiCredential).toBe(
       undefined,
     );
+  });
+});
+
+describe("the task's ZooKeeper identity", () => {
+  it('is the node credential with the ids of the others, only in the task data, and absent without credentials', () => {
+    const zkAuth = {
+      scheduler: 'sched:scheduler-secret',
+      node: 'node:node-secret-1',
+      director: 'director:director-secret',
+    };
+    const secured = { ...config, zkAuth };
+    const s = spec('riak-default-1', 'agent1.example');
+    const sent = checkedTaskData(secured, s, pkg);
+    if (!('json' in sent)) throw new Error(sent.error);
+    const read = taskDataSchema.parse(JSON.parse(sent.json));
+    expect(read.ZkAuth).toEqual({
+      node: 'node:node-secret-1',
+      schedulerId: digestId('sched', 'scheduler-secret'),
+      directorId: digestId('director', 'director-secret'),
+    });
+    // The other identities' passwords never reach a node.
+    expect(sent.json).not.toContain('scheduler-secret');
+    expect(sent.json).not.toContain('director-secret');
+    expect(taskData(config, s, pkg)).not.toHaveProperty('ZkAuth');
   });
 });
 

@@ -6,6 +6,7 @@ import { resources as R } from '@riak-mesos/mesos';
 import type { RiakVersion, SchedulerConfig } from '../config';
 import type { NodeDoc } from '../model';
 import { executorCredential } from '../api/auth';
+import { nodeZkAuth } from '../zk-access';
 
 const log = createLogger('scheduler');
 
@@ -123,6 +124,7 @@ export function taskData(
     ...(s.executorKey
       ? { ApiCredential: executorCredential(s.executorKey, n.cluster, n.taskId) }
       : {}),
+    ...(config.zkAuth ? { ZkAuth: nodeZkAuth(config.zkAuth) } : {}),
     ...(n.replacedName?.includes('@') ? { ReplacesHost: n.replacedName.split('@')[1] } : {}),
   };
 }
