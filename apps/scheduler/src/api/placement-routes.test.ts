@@ -33,7 +33,7 @@ beforeAll(async () => {
         ? {
             list: () => orphans.list(),
             // The driver marks the task and sends Mesos a KILL (driver.ts killOrphan).
-            kill: async (id: string) => orphans.markKill(id),
+            kill: (id: string) => Promise.resolve(orphans.markKill(id)),
           }
         : undefined,
   });
