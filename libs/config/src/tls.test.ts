@@ -69,7 +69,7 @@ describe('readCaFile', () => {
     const ca = readCaFile(certs.ca, 'caFile (--ca-file)');
     expect(ca).toHaveLength(rootCertificates.length + 1);
     expect(error(() => readCaFile(join(dir, 'none'), 'caFile (--ca-file)'))).toMatch(
-      /^caFile \(--ca-file\): cannot read the CA certificate/,
+      /^caFile \(--ca-file\): cannot read the certificate/,
     );
   });
 });

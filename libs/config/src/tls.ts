@@ -64,7 +64,17 @@ export function readTlsServerFiles(s: TlsServerSettings): TlsServerFiles | undef
  */
 export function readCaFile(path: string | undefined, setting: string): string[] | undefined {
   if (path === undefined) return undefined;
-  const pem = readPem(path, setting, 'CA certificate').toString('utf8');
+  return [...rootCertificates, readCertificates(path, setting)];
+}
+
+/**
+ * The PEM certificates of a file (a CA, or a certificate chain), checked; throws ConfigError
+ * naming `setting` for an unreadable file or one that holds no valid certificate.
+ */
+export function readCertificates(path: string, setting: string): string {
+  const pem = readPem(path, setting, 'certificate').toString('utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(`${setting}: ${path} holds no PEM certificate`);
   try {
     createSecureContext({ ca: pem });
   } catch (err) {
@@ -72,5 +82,5 @@ export function readCaFile(path: string | undefined, setting: string): string[] 
       `${setting}: ${path} holds no valid certificate: ${(err as Error).message}`,
     );
   }
-  return [...rootCertificates, pem];
+  return pem;
 }
