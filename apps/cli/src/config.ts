@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigError, readCaFile } from '@riak-mesos/config';
 import { CliError } from './errors';
 
 /**
@@ -25,6 +26,11 @@ const fileSchema = z
         'auth-provider': z.string().optional(),
         'auth-secret-file': z.string().optional(),
         'api-token-file': z.string().optional(),
+        /** A PEM CA the CLI trusts for https (the scheduler's and Marathon's private CA). */
+        'ca-file': z.string().min(1).optional(),
+        /** The scheduler's certificate and key files (framework install: https API). */
+        'tls-cert': z.string().min(1).optional(),
+        'tls-key': z.string().min(1).optional(),
         instances: z.number().int().positive().optional(),
         'failover-timeout': z.number().nonnegative().optional(),
         'healthcheck-grace-period-seconds': z.number().nonnegative().optional(),
@@ -56,6 +62,8 @@ const fileSchema = z
             'use-public': z.boolean(),
             cpus: z.number().positive(),
             mem: z.number().positive(),
+            'tls-cert': z.string().min(1),
+            'tls-key': z.string().min(1),
           })
           .partial()
           .optional(),
@@ -74,6 +82,7 @@ export interface GlobalOptions {
   json?: boolean;
   timeout?: string;
   debug?: boolean;
+  caFile?: string;
 }
 
 export interface CliConfig {
@@ -83,6 +92,8 @@ export interface CliConfig {
   schedulerUrl?: string;
   marathonUrl?: string;
   apiToken?: string;
+  /** Trusted for https: Node's roots plus `--ca-file`; undefined: Node's roots. */
+  ca?: string[];
   json: boolean;
   timeoutMs: number;
 }
@@ -130,6 +141,19 @@ export function loadCliConfig(
       throw new CliError(`cannot read api-token-file ${tokenFile}: ${(err as Error).message}`);
     }
   }
+  const caFile = opts.caFile ?? env.RIAK_MESOS_CA_FILE ?? file.riak['ca-file'];
+  const caSetting = opts.caFile
+    ? '--ca-file'
+    : env.RIAK_MESOS_CA_FILE
+      ? 'RIAK_MESOS_CA_FILE'
+      : `riak.ca-file (config file ${path})`;
+  let ca: string[] | undefined;
+  try {
+    ca = readCaFile(caFile, caSetting);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 2);
+    throw err;
+  }
   const schedulerUrl = opts.url ?? env.RIAK_MESOS_URL ?? file.riak['scheduler-url'];
   if (schedulerUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(schedulerUrl))
     throw new CliError(`scheduler URL '${schedulerUrl}' must start with http:// or https://`);
@@ -140,6 +164,7 @@ export function loadCliConfig(
     schedulerUrl: schedulerUrl?.replace(/\/+$/, ''),
     marathonUrl: (env.RIAK_MESOS_MARATHON ?? file.riak.marathon)?.replace(/\/+$/, ''),
     apiToken,
+    ...(ca ? { ca } : {}),
     json: Boolean(opts.json),
     timeoutMs: timeout * 1000,
   };
