@@ -148,7 +148,7 @@ describe('director API over https', () => {
     // A bad pair on SIGHUP keeps the certificate in use.
     copyFileSync(certs.otherKey, key);
     r.child.kill('SIGHUP');
-    await waitFor(async () => /TLS certificate NOT reloaded/.test(r.stderr()), {
+    await waitFor(() => /TLS certificate NOT reloaded/.test(r.stderr()), {
       timeoutMs: 10000,
       what: 'the refused reload',
     });

@@ -199,7 +199,7 @@ describe('an https Mesos master with credentials', () => {
 
   it('gets nothing, not even the credentials, without the CA', async () => {
     const r = await start('nocamesos', []);
-    await waitFor(async () => handshakeErrors > 0, { timeoutMs: 60000, what: 'a TLS handshake' });
+    await waitFor(() => handshakeErrors > 0, { timeoutMs: 60000, what: 'a TLS handshake' });
     expect(arrived).toHaveLength(0);
     r.child.kill('SIGTERM');
     await r.exited;
@@ -207,7 +207,7 @@ describe('an https Mesos master with credentials', () => {
 
   it('receives the subscription with the credentials when the CA is given', async () => {
     const r = await start('camesos', ['--mesos-ca-file', certs.ca]);
-    await waitFor(async () => arrived.length > 0, { timeoutMs: 60000, what: 'a call' });
+    await waitFor(() => arrived.length > 0, { timeoutMs: 60000, what: 'a call' });
     expect(arrived[0].path).toBe('/api/v1/scheduler');
     expect(arrived[0].headers.authorization).toBe(
       `Basic ${Buffer.from('riak:mesos-secret').toString('base64')}`,
@@ -223,7 +223,7 @@ describe('an https Mesos master with credentials', () => {
       ...['--port', String(await freePort()), '--master', 'http://127.0.0.1:9'],
       ...['--principal', 'riak', '--secret-file', secretFile, '--allow-insecure-mesos-auth'],
     ]);
-    await waitFor(async () => /"message":"API listening"/.test(r.output()), {
+    await waitFor(() => /"message":"API listening"/.test(r.output()), {
       timeoutMs: 60000,
       what: 'the scheduler to start',
     });
