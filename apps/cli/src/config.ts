@@ -31,6 +31,9 @@ const fileSchema = z
         /** The scheduler's certificate and key files (framework install: https API). */
         'tls-cert': z.string().min(1).optional(),
         'tls-key': z.string().min(1).optional(),
+        /** The Mesos masters' CA (framework install: https masters) and the http escape hatch. */
+        'mesos-ca-file': z.string().min(1).optional(),
+        'allow-insecure-mesos-auth': z.boolean().optional(),
         instances: z.number().int().positive().optional(),
         'failover-timeout': z.number().nonnegative().optional(),
         'healthcheck-grace-period-seconds': z.number().nonnegative().optional(),

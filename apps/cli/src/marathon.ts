@@ -67,7 +67,7 @@ export function schedulerApp(config: CliConfig): MarathonApp {
   };
   if ((r['tls-cert'] === undefined) !== (r['tls-key'] === undefined))
     throw new CliError('riak.tls-cert and riak.tls-key go together (the scheduler needs both)');
-  const set = (k: string, v: string | number | undefined) =>
+  const set = (k: string, v: string | number | boolean | undefined) =>
     v !== undefined && (env[k] = String(v));
   set('RIAK_MESOS_ZK', r.zk);
   set('RIAK_MESOS_MASTER', r.master);
@@ -77,6 +77,8 @@ export function schedulerApp(config: CliConfig): MarathonApp {
   set('RIAK_MESOS_SECRET_FILE', r['auth-secret-file']);
   set('RIAK_MESOS_TLS_CERT', r['tls-cert']);
   set('RIAK_MESOS_TLS_KEY', r['tls-key']);
+  set('RIAK_MESOS_MESOS_CA_FILE', r['mesos-ca-file']);
+  set('RIAK_MESOS_ALLOW_INSECURE_MESOS_AUTH', r['allow-insecure-mesos-auth']);
   set('RIAK_MESOS_HOSTNAME', r.hostname);
   set('RIAK_MESOS_FAILOVER_TIMEOUT', r['failover-timeout']);
   set('RIAK_MESOS_CPUS', r.node?.cpus);
