@@ -121,18 +121,19 @@ async function main(argv: string[]): Promise<number> {
       );
     };
     // SIGHUP: the certificate and key files again (renewed); a bad pair keeps the previous one.
-    process.on('SIGHUP', () => {
-      if (!tls) return;
-      try {
-        const next = tlsFiles();
-        if (next && director.reloadTls(next))
-          logger.info('TLS certificate reloaded (SIGHUP)', { cert: config.tlsCert });
-      } catch (err) {
-        logger.error('TLS certificate NOT reloaded; the previous one stays in use', {
-          error: (err as Error).message,
-        });
-      }
-    });
+    // Only with TLS: otherwise SIGHUP keeps its default (the process ends), as before.
+    if (tls)
+      process.on('SIGHUP', () => {
+        try {
+          const next = tlsFiles();
+          if (next && director.reloadTls(next))
+            logger.info('TLS certificate reloaded (SIGHUP)', { cert: config.tlsCert });
+        } catch (err) {
+          logger.error('TLS certificate NOT reloaded; the previous one stays in use', {
+            error: (err as Error).message,
+          });
+        }
+      });
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });

@@ -178,19 +178,20 @@ async function run(config: SchedulerConfig): Promise<void> {
   log.info('API listening', { url, tls: Boolean(tls.api) });
   // SIGHUP: read the certificate, key and CA files again (renewed certificates); new
   // connections and tasks launched from now on use them. A bad file keeps the previous ones.
-  process.on('SIGHUP', () => {
-    if (!tls.api) return;
-    try {
-      const next = readTls(config);
-      api.reloadTls(next.api!);
-      tls = next;
-      log.info('TLS certificate reloaded (SIGHUP)', { cert: config.tlsCert });
-    } catch (err) {
-      log.error('TLS certificate NOT reloaded; the previous one stays in use', {
-        error: (err as Error).message,
-      });
-    }
-  });
+  // Only with TLS: otherwise SIGHUP keeps its default (the process ends), as before.
+  if (tls.api)
+    process.on('SIGHUP', () => {
+      try {
+        const next = readTls(config);
+        api.reloadTls(next.api!);
+        tls = next;
+        log.info('TLS certificate reloaded (SIGHUP)', { cert: config.tlsCert });
+      } catch (err) {
+        log.error('TLS certificate NOT reloaded; the previous one stays in use', {
+          error: (err as Error).message,
+        });
+      }
+    });
 
   const stopAll = async (code: number) => {
     await driver?.stop().catch(() => undefined);

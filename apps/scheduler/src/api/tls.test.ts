@@ -160,6 +160,10 @@ describe('https API', () => {
       what: 'the renewed certificate',
     });
     await expect(get(port, certs.ca)).rejects.toThrow();
+    await waitFor(() => /"message":"leading: subscribing to Mesos"/.test(r.output()), {
+      timeoutMs: 30000,
+      what: 'leadership (the SIGTERM handler)',
+    });
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
   });
@@ -223,7 +227,8 @@ describe('an https Mesos master with credentials', () => {
       ...['--port', String(await freePort()), '--master', 'http://127.0.0.1:9'],
       ...['--principal', 'riak', '--secret-file', secretFile, '--allow-insecure-mesos-auth'],
     ]);
-    await waitFor(() => /"message":"API listening"/.test(r.output()), {
+    // Leading: its signal handlers are in place (they come after the election).
+    await waitFor(() => /"message":"leading: subscribing to Mesos"/.test(r.output()), {
       timeoutMs: 60000,
       what: 'the scheduler to start',
     });
