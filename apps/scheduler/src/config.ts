@@ -200,8 +200,16 @@ const constraints = z.unknown().transform((v, ctx): Constraint[] => {
  * The default user of the tasks: the user the scheduler runs as, unless that is root; then
  * `nobody` (docs/security.md). Riak never needs root.
  */
-export function defaultTaskUser(info: { uid: number; username: string } = userInfo()): string {
-  return info.uid === 0 ? 'nobody' : info.username;
+export function defaultTaskUser(info?: { uid: number; username: string }): string {
+  let who = info;
+  if (!who) {
+    try {
+      who = userInfo();
+    } catch {
+      return 'nobody'; // a uid with no name (a container without a passwd entry)
+    }
+  }
+  return who.uid === 0 ? 'nobody' : who.username;
 }
 
 export const DEFAULTS: Omit<SchedulerConfig, 'hostname' | 'user'> = {
