@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { createServer as createHttpsServer } from 'node:https';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   dir = await tempDir('cli-http');
   certs = makeTestCertificates(dir);
   ca = [...rootCertificates, readFileSync(certs.ca, 'utf8')];
-  const answer = (req: { url?: string }, res: import('node:http').ServerResponse) => {
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/slow') return; // never answers
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ ok: true }));
