@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigError, readCaFile } from '@riak-mesos/config';
 import { CliError } from './errors';
 
 /**
@@ -27,6 +28,14 @@ const fileSchema = z
         'api-token-file': z.string().optional(),
         /** The framework's ZooKeeper credentials file on the agents (RIAK_MESOS_ZK_AUTH_FILE). */
         'zk-auth-file': z.string().optional(),
+        /** A PEM CA the CLI trusts for https (the scheduler's and Marathon's private CA). */
+        'ca-file': z.string().min(1).optional(),
+        /** The scheduler's certificate and key files (framework install: https API). */
+        'tls-cert': z.string().min(1).optional(),
+        'tls-key': z.string().min(1).optional(),
+        /** The Mesos masters' CA (framework install: https masters) and the http escape hatch. */
+        'mesos-ca-file': z.string().min(1).optional(),
+        'allow-insecure-mesos-auth': z.boolean().optional(),
         instances: z.number().int().positive().optional(),
         'failover-timeout': z.number().nonnegative().optional(),
         'healthcheck-grace-period-seconds': z.number().nonnegative().optional(),
@@ -60,6 +69,8 @@ const fileSchema = z
             mem: z.number().positive(),
             /** The director's ZooKeeper credential file on its agents (DIRECTOR_ZK_AUTH_FILE). */
             'zk-auth-file': z.string(),
+            'tls-cert': z.string().min(1),
+            'tls-key': z.string().min(1),
           })
           .partial()
           .optional(),
@@ -78,6 +89,7 @@ export interface GlobalOptions {
   json?: boolean;
   timeout?: string;
   debug?: boolean;
+  caFile?: string;
 }
 
 export interface CliConfig {
@@ -87,6 +99,8 @@ export interface CliConfig {
   schedulerUrl?: string;
   marathonUrl?: string;
   apiToken?: string;
+  /** Trusted for https: Node's roots plus `--ca-file`; undefined: Node's roots. */
+  ca?: string[];
   json: boolean;
   timeoutMs: number;
 }
@@ -134,6 +148,19 @@ export function loadCliConfig(
       throw new CliError(`cannot read api-token-file ${tokenFile}: ${(err as Error).message}`);
     }
   }
+  const caFile = opts.caFile ?? env.RIAK_MESOS_CA_FILE ?? file.riak['ca-file'];
+  const caSetting = opts.caFile
+    ? '--ca-file'
+    : env.RIAK_MESOS_CA_FILE
+      ? 'RIAK_MESOS_CA_FILE'
+      : `riak.ca-file (config file ${path})`;
+  let ca: string[] | undefined;
+  try {
+    ca = readCaFile(caFile, caSetting);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 2);
+    throw err;
+  }
   const schedulerUrl = opts.url ?? env.RIAK_MESOS_URL ?? file.riak['scheduler-url'];
   if (schedulerUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(schedulerUrl))
     throw new CliError(`scheduler URL '${schedulerUrl}' must start with http:// or https://`);
@@ -144,6 +171,7 @@ export function loadCliConfig(
     schedulerUrl: schedulerUrl?.replace(/\/+$/, ''),
     marathonUrl: (env.RIAK_MESOS_MARATHON ?? file.riak.marathon)?.replace(/\/+$/, ''),
     apiToken,
+    ...(ca ? { ca } : {}),
     json: Boolean(opts.json),
     timeoutMs: timeout * 1000,
   };

@@ -47,7 +47,9 @@ export class Context {
         throw new CliError(
           `framework '${this.config.frameworkName}' has no running scheduler in Marathon; run 'riak-mesos framework install' first`,
         );
-      url = `http://${task.host}:${task.ports[0]}`;
+      // Installed with riak.tls-cert: the scheduler serves https (framework install sets it).
+      const scheme = this.config.file.riak['tls-cert'] ? 'https' : 'http';
+      url = `${scheme}://${task.host}:${task.ports[0]}`;
     }
     const token = this.config.apiToken ?? (local ? this.localToken() : await this.zkToken());
     // X-Requested-With: a scheduler without authentication takes changes only with it (CSRF).
@@ -55,7 +57,7 @@ export class Context {
       'x-requested-with': 'riak-mesos-cli',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     };
-    this.schedulerClient = new HttpClient(url, 'scheduler', headers);
+    this.schedulerClient = new HttpClient(url, 'scheduler', headers, 15000, this.config.ca);
     return this.schedulerClient;
   }
 

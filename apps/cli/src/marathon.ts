@@ -14,7 +14,7 @@ export interface MarathonApp {
   constraints?: string[][];
   acceptedResourceRoles?: string[];
   healthChecks: {
-    protocol: 'HTTP';
+    protocol: 'HTTP' | 'HTTPS';
     path: string;
     portIndex: number;
     gracePeriodSeconds: number;
@@ -65,7 +65,9 @@ export function schedulerApp(config: CliConfig): MarathonApp {
     RIAK_MESOS_NAME: config.frameworkName,
     RIAK_MESOS_RESOURCE_URLS: JSON.stringify(resources),
   };
-  const set = (k: string, v: string | number | undefined) =>
+  if ((r['tls-cert'] === undefined) !== (r['tls-key'] === undefined))
+    throw new CliError('riak.tls-cert and riak.tls-key go together (the scheduler needs both)');
+  const set = (k: string, v: string | number | boolean | undefined) =>
     v !== undefined && (env[k] = String(v));
   set('RIAK_MESOS_ZK', r.zk);
   set('RIAK_MESOS_MASTER', r.master);
@@ -74,6 +76,10 @@ export function schedulerApp(config: CliConfig): MarathonApp {
   set('RIAK_MESOS_PRINCIPAL', r['auth-principal']);
   set('RIAK_MESOS_SECRET_FILE', r['auth-secret-file']);
   set('RIAK_MESOS_ZK_AUTH_FILE', r['zk-auth-file']);
+  set('RIAK_MESOS_TLS_CERT', r['tls-cert']);
+  set('RIAK_MESOS_TLS_KEY', r['tls-key']);
+  set('RIAK_MESOS_MESOS_CA_FILE', r['mesos-ca-file']);
+  set('RIAK_MESOS_ALLOW_INSECURE_MESOS_AUTH', r['allow-insecure-mesos-auth']);
   set('RIAK_MESOS_HOSTNAME', r.hostname);
   set('RIAK_MESOS_FAILOVER_TIMEOUT', r['failover-timeout']);
   set('RIAK_MESOS_CPUS', r.node?.cpus);
@@ -92,7 +98,8 @@ export function schedulerApp(config: CliConfig): MarathonApp {
     ...(constraints ? { constraints } : {}),
     healthChecks: [
       {
-        protocol: 'HTTP',
+        // An https scheduler (riak.tls-cert) serves its health check over https only.
+        protocol: r['tls-cert'] ? 'HTTPS' : 'HTTP',
         path: '/healthcheck',
         portIndex: 0,
         gracePeriodSeconds: r['healthcheck-grace-period-seconds'] ?? 300,
@@ -116,6 +123,11 @@ export function directorApp(config: CliConfig, cluster: string): MarathonApp {
     throw new CliError(
       'the config file has no riak.zk (the director reads node endpoints from ZooKeeper)',
     );
+  const cert = r.director?.['tls-cert'];
+  const key = r.director?.['tls-key'];
+  if ((cert === undefined) !== (key === undefined))
+    throw new CliError('riak.director.tls-cert and riak.director.tls-key go together');
+  const tls = cert && key ? { cert, key } : undefined;
   return {
     id: directorAppId(config.frameworkName, cluster),
     cmd: './riak-mesos-director/bin/riak-mesos-director',
@@ -131,11 +143,12 @@ export function directorApp(config: CliConfig, cluster: string): MarathonApp {
       ...(r.director?.['zk-auth-file']
         ? { DIRECTOR_ZK_AUTH_FILE: r.director['zk-auth-file'] }
         : {}),
+      ...(tls ? { DIRECTOR_TLS_CERT: tls.cert, DIRECTOR_TLS_KEY: tls.key } : {}),
     },
     ...(r.director?.['use-public'] ? { acceptedResourceRoles: ['public'] } : {}),
     healthChecks: [
       {
-        protocol: 'HTTP',
+        protocol: tls ? 'HTTPS' : 'HTTP',
         path: '/health',
         portIndex: 2,
         gracePeriodSeconds: 3,
@@ -165,7 +178,7 @@ export class Marathon {
       throw new CliError(
         'no Marathon URL: set riak.marathon in the config file or RIAK_MESOS_MARATHON',
       );
-    this.http = new HttpClient(config.marathonUrl, 'Marathon');
+    this.http = new HttpClient(config.marathonUrl, 'Marathon', {}, 15000, config.ca);
   }
   async install(app: MarathonApp): Promise<void> {
     await this.http.request('POST', '/v2/apps', app);

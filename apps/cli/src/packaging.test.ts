@@ -49,4 +49,24 @@ describe('docker/dcos', () => {
       'riak-kv-3': 'https://pkgs/riak3.tar.gz',
     });
   });
+
+  it('serves the API over https with tls-cert and tls-key (HTTPS health check)', () => {
+    const schema = JSON.parse(read('dcos', 'config.json')) as Schema;
+    const options = defaults(schema) as Record<string, Record<string, unknown>>;
+    options.resources = { scheduler: 'https://pkgs/s.tar.gz', executor: 'https://pkgs/e.tar.gz' };
+    const render = () =>
+      JSON.parse(Mustache.render(read('dcos', 'marathon.json.mustache'), options)) as {
+        env: Record<string, string>;
+        healthChecks: { protocol: string }[];
+      };
+    expect(render().healthChecks[0].protocol).toBe('HTTP');
+    expect(render().env.RIAK_MESOS_TLS_CERT).toBe('');
+    options.framework = { ...options.framework, 'tls-cert': '/tls/s.pem', 'tls-key': '/tls/s.key' };
+    const app = render();
+    expect(app.healthChecks[0].protocol).toBe('HTTPS');
+    expect(app.env).toMatchObject({
+      RIAK_MESOS_TLS_CERT: '/tls/s.pem',
+      RIAK_MESOS_TLS_KEY: '/tls/s.key',
+    });
+  });
 });

@@ -30,6 +30,10 @@ export function buildProgram(io: Io): Command {
     )
     .option('--url <url>', 'scheduler API, e.g. http://scheduler:9090 (or $RIAK_MESOS_URL)')
     .option('--framework <name>', 'framework name (default riak)')
+    .option(
+      '--ca-file <pem>',
+      'trust this CA for https (a private CA of the scheduler; or $RIAK_MESOS_CA_FILE, riak.ca-file)',
+    )
     .option('--json', 'print JSON for scripts')
     .option('--timeout <seconds>', 'how long waits may take', '600')
     .option('--debug', 'print stack traces of errors')

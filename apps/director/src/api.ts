@@ -1,5 +1,8 @@
 import type { Server } from 'node:http';
 import { STATUS_CODES, createServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsServerFiles } from '@riak-mesos/config';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { isIP } from 'node:net';
@@ -65,6 +68,8 @@ export interface ApiServerOptions {
   director: DirectorApi;
   logger: Logger;
   auth: ApiAuth;
+  /** Certificate and key: the API is served over https only. */
+  tls?: TlsServerFiles;
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -106,6 +111,8 @@ function mayChange(auth: ApiAuth, header: string | undefined): HttpError | undef
 export interface ApiServer {
   readonly port: number;
   readonly url: string;
+  /** Serves new connections with another certificate and key (https servers only). */
+  reloadTls(files: TlsServerFiles): void;
   close(): Promise<void>;
 }
 
@@ -213,10 +220,11 @@ export function createApiApp(
 /** Starts the API server. Malformed requests are answered 400 (431 for huge headers) and closed. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const app = createApiApp(options.director, options.logger, options.auth);
-  const server: Server = createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: 30000, headersTimeout: 10000 },
-    app,
-  );
+  const limits = { maxHeaderSize: 16 * 1024, requestTimeout: 30000, headersTimeout: 10000 };
+  const tls = options.tls;
+  const server: Server | HttpsServer = tls
+    ? createHttpsServer({ ...limits, cert: tls.cert, key: tls.key }, app)
+    : createServer(limits, app);
   server.keepAliveTimeout = 5000;
   server.maxConnections = 1024;
   server.maxRequestsPerSocket = 1000;
@@ -246,10 +254,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.on('error', (err) => options.logger.error('API server error', { error: err.message }));
   const port = (server.address() as AddressInfo).port;
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
-  options.logger.info('API listening', { host: options.host, port });
+  options.logger.info('API listening', { host: options.host, port, tls: Boolean(tls) });
   return {
     port,
-    url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`,
+    reloadTls(files: TlsServerFiles) {
+      if (!('setSecureContext' in server)) throw new Error('the API is not served over https');
+      server.setSecureContext({ cert: files.cert, key: files.key });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -166,6 +166,18 @@ describe('director configuration', () => {
     );
     expect(help).toMatch(/--print-config \[format\]/);
   });
+
+  it('takes the TLS files from flags, DIRECTOR_TLS_* or the file, both or neither', async () => {
+    const file = join(await tempDir('director-tls-config'), 'c.json');
+    await writeFile(file, JSON.stringify({ tlsCert: 'f.pem', tlsKey: 'f.key' }));
+    expect(loadConfig({ config: file }, {})).toMatchObject({ tlsCert: 'f.pem', tlsKey: 'f.key' });
+    const env = { DIRECTOR_TLS_CERT: 'e.pem', DIRECTOR_TLS_KEY: 'e.key' };
+    expect(loadConfig({}, env)).toMatchObject({ tlsCert: 'e.pem', tlsKey: 'e.key' });
+    expect(loadConfig({}, {}).tlsCert).toBeUndefined();
+    expect(() => loadConfig({}, { DIRECTOR_TLS_CERT: 'e.pem' })).toThrow(
+      /tlsKey: --tls-cert needs --tls-key \(DIRECTOR_TLS_KEY\)/,
+    );
+  });
 });
 
 describe("the director's ZooKeeper credential", () => {

@@ -59,6 +59,9 @@ export interface DirectorConfig {
   insecureNoAuth: boolean;
   /** More names the API answers to in `Host` (IPs and localhost always); `*`: any. */
   allowedHosts: string[];
+  /** PEM files of the API's certificate chain and key: both set, the API is https only. */
+  tlsCert?: string;
+  tlsKey?: string;
   balance: BalanceMode;
   /** Time allowed for one TCP connect to a backend. */
   connectTimeoutMs: number;
@@ -244,6 +247,18 @@ export const SETTINGS = {
     env: 'DIRECTOR_ALLOWED_HOSTS',
     flag: '--allowed-hosts <names>',
   },
+  tlsCert: {
+    description: 'PEM certificate (chain) of the API: with tlsKey, the API is https only',
+    schema: z.string().min(1).optional(),
+    env: 'DIRECTOR_TLS_CERT',
+    flag: '--tls-cert <file>',
+  },
+  tlsKey: {
+    description: 'PEM private key of the API certificate',
+    schema: z.string().min(1).optional(),
+    env: 'DIRECTOR_TLS_KEY',
+    flag: '--tls-key <file>',
+  },
   balance: {
     description: 'balancing: leastconn or roundrobin',
     schema: z.enum(['leastconn', 'roundrobin'], { error: "must be 'leastconn' or 'roundrobin'" }),
@@ -401,6 +416,12 @@ export function resolveConfig(
   if (config.insecureNoAuth && config.apiToken)
     throw invalidConfiguration([
       'insecureNoAuth: --insecure-no-auth and --api-token-file exclude each other',
+    ]);
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined))
+    throw invalidConfiguration([
+      config.tlsCert === undefined
+        ? 'tlsCert: --tls-key needs --tls-cert (DIRECTOR_TLS_CERT), the certificate of the key'
+        : 'tlsKey: --tls-cert needs --tls-key (DIRECTOR_TLS_KEY), the private key of the certificate',
     ]);
   return { config, values: resolved.values };
 }

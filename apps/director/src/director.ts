@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { TlsServerFiles } from '@riak-mesos/config';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
 import { splitZkCredential } from '@riak-mesos/framework-contract';
@@ -18,6 +19,8 @@ import { ProxyListener } from './proxy';
 
 export interface DirectorOptions {
   logger?: Logger;
+  /** The API's certificate and key (read from `tlsCert`/`tlsKey`): https only. */
+  tls?: TlsServerFiles;
   /** Replaces the active checks (tests inject faults through real servers instead). */
   checks?: { protobuf?: HealthCheck; http?: HealthCheck };
 }
@@ -51,6 +54,7 @@ export class Director implements DirectorApi {
   private zk: ZkClient | undefined;
   private discovery: Discovery | undefined;
   private api: ApiServer | undefined;
+  private readonly tls: TlsServerFiles | undefined;
   private target: { framework: string; cluster: string };
   private stopped = false;
   private zkLoop: Promise<void> | undefined;
@@ -61,6 +65,7 @@ export class Director implements DirectorApi {
     options: DirectorOptions = {},
   ) {
     this.logger = options.logger ?? createLogger('director');
+    this.tls = options.tls;
     this.target = { framework: config.framework, cluster: config.cluster };
     const lane = (
       name: 'protobuf' | 'http',
@@ -162,6 +167,13 @@ export class Director implements DirectorApi {
     return this.lanes.find((l) => l.name === name)!;
   }
 
+  /** Serves the API with another certificate and key (SIGHUP); false: the API is not https. */
+  reloadTls(files: TlsServerFiles): boolean {
+    if (!this.api || !this.tls) return false;
+    this.api.reloadTls(files);
+    return true;
+  }
+
   async start(): Promise<void> {
     try {
       for (const l of this.lanes) await l.proxy.listen();
@@ -171,6 +183,7 @@ export class Director implements DirectorApi {
           port: this.config.api.port,
           director: this,
           logger: this.logger,
+          ...(this.tls ? { tls: this.tls } : {}),
           auth: {
             ...(this.config.apiToken ? { token: this.config.apiToken } : {}),
             insecure: this.config.insecureNoAuth,

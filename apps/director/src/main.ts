@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
-import { printConfig, printConfigFormat } from '@riak-mesos/config';
+import type { TlsServerFiles } from '@riak-mesos/config';
+import { printConfig, printConfigFormat, readTlsServerFiles } from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -74,8 +75,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(printConfig(resolved, format));
     return 0;
   }
+  const tlsFiles = () =>
+    readTlsServerFiles({ cert: resolved.config.tlsCert, key: resolved.config.tlsKey });
+  let tls: TlsServerFiles | undefined;
+  try {
+    tls = resolved.config.api.enabled ? tlsFiles() : undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`riak-mesos-director: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const config = withApiToken(resolved.config, logger);
-  const director = new Director(config, { logger });
+  const director = new Director(config, { logger, ...(tls ? { tls } : {}) });
   try {
     await director.start();
   } catch (err) {
@@ -107,6 +120,20 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
+    // SIGHUP: the certificate and key files again (renewed); a bad pair keeps the previous one.
+    // Only with TLS: otherwise SIGHUP keeps its default (the process ends), as before.
+    if (tls)
+      process.on('SIGHUP', () => {
+        try {
+          const next = tlsFiles();
+          if (next && director.reloadTls(next))
+            logger.info('TLS certificate reloaded (SIGHUP)', { cert: config.tlsCert });
+        } catch (err) {
+          logger.error('TLS certificate NOT reloaded; the previous one stays in use', {
+            error: (err as Error).message,
+          });
+        }
+      });
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { getText } from './scheduler-http';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
 import type { TransportKind } from '@riak-mesos/epmd';
 import type {
@@ -267,19 +268,19 @@ export class RiakTask {
       if (attempt > 0) await sleep(Math.min(5000, 500 * 2 ** (attempt - 1)));
       try {
         const credential = this.data!.ApiCredential;
-        const res = await fetch(url, {
-          signal: AbortSignal.timeout(5000),
+        const ca = this.data!.SchedulerCA;
+        const res = await getText(url, {
+          timeoutMs: 5000,
           ...(credential ? { headers: { authorization: `Bearer ${credential}` } } : {}),
+          ...(ca ? { ca } : {}),
         });
         if (res.status === 404) return undefined;
-        if (res.ok) return await res.text();
+        if (res.status >= 200 && res.status < 300) return res.body;
         last = `HTTP ${res.status}`;
         if (res.status < 500) break;
       } catch (err) {
-        const cause = (
-          err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }
-        ).cause;
-        last = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (err as Error).message;
+        const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
+        last = e.code ?? e.errors?.[0]?.code ?? e.message ?? String(err);
       }
     }
     throw new StepError(`cannot fetch ${path} template from the scheduler at ${url}: ${last}`);

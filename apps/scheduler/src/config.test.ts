@@ -9,6 +9,7 @@ import { REPO_ROOT } from '@riak-mesos/testing';
 import {
   ConfigError,
   buildCommand,
+  defaultTaskUser,
   guessFlavour,
   loadConfig,
   localPackagePath,
@@ -32,7 +33,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       name: 'riak',
       port: 9090,
-      user: 'root',
+      user: defaultTaskUser(),
       persistentPath: 'data',
       hostname: 'sched.example',
       master: 'http://master.mesos:5050',
@@ -74,7 +75,9 @@ describe('loadConfig', () => {
   it('reads secrets from files', () => {
     const secret = join(dir, 'secret');
     writeFileSync(secret, 'hunter2\n');
-    const c = loadConfig(parse(['--principal', 'riak', '--secret-file', secret]));
+    const c = loadConfig(
+      parse(['--principal', 'riak', '--secret-file', secret, '--master', 'https://m:5050']),
+    );
     expect(c.secret).toBe('hunter2');
   });
 
@@ -161,7 +164,8 @@ describe('origins and --print-config', () => {
   it('prints secrets masked, with the origin of each', () => {
     const secret = join(dir, 'print-secret');
     writeFileSync(secret, 'sekrit-password\n');
-    const r = resolveConfig(parse(['--principal', 'p', '--secret-file', secret]), {
+    const argv = ['--principal', 'p', '--secret-file', secret, '--allow-insecure-mesos-auth'];
+    const r = resolveConfig(parse(argv), {
       RIAK_MESOS_API_BASIC: 'ops:sekrit-password',
     });
     expect(r.config.secret).toBe('sekrit-password');

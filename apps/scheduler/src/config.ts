@@ -3,6 +3,7 @@
 // that one place says what a setting may be.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { Resolved, SettingsTable, TextReader } from '@riak-mesos/config';
@@ -101,6 +102,15 @@ export interface SchedulerConfig {
   metricsAuth: 'token' | 'open';
   /** More names the API answers to in `Host` (besides IPs, localhost and `hostname`); `*`: any. */
   allowedHosts: string[];
+  /** PEM files of the API's certificate chain and key: both set, the API is https only. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM file of the CA executors trust for the scheduler's https URL (default: `tlsCert`). */
+  tlsCaFile?: string;
+  /** PEM file of the CA that signed the Mesos masters' certificates (https masters). */
+  mesosCaFile?: string;
+  /** Send the Mesos secret to a plain http master anyway (warned at every start). */
+  allowInsecureMesosAuth: boolean;
 }
 
 const positive = z.coerce.number().positive();
@@ -195,11 +205,26 @@ const constraints = z.unknown().transform((v, ctx): Constraint[] => {
   }
 });
 
-export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
+/**
+ * The default user of the tasks: the user the scheduler runs as, unless that is root; then
+ * `nobody` (docs/security.md). Riak never needs root.
+ */
+export function defaultTaskUser(info?: { uid: number; username: string }): string {
+  let who = info;
+  if (!who) {
+    try {
+      who = userInfo();
+    } catch {
+      return 'nobody'; // a uid with no name (a container without a passwd entry)
+    }
+  }
+  return who.uid === 0 ? 'nobody' : who.username;
+}
+
+export const DEFAULTS: Omit<SchedulerConfig, 'hostname' | 'user'> = {
   name: 'riak',
   master: 'http://master.mesos:5050',
   zk: 'master.mesos:2181',
-  user: 'root',
   role: 'riak',
   failoverTimeoutSeconds: 10000,
   checkpoint: true,
@@ -218,6 +243,7 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname'> = {
   insecureNoAuth: false,
   metricsAuth: 'token',
   allowedHosts: [],
+  allowInsecureMesosAuth: false,
 };
 
 const D = DEFAULTS;
@@ -280,9 +306,9 @@ export const SETTINGS = {
     secret: true,
   },
   user: {
-    description: 'user that runs executors',
+    description: 'user that runs the tasks (executors and Riak)',
     schema: z.string().min(1),
-    default: D.user,
+    defaultText: "the scheduler's user, or nobody when that is root",
     env: 'RIAK_MESOS_USER',
     flag: '--user <user>',
   },
@@ -488,6 +514,39 @@ export const SETTINGS = {
     env: 'RIAK_MESOS_ALLOWED_HOSTS',
     flag: '--allowed-hosts <names>',
   },
+  tlsCert: {
+    description: 'PEM certificate (chain) of the API: with tlsKey, the API is https only',
+    schema: z.string().min(1).optional(),
+    env: 'RIAK_MESOS_TLS_CERT',
+    flag: '--tls-cert <file>',
+  },
+  tlsKey: {
+    description: 'PEM private key of the API certificate',
+    schema: z.string().min(1).optional(),
+    env: 'RIAK_MESOS_TLS_KEY',
+    flag: '--tls-key <file>',
+  },
+  tlsCaFile: {
+    description:
+      'PEM CA the executors trust for the https API (sent in the task data; default: the tlsCert file)',
+    schema: z.string().min(1).optional(),
+    env: 'RIAK_MESOS_TLS_CA_FILE',
+    flag: '--tls-ca-file <file>',
+  },
+  mesosCaFile: {
+    description:
+      'PEM CA of the https Mesos masters (with a zk:// master: reach the masters over https)',
+    schema: z.string().min(1).optional(),
+    env: 'RIAK_MESOS_MESOS_CA_FILE',
+    flag: '--mesos-ca-file <file>',
+  },
+  allowInsecureMesosAuth: {
+    description: 'send the Mesos secret to a plain http master (warned at every start)',
+    schema: bool,
+    default: D.allowInsecureMesosAuth,
+    env: 'RIAK_MESOS_ALLOW_INSECURE_MESOS_AUTH',
+    flag: '--allow-insecure-mesos-auth',
+  },
 } satisfies SettingsTable;
 
 export function buildCommand(): Command {
@@ -530,6 +589,21 @@ export interface CliOptions {
   insecureNoAuth?: boolean;
   metricsAuth?: string;
   allowedHosts?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCaFile?: string;
+  mesosCaFile?: string;
+  allowInsecureMesosAuth?: boolean;
+}
+
+/**
+ * Whether the scheduler reaches its Mesos masters over plain http: an http:// URL, or a zk://
+ * master without `mesosCaFile` (ZooKeeper's registrations do not say whether a master serves TLS).
+ */
+export function mesosInClear(config: Pick<SchedulerConfig, 'master' | 'mesosCaFile'>): boolean {
+  if (config.master.startsWith('https://')) return false;
+  if (config.master.startsWith('zk://')) return config.mesosCaFile === undefined;
+  return true;
 }
 
 /**
@@ -540,18 +614,31 @@ export function resolveConfig(
   flags: CliOptions,
   env: NodeJS.ProcessEnv = process.env,
   defaultHostname = 'localhost',
+  defaultUser = defaultTaskUser(),
 ): Resolved<SchedulerConfig> {
   const resolved = loadSettings(SETTINGS, {
     flags: { ...flags },
     env,
     file: flags.config,
-    defaults: { hostname: defaultHostname },
+    defaults: { hostname: defaultHostname, user: defaultUser },
   });
   const c = resolved.config;
   if (c.secret && !c.principal) throw invalidConfiguration(['secret: a secret needs a principal']);
   if (c.insecureNoAuth && (c.apiToken || c.apiBasic))
     throw invalidConfiguration([
       'insecureNoAuth: --insecure-no-auth and API credentials (--api-token-file, --api-basic-file) exclude each other',
+    ]);
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
+    throw invalidConfiguration([
+      c.tlsCert === undefined
+        ? 'tlsCert: --tls-key needs --tls-cert (RIAK_MESOS_TLS_CERT), the certificate of the key'
+        : 'tlsKey: --tls-cert needs --tls-key (RIAK_MESOS_TLS_KEY), the private key of the certificate',
+    ]);
+  if (c.tlsCaFile !== undefined && c.tlsCert === undefined)
+    throw invalidConfiguration(['tlsCaFile: only for an https API (--tls-cert and --tls-key)']);
+  if (c.secret && mesosInClear(c) && !c.allowInsecureMesosAuth)
+    throw invalidConfiguration([
+      `master: the Mesos secret would cross the network in clear text to ${c.master}; give an https:// master URL (--mesos-ca-file for a private CA; with a zk:// master, --mesos-ca-file reaches the masters over https), or --allow-insecure-mesos-auth to send it anyway`,
     ]);
   const config: SchedulerConfig = {
     ...c,
@@ -564,8 +651,9 @@ export function loadConfig(
   flags: CliOptions,
   env: NodeJS.ProcessEnv = process.env,
   defaultHostname = 'localhost',
+  defaultUser?: string,
 ): SchedulerConfig {
-  return resolveConfig(flags, env, defaultHostname).config;
+  return resolveConfig(flags, env, defaultHostname, defaultUser).config;
 }
 
 /** The catalogue: the `riakVersions` entries, then the old-style Riak entries of `resourceUrls`. */

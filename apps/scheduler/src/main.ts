@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import { CommanderError } from 'commander';
-import type { Resolved } from '@riak-mesos/config';
-import { printConfig, printConfigFormat } from '@riak-mesos/config';
+import type { Resolved, TlsServerFiles } from '@riak-mesos/config';
+import {
+  printConfig,
+  printConfigFormat,
+  readCaFile,
+  readCertificates,
+  readTlsServerFiles,
+} from '@riak-mesos/config';
 import { createLogger } from '@riak-mesos/logging';
 import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-mesos/riak-config';
 import type { ZkClient } from '@riak-mesos/zk';
@@ -16,6 +22,7 @@ import {
   ConfigError,
   buildCommand,
   localPackagePath,
+  mesosInClear,
   resolveConfig,
   verifyRiakPackages,
 } from './config';
@@ -87,7 +94,45 @@ async function apiAuth(
   };
 }
 
+/** The TLS material of the configuration, read and checked; what executors trust. */
+interface TlsMaterial {
+  /** The API's certificate and key (https), or none (http). */
+  api?: TlsServerFiles;
+  /** PEM the executors trust for the API (`--tls-ca-file`, else the certificate file). */
+  executorCa?: string;
+  /** Trusted for https Mesos masters: Node's roots and `--mesos-ca-file`. */
+  mesosCa?: string[];
+}
+
+/** Reads the TLS files (docs/security.md); throws ConfigError naming the setting. */
+function readTls(config: SchedulerConfig): TlsMaterial {
+  const api = readTlsServerFiles({ cert: config.tlsCert, key: config.tlsKey });
+  const executorCa =
+    api &&
+    (config.tlsCaFile
+      ? readCertificates(config.tlsCaFile, 'tlsCaFile (--tls-ca-file)')
+      : readCertificates(config.tlsCert!, 'tlsCert (--tls-cert)'));
+  const mesosCa = readCaFile(config.mesosCaFile, 'mesosCaFile (--mesos-ca-file)');
+  return {
+    ...(api ? { api } : {}),
+    ...(executorCa ? { executorCa } : {}),
+    ...(mesosCa ? { mesosCa } : {}),
+  };
+}
+
 async function run(config: SchedulerConfig): Promise<void> {
+  let tls: TlsMaterial;
+  try {
+    tls = readTls(config);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  if (config.secret && mesosInClear(config))
+    log.warn(
+      'the Mesos secret goes to the master over plain http (--allow-insecure-mesos-auth): anyone on the path can read it',
+      { master: config.master },
+    );
   await checkRiakPackages(config);
   let zk: ZkClient;
   try {
@@ -141,9 +186,26 @@ async function run(config: SchedulerConfig): Promise<void> {
         : undefined;
     },
     auth,
+    ...(tls.api ? { tls: tls.api } : {}),
   });
-  const url = `http://${config.hostname}:${api.port}`;
-  log.info('API listening', { url });
+  const url = `${tls.api ? 'https' : 'http'}://${config.hostname}:${api.port}`;
+  log.info('API listening', { url, tls: Boolean(tls.api) });
+  // SIGHUP: read the certificate, key and CA files again (renewed certificates); new
+  // connections and tasks launched from now on use them. A bad file keeps the previous ones.
+  // Only with TLS: otherwise SIGHUP keeps its default (the process ends), as before.
+  if (tls.api)
+    process.on('SIGHUP', () => {
+      try {
+        const next = readTls(config);
+        api.reloadTls(next.api!);
+        tls = next;
+        log.info('TLS certificate reloaded (SIGHUP)', { cert: config.tlsCert });
+      } catch (err) {
+        log.error('TLS certificate NOT reloaded; the previous one stays in use', {
+          error: (err as Error).message,
+        });
+      }
+    });
 
   const stopAll = async (code: number) => {
     await driver?.stop().catch(() => undefined);
@@ -180,6 +242,8 @@ async function run(config: SchedulerConfig): Promise<void> {
           metrics,
           logger: log,
           schedulerUrl: url,
+          schedulerCa: () => tls.executorCa,
+          ...(tls.mesosCa ? { mesosCa: tls.mesosCa } : {}),
           executorKey: auth.executorKey,
           zookeepers: zkParsed.servers.map((s) => `${s.host}:${s.port}`),
           zookeeperChroot: zkParsed.chroot,

@@ -32,3 +32,5 @@ export { PRINT_FORMATS, printConfig } from './print';
 export type { PrintFormat } from './print';
 export { addSettingOptions, printConfigFormat } from './commander';
 export type { SettingOptionsOptions } from './commander';
+export { readCaFile, readCertificates, readTlsServerFiles } from './tls';
+export type { TlsServerFiles, TlsServerSettings } from './tls';

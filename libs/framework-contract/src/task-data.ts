@@ -64,6 +64,15 @@ export const taskDataSchema = z
      */
     ZkAuth: nodeZkAuthSchema.optional(),
     /**
+     * PEM certificates the executor trusts (besides the system's) for an https `URI`: the CA of
+     * the scheduler's certificate (`--tls-ca-file`, or the certificate itself). Only here.
+     */
+    SchedulerCA: z
+      .string()
+      .max(65536, 'must be at most 64 KiB of PEM')
+      .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM certificates')
+      .optional(),
+    /**
      * The node replaces one of the same name on this host (its agent was lost): the executor may
      * take over the EPMD registration that node's session still holds there, and no other.
      */

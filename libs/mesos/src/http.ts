@@ -54,8 +54,21 @@ export function basicAuth(c: Credentials | undefined): OutgoingHttpHeaders {
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16 });
 
+const caAgents = new WeakMap<string[], HttpsAgent>();
+/** A pooled https agent per trusted CA list (one per scheduler client). */
+function caAgent(ca: string[]): HttpsAgent {
+  let agent = caAgents.get(ca);
+  if (!agent) {
+    agent = new HttpsAgent({ keepAlive: true, maxSockets: 16, ca });
+    caAgents.set(ca, agent);
+  }
+  return agent;
+}
+
 export interface PostOptions {
   headers: OutgoingHttpHeaders;
+  /** The certificates trusted for an https master (a private CA); default: Node's roots. */
+  ca?: string[];
   body: Buffer;
   /** A fresh connection, not a pooled one (for long-lived streams). */
   dedicated?: boolean;
@@ -70,7 +83,8 @@ export function post(url: string, o: PostOptions): Promise<IncomingMessage> {
   const req = (https ? httpsRequest : httpRequest)(u, {
     method: 'POST',
     headers: { ...o.headers, 'content-length': o.body.length },
-    agent: o.dedicated ? false : https ? httpsAgent : httpAgent,
+    agent: o.dedicated ? false : https ? (o.ca ? caAgent(o.ca) : httpsAgent) : httpAgent,
+    ...(https && o.ca ? { ca: o.ca } : {}),
     signal: o.signal,
   });
   return new Promise((resolve, reject) => {

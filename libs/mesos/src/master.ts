@@ -129,7 +129,12 @@ function seq(name: string): number {
   return Number(name.slice(name.lastIndexOf('_') + 1));
 }
 
-export function createMasterDetector(master: string, logger?: Logger): MasterDetector {
-  if (master.startsWith('zk://')) return new ZkMasterDetector(master, logger);
+/** `scheme`: how masters found in ZooKeeper are reached (`http` or `https`). */
+export function createMasterDetector(
+  master: string,
+  logger?: Logger,
+  scheme = 'http',
+): MasterDetector {
+  if (master.startsWith('zk://')) return new ZkMasterDetector(master, logger, scheme);
   return new StaticMasterDetector(/^https?:\/\//.test(master) ? master : `http://${master}`);
 }

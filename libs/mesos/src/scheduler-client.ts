@@ -39,6 +39,11 @@ export interface SchedulerClientOptions {
   /** Wire format of calls and events (default protobuf). */
   format?: WireFormat;
   credentials?: Credentials;
+  /**
+   * Certificates trusted for https masters (Node's roots plus a private CA); with a zk://
+   * master, also: the masters found there are reached over https.
+   */
+  ca?: string[];
   logger?: Logger;
   /** Missing heartbeats for `interval × this` means the connection is lost (default 5, as Mesos advises). */
   heartbeatMissFactor?: number;
@@ -98,7 +103,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     this.logger = options.logger ?? createLogger('mesos-scheduler-client');
     this.detector =
       typeof options.master === 'string'
-        ? createMasterDetector(options.master, this.logger)
+        ? createMasterDetector(options.master, this.logger, options.ca ? 'https' : 'http')
         : options.master;
     this.format = options.format ?? 'protobuf';
     this.frameworkInfo = structuredClone(options.frameworkInfo);
@@ -200,6 +205,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       body: encodeSchedulerCall(call, this.format),
       dedicated: true,
       signal: this.abort.signal,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
     });
     if (res.statusCode === 307) {
       const location = res.headers.location;
@@ -326,6 +332,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       headers: this.headers(active.streamId),
       body,
       timeoutMs: this.options.callTimeoutMs ?? 15000,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
     });
     if (res.statusCode === 202 || res.statusCode === 200) {
       res.resume();

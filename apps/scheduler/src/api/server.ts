@@ -1,9 +1,12 @@
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
+import type { TlsServerFiles } from '@riak-mesos/config';
 import type { EventStreamHello, StampedEvent } from '@riak-mesos/framework-contract';
 import { EXPLORER_HTML } from '../explorer/page';
 import { explorerScript } from '../explorer/script';
@@ -18,11 +21,15 @@ export interface ApiServerOptions extends ApiDeps {
   port: number;
   /** Served at /metrics in Prometheus' text format. */
   metrics?: SchedulerMetrics;
+  /** Certificate and key: the API (and its WebSocket) is served over https only. */
+  tls?: TlsServerFiles;
 }
 
 export interface ApiServer {
   readonly url: string;
   readonly port: number;
+  /** Serves new connections with another certificate and key (https servers only). */
+  reloadTls(files: TlsServerFiles): void;
   close(): Promise<void>;
 }
 
@@ -83,7 +90,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   app.use(errorHandler(options.logger));
 
-  const server: Server = createServer({ maxHeaderSize: 16 * 1024 }, app);
+  const tls = options.tls;
+  const server: Server | HttpsServer = tls
+    ? createHttpsServer({ maxHeaderSize: 16 * 1024, cert: tls.cert, key: tls.key }, app)
+    : createServer({ maxHeaderSize: 16 * 1024 }, app);
   server.headersTimeout = 20000;
   server.requestTimeout = 60000;
   const wss = new WebSocketServer({
@@ -154,8 +164,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const shownHost =
     options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
     port,
+    reloadTls(files: TlsServerFiles) {
+      if (!('setSecureContext' in server)) throw new Error('the API is not served over https');
+      server.setSecureContext({ cert: files.cert, key: files.key });
+    },
     async close() {
       for (const c of wss.clients) c.terminate();
       wss.close();

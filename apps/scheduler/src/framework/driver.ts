@@ -56,6 +56,10 @@ export interface DriverOptions {
   logger: Logger;
   /** Where executors fetch templates: the scheduler's API URL. */
   schedulerUrl: string;
+  /** PEM the executors trust for an https `schedulerUrl` (task data `SchedulerCA`), as of now. */
+  schedulerCa?: () => string | undefined;
+  /** Certificates trusted for https Mesos masters (`--mesos-ca-file` and Node's roots). */
+  mesosCa?: string[];
   /** Key of the executors' per-task API credentials (api/auth.ts); none: they send none. */
   executorKey?: string;
   /** ZooKeeper servers and chroot as executors should use them. */
@@ -130,6 +134,7 @@ export class Driver {
       ...(c.principal && c.secret
         ? { credentials: { principal: c.principal, secret: c.secret } }
         : {}),
+      ...(options.mesosCa ? { ca: options.mesosCa } : {}),
       logger: options.logger.child({ component: 'mesos-scheduler-client' }),
     });
     this.membership = new Membership({
@@ -366,6 +371,7 @@ export class Driver {
       config: this.o.config,
       launch: {
         schedulerUrl: this.o.schedulerUrl,
+        ...(this.o.schedulerCa?.() ? { schedulerCa: this.o.schedulerCa() } : {}),
         ...(this.o.executorKey ? { executorKey: this.o.executorKey } : {}),
         zookeepers: this.o.zookeepers,
         zookeeperChroot: this.o.zookeeperChroot,

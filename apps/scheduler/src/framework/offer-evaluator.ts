@@ -35,6 +35,8 @@ import { NODE_PORTS, buildTask, nodeReservation, riakPackage } from './task-info
 
 export interface LaunchContext {
   schedulerUrl: string;
+  /** PEM the executors trust for an https scheduler URL (task data `SchedulerCA`). */
+  schedulerCa?: string;
   /** Key of the executors' per-task API credentials (api/auth.ts). */
   executorKey?: string;
   zookeepers: string[];
@@ -341,6 +343,7 @@ function launchStage(
     riakVersion: version,
     cookie: cluster.cookie ?? legacyCookie(config.name, cluster.name),
     schedulerUrl: input.launch.schedulerUrl,
+    ...(input.launch.schedulerCa ? { schedulerCa: input.launch.schedulerCa } : {}),
     ...(input.launch.executorKey ? { executorKey: input.launch.executorKey } : {}),
     zookeepers: input.launch.zookeepers,
     zookeeperChroot: input.launch.zookeeperChroot,

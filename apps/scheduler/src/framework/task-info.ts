@@ -82,6 +82,8 @@ export interface LaunchSpec {
   riakVersion: string;
   cookie: string;
   schedulerUrl: string;
+  /** PEM the executor trusts for an https `schedulerUrl` (task data `SchedulerCA`). */
+  schedulerCa?: string;
   /** Key of the task's API credential (`ApiCredential`, api/auth.ts); none: no credential. */
   executorKey?: string;
   zookeepers: string[];
@@ -125,6 +127,7 @@ export function taskData(
       ? { ApiCredential: executorCredential(s.executorKey, n.cluster, n.taskId) }
       : {}),
     ...(config.zkAuth ? { ZkAuth: nodeZkAuth(config.zkAuth) } : {}),
+    ...(s.schedulerCa ? { SchedulerCA: s.schedulerCa } : {}),
     ...(n.replacedName?.includes('@') ? { ReplacesHost: n.replacedName.split('@')[1] } : {}),
   };
 }
