@@ -1,5 +1,5 @@
 // esbuild options of a browser bundle (an IIFE for current browsers, minified), one definition
-// for scripts/bundle.js `--embed` and for the scheduler run from source, which builds its
+// for scripts/bundle.js (a project's bundle.json embeds) and for the scheduler run from source, which builds its
 // explorer itself (apps/scheduler/src/explorer/script.ts).
 const path = require('node:path');
 

@@ -1,35 +1,41 @@
 // Bundles an app's src/main.ts into dist/<project root>/main.js (the Nx `build` target default).
-// `--embed NAME=path/to/entry.ts` first bundles that entry for the browser and defines the global
-// NAME as its text in the app's bundle (the scheduler's explorer, which it serves itself).
+// A project's bundle.json may embed browser bundles (see embedsOf below).
 const path = require('node:path');
 const fs = require('node:fs');
-const { parseArgs } = require('node:util');
 const esbuild = require('esbuild');
 const { replaceAtomically } = require('./atomic');
 const { browserBundleOptions } = require('./browser-bundle');
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { embed: { type: 'string', multiple: true, default: [] } },
-});
-const projectRoot = positionals[0];
-if (!projectRoot || positionals.length !== 1) {
-  console.error('usage: node scripts/bundle.js <project root> [--embed NAME=entry.ts]...');
+const projectRoot = process.argv[2];
+if (!projectRoot || process.argv.length !== 3) {
+  console.error('usage: node scripts/bundle.js <project root>');
   process.exit(2);
 }
 const root = path.join(__dirname, '..');
 
-/** The browser bundle of each `--embed`, as esbuild `define`s of string literals. */
+/**
+ * `<project root>/bundle.json`, when the project has one: `{"embed": {"NAME": "src/entry.ts"}}`
+ * bundles each entry for the browser and defines the global NAME as its text in the app's bundle
+ * (the scheduler's explorer, which it serves itself). Read here, so that every build of the
+ * project (Nx, the tests' own builds) embeds the same.
+ */
+function embedsOf() {
+  const file = path.join(root, projectRoot, 'bundle.json');
+  if (!fs.existsSync(file)) return {};
+  const { embed = {} } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return embed;
+}
+
+/** The browser bundle of each embedded entry, as esbuild `define`s of string literals. */
 function embeds() {
   const define = {};
-  for (const spec of values.embed) {
-    const m = /^([A-Za-z_$][\w$]*)=(.+)$/.exec(spec);
-    if (!m) {
-      console.error(`--embed ${spec}: expected NAME=path/to/entry.ts`);
+  for (const [name, entry] of Object.entries(embedsOf())) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) {
+      console.error(`${projectRoot}/bundle.json: ${name} is not a global name`);
       process.exit(2);
     }
-    const result = esbuild.buildSync(browserBundleOptions(path.join(root, m[2])));
-    define[m[1]] = JSON.stringify(result.outputFiles[0].text);
+    const result = esbuild.buildSync(browserBundleOptions(path.join(root, projectRoot, entry)));
+    define[name] = JSON.stringify(result.outputFiles[0].text);
   }
   return define;
 }

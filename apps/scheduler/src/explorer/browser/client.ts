@@ -1,5 +1,5 @@
 /**
- * The explorer's browser code, bundled for the browser (scripts/bundle.js `--embed`) and served at
+ * The explorer's browser code, bundled for the browser (scripts/bundle.js, from apps/scheduler/bundle.json) and served at
  * `/explorer.js` beside the page (page.ts). It lists clusters and nodes with their state,
  * endpoints, basic Riak stats and why a node waits for an offer (`pending_reason`), and each
  * cluster's active plans and its last finished one with their phases and steps. It follows the
