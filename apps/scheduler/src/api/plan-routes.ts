@@ -103,8 +103,10 @@ export async function startScaleDown(
     throw conflict(
       `count ${count} is below the cluster's n_val (${nVal}): some data would have fewer replicas than nodes asked to hold them; add "force": true to scale down anyway`,
     );
+  // Another scale-down still under way (a serial remove plan); a single node's removal (parallel,
+  // `DELETE …/nodes/{n}`) does not hold a scale-down: its node is already not counted.
   const busy = (await store.listPlans(cluster.name)).find(
-    (p) => p.kind === 'remove' && !isFinished(p),
+    (p) => p.kind === 'remove' && !isFinished(p) && p.phases.some((ph) => ph.strategy === 'serial'),
   );
   if (busy)
     throw conflict(

@@ -29,6 +29,12 @@ describe('scaling to a node count', () => {
       json: { nodes: [] },
     });
 
+    // A node removed on its own (its plan may still be finishing) does not hold a scale-down.
+    const extra = await fx.call('POST', '/clusters/c1/nodes', { nodes: 1 });
+    expect((await fx.call('DELETE', `/clusters/c1/nodes/${names(extra.json)[0]}`)).status).toBe(
+      202,
+    );
+
     // Below n_val (3 unless the cluster's riak.conf says otherwise): only with force.
     res = await fx.call('POST', '/clusters/c1/nodes', { count: 2 });
     expect(res.status).toBe(409);
@@ -38,8 +44,9 @@ describe('scaling to a node count', () => {
     expect(res.status).toBe(202);
     expect(names(res.json)).toEqual(['riak-c1-4']);
     const plans = planListAnswerSchema.parse((await fx.call('GET', '/clusters/c1/plans')).json);
-    const remove = plans.plans.find((p) => p.kind === 'remove')!;
-    expect(remove.phases[0]).toMatchObject({ strategy: 'serial' });
+    const remove = plans.plans.find(
+      (p) => p.kind === 'remove' && p.phases[0].strategy === 'serial',
+    )!;
     expect(remove.phases[0].steps.map((s) => s.node)).toEqual(['riak-c1-4']);
     // One scale-down at a time.
     res = await fx.call('POST', '/clusters/c1/nodes', { count: 3, force: true });
