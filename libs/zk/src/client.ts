@@ -310,6 +310,18 @@ export class ZkClient extends EventEmitter {
       this.resetReady();
       this.setState('disconnected');
       this.emit('disconnected');
+      // Away longer than the session timeout, the session is gone on the server whatever the
+      // library hears later (as Curator declares it lost): a new one is made, so the client
+      // never waits on a reconnection that cannot bring the old session back.
+      const disconnect = ++this.disconnects;
+      const lost = setTimeout(() => {
+        if (this._state === 'disconnected' && this.disconnects === disconnect)
+          this.sessionEnded(
+            generation,
+            `disconnected from ZooKeeper for longer than the session timeout (${this.sessionTimeoutMs} ms)`,
+          );
+      }, this.sessionTimeoutMs);
+      lost.unref();
     });
     raw.on('expired', () => this.sessionEnded(generation, 'ZooKeeper session expired'));
     raw.on('authenticationFailed', () => {
@@ -326,6 +338,9 @@ export class ZkClient extends EventEmitter {
    * connected: a connection that re-attached to its session just as another connection closed
    * it is left open by the server with a dead session, and the library never notices.
    */
+  /** Disconnections so far: a session-loss timer counts only for the disconnection it began with. */
+  private disconnects = 0;
+
   private sessionEnded(generation: number, why: string): void {
     if (generation !== this.sessionGeneration || this.closed) return;
     this.logger.warn(`${why}; starting a new session`);
@@ -920,9 +935,10 @@ function watcherOf(fn: () => void): (e: ZkEvent) => void {
  * client has seen `expired` (it then makes a new session by itself).
  *
  * Attaching a connection to a session makes the server drop the session's other connection, so
- * the client reconnects at once and can take the session back before the close lands. The
- * session is therefore attached and closed again until the server itself answers that it has
- * expired; only then is the client given time (it may be slow on a loaded machine) to hear it.
+ * the client reconnects at once and can take the session back before the close lands, even
+ * after the server has answered a later attach that the session is gone. So after each attach
+ * and close the client is given time to hear it (a loaded machine is slow), and if it has not,
+ * the session is attached and closed again.
  */
 export async function expireSession(client: ZkClient): Promise<void> {
   const { id, password } = client.sessionCredentials();
@@ -930,16 +946,15 @@ export async function expireSession(client: ZkClient): Promise<void> {
   const onExpired = () => (expired = true);
   client.once('expired', onExpired);
   try {
-    let goneOnServer = false;
-    for (let attempt = 0; attempt < 50 && !expired && !goneOnServer; attempt++) {
-      goneOnServer = (await attachAndClose(client, id, password)) === 'expired';
-      if (!goneOnServer) await new Promise((r) => setTimeout(r, 100));
+    // Until the client itself has heard it: the server may say the session is gone while the
+    // client's reconnection still takes it back, so it is ended again after each wait.
+    const deadline = Date.now() + Math.max(20000, 5 * client.sessionTimeout);
+    while (!expired && Date.now() < deadline) {
+      await attachAndClose(client, id, password);
+      const heard = Math.min(deadline, Date.now() + Math.max(2000, client.sessionTimeout));
+      while (!expired && Date.now() < heard) await new Promise((r) => setTimeout(r, 50));
     }
-    if (!expired && !goneOnServer) throw new Error('could not end the session on the server');
-    const until = Date.now() + Math.max(10000, 3 * client.sessionTimeout);
-    while (!expired && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    if (!expired)
-      throw new Error('the session ended on the server, but the client did not hear it');
+    if (!expired) throw new Error('could not end the session: the client kept taking it back');
   } finally {
     client.off('expired', onExpired);
   }
