@@ -16,6 +16,24 @@ class ResultsReporter {
           realRiak += 1;
           if (t.status === 'passed') realRiakPassed += 1;
         }
+    // The slowest files and tests, so the suite's time budget (20 min on 2 cores) can be watched.
+    const root = this.globalConfig.rootDir || '';
+    const slowestFiles = results.testResults
+      .map((f) => ({
+        file: path.relative(root, f.testFilePath),
+        seconds: Math.round((f.perfStats.end - f.perfStats.start) / 1000),
+      }))
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, 5);
+    const slowestTests = results.testResults
+      .flatMap((f) =>
+        f.testResults.map((t) => ({
+          test: [...t.ancestorTitles, t.title].join(' › ').slice(0, 120),
+          seconds: Math.round((t.duration || 0) / 1000),
+        })),
+      )
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, 5);
     const dir = path.join(__dirname, '..', 'tmp', 'test-results');
     fs.mkdirSync(dir, { recursive: true });
     const name = (this.globalConfig.rootDir || 'project').replace(/[^A-Za-z0-9]+/g, '_').slice(-80);
@@ -28,6 +46,9 @@ class ResultsReporter {
         skipped: results.numPendingTests + results.numTodoTests,
         realRiak,
         realRiakPassed,
+        seconds: Math.round((Date.now() - results.startTime) / 1000),
+        slowestFiles,
+        slowestTests,
       }),
     );
   }
