@@ -6,13 +6,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TestCertificates } from '@riak-mesos/testing';
-import { freePorts, makeTestCertificates, tempDir, waitFor } from '@riak-mesos/testing';
+import { freePorts, getStatus, makeTestCertificates, tempDir, waitFor } from '@riak-mesos/testing';
 
 jest.setTimeout(60000);
 
@@ -43,34 +41,6 @@ function run(args: string[], cwd: string) {
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, stderr: () => err, exited };
-}
-
-/** GET over https trusting `ca` only (or nothing but Node's roots). */
-function httpsGet(port: number, path: string, ca?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { host: '127.0.0.1', port, path, agent: false, ...(ca ? { ca: readFileSync(ca) } : {}) },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timed out')));
-    req.end();
-  });
-}
-
-function plainGet(port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timed out')));
-    req.end();
-  });
 }
 
 beforeAll(async () => {
@@ -127,23 +97,26 @@ describe('director API over https', () => {
     await waitFor(
       async () => {
         if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr()}`);
-        return (await httpsGet(api, '/status', certs.ca).catch(() => 0)) === 200;
+        return (await getStatus(api, '/status', { ca: certs.ca }).catch(() => 0)) === 200;
       },
       { timeoutMs: 30000, what: 'the director API over https' },
     );
-    await expect(plainGet(api, '/status')).rejects.toThrow();
-    await expect(httpsGet(api, '/status')).rejects.toMatchObject({
+    await expect(getStatus(api, '/status', { tls: false })).rejects.toThrow();
+    await expect(getStatus(api, '/status')).rejects.toMatchObject({
       code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     });
     // A renewed certificate (another CA here, to tell them apart), taken on SIGHUP.
     copyFileSync(renewed.cert, cert);
     copyFileSync(renewed.key, key);
     r.child.kill('SIGHUP');
-    await waitFor(async () => (await httpsGet(api, '/status', renewed.ca).catch(() => 0)) === 200, {
-      timeoutMs: 10000,
-      what: 'the renewed certificate',
-    });
-    await expect(httpsGet(api, '/status', certs.ca)).rejects.toThrow();
+    await waitFor(
+      async () => (await getStatus(api, '/status', { ca: renewed.ca }).catch(() => 0)) === 200,
+      {
+        timeoutMs: 10000,
+        what: 'the renewed certificate',
+      },
+    );
+    await expect(getStatus(api, '/status', { ca: certs.ca })).rejects.toThrow();
     expect(r.stderr()).toMatch(/TLS certificate reloaded/);
     // A bad pair on SIGHUP keeps the certificate in use.
     copyFileSync(certs.otherKey, key);
@@ -152,7 +125,7 @@ describe('director API over https', () => {
       timeoutMs: 10000,
       what: 'the refused reload',
     });
-    expect(await httpsGet(api, '/status', renewed.ca)).toBe(200);
+    expect(await getStatus(api, '/status', { ca: renewed.ca })).toBe(200);
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
   });

@@ -32,5 +32,5 @@ export type {
   RealRiakTimings,
   RiakBackend,
 } from './riak-node';
-export { makeTestCertificates } from './tls';
+export { getStatus, makeTestCertificates } from './tls';
 export type { TestCertificates } from './tls';

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 
 /** Throwaway TLS material for tests, as files in a directory. */
@@ -83,4 +85,32 @@ export function makeTestCertificates(dir: string, names: string[] = []): TestCer
     key: join(dir, 'server.key'),
     otherKey: join(dir, 'other.key'),
   };
+}
+
+/**
+ * The status code of a GET to 127.0.0.1:`port` `path`: over https trusting only `ca` (or Node's
+ * own roots without it), or plain http with `tls: false`. Rejects on a connection or TLS error
+ * and after 5 s.
+ */
+export function getStatus(
+  port: number,
+  path: string,
+  opts: { ca?: string; tls?: boolean } = {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const options = {
+      host: '127.0.0.1',
+      port,
+      path,
+      agent: false as const,
+      ...(opts.ca ? { ca: readFileSync(opts.ca) } : {}),
+    };
+    const req = (opts.tls === false ? httpRequest : httpsRequest)(options, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timed out')));
+    req.end();
+  });
 }

@@ -9,9 +9,8 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { request as httpRequest } from 'node:http';
 import type { Server } from 'node:https';
-import { createServer, request as httpsRequest } from 'node:https';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +18,7 @@ import type { TestCertificates, ZooKeeperServer } from '@riak-mesos/testing';
 import {
   REPO_ROOT,
   freePort,
+  getStatus,
   makeTestCertificates,
   startZooKeeper,
   tempDir,
@@ -66,25 +66,6 @@ function scheduler(args: string[]) {
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, output: () => out, exited };
-}
-
-function get(port: number, ca?: string, tls = true): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const options = {
-      host: '127.0.0.1',
-      port,
-      path: '/healthcheck',
-      agent: false as const,
-      ...(ca ? { ca: readFileSync(ca) } : {}),
-    };
-    const req = (tls ? httpsRequest : httpRequest)(options, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timed out')));
-    req.end();
-  });
 }
 
 beforeAll(async () => {
@@ -145,21 +126,27 @@ describe('https API', () => {
     await waitFor(
       async () => {
         if (r.child.exitCode !== null) throw new Error(`exited: ${r.output()}`);
-        return (await get(port, certs.ca).catch(() => 0)) === 200;
+        return (await getStatus(port, '/healthcheck', { ca: certs.ca }).catch(() => 0)) === 200;
       },
       { timeoutMs: 60000, what: 'the https API' },
     );
     expect(r.output()).toMatch(/"message":"API listening".*"url":"https:\/\/127\.0\.0\.1:\d+"/);
-    await expect(get(port, undefined, false)).rejects.toThrow();
-    await expect(get(port)).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    await expect(getStatus(port, '/healthcheck', { tls: false })).rejects.toThrow();
+    await expect(getStatus(port, '/healthcheck')).rejects.toMatchObject({
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
     copyFileSync(renewed.cert, cert);
     copyFileSync(renewed.key, key);
     r.child.kill('SIGHUP');
-    await waitFor(async () => (await get(port, renewed.ca).catch(() => 0)) === 200, {
-      timeoutMs: 10000,
-      what: 'the renewed certificate',
-    });
-    await expect(get(port, certs.ca)).rejects.toThrow();
+    await waitFor(
+      async () =>
+        (await getStatus(port, '/healthcheck', { ca: renewed.ca }).catch(() => 0)) === 200,
+      {
+        timeoutMs: 10000,
+        what: 'the renewed certificate',
+      },
+    );
+    await expect(getStatus(port, '/healthcheck', { ca: certs.ca })).rejects.toThrow();
     await waitFor(() => /"message":"leading: subscribing to Mesos"/.test(r.output()), {
       timeoutMs: 30000,
       what: 'leadership (the SIGTERM handler)',
