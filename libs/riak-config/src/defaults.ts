@@ -99,6 +99,13 @@ riak_kv.query.timeseries.qbuf_root_path = $(platform_data_dir)/query_buffers
 ## Anti-entropy: Tictac AAE (Riak KV 3.x) instead of the 2.x hashtrees
 anti_entropy = passive
 tictacaae_active = active
+
+## Erlang schedulers do not spin waiting for work: a Mesos task shares its host's cores with
+## other tasks, so the busy wait would burn CPU the task did not reserve (Riak's own vm.args
+## says so for containers).
+erlang.schedulers_busywait = none
+erlang.schedulers_busywait_dirtycpu = none
+erlang.schedulers_busywait_dirtyio = none
 `,
     advancedConfig: ADVANCED,
   },
