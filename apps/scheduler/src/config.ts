@@ -93,6 +93,8 @@ export interface SchedulerConfig {
   replaceAfterAgentLostSeconds: number;
   /** A failed node waits initial × factor^(failures-1) seconds, at most max, before its relaunch. */
   relaunchBackoff: { initialSeconds: number; factor: number; maxSeconds: number };
+  /** Seconds between samples of each running node's Riak stats (kept an hour); 0 = off. */
+  statsIntervalSeconds: number;
   /** Optional API authentication: a bearer token and/or basic credentials `user:password`. */
   apiToken?: string;
   apiBasic?: string;
@@ -240,6 +242,7 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname' | 'user'> = {
   reconcileIntervalSeconds: 300,
   replaceAfterAgentLostSeconds: 0,
   relaunchBackoff: { initialSeconds: 2, factor: 2, maxSeconds: 120 },
+  statsIntervalSeconds: 10,
   insecureNoAuth: false,
   metricsAuth: 'token',
   allowedHosts: [],
@@ -473,6 +476,14 @@ export const SETTINGS = {
     description: 'longest wait before relaunching a failed node (seconds)',
     schema: positive,
     default: D.relaunchBackoff.maxSeconds,
+  },
+  statsIntervalSeconds: {
+    description:
+      "seconds between samples of each running node's Riak stats, kept an hour (0 = off)",
+    schema: z.coerce.number().int('must be whole seconds').min(0).max(3600),
+    default: D.statsIntervalSeconds,
+    env: 'RIAK_MESOS_STATS_INTERVAL',
+    flag: '--stats-interval <seconds>',
   },
   apiToken: {
     description: 'require this bearer token (from file) on the API',

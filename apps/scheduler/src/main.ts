@@ -30,6 +30,7 @@ import { EventHub } from './events';
 import { Driver } from './framework/driver';
 import { driverNodeViews } from './framework/node-views';
 import { SchedulerMetrics } from './metrics';
+import { StatsHistory } from './riak-stats';
 import { SchedulerStore } from './store';
 import { connectSchedulerZk } from './zk-access';
 
@@ -154,6 +155,7 @@ async function run(config: SchedulerConfig): Promise<void> {
   const metrics = new SchedulerMetrics(store);
   const zkParsed = parseConnectString(config.zk);
   let driver: Driver | undefined;
+  let statsHistory: StatsHistory | undefined;
   // Set once the API listens (its address goes into the election data).
   const ref: { election?: LeaderElection } = {};
 
@@ -185,6 +187,8 @@ async function run(config: SchedulerConfig): Promise<void> {
         ? { list: () => d.orphans.list(), kill: (taskId: string) => d.killOrphan(taskId) }
         : undefined;
     },
+    statsHistory: () => statsHistory,
+    statsIntervalSeconds: config.statsIntervalSeconds,
     auth,
     ...(tls.api ? { tls: tls.api } : {}),
   });
@@ -209,6 +213,7 @@ async function run(config: SchedulerConfig): Promise<void> {
 
   const stopAll = async (code: number) => {
     await driver?.stop().catch(() => undefined);
+    await statsHistory?.stop().catch(() => undefined);
     await ref.election?.stop().catch(() => undefined);
     await api.close().catch(() => undefined);
     await zk.close().catch(() => undefined);
@@ -267,6 +272,13 @@ async function run(config: SchedulerConfig): Promise<void> {
       };
       driver = d;
       d.start();
+      // Throughput and latency of the running nodes for the explorer (the leader samples).
+      statsHistory = new StatsHistory({
+        store,
+        logger: log,
+        intervalSeconds: config.statsIntervalSeconds,
+      });
+      statsHistory.start();
     })().catch((err: Error) => {
       log.error('could not start leading', { error: err.message });
       void stopAll(1);

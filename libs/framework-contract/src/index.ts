@@ -196,3 +196,5 @@ export {
   healthReasonSchema,
 } from './health';
 export type { HealthAnswer, HealthReason, HealthState } from './health';
+export { statsHistoryViewSchema, statsSampleSchema } from './stats-history';
+export type { StatsHistoryView, StatsSample } from './stats-history';

@@ -8,6 +8,7 @@ import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-
 import { ZkClient } from '@riak-mesos/zk';
 import WebSocket from 'ws';
 import type { RiakVersion } from '../config';
+import { statsHistoryViewSchema } from '@riak-mesos/framework-contract';
 import { EventHub } from '../events';
 import { SchedulerStore } from '../store';
 import type { ApiServer } from './server';
@@ -233,6 +234,28 @@ describe('clusters and nodes', () => {
     const res = await call('DELETE', '/api/v1/clusters/default/nodes/riak-default-3');
     expect(res.status).toBe(202);
     expect(res.json.node).toMatchObject({ name: 'riak-default-3', wanted: false });
+  });
+});
+
+describe('stats', () => {
+  it('has no history where nothing samples, refuses unknown clusters, and a node not running', async () => {
+    await call('POST', '/api/v1/clusters/statsc/create', {});
+    const h = await call('GET', '/api/v1/clusters/statsc/stats/history');
+    expect(h.status).toBe(200);
+    expect(statsHistoryViewSchema.parse(h.json)).toEqual({
+      cluster: 'statsc',
+      interval_seconds: 0,
+      window_seconds: 3600,
+      sampling: false,
+      nodes: {},
+    });
+    expect((await call('GET', '/api/v1/clusters/nosuch/stats/history')).status).toBe(404);
+    expect((await call('GET', '/api/v1/clusters/statsc/stats/history?x=1')).status).toBe(400);
+    const added = await call('POST', '/api/v1/clusters/statsc/nodes', { nodes: 1 });
+    const node = (added.json as { nodes: { name: string }[] }).nodes[0].name;
+    const stats = await call('GET', `/api/v1/clusters/statsc/nodes/${node}/stats`);
+    expect(stats.status).toBe(409);
+    expect(stats.json.error.message).toMatch(/not running/);
   });
 });
 

@@ -6,8 +6,6 @@ import express from 'express';
 import type {
   ClusterView,
   NodeRiakView,
-  NodeStatValue,
-  NodeStatsView,
   NodeView,
   NodeViewName,
   OfferEvaluationView,
@@ -17,7 +15,6 @@ import type {
 } from '@riak-mesos/framework-contract';
 import {
   MAX_NODES_PER_REQUEST,
-  NODE_STATS_KEYS,
   addNodesQuerySchema,
   addNodesRequestSchema,
   bucketTypePropsRequestSchema,
@@ -27,7 +24,6 @@ import {
 } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import { validateName } from '@riak-mesos/zk';
-import { z } from 'zod';
 import type { RiakVersion } from '../config';
 import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
@@ -38,6 +34,8 @@ import type { ApiAuth } from './auth';
 import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addHealthRoutes } from './health-routes';
+import type { StatsRouteDeps } from './stats-routes';
+import { addStatsRoutes } from './stats-routes';
 import type { OrphanTaskDeps } from './placement-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
 import {
@@ -76,6 +74,9 @@ export interface ApiDeps {
   unknownReservations?: () => UnknownReservations | undefined;
   /** The leading driver's tasks without a node record (`/debug/orphans`); undefined on a standby. */
   orphanTasks?: () => OrphanTaskDeps | undefined;
+  /** The leading scheduler's stats sampler (`GET /clusters/{c}/stats/history`). */
+  statsHistory?: StatsRouteDeps['statsHistory'];
+  statsIntervalSeconds?: number;
   /** Who may call the API (./auth.ts, docs/security.md). */
   auth: ApiAuth;
   /** Largest JSON body accepted. */
@@ -412,27 +413,6 @@ export function createApiRouter(deps: ApiDeps): Router {
     const args = arg ? { [arg]: validateName('bucket type', req.params[arg]) } : undefined;
     res.json(await views.query(node, v, args));
   };
-  api.get('/clusters/:cluster/nodes/:node/stats', async (req, res) => {
-    const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
-    if (node.state !== 'running' || !node.hostname || !node.ports)
-      throw conflict(`node '${node.key}' is ${node.state}, not running`);
-    const answer = await fetch(`http://${node.hostname}:${node.ports.http}/stats`, {
-      signal: AbortSignal.timeout(3000),
-    }).catch((err: Error) => {
-      throw unavailable(`node '${node.key}' did not answer: ${err.message}`);
-    });
-    if (!answer.ok)
-      throw unavailable(`node '${node.key}' answered /stats with HTTP ${answer.status}`);
-    const stats = riakStatsSchema.safeParse(await answer.json().catch(() => undefined));
-    if (!stats.success)
-      throw unavailable(`node '${node.key}' answered /stats with something else than an object`);
-    const view: NodeStatsView = {};
-    for (const k of NODE_STATS_KEYS) {
-      const v = statValue(stats.data[k]);
-      if (v !== undefined) view[k] = v;
-    }
-    res.json(view);
-  });
   api.get('/clusters/:cluster/nodes/:node/status', view('status'));
   api.get('/clusters/:cluster/nodes/:node/ringready', view('ringready'));
   api.get('/clusters/:cluster/nodes/:node/transfers', view('transfers'));
@@ -460,6 +440,13 @@ export function createApiRouter(deps: ApiDeps): Router {
     leaderOnly,
     json,
   });
+  addStatsRoutes(api, {
+    store,
+    ...(deps.statsHistory ? { statsHistory: deps.statsHistory } : {}),
+    ...(deps.statsIntervalSeconds !== undefined
+      ? { statsIntervalSeconds: deps.statsIntervalSeconds }
+      : {}),
+  });
   addHealthRoutes(api, {
     store,
     isLeader: deps.isLeader,
@@ -471,15 +458,4 @@ export function createApiRouter(deps: ApiDeps): Router {
   );
   api.use(errorHandler(deps.logger));
   return api;
-}
-
-/** Riak's `/stats`: an object of stats. */
-const riakStatsSchema = z.record(z.string(), z.unknown());
-
-/** One of Riak's stats as the API passes it on: lists as their length, nothing nested. */
-function statValue(v: unknown): NodeStatValue | undefined {
-  if (Array.isArray(v)) return v.length;
-  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-    return v;
-  return undefined;
 }

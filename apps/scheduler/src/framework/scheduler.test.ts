@@ -34,6 +34,7 @@ import { RiakPbClient } from '@riak-mesos/riak-pb';
 import type { Offer } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 import type { PlanView } from '@riak-mesos/framework-contract';
+import { statsHistoryViewSchema } from '@riak-mesos/framework-contract';
 import type { PbReachable } from './test-support/real-riak';
 import { AckedWrites, catalogueEntry, riakLogs, riakWithoutKv } from './test-support/real-riak';
 
@@ -121,6 +122,8 @@ function startScheduler(port: number, zkPath = chroot): ProcessGroup {
       '[["hostname","UNIQUE"]]',
       '--replace-after-agent-lost',
       '8',
+      '--stats-interval',
+      '1',
       '--resource-urls',
       JSON.stringify({ executor: pathToFileURL(EXECUTOR_PACKAGE).href }),
       '--riak-versions',
@@ -472,6 +475,22 @@ describe('real Riak: the scheduler on local Mesos', () => {
       expect(status.ringReady).toBe(true);
 
       await writes.write('before', 100);
+      // The leader samples the nodes' own stats: the writes show as puts per second.
+      await waitFor(
+        async () => {
+          const h = statsHistoryViewSchema.parse(
+            await api<unknown>(b, 'GET', '/clusters/c2/stats/history'),
+          );
+          return (
+            h.sampling &&
+            Object.keys(h.nodes).length === 3 &&
+            Object.values(h.nodes).some((s) =>
+              s.some((x) => (x.puts_per_second ?? 0) > 0 && x.put_p99_ms !== null),
+            )
+          );
+        },
+        { timeoutMs: 20000, intervalMs: 1000, what: 'puts per second in the stats history' },
+      );
       let maxDown = 0;
       let sampling = true;
       const sampler = (async () => {
