@@ -95,6 +95,13 @@ describe("the real scheduler's answers", () => {
     expect(info).toMatchObject({
       node: { name: 'riak-c1-1', node_name: null, ports: null, failures: 0, task_id: 'riak-c1-1' },
     });
+    // No task yet: an empty history (the table's head only).
+    expect(
+      JSON.parse(await ok('--url', url, '--json', 'node', 'tasks', 'c1', 'riak-c1-1')),
+    ).toEqual({ node: 'riak-c1-1', tasks: [] });
+    expect(await ok('--url', url, 'node', 'tasks', 'c1', 'riak-c1-1')).toMatch(
+      /At +│ Task +│ State/,
+    );
     expect(await ok('--url', url, 'cluster', 'endpoints', 'c1')).toBe(
       'cluster c1 has no running nodes\n',
     );

@@ -129,6 +129,22 @@ export const nodeSchema = z.object({
   replacedName: z.string().optional(),
   /** The attributes of the agent holding the node, as constraints see them (kept for restarts). */
   agentAttributes: z.record(z.string(), z.string()).optional(),
+  /**
+   * The node's last task status changes, oldest first, at most TASK_HISTORY_MAX (status-reactions.ts
+   * `withTaskHistory`). Absent in records of an older scheduler.
+   */
+  taskHistory: z
+    .array(
+      z.object({
+        at: z.string(),
+        taskId: z.string(),
+        state: z.string(),
+        reason: z.string().optional(),
+        message: z.string().optional(),
+        agentId: z.string().optional(),
+      }),
+    )
+    .optional(),
   /** Why the node waits for an offer, from the latest offers that did nothing for it. */
   pendingReason: z.object({ text: z.string(), at: z.string() }).optional(),
   createdAt: z.string(),

@@ -198,3 +198,5 @@ export {
 export type { HealthAnswer, HealthReason, HealthState } from './health';
 export { statsHistoryViewSchema, statsSampleSchema } from './stats-history';
 export type { StatsHistoryView, StatsSample } from './stats-history';
+export { TASK_HISTORY_MAX, nodeTasksAnswerSchema, taskHistoryEntrySchema } from './task-history';
+export type { NodeTasksAnswer, TaskHistoryEntry } from './task-history';

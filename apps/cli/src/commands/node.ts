@@ -10,6 +10,7 @@ import {
   nodeListAnswerSchema,
   nodeRiakViewSchema,
   nodeStatsViewSchema,
+  nodeTasksAnswerSchema,
   startedOperationAnswerSchema,
   viewResultSchema,
 } from '@riak-mesos/framework-contract';
@@ -102,6 +103,20 @@ export function registerNode(program: Command, ctx: Ctx): void {
         `${nodePath(cluster, name)}/restart`,
       );
       c.result(body, () => c.print(`node ${name} is restarting`));
+    });
+
+  node
+    .command('tasks <cluster> <node>')
+    .description("the node's last Mesos task states, with Mesos' reason and message, oldest first")
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      const body = await c.call(nodeTasksAnswerSchema, 'GET', `${nodePath(cluster, name)}/tasks`);
+      c.result(body, () =>
+        c.table(
+          ['At', 'Task', 'State', 'Reason', 'Message'],
+          body.tasks.map((t) => [t.at, t.task_id, t.state, t.reason, t.message]),
+        ),
+      );
     });
 
   for (const view of ['status', 'ringready', 'transfers', 'aae', 'stats'] as const) {

@@ -8,7 +8,7 @@ import { validateAdvancedConfigTemplate, validateRiakConfTemplate } from '@riak-
 import { ZkClient } from '@riak-mesos/zk';
 import WebSocket from 'ws';
 import type { RiakVersion } from '../config';
-import { statsHistoryViewSchema } from '@riak-mesos/framework-contract';
+import { nodeTasksAnswerSchema, statsHistoryViewSchema } from '@riak-mesos/framework-contract';
 import { EventHub } from '../events';
 import { SchedulerStore } from '../store';
 import type { ApiServer } from './server';
@@ -238,7 +238,7 @@ describe('clusters and nodes', () => {
 });
 
 describe('stats', () => {
-  it('has no history where nothing samples, refuses unknown clusters, and a node not running', async () => {
+  it('has no history where nothing samples, refuses unknown clusters and a node not running; shows task history', async () => {
     await call('POST', '/api/v1/clusters/statsc/create', {});
     const h = await call('GET', '/api/v1/clusters/statsc/stats/history');
     expect(h.status).toBe(200);
@@ -256,6 +256,27 @@ describe('stats', () => {
     const stats = await call('GET', `/api/v1/clusters/statsc/nodes/${node}/stats`);
     expect(stats.status).toBe(409);
     expect(stats.json.error.message).toMatch(/not running/);
+    // The node's task history, as the scheduler recorded it.
+    expect((await call('GET', `/api/v1/clusters/statsc/nodes/${node}/tasks`)).json).toEqual({
+      node,
+      tasks: [],
+    });
+    await store.updateNode(node, (n) => ({
+      ...n,
+      taskHistory: [
+        { at: '2026-11-30T12:00:00.000Z', taskId: node, state: 'TASK_FAILED', message: 'boom' },
+      ],
+    }));
+    expect(
+      nodeTasksAnswerSchema.parse(
+        (await call('GET', `/api/v1/clusters/statsc/nodes/${node}/tasks`)).json,
+      ),
+    ).toEqual({
+      node,
+      tasks: [
+        { at: '2026-11-30T12:00:00.000Z', task_id: node, state: 'TASK_FAILED', message: 'boom' },
+      ],
+    });
   });
 });
 

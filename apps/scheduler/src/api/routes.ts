@@ -6,6 +6,7 @@ import express from 'express';
 import type {
   ClusterView,
   NodeRiakView,
+  NodeTasksAnswer,
   NodeView,
   NodeViewName,
   OfferEvaluationView,
@@ -413,6 +414,22 @@ export function createApiRouter(deps: ApiDeps): Router {
     const args = arg ? { [arg]: validateName('bucket type', req.params[arg]) } : undefined;
     res.json(await views.query(node, v, args));
   };
+  api.get('/clusters/:cluster/nodes/:node/tasks', async (req, res) => {
+    requestInput(req, {});
+    const node = await store.requireNode(param(req, 'cluster'), param(req, 'node'));
+    const answer: NodeTasksAnswer = {
+      node: node.key,
+      tasks: (node.taskHistory ?? []).map((t) => ({
+        at: t.at,
+        task_id: t.taskId,
+        state: t.state,
+        ...(t.reason ? { reason: t.reason } : {}),
+        ...(t.message ? { message: t.message } : {}),
+        ...(t.agentId ? { agent_id: t.agentId } : {}),
+      })),
+    };
+    res.json(answer);
+  });
   api.get('/clusters/:cluster/nodes/:node/status', view('status'));
   api.get('/clusters/:cluster/nodes/:node/ringready', view('ringready'));
   api.get('/clusters/:cluster/nodes/:node/transfers', view('transfers'));

@@ -34,7 +34,7 @@ import { RiakPbClient } from '@riak-mesos/riak-pb';
 import type { Offer } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 import type { PlanView } from '@riak-mesos/framework-contract';
-import { statsHistoryViewSchema } from '@riak-mesos/framework-contract';
+import { nodeTasksAnswerSchema, statsHistoryViewSchema } from '@riak-mesos/framework-contract';
 import type { PbReachable } from './test-support/real-riak';
 import { AckedWrites, catalogueEntry, riakLogs, riakWithoutKv } from './test-support/real-riak';
 
@@ -364,6 +364,15 @@ describe('real Riak: the scheduler on local Mesos', () => {
     const tasks = (await mesos.state()).frameworks[0].tasks.filter((t) => t.id === victim.name);
     expect(tasks.filter((t) => t.state === 'TASK_RUNNING')).toHaveLength(1);
     expect(tasks.find((t) => t.state === 'TASK_RUNNING')!.agent_id).toBe(victim.agent_id);
+    // The node's task history keeps the failure after the relaunch ran.
+    const history = nodeTasksAnswerSchema
+      .parse(await api<unknown>(a, 'GET', `/clusters/c1/nodes/${victim.name}/tasks`))
+      .tasks.map((t) => t.state);
+    const failed = history.findIndex((x) =>
+      ['TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_GONE', 'TASK_ERROR'].includes(x),
+    );
+    expect(failed).toBeGreaterThan(0);
+    expect(history.slice(failed + 1)).toContain('TASK_RUNNING');
   });
 
   it('a standby takes over when the leader dies and finishes a removal, releasing everything', async () => {

@@ -1,7 +1,8 @@
 import type { TaskStatus } from '@riak-mesos/mesos';
 import type { NodeDoc } from '../model';
 import type { NodeState } from '../node-state';
-import { reactToStatus } from './status-reactions';
+import { TASK_HISTORY_MAX } from '@riak-mesos/framework-contract';
+import { nextTaskHistory, reactToStatus } from './status-reactions';
 
 const NOW = Date.parse('2026-01-01T00:00:00.000Z');
 const config = { relaunchBackoff: { initialSeconds: 2, factor: 2, maxSeconds: 120 } };
@@ -32,9 +33,14 @@ const status = (state: TaskStatus['state'], patch: Partial<TaskStatus> = {}): Ta
   ...patch,
 });
 
-/** The states the reaction moves the node through (`=` for a patch that keeps the state). */
+/**
+ * The states the reaction moves the node through (`=` for a patch that keeps the state; a change
+ * that only records the task history is left out, it is tested on its own).
+ */
 const path = (n: NodeDoc, s: TaskStatus) =>
-  reactToStatus(n, s, config, NOW).changes.map((c) => c.to ?? '=');
+  reactToStatus(n, s, config, NOW)
+    .changes.filter((c) => c.to || Object.keys(c.patch).some((k) => k !== 'taskHistory'))
+    .map((c) => c.to ?? '=');
 
 describe('reactions of a node to its task updates', () => {
   it.each<[NodeState, TaskStatus['state'], string[]]>([
@@ -107,7 +113,11 @@ describe('reactions of a node to its task updates', () => {
 
   it('a task running for a node that should have none is killed once', () => {
     const r = reactToStatus(node('shut_down'), status('TASK_RUNNING'), config, NOW);
-    expect(r).toMatchObject({ changes: [], kill: 'once' });
+    expect(r.kill).toBe('once');
+    // Only the task history records it: the node stays shut down.
+    expect(r.changes.map((c) => [c.to, Object.keys(c.patch)])).toEqual([
+      [undefined, ['taskHistory']],
+    ]);
   });
 
   it('the task of a node replaced on another agent is killed until it is gone; its record is untouched', () => {
@@ -120,5 +130,47 @@ describe('reactions of a node to its task updates', () => {
       changes: [],
       stopKilling: true,
     });
+  });
+});
+
+describe('task history', () => {
+  const history = (n: NodeDoc, s: TaskStatus) => {
+    const changes = reactToStatus(n, s, config, NOW).changes;
+    return changes[changes.length - 1]?.patch.taskHistory;
+  };
+
+  it('records each state of the task with its reason and message, once', () => {
+    const failed = status('TASK_FAILED', {
+      reason: 'REASON_COMMAND_EXECUTOR_FAILED',
+      message: 'Failed to fetch all URIs',
+    });
+    const h = history(node('launching'), failed)!;
+    expect(h).toEqual([
+      {
+        at: '2026-01-01T00:00:00.000Z',
+        taskId: 'riak-default-1',
+        state: 'TASK_FAILED',
+        reason: 'REASON_COMMAND_EXECUTOR_FAILED',
+        message: 'Failed to fetch all URIs',
+        agentId: 'a1',
+      },
+    ]);
+    // Written with the transition itself (one write), not as a change of its own.
+    expect(reactToStatus(node('launching'), failed, config, NOW).changes).toHaveLength(1);
+    // The failure stays when the relaunch starts, and a repeated state is not recorded again.
+    const starting = history(node('launching', { taskHistory: h }), status('TASK_STARTING'))!;
+    expect(starting.map((e) => e.state)).toEqual(['TASK_FAILED', 'TASK_STARTING']);
+    const running = history(node('running', { taskHistory: starting }), status('TASK_STARTING'));
+    expect(running).toBeUndefined();
+  });
+
+  it("keeps the last entries only, and nothing of another task's updates", () => {
+    let h: NodeDoc['taskHistory'] = [];
+    for (let i = 0; i < TASK_HISTORY_MAX + 5; i++)
+      h = nextTaskHistory(h, status(i % 2 ? 'TASK_RUNNING' : 'TASK_STARTING'), NOW + i)!;
+    expect(h).toHaveLength(TASK_HISTORY_MAX);
+    expect(h[h.length - 1].at).toBe(new Date(NOW + TASK_HISTORY_MAX + 4).toISOString());
+    const other = status('TASK_RUNNING', { task_id: { value: 'riak-default-1-rold' } });
+    expect(history(node('running'), other)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import type { TaskStatus } from '@riak-mesos/mesos';
 import { TERMINAL_TASK_STATES } from '@riak-mesos/mesos';
+import { TASK_HISTORY_MAX } from '@riak-mesos/framework-contract';
 import type { SchedulerConfig } from '../config';
 import type { NodeDoc } from '../model';
 import type { NodeState } from '../node-state';
@@ -36,6 +37,57 @@ const none = (): StatusReaction => ({ changes: [] });
  *   relaunch; anything else is a failure, relaunched on the same reservation after a backoff.
  */
 export function reactToStatus(
+  node: NodeDoc,
+  s: TaskStatus,
+  config: Pick<SchedulerConfig, 'relaunchBackoff'>,
+  now: number,
+): StatusReaction {
+  const reaction = react(node, s, config, now);
+  return s.task_id.value === node.taskId ? withTaskHistory(node, s, now, reaction) : reaction;
+}
+
+type TaskHistory = NonNullable<NodeDoc['taskHistory']>;
+
+/**
+ * The node's task history with this update, or undefined when it adds nothing: the same task in
+ * the same state again (reconciliation repeats TASK_RUNNING) is not recorded twice.
+ */
+export function nextTaskHistory(
+  history: TaskHistory | undefined,
+  s: TaskStatus,
+  now: number,
+): TaskHistory | undefined {
+  const last = history?.[history.length - 1];
+  if (last && last.taskId === s.task_id.value && last.state === s.state) return undefined;
+  const entry: TaskHistory[number] = {
+    at: new Date(now).toISOString(),
+    taskId: s.task_id.value,
+    state: s.state,
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.message ? { message: s.message } : {}),
+    ...(s.agent_id ? { agentId: s.agent_id.value } : {}),
+  };
+  return [...(history ?? []), entry].slice(-TASK_HISTORY_MAX);
+}
+
+/** Records the update in the node's task history with the reaction's last record change. */
+function withTaskHistory(
+  node: NodeDoc,
+  s: TaskStatus,
+  now: number,
+  r: StatusReaction,
+): StatusReaction {
+  const taskHistory = nextTaskHistory(node.taskHistory, s, now);
+  if (!taskHistory) return r;
+  const changes = [...r.changes];
+  const last = changes.pop();
+  changes.push(
+    last ? { ...last, patch: { ...last.patch, taskHistory } } : { patch: { taskHistory } },
+  );
+  return { ...r, changes };
+}
+
+function react(
   node: NodeDoc,
   s: TaskStatus,
   config: Pick<SchedulerConfig, 'relaunchBackoff'>,
