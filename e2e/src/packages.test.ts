@@ -266,5 +266,10 @@ describe('the self-contained packages, on a machine without Node.js', () => {
     expect((JSON.parse(stdout) as { nodes: Node[] }).nodes).toEqual([
       expect.objectContaining({ state: 'running', member: true }),
     ]);
+    // The local system runs its processes on the CLI's Node.js: the one file says so and stops.
+    await expect(run(cli, ['local', 'up'], { env, cwd: work })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('cannot run the local system'),
+    });
   });
 });
