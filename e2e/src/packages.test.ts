@@ -14,6 +14,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -154,6 +155,9 @@ describe('the self-contained packages, on a machine without Node.js', () => {
   });
 
   it('the scheduler registers, its executor runs a real Riak node, the director proxies to it, the one-file CLI reads it', async () => {
+    // What every agent fetches for every Riak node stays small enough (docs/operations.md).
+    const executorTarball = join(PACKAGES, `riak-mesos-executor-${VERSION}.tar.gz`);
+    expect(statSync(executorTarball).size).toBeLessThan(60e6);
     const executor = await unpack('riak-mesos-executor', 'riak_mesos_executor');
     await expectVersion(join(executor, 'bin', 'riak-mesos-executor'), 'riak-mesos-executor');
     const scheduler = join(
@@ -191,9 +195,7 @@ describe('the self-contained packages, on a machine without Node.js', () => {
       '64',
       '--resource-urls',
       // The packaged executor, fetched and unpacked by the agent as from a web server.
-      JSON.stringify({
-        executor: pathToFileURL(join(PACKAGES, `riak-mesos-executor-${VERSION}.tar.gz`)).href,
-      }),
+      JSON.stringify({ executor: pathToFileURL(executorTarball).href }),
       '--riak-versions',
       JSON.stringify([
         {
