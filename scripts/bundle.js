@@ -51,7 +51,11 @@ esbuild
     sourcemap: true,
     tsconfig: path.join(root, 'tsconfig.base.json'),
     banner: { js: '#!/usr/bin/env node' },
-    define: embeds(),
+    // The release every `--version` prints (libs/config/src/version.ts).
+    define: {
+      ...embeds(),
+      RIAK_MESOS_VERSION: JSON.stringify(require(path.join(root, 'package.json')).version),
+    },
     // Only a scheduler run from source builds its explorer itself (explorer/script.ts).
     external: ['esbuild'],
     logLevel: 'warning',

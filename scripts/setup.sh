@@ -9,6 +9,7 @@
 #   RIAK_PACKAGE, else the copy already there, else ../shared/riak/*.tar.gz beside the checkout,
 #   else built by scripts/build-riak.sh (needs GitHub and hex.pm). Without one, setup warns and
 #   goes on: riak-local still works, and tests that need real Riak say how to get a package.
+# - the pinned Node.js runtime the packages carry, in .cache/node-runtime/ (scripts/runtime.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,9 @@ stamp=node_modules/.setup-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   log "npm dependencies up to date"
+elif [ -L node_modules ]; then
+  # npm ci would empty the directory the link points to (another checkout's dependencies).
+  log "WARNING: node_modules is a link ($(readlink node_modules)) and package-lock.json changed: not running npm ci here; install in the checkout it points to"
 else
   log "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
@@ -104,5 +108,13 @@ provide_riak() {
   fi
 }
 provide_riak
+
+# The pinned Node.js runtime the self-contained packages carry (scripts/runtime.js: the cache,
+# else the npm registry's official binary, else this machine's node when it is that binary).
+if runtime=$(node scripts/runtime.js); then
+  log "Node.js runtime for the packages: $runtime (pinned in scripts/runtime.json)"
+else
+  log "WARNING: no pinned Node.js runtime: the packages cannot be built (see above)"
+fi
 
 log "done"

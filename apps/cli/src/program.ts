@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { versionText } from '@riak-mesos/config';
 import { registerCluster } from './commands/cluster';
 import { registerConfig } from './commands/config';
 import { registerFramework } from './commands/framework';
@@ -11,8 +12,6 @@ import type { GlobalOptions } from './config';
 import { Context } from './context';
 import { CliError } from './errors';
 
-export const VERSION = '0.1.0';
-
 export interface Io {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
@@ -23,7 +22,11 @@ export interface Io {
 export function buildProgram(io: Io): Command {
   const program = new Command('riak-mesos')
     .description('Operate Riak KV and Riak TS clusters on Mesos through the Riak Mesos Framework')
-    .version(VERSION)
+    .version(
+      versionText('riak-mesos'),
+      '-V, --version',
+      'print the version and the Node.js runtime',
+    )
     .option(
       '--config <path>',
       'JSON config file (default ~/.config/riak-mesos/config.json or $RIAK_MESOS_CONFIG)',

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { PrintFormat } from './print';
 import { PRINT_FORMATS } from './print';
+import { versionText } from './version';
 import type { Setting, SettingsTable } from './settings';
 import { envSources, flagSource } from './settings';
 
@@ -22,7 +23,8 @@ export interface SettingOptionsOptions {
 
 /**
  * Adds one option per setting that has a flag (help says its variables and default), and
- * `--print-config [format]` (text or json); with `configFile`, also `-c, --config <file>`.
+ * `--print-config [format]` (text or json) and `--version` (the release and the Node.js runtime);
+ * with `configFile`, also `-c, --config <file>`.
  * Commander parses; `loadSettings` takes `command.opts()` as its `flags`.
  */
 export function addSettingOptions(
@@ -30,6 +32,11 @@ export function addSettingOptions(
   table: SettingsTable,
   options: SettingOptionsOptions = {},
 ): Command {
+  command.version(
+    versionText(command.name()),
+    '--version',
+    'print the version and the runtime, then exit',
+  );
   if (options.configFile) command.option('-c, --config <file>', 'JSON configuration file');
   for (const s of Object.values(table)) {
     const source = flagSource(s);

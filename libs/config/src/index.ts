@@ -34,3 +34,4 @@ export { addSettingOptions, printConfigFormat } from './commander';
 export type { SettingOptionsOptions } from './commander';
 export { readCaFile, readCertificates, readTlsServerFiles } from './tls';
 export type { TlsServerFiles, TlsServerSettings } from './tls';
+export { RELEASE_VERSION, versionText } from './version';

@@ -85,8 +85,16 @@ export interface LocalMesos {
   close(): Promise<void>;
 }
 
-/** Local Mesos from its bundle (`dist/tools/mesos-local/main.js`, built here), as its own process. */
-export async function startLocalMesos(workDir: string, agents = 3): Promise<LocalMesos> {
+/**
+ * Local Mesos from its bundle (`dist/tools/mesos-local/main.js`, built here), as its own process.
+ * Its agents give tasks its environment, as a real agent does: `env` (default this process's)
+ * is what every executor and task starts with.
+ */
+export async function startLocalMesos(
+  workDir: string,
+  agents = 3,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LocalMesos> {
   await bundle('tools/mesos-local');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -106,7 +114,7 @@ export async function startLocalMesos(workDir: string, agents = 3): Promise<Loca
       '--agent-ping-timeout',
       '1000',
     ],
-    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'warn' } },
+    { stdoutFile: log, stderrFile: log, env: { ...env, LOG_LEVEL: 'warn' } },
   );
   const state = async () => (await (await fetch(`${url}/master/state`)).json()) as MasterState;
   await waitFor(async () => (await state()).agents.length === agents, {

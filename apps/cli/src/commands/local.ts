@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isSea } from 'node:sea';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import ora from 'ora';
@@ -153,6 +154,11 @@ export function registerLocal(program: Command, ctx: Ctx, err: NodeJS.WritableSt
     .option('--detach', 'return once everything is up, leaving it running in the background')
     .addOption(new Option('--supervise').hideHelp())
     .action(async (f: UpFlags & { supervise?: boolean }) => {
+      // The system's processes run on the Node.js that runs this CLI, which one file has not.
+      if (isSea())
+        throw new CliError(
+          "the single-file riak-mesos cannot run the local system: run 'npx riak-mesos local up' in a built checkout",
+        );
       const c = ctx();
       const dist = distDir(f.dist);
       const workDir = workDirOf(f.workDir, dist);
