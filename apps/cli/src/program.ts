@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCluster } from './commands/cluster';
+import { registerConfigurations } from './commands/configurations';
 import { registerConfig } from './commands/config';
 import { registerFramework } from './commands/framework';
 import { registerLocal } from './commands/local';
@@ -45,6 +46,10 @@ export function buildProgram(io: Io): Command {
     (context ??= new Context(program.opts<GlobalOptions>(), io.out, io.err, io.env));
   registerFramework(program, ctx);
   registerCluster(program, ctx);
+  registerConfigurations(
+    program.commands.find((c) => c.name() === 'cluster')!,
+    ctx,
+  );
   registerNode(program, ctx);
   registerPlan(program, ctx);
   registerConfig(program, ctx);

@@ -31,6 +31,7 @@ import { Driver } from './framework/driver';
 import { driverNodeViews } from './framework/node-views';
 import { SchedulerMetrics } from './metrics';
 import { SchedulerStore } from './store';
+import { ConfigVersions } from './config-versions';
 import { connectSchedulerZk } from './zk-access';
 
 const log = createLogger('scheduler');
@@ -148,6 +149,12 @@ async function run(config: SchedulerConfig): Promise<void> {
   }
   const store = new SchedulerStore(zk, config.name);
   await store.init();
+  // Configuration versions: version 1 for clusters of an older scheduler, and a new version when
+  // the node resources settings changed (docs/operations.md#configuration-versions-and-validation).
+  await new ConfigVersions(store, log).migrate(
+    config.node,
+    config.riakVersions.map((v) => v.name),
+  );
   const auth = await apiAuth(config, zk, store);
   const events = new EventHub();
   events.follow(store);
@@ -165,6 +172,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     logger: log,
     metrics,
     riakCatalogue: () => config.riakVersions,
+    nodeResources: () => config.node,
     isLeader: () => ref.election?.isLeader ?? false,
     leaderUrl: async () => {
       const data = await ref.election?.leaderData().catch(() => null);

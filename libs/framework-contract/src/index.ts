@@ -196,3 +196,30 @@ export {
   healthReasonSchema,
 } from './health';
 export type { HealthAnswer, HealthReason, HealthState } from './health';
+export {
+  CONFIG_FIELDS,
+  configChangeQuerySchema,
+  configValidateRequestSchema,
+  configValidationAnswerSchema,
+  configVersionAnswerSchema,
+  configVersionSummaryViewSchema,
+  configVersionViewSchema,
+  configurationsAnswerSchema,
+  configurationsQuerySchema,
+  fieldDiffViewSchema,
+  nodeResourcesViewSchema,
+  ruleRefusalAnswerSchema,
+  ruleViolationViewSchema,
+} from './config-versions';
+export type {
+  ConfigField,
+  ConfigValidateRequest,
+  ConfigValidationAnswer,
+  ConfigVersionSummaryView,
+  ConfigVersionView,
+  ConfigurationsAnswer,
+  FieldDiffView,
+  NodeResourcesView,
+  RuleRefusalAnswer,
+  RuleViolationView,
+} from './config-versions';
