@@ -199,6 +199,15 @@ describe('configuration versions', () => {
     // The cluster's own version moves only as the upgrade completes (plans/runner.ts).
     expect((await call('GET', '/clusters/r1')).json.cluster.riak_version).toBe('riak-kv-3.2');
 
+    // Aborted, the target names the version the cluster runs again.
+    expect((await call('POST', '/clusters/r1/operation/abort')).status).toBe(200);
+    const reverted = await versionsOf('r1');
+    expect(reverted.target).toBe(4);
+    expect(reverted.versions[3]).toMatchObject({
+      changes: ['riak_version'],
+      note: 'upgrade to riak-kv-3.4 aborted: back to riak-kv-3.2',
+    });
+
     // Scale-down below n_val: the same rule, the same answer's shape.
     const down = ruleRefusalAnswerSchema.parse(
       (await call('POST', '/clusters/r1/nodes', { count: 2 })).json,

@@ -82,6 +82,28 @@ export async function propose(deps: ConfigRouteDeps, p: Proposal): Promise<Propo
   return { dryRun: false, result };
 }
 
+/**
+ * After an upgrade is aborted (its nodes rolled back), a new target naming the Riak version the
+ * cluster runs again, if the target still names the one given up; no rules (the cluster ran it).
+ */
+export async function revertRiakVersion(
+  deps: ConfigRouteDeps,
+  cluster: string,
+  r: { from: string; to: string; author: string },
+): Promise<void> {
+  const { cluster: c, content } = await deps.versions.target(cluster, deps.nodeResources());
+  if (content.riakVersion !== r.from) return;
+  await deps.versions.commit(
+    cluster,
+    {
+      content: { ...content, riakVersion: r.to },
+      author: r.author,
+      note: `upgrade to ${r.from} aborted: back to ${r.to}`,
+    },
+    { target: c.configVersion, content },
+  );
+}
+
 /** A template's syntax (variables, lines, Erlang terms): 400 naming the line and column. */
 function checkSyntax(route: string, field: string, validate: (t: string) => void, body: string) {
   try {

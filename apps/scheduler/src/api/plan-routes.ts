@@ -31,7 +31,7 @@ import { clusterNVal, scaleDownChoice } from '../scale';
 import type { SchedulerStore } from '../store';
 import { principalOf } from './auth';
 import type { ConfigRouteDeps } from './config-routes';
-import { propose } from './config-routes';
+import { propose, revertRiakVersion } from './config-routes';
 import { HttpError, badRequest, conflict, rulesViolated } from './errors';
 import { requestInput } from './input';
 
@@ -146,6 +146,7 @@ async function control(
   id: string,
   what: PlanControl,
   target: ControlTarget,
+  onAbort?: (aborted: PlanDoc) => Promise<void>,
 ): Promise<PlanDoc> {
   await store.requirePlan(cluster, id);
   const after = await store.updatePlan(cluster, id, (cur) => {
@@ -166,6 +167,7 @@ async function control(
     const nodes = new Map((await store.listNodes(cluster)).map((n) => [n.key, n]));
     const back = rollbackPlan(after, nodes, Date.now());
     if (back) await store.createPlan(back);
+    await onAbort?.(after);
   }
   return after;
 }
@@ -199,6 +201,15 @@ const OLD_ACTIONS: Record<string, PlanControl> = {
 export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
   const { store } = deps;
   const cluster = (req: Request) => validateName('cluster', req.params.cluster);
+  /** An aborted upgrade's target configuration goes back to the version it came from. */
+  const abortedUpgrade = (res: Response) => (aborted: PlanDoc) =>
+    aborted.kind === 'upgrade' && aborted.fromRiakVersion && aborted.targetRiakVersion
+      ? revertRiakVersion(deps.config, aborted.cluster, {
+          from: aborted.targetRiakVersion,
+          to: aborted.fromRiakVersion,
+          author: principalOf(res),
+        })
+      : Promise.resolve();
 
   api.get('/clusters/:cluster/plans', async (req: Request, res: Response) => {
     const name = cluster(req);
@@ -227,6 +238,7 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
         validateName('plan', req.params.plan),
         what,
         target,
+        abortedUpgrade(res),
       );
       res.json({ plan: planView(plan) });
     },
@@ -339,7 +351,7 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
       await store.requireCluster(name);
       const active = (await store.listPlans(name)).find((p) => isRolling(p) && !isFinished(p));
       if (!active) throw conflict(`cluster '${name}' has no operation in progress`);
-      const plan = await control(store, name, active.id, what, {});
+      const plan = await control(store, name, active.id, what, {}, abortedUpgrade(res));
       res.json({ operation: legacyOperationView(plan), plan: planView(plan) });
     },
   );
