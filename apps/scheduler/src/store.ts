@@ -44,6 +44,14 @@ export class ConflictError extends Error {
   }
 }
 
+/** A transaction that lost a race (a document changed, or one it makes exists): try again. */
+function raced(err: unknown): boolean {
+  return (
+    err instanceof TransactionError &&
+    (err.cause instanceof BadVersionError || err.cause instanceof NodeExistsError)
+  );
+}
+
 export interface StoreEvents {
   cluster: [ClusterDoc, ClusterDoc | null];
   node: [NodeDoc, NodeDoc | null];
@@ -302,11 +310,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
           ...change.ops,
         ]);
       } catch (err) {
-        if (
-          err instanceof TransactionError &&
-          (err.cause instanceof BadVersionError || err.cause instanceof NodeExistsError)
-        )
-          continue;
+        if (raced(err)) continue;
         throw err;
       }
       await this.clusterView.created(name);
@@ -410,11 +414,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
           })),
         ]);
       } catch (err) {
-        if (
-          err instanceof TransactionError &&
-          (err.cause instanceof BadVersionError || err.cause instanceof NodeExistsError)
-        )
-          continue;
+        if (raced(err)) continue;
         throw err;
       }
       // The transaction's answer has no stat: read the documents into the view (and watch them).

@@ -25,8 +25,8 @@ export const fieldDiffViewSchema = z.object({
 });
 export type FieldDiffView = z.output<typeof fieldDiffViewSchema>;
 
-/** One version in the list: who made it when, what it changed, and its diff to the target. */
-export const configVersionSummaryViewSchema = z.object({
+/** What every view of a version has: who made it when, and what it changed. */
+const configVersionHeadSchema = z.object({
   id: z.number().int().positive(),
   created_at: z.string(),
   /** The API principal that made the change, or `scheduler` for a change of its settings. */
@@ -35,6 +35,11 @@ export const configVersionSummaryViewSchema = z.object({
   note: z.string().nullable(),
   /** Problems the rules found that could not be refused (a change of the scheduler's settings). */
   warnings: z.array(z.string()),
+});
+export type ConfigVersionHead = z.output<typeof configVersionHeadSchema>;
+
+/** One version in the list, with its diff to the target. */
+export const configVersionSummaryViewSchema = configVersionHeadSchema.extend({
   /** From this version to the target (what rolling to the target changes); empty for the target. */
   diff_to_target: z.array(fieldDiffViewSchema),
 });
@@ -52,13 +57,7 @@ export const configurationsAnswerSchema = z.object({
 export type ConfigurationsAnswer = z.output<typeof configurationsAnswerSchema>;
 
 /** `GET /clusters/{cluster}/configurations/{id}`: one version in full. */
-export const configVersionViewSchema = z.object({
-  id: z.number().int().positive(),
-  created_at: z.string(),
-  author: z.string().min(1),
-  changes: z.array(z.enum(CONFIG_FIELDS)),
-  note: z.string().nullable(),
-  warnings: z.array(z.string()),
+export const configVersionViewSchema = configVersionHeadSchema.extend({
   target: z.boolean(),
   riak_version: z.string().min(1),
   /** null: the package's own file. */

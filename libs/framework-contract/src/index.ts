@@ -215,6 +215,7 @@ export type {
   ConfigField,
   ConfigValidateRequest,
   ConfigValidationAnswer,
+  ConfigVersionHead,
   ConfigVersionSummaryView,
   ConfigVersionView,
   ConfigurationsAnswer,

@@ -77,6 +77,25 @@ export function rollingFields(o: RollingFlags): Record<string, unknown> {
   };
 }
 
+/** Starts a rolling plan through one of the older routes (`restart`, `config/apply`). */
+export async function startRolling(
+  c: Context,
+  name: string,
+  route: 'restart' | 'config/apply',
+  o: RollingFlags,
+) {
+  const request: RollingRequest = checkedRequest(rollingRequestSchema, rollingFields(o), {
+    strategy: '--strategy',
+    step_timeout_seconds: '--step-timeout',
+  });
+  return c.call(
+    startedOperationAnswerSchema,
+    'POST',
+    `/clusters/${encodeURIComponent(name)}/${route}`,
+    request,
+  );
+}
+
 export function registerCluster(program: Command, ctx: Ctx): void {
   const cluster = program
     .command('cluster')
@@ -269,16 +288,7 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('--step-timeout <seconds>', STEP_TIMEOUT_HELP)
     .action(async (name: string, o: RollingFlags) => {
       const c = ctx();
-      const request: RollingRequest = checkedRequest(rollingRequestSchema, rollingFields(o), {
-        strategy: '--strategy',
-        step_timeout_seconds: '--step-timeout',
-      });
-      const body = await c.call(
-        startedOperationAnswerSchema,
-        'POST',
-        `/clusters/${encodeURIComponent(name)}/restart`,
-        request,
-      );
+      const body = await startRolling(c, name, 'restart', o);
       if (!o.wait)
         return c.result(body, () =>
           c.print(`rolling restart of ${name} started (${body.operation.order.length} nodes)`),

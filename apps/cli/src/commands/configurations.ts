@@ -1,17 +1,13 @@
 import type { Command } from 'commander';
-import type { RollingRequest } from '@riak-mesos/framework-contract';
+import type { FieldDiffView } from '@riak-mesos/framework-contract';
 import {
   configVersionAnswerSchema,
   configurationsAnswerSchema,
-  rollingRequestSchema,
-  startedOperationAnswerSchema,
 } from '@riak-mesos/framework-contract';
-import type { FieldDiffView } from '@riak-mesos/framework-contract';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import type { RollingFlags } from './cluster';
-import { STEP_TIMEOUT_HELP, rollingFields, waitOperation } from './cluster';
-import { checkedRequest } from './request';
+import { STEP_TIMEOUT_HELP, startRolling, waitOperation } from './cluster';
 
 type Ctx = () => Context;
 
@@ -103,16 +99,7 @@ export function registerConfigurations(cluster: Command, ctx: Ctx): void {
     .option('--step-timeout <seconds>', STEP_TIMEOUT_HELP)
     .action(async (name: string, o: RollingFlags) => {
       const c = ctx();
-      const request: RollingRequest = checkedRequest(rollingRequestSchema, rollingFields(o), {
-        strategy: '--strategy',
-        step_timeout_seconds: '--step-timeout',
-      });
-      const body = await c.call(
-        startedOperationAnswerSchema,
-        'POST',
-        `/clusters/${encodeURIComponent(name)}/config/apply`,
-        request,
-      );
+      const body = await startRolling(c, name, 'config/apply', o);
       if (!o.wait)
         return c.result(body, () =>
           c.print(

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type {
   ConfigValidationAnswer,
+  ConfigVersionHead,
   ConfigVersionSummaryView,
   ConfigVersionView,
   ConfigurationsAnswer,
@@ -118,10 +119,7 @@ function checkSyntax(route: string, field: string, validate: (t: string) => void
   }
 }
 
-function summaryView(
-  v: ConfigVersionDoc,
-  target: ConfigVersionDoc | null,
-): ConfigVersionSummaryView {
+function headView(v: ConfigVersionDoc): ConfigVersionHead {
   return {
     id: v.id,
     created_at: v.createdAt,
@@ -129,6 +127,15 @@ function summaryView(
     changes: v.changes,
     note: v.note ?? null,
     warnings: v.warnings,
+  };
+}
+
+function summaryView(
+  v: ConfigVersionDoc,
+  target: ConfigVersionDoc | null,
+): ConfigVersionSummaryView {
+  return {
+    ...headView(v),
     diff_to_target: target ? configDiff(versionContent(v), versionContent(target)) : [],
   };
 }
@@ -138,12 +145,7 @@ export function configVersionView(
   target: number | undefined,
 ): ConfigVersionView {
   return {
-    id: v.id,
-    created_at: v.createdAt,
-    author: v.author,
-    changes: v.changes,
-    note: v.note ?? null,
-    warnings: v.warnings,
+    ...headView(v),
     target: v.id === target,
     riak_version: v.riakVersion,
     riak_conf: v.riakConf ?? null,
