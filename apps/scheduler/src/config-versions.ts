@@ -254,7 +254,7 @@ export class ConfigVersions {
   }
 
   /**
-   * At the scheduler's start: a cluster without versions gets version 1 from its configuration as
+   * When a scheduler becomes the leader: a cluster without versions gets version 1 from its configuration as
    * it is (an older scheduler's, idempotent: a cluster with a target is left); then node resources
    * that differ from the target's (the scheduler's settings changed) make a new version by the
    * scheduler, whose rule violations (a disk size change) are logged and kept as its warnings.

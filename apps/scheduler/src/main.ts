@@ -149,12 +149,6 @@ async function run(config: SchedulerConfig): Promise<void> {
   }
   const store = new SchedulerStore(zk, config.name);
   await store.init();
-  // Configuration versions: version 1 for clusters of an older scheduler, and a new version when
-  // the node resources settings changed (docs/operations.md#configuration-versions-and-validation).
-  await new ConfigVersions(store, log).migrate(
-    config.node,
-    config.riakVersions.map((v) => v.name),
-  );
   const auth = await apiAuth(config, zk, store);
   const events = new EventHub();
   events.follow(store);
@@ -237,6 +231,12 @@ async function run(config: SchedulerConfig): Promise<void> {
     void (async () => {
       metrics.leader.set(1);
       events.publish({ type: 'scheduler', state: 'leader' });
+      // Configuration versions: version 1 for clusters of an older scheduler, and a new version
+      // when the leader's node resources settings differ from the target's (docs/operations.md).
+      await new ConfigVersions(store, log).migrate(
+        config.node,
+        config.riakVersions.map((v) => v.name),
+      );
       const doc = await store.getScheduler();
       log.info('leading: subscribing to Mesos', {
         frameworkId: doc.frameworkId ?? null,
