@@ -102,7 +102,8 @@ export function nodeFacts(
   const wanted = nodes.filter((n) => n.wanted);
   return {
     wantedNodes: wanted.length,
-    members: wanted.filter((n) => n.member).length,
+    // Members: a node on its way out still holds part of the ring.
+    members: nodes.filter((n) => n.member).length,
     // Placed: an agent holds (or is making) its reservation and volume.
     placedNodes: nodes.filter((n) => n.agentId !== undefined || n.state !== 'requested').length,
   };
