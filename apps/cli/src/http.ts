@@ -2,10 +2,19 @@ import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
+import { ruleRefusalAnswerSchema } from '@riak-mesos/framework-contract';
 import { CliError } from './errors';
 
-/** An error answer: the scheduler's `{"error": {"message"}}`, or Marathon's `{"message"}`. */
+/**
+ * An error answer: a change the configuration rules refused (one line per violated rule), the
+ * scheduler's `{"error": {"message"}}`, or Marathon's `{"message"}`.
+ */
 const errorAnswerSchema = z.union([
+  ruleRefusalAnswerSchema.transform(
+    (e) =>
+      'refused by the configuration rules:\n' +
+      e.error.violations.map((v) => `  ${v.rule} (${v.field}): ${v.message}`).join('\n'),
+  ),
   z.object({ error: z.object({ message: z.string() }) }).transform((e) => e.error.message),
   z.object({ message: z.string() }).transform((e) => e.message),
 ]);

@@ -1,12 +1,14 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ProcessGroup } from '@riak-mesos/process';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, tempDir } from '@riak-mesos/testing';
-import { planListAnswerSchema } from '@riak-mesos/framework-contract';
+import { configurationsAnswerSchema, planListAnswerSchema } from '@riak-mesos/framework-contract';
 import { runCli } from './test-support/cli';
 import { startSchedulerApi } from './test-support/scheduler';
 
-// `riak-mesos plan …` against the real scheduler (from its sources, over a real ZooKeeper; no
+// `riak-mesos plan …` and the configuration versions (`cluster configurations | configuration |
+// config --dry-run | config-apply`) against the real scheduler (from its sources, over a real ZooKeeper; no
 // Mesos master, so plans stay where the API puts them).
 let dir: string;
 let zk: ZooKeeperServer;
@@ -88,5 +90,74 @@ describe('riak-mesos plan', () => {
     const missing = await cli('plan', 'show', 'c1', 'restart-nope');
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/answered 404 .*has no plan 'restart-nope'/);
+  });
+});
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const CONF = 'ring_size = 64\nbuckets.default.n_val = 2\n';
+
+describe('riak-mesos cluster configurations', () => {
+  it('stores versions, lists and diffs them, validates, refuses one line per rule, applies', async () => {
+    await ok('cluster', 'create', 'cv1');
+    await ok('cluster', 'add-node', 'cv1', '--nodes', '2');
+    expect(await ok('cluster', 'config', 'cv1', '--file', file('a.conf', CONF))).toMatch(
+      /stored for cv1 as a new configuration version; run 'riak-mesos cluster config-apply cv1'/,
+    );
+    const next = CONF.replace('n_val = 2', 'n_val = 1');
+    expect(
+      await ok('cluster', 'config', 'cv1', '--file', file('b.conf', next), '--dry-run'),
+    ).toMatch(/passes the configuration rules; it changes riak_conf/);
+    await ok('cluster', 'config', 'cv1', '--file', file('b.conf', next));
+
+    const table = await ok('cluster', 'configurations', 'cv1');
+    expect(table).toMatch(/│ 3 +│ \S+ +│ token +│ riak_conf +│ \* +│/);
+    expect(table).toMatch(/the last 50 versions are kept/);
+    const json = configurationsAnswerSchema.parse(
+      JSON.parse(await ok('--json', 'cluster', 'configurations', 'cv1')),
+    );
+    expect([json.target, json.versions.map((v) => v.id)]).toEqual([3, [1, 2, 3]]);
+    expect(await ok('cluster', 'configurations', 'cv1', '--diff', '2')).toBe(
+      [
+        'version 2 -> target 3',
+        '--- riak_conf',
+        '@@ -1,2 +1,2 @@',
+        ' ring_size = 64',
+        '-buckets.default.n_val = 2',
+        '+buckets.default.n_val = 1',
+        '',
+      ].join('\n'),
+    );
+    expect(await ok('cluster', 'configuration', 'cv1', '2')).toMatch(
+      /^version 2 by token at \S+\nriak version: riak-kv-3-2\nresources: cpus \S+, mem \d+ MB, disk \d+ MB\n--- riak.conf\nring_size = 64\n/,
+    );
+
+    const bad = next.replace('n_val = 1', 'n_val = 5') + 'bitcask.data_root = /tmp/bitcask\n';
+    const refused = await cli('cluster', 'config', 'cv1', '--file', file('c.conf', bad));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/answered 409 to PUT \S+: refused by the configuration rules:\n/);
+    expect(refused.err).toMatch(
+      /\n {2}volume-path \(riak_conf\): bitcask.data_root = \/tmp\/bitcask is outside/,
+    );
+    expect(refused.err).toMatch(
+      /\n {2}n-val \(buckets.default.n_val\): buckets.default.n_val 5 is above/,
+    );
+    const unknown = await cli('cluster', 'upgrade', 'cv1', 'riak-kv-9');
+    expect([unknown.code, unknown.err]).toEqual([
+      1,
+      expect.stringMatching(
+        /\n {2}riak-version \(riak_version\): unknown Riak version "riak-kv-9"/,
+      ),
+    ]);
+    const badDiff = await cli('cluster', 'configurations', 'cv1', '--diff', 'x');
+    expect(badDiff.code).toBe(2);
+
+    expect(await ok('cluster', 'config-apply', 'cv1')).toMatch(
+      /^config apply of cv1 started \(2 nodes, to version 3\)/,
+    );
   });
 });

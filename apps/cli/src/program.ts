@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { versionText } from '@riak-mesos/config';
 import { registerCluster } from './commands/cluster';
+import { registerConfigurations } from './commands/configurations';
 import { registerConfig } from './commands/config';
 import { registerFramework } from './commands/framework';
 import { registerLocal } from './commands/local';
@@ -48,6 +49,10 @@ export function buildProgram(io: Io): Command {
     (context ??= new Context(program.opts<GlobalOptions>(), io.out, io.err, io.env));
   registerFramework(program, ctx);
   registerCluster(program, ctx);
+  registerConfigurations(
+    program.commands.find((c) => c.name() === 'cluster')!,
+    ctx,
+  );
   registerNode(program, ctx);
   registerPlan(program, ctx);
   registerConfig(program, ctx);

@@ -32,6 +32,7 @@ import { driverNodeViews } from './framework/node-views';
 import { SchedulerMetrics } from './metrics';
 import { StatsHistory } from './riak-stats';
 import { SchedulerStore } from './store';
+import { ConfigVersions } from './config-versions';
 import { connectSchedulerZk } from './zk-access';
 
 const log = createLogger('scheduler');
@@ -167,6 +168,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     logger: log,
     metrics,
     riakCatalogue: () => config.riakVersions,
+    nodeResources: () => config.node,
     isLeader: () => ref.election?.isLeader ?? false,
     leaderUrl: async () => {
       const data = await ref.election?.leaderData().catch(() => null);
@@ -234,6 +236,12 @@ async function run(config: SchedulerConfig): Promise<void> {
     void (async () => {
       metrics.leader.set(1);
       events.publish({ type: 'scheduler', state: 'leader' });
+      // Configuration versions: version 1 for clusters of an older scheduler, and a new version
+      // when the leader's node resources settings differ from the target's (docs/operations.md).
+      await new ConfigVersions(store, log).migrate(
+        config.node,
+        config.riakVersions.map((v) => v.name),
+      );
       const doc = await store.getScheduler();
       log.info('leading: subscribing to Mesos', {
         frameworkId: doc.frameworkId ?? null,

@@ -65,6 +65,11 @@ export const clusterSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_@.+-]{1,255}$/)
     .optional(),
+  /**
+   * The target configuration version (config-versions.ts): the one whose templates and Riak
+   * version the cluster document holds. Absent until the store's start has made version 1.
+   */
+  configVersion: z.number().int().positive().optional(),
 });
 export type ClusterDoc = z.infer<typeof clusterSchema>;
 
@@ -149,6 +154,8 @@ export const nodeSchema = z.object({
   pendingReason: z.object({ text: z.string(), at: z.string() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The configuration version (target) in effect when the running task was launched. */
+  configVersion: z.number().int().positive().optional(),
 });
 export type NodeDoc = z.infer<typeof nodeSchema>;
 

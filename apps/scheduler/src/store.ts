@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
-import type { FrameworkLayout, Versioned, ZkClient } from '@riak-mesos/zk';
+import type { FrameworkLayout, TransactionOp, Versioned, ZkClient } from '@riak-mesos/zk';
 import {
   BadVersionError,
   DocumentStore,
@@ -42,6 +42,14 @@ export class ConflictError extends Error {
     super(message);
     this.name = 'ConflictError';
   }
+}
+
+/** A transaction that lost a race (a document changed, or one it makes exists): try again. */
+function raced(err: unknown): boolean {
+  return (
+    err instanceof TransactionError &&
+    (err.cause instanceof BadVersionError || err.cause instanceof NodeExistsError)
+  );
 }
 
 export interface StoreEvents {
@@ -150,6 +158,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
   /** Whether cluster and node reads are answered from memory (the view has read everything). */
   get viewSynced(): boolean {
     return this.clusterView.synced && this.nodeView.synced;
+  }
+
+  /** The store's ZooKeeper client (for the documents kept beside its own: config-versions.ts). */
+  get zookeeper(): ZkClient {
+    return this.zk;
   }
 
   /** Requests this store's ZooKeeper client has sent (for the metrics and the benchmark). */
@@ -272,12 +285,49 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     return after;
   }
 
+  /**
+   * A cluster change with other writes in one transaction (a configuration version made with it,
+   * config-versions.ts): `fn` answers the next document and the operations to go with it
+   * (undefined: no change). A conflict (the cluster or an operation's path changed) starts again
+   * from ZooKeeper, so nothing is ever half-written.
+   */
+  async updateClusterWith(
+    name: string,
+    fn: (c: ClusterDoc) => { next: ClusterDoc; ops: TransactionOp[] } | undefined,
+  ): Promise<{ before: ClusterDoc; after: ClusterDoc }> {
+    const path = this.layout.cluster(name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current =
+        (attempt === 0 && this.clusterView.synced ? this.clusterView.get(name) : undefined) ??
+        (await this.clusters.read(path));
+      if (!current) throw new NotFoundError(`cluster '${name}' does not exist`);
+      const change = fn(current.value);
+      if (!change) return { before: current.value, after: current.value };
+      const bytes = this.clusters.encode(change.next, path);
+      try {
+        await this.zk.transaction([
+          { op: 'set', path, data: bytes, version: current.version },
+          ...change.ops,
+        ]);
+      } catch (err) {
+        if (raced(err)) continue;
+        throw err;
+      }
+      await this.clusterView.created(name);
+      const after = this.clusters.decode(bytes, path);
+      this.emit('cluster', after, current.value);
+      return { before: current.value, after };
+    }
+    throw new ConflictError(`cluster '${name}' kept changing; try again`);
+  }
+
   async deleteCluster(name: string): Promise<void> {
     const cluster = await this.requireCluster(name);
     const nodes = await this.listNodes(name);
     if (nodes.length > 0)
       throw new ConflictError(`cluster '${name}' still has ${nodes.length} node(s)`);
     await this.zk.deleteRecursive(this.layout.plans(name)); // its plans are under it
+    await this.zk.deleteRecursive(this.layout.configurations(name)); // and its config versions
     for (const [key, view] of this.planViews)
       if (key.startsWith(`${name}@`)) {
         this.planViews.delete(key);
@@ -364,11 +414,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
           })),
         ]);
       } catch (err) {
-        if (
-          err instanceof TransactionError &&
-          (err.cause instanceof BadVersionError || err.cause instanceof NodeExistsError)
-        )
-          continue;
+        if (raced(err)) continue;
         throw err;
       }
       // The transaction's answer has no stat: read the documents into the view (and watch them).

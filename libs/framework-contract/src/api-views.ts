@@ -33,6 +33,8 @@ export const clusterViewSchema = z.object({
   created_at: z.string(),
   has_riak_conf: z.boolean(),
   has_advanced_config: z.boolean(),
+  /** The target configuration version (docs/operations.md); absent before versions exist. */
+  config_version: z.number().int().positive().optional(),
   operation: operationViewSchema.nullable(),
   /** The cluster's own placement constraints, `[field, operator, value?]`; absent from older schedulers. */
   constraints: z.array(z.array(z.string())).optional(),
@@ -76,6 +78,11 @@ export const nodeViewSchema = z.object({
    * null otherwise; absent from older schedulers.
    */
   relaunch_after: z.string().nullable().optional(),
+  /**
+   * The configuration version the node's task was launched with (docs/operations.md); null for a
+   * node not launched since versions exist; absent from older schedulers.
+   */
+  config_version: z.number().int().positive().nullable().optional(),
 });
 export type NodeView = z.output<typeof nodeViewSchema>;
 
@@ -138,7 +145,11 @@ export const nodeAnswerSchema = z.object({ node: nodeViewSchema });
 /** `GET /clusters/{c}/operation` (null: none yet). */
 export const operationAnswerSchema = z.object({ operation: operationViewSchema.nullable() });
 /** `POST …/restart`, `…/upgrade`, `…/config/apply`, `…/operation/{action}`, `…/nodes/{n}/restart`. */
-export const startedOperationAnswerSchema = z.object({ operation: operationViewSchema });
+export const startedOperationAnswerSchema = z.object({
+  operation: operationViewSchema,
+  /** The configuration version the plan rolls the nodes to; absent from older schedulers. */
+  target_config_version: z.number().int().positive().optional(),
+});
 
 export type ClusterListAnswer = z.output<typeof clusterListAnswerSchema>;
 export type ClusterAnswer = z.output<typeof clusterAnswerSchema>;

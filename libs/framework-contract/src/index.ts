@@ -200,3 +200,31 @@ export { statsHistoryViewSchema, statsSampleSchema } from './stats-history';
 export type { StatsHistoryView, StatsSample } from './stats-history';
 export { TASK_HISTORY_MAX, nodeTasksAnswerSchema, taskHistoryEntrySchema } from './task-history';
 export type { NodeTasksAnswer, TaskHistoryEntry } from './task-history';
+export {
+  CONFIG_FIELDS,
+  configChangeQuerySchema,
+  configValidateRequestSchema,
+  configValidationAnswerSchema,
+  configVersionAnswerSchema,
+  configVersionSummaryViewSchema,
+  configVersionViewSchema,
+  configurationsAnswerSchema,
+  configurationsQuerySchema,
+  fieldDiffViewSchema,
+  nodeResourcesViewSchema,
+  ruleRefusalAnswerSchema,
+  ruleViolationViewSchema,
+} from './config-versions';
+export type {
+  ConfigField,
+  ConfigValidateRequest,
+  ConfigValidationAnswer,
+  ConfigVersionHead,
+  ConfigVersionSummaryView,
+  ConfigVersionView,
+  ConfigurationsAnswer,
+  FieldDiffView,
+  NodeResourcesView,
+  RuleRefusalAnswer,
+  RuleViolationView,
+} from './config-versions';

@@ -64,6 +64,8 @@ describe('frameworkAcl, the ZooKeeper ACL rule', () => {
       layout.clusters,
       layout.cluster('default'),
       layout.plan('default', 'p1'),
+      layout.configurations('default'),
+      layout.configuration('default', 7), // templates may hold secrets
       layout.node('riak-default-1'),
       layout.secrets,
       layout.apiToken,

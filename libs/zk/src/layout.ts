@@ -19,6 +19,9 @@ export interface FrameworkLayout {
   /** A cluster's plans (deploy, rolling restart, …): one document each, under the cluster. */
   plans(cluster: string): string;
   plan(cluster: string, id: string): string;
+  /** A cluster's configuration versions (immutable documents, one per version id). */
+  configurations(cluster: string): string;
+  configuration(cluster: string, id: number): string;
   readonly nodes: string;
   node(key: string): string;
   /** EPMD replacement registrations: one ephemeral node per Erlang alive-name. */
@@ -48,6 +51,12 @@ export function frameworkLayout(frameworkName: string): FrameworkLayout {
     plans: (cluster) => `${root}/clusters/${validateName('cluster', cluster)}/plans`,
     plan: (cluster, id) =>
       `${root}/clusters/${validateName('cluster', cluster)}/plans/${validateName('plan', id)}`,
+    configurations: (cluster) =>
+      `${root}/clusters/${validateName('cluster', cluster)}/configurations`,
+    configuration: (cluster, id) => {
+      if (!Number.isInteger(id) || id < 1) throw new RangeError(`bad configuration version ${id}`);
+      return `${root}/clusters/${validateName('cluster', cluster)}/configurations/${id}`;
+    },
     nodes: `${root}/nodes`,
     node: (key) => `${root}/nodes/${validateName('node', key)}`,
     erlpmdNodes: `${root}/erlpmd/nodes`,

@@ -13,6 +13,7 @@ import {
   addNodesRequestSchema,
   clusterAnswerSchema,
   clusterListAnswerSchema,
+  configValidationAnswerSchema,
   constraintsAnswerSchema,
   nodeAnswerSchema,
   nodeListAnswerSchema,
@@ -56,17 +57,17 @@ export async function clusterReady(
     : undefined;
 }
 
-interface RollingFlags {
+export interface RollingFlags {
   wait?: boolean;
   strategy?: string;
   stepTimeout?: string;
 }
 
-const STEP_TIMEOUT_HELP =
+export const STEP_TIMEOUT_HELP =
   'seconds a node may take to be back as a valid ring member before its step is an ERROR and the plan stops (default 1800)';
 
 /** The rolling request's fields from the flags: a step timeout in digits is sent as a number. */
-function rollingFields(o: RollingFlags): Record<string, unknown> {
+export function rollingFields(o: RollingFlags): Record<string, unknown> {
   const timeout = o.stepTimeout;
   return {
     ...(o.strategy ? { strategy: o.strategy } : {}),
@@ -74,6 +75,25 @@ function rollingFields(o: RollingFlags): Record<string, unknown> {
       ? { step_timeout_seconds: /^\d{1,9}$/.test(timeout) ? Number(timeout) : timeout }
       : {}),
   };
+}
+
+/** Starts a rolling plan through one of the older routes (`restart`, `config/apply`). */
+export async function startRolling(
+  c: Context,
+  name: string,
+  route: 'restart' | 'config/apply',
+  o: RollingFlags,
+) {
+  const request: RollingRequest = checkedRequest(rollingRequestSchema, rollingFields(o), {
+    strategy: '--strategy',
+    step_timeout_seconds: '--step-timeout',
+  });
+  return c.call(
+    startedOperationAnswerSchema,
+    'POST',
+    `/clusters/${encodeURIComponent(name)}/${route}`,
+    request,
+  );
 }
 
 export function registerCluster(program: Command, ctx: Ctx): void {
@@ -164,32 +184,60 @@ export function registerCluster(program: Command, ctx: Ctx): void {
       )
       .option('-f, --file <path>', `${what} template to store`)
       .option('--delete', 'remove the stored template (nodes then use the package file)')
-      .action(async (name: string, o: { file?: string; delete?: boolean }) => {
-        const c = ctx();
-        const path = `/clusters/${encodeURIComponent(name)}/${route}`;
-        if (o.file && o.delete) throw new CliError('give either --file or --delete');
-        if (o.delete) {
-          await c.api('DELETE', path);
-          c.result({ deleted: true }, () => c.print(`${what} template removed from ${name}`));
-          return;
-        }
-        if (o.file) {
-          const body = await c.api('PUT', path, readTemplate(o.file));
-          c.result(body.body, () =>
-            c.print(
-              `${what} template stored for ${name}; run 'riak-mesos cluster restart ${name}' to apply it`,
-            ),
+      .option('--dry-run', 'only check the change against the configuration rules; store nothing')
+      .option('--force', "store an n_val above the cluster's node count")
+      .action(
+        async (
+          name: string,
+          o: { file?: string; delete?: boolean; dryRun?: boolean; force?: boolean },
+        ) => {
+          const c = ctx();
+          const flags = [o.dryRun ? 'dry_run=true' : '', o.force ? 'force=true' : ''].filter(
+            Boolean,
           );
-          return;
-        }
-        const res = await c.api('GET', path, undefined, { accept404: true, text: true });
-        if (res.status === 404)
-          throw new CliError(
-            `cluster ${name} has no ${what} template (nodes use the package's own file)`,
-          );
-        const template = typeof res.body === 'string' ? res.body : '';
-        c.result({ [route]: template }, () => c.print(template.replace(/\n$/, '')));
-      });
+          const base = `/clusters/${encodeURIComponent(name)}/${route}`;
+          const path = flags.length ? `${base}?${flags.join('&')}` : base;
+          if (o.file && o.delete) throw new CliError('give either --file or --delete');
+          if ((o.dryRun || o.force) && !o.file && !o.delete)
+            throw new CliError('--dry-run and --force go with --file or --delete', 2);
+          if (o.dryRun) {
+            const body = await c.call(
+              configValidationAnswerSchema,
+              o.delete ? 'DELETE' : 'PUT',
+              path,
+              o.delete ? undefined : readTemplate(o.file!),
+            );
+            return c.result(body, () =>
+              c.print(
+                body.changes.length
+                  ? `the change passes the configuration rules; it changes ${body.changes.join(', ')}`
+                  : 'the change passes the configuration rules; it changes nothing',
+              ),
+            );
+          }
+          if (o.delete) {
+            await c.api('DELETE', path);
+            c.result({ deleted: true }, () => c.print(`${what} template removed from ${name}`));
+            return;
+          }
+          if (o.file) {
+            const body = await c.api('PUT', path, readTemplate(o.file));
+            c.result(body.body, () =>
+              c.print(
+                `${what} template stored for ${name} as a new configuration version; run 'riak-mesos cluster config-apply ${name}' to roll the nodes to it`,
+              ),
+            );
+            return;
+          }
+          const res = await c.api('GET', path, undefined, { accept404: true, text: true });
+          if (res.status === 404)
+            throw new CliError(
+              `cluster ${name} has no ${what} template (nodes use the package's own file)`,
+            );
+          const template = typeof res.body === 'string' ? res.body : '';
+          c.result({ [route]: template }, () => c.print(template.replace(/\n$/, '')));
+        },
+      );
   }
 
   cluster
@@ -240,16 +288,7 @@ export function registerCluster(program: Command, ctx: Ctx): void {
     .option('--step-timeout <seconds>', STEP_TIMEOUT_HELP)
     .action(async (name: string, o: RollingFlags) => {
       const c = ctx();
-      const request: RollingRequest = checkedRequest(rollingRequestSchema, rollingFields(o), {
-        strategy: '--strategy',
-        step_timeout_seconds: '--step-timeout',
-      });
-      const body = await c.call(
-        startedOperationAnswerSchema,
-        'POST',
-        `/clusters/${encodeURIComponent(name)}/restart`,
-        request,
-      );
+      const body = await startRolling(c, name, 'restart', o);
       if (!o.wait)
         return c.result(body, () =>
           c.print(`rolling restart of ${name} started (${body.operation.order.length} nodes)`),

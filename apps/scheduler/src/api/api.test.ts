@@ -158,10 +158,13 @@ describe('clusters and nodes', () => {
     const upgrade = await call('POST', '/api/v1/clusters/firstversion/upgrade', {
       riak_version: 'riak-kv-9',
     });
-    expect(upgrade.status).toBe(400);
-    expect(upgrade.json.error.message).toMatch(
-      /upgrade needs a known riak_version; available: riak-kv-2-2, riak-ts-1-5/,
-    );
+    // A configuration rule (docs/operations.md): 409 naming the rule, as every rule refusal.
+    expect(upgrade.status).toBe(409);
+    expect(upgrade.json.error).toMatchObject({
+      code: 'rules_violated',
+      field: 'riak_version',
+      message: 'unknown Riak version "riak-kv-9"; available: riak-kv-2-2, riak-ts-1-5',
+    });
     expect((await call('DELETE', '/api/v1/clusters/firstversion')).status).toBe(202);
   });
 

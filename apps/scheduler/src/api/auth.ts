@@ -75,17 +75,18 @@ export function authorize(
   header: string | undefined,
   method: string,
   path: string,
-): { ok: true } | { ok: false; error: HttpError } {
-  if (auth.insecure) return { ok: true };
+): { ok: true; principal: string } | { ok: false; error: HttpError } {
+  if (auth.insecure) return { ok: true, principal: ANONYMOUS };
   const [scheme = '', value = ''] = (header ?? '').split(' ', 2);
   const bearer = scheme.toLowerCase() === 'bearer';
-  if (bearer && auth.token && safeEqual(value, auth.token)) return { ok: true };
+  if (bearer && auth.token && safeEqual(value, auth.token))
+    return { ok: true, principal: TOKEN_PRINCIPAL };
   if (
     scheme.toLowerCase() === 'basic' &&
     auth.basic &&
     safeEqual(Buffer.from(value, 'base64').toString('utf8'), auth.basic)
   )
-    return { ok: true };
+    return { ok: true, principal: auth.basic.split(':', 1)[0] || TOKEN_PRINCIPAL };
   if (bearer && auth.executorKey && value.startsWith(EXECUTOR_PREFIX)) {
     const m = TEMPLATE_READ.exec(path);
     const read = method === 'GET' || method === 'HEAD';
@@ -96,7 +97,7 @@ export function authorize(
       cluster = undefined;
     }
     if (read && cluster !== undefined && verifyExecutorCredential(auth.executorKey, cluster, value))
-      return { ok: true };
+      return { ok: true, principal: `executor:${cluster}` };
     return {
       ok: false,
       error: new HttpError(
@@ -116,6 +117,19 @@ export function authorize(
   };
 }
 
+/**
+ * Who made a request, as configuration versions record it (`res.locals.principal`): the basic
+ * user's name, `token` for the operator's bearer token, `anonymous` without authentication.
+ */
+export const ANONYMOUS = 'anonymous';
+export const TOKEN_PRINCIPAL = 'token';
+
+/** The principal the auth middleware found for a request. */
+export function principalOf(res: Response): string {
+  const p: unknown = res.locals.principal;
+  return typeof p === 'string' && p !== '' ? p : ANONYMOUS;
+}
+
 /** A request that may change state. */
 function mutation(method: string): boolean {
   return !['GET', 'HEAD', 'OPTIONS'].includes(method);
@@ -123,7 +137,7 @@ function mutation(method: string): boolean {
 
 /** The `/api/v1` guard: credentials (docs/security.md); `path` is relative to `/api/v1`. */
 export function authMiddleware(auth: ApiAuth) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.get('authorization');
     if (auth.insecure && header === undefined) {
       // No credentials configured: a change still needs a header no cross-site form can send.
@@ -136,9 +150,11 @@ export function authMiddleware(auth: ApiAuth) {
             { field: 'x-requested-with' },
           ),
         );
+      res.locals.principal = ANONYMOUS;
       return next();
     }
     const result = authorize(auth, header, req.method, req.path);
+    if (result.ok) res.locals.principal = result.principal;
     next(result.ok ? undefined : result.error);
   };
 }

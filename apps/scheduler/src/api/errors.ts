@@ -21,6 +21,15 @@ export const badRequest = (message: string, details?: Record<string, unknown>) =
   new HttpError(400, 'bad_request', message, details);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
+/**
+ * A change the configuration rules refuse (config-rules.ts): 409 as other refusals of a change the
+ * cluster's state does not allow, every violated rule in `violations`, the first's in `field`.
+ */
+export const rulesViolated = (violations: { rule: string; field: string; message: string }[]) =>
+  new HttpError(409, 'rules_violated', violations.map((v) => v.message).join('; '), {
+    field: violations[0]?.field ?? 'configuration',
+    violations,
+  });
 /** A node (its executor or Riak) answered with an error, or not at all. */
 export const badGateway = (message: string) => new HttpError(502, 'node_error', message);
 export const unavailable = (message: string, details?: Record<string, unknown>) =>

@@ -125,7 +125,7 @@ describe('plan routes', () => {
 
   it('an upgrade needs a known version (field named) and keeps its target', async () => {
     const bad = await call('POST', '/clusters/p1/upgrade', { riak_version: 'riak-9' });
-    expect([bad.status, bad.json.error.field]).toEqual([400, 'riak_version']);
+    expect([bad.status, bad.json.error.field]).toEqual([409, 'riak_version']);
     const up = await call('POST', '/clusters/p1/upgrade', { riak_version: 'riak-kv-3.4' });
     expect(up.status).toBe(202);
     expect(up.json.plan).toMatchObject({ kind: 'upgrade', targetRiakVersion: 'riak-kv-3.4' });

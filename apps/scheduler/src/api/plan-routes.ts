@@ -26,9 +26,13 @@ import {
   rollbackPlan,
   planView,
 } from '../plans';
+import { nodeCountViolation } from '../config-rules';
 import { clusterNVal, scaleDownChoice } from '../scale';
 import type { SchedulerStore } from '../store';
-import { HttpError, badRequest, conflict } from './errors';
+import { principalOf } from './auth';
+import type { ConfigRouteDeps } from './config-routes';
+import { propose, revertRiakVersion } from './config-routes';
+import { HttpError, badRequest, conflict, rulesViolated } from './errors';
 import { requestInput } from './input';
 
 export interface PlanRouteDeps {
@@ -37,6 +41,8 @@ export interface PlanRouteDeps {
   versionNames: () => string[];
   leaderOnly: RequestHandler;
   json: RequestHandler;
+  /** Configuration versions and rules (an upgrade's target is a new version). */
+  config: ConfigRouteDeps;
 }
 
 /** The newest rolling plan of a cluster: the active one, else the last finished. */
@@ -98,11 +104,8 @@ export async function startScaleDown(
   count: number,
   force: boolean,
 ): Promise<NodeDoc[]> {
-  const nVal = clusterNVal(cluster);
-  if (count < nVal && !force)
-    throw conflict(
-      `count ${count} is below the cluster's n_val (${nVal}): some data would have fewer replicas than nodes asked to hold them; add "force": true to scale down anyway`,
-    );
+  const violation = nodeCountViolation(count, clusterNVal(cluster), force, 'count');
+  if (violation) throw rulesViolated([violation]);
   // Another scale-down still under way (a serial remove plan); a single node's removal (parallel,
   // `DELETE …/nodes/{n}`) does not hold a scale-down: its node is already not counted.
   const busy = (await store.listPlans(cluster.name)).find(
@@ -143,6 +146,7 @@ async function control(
   id: string,
   what: PlanControl,
   target: ControlTarget,
+  onAbort?: (aborted: PlanDoc) => Promise<void>,
 ): Promise<PlanDoc> {
   await store.requirePlan(cluster, id);
   const after = await store.updatePlan(cluster, id, (cur) => {
@@ -163,6 +167,7 @@ async function control(
     const nodes = new Map((await store.listNodes(cluster)).map((n) => [n.key, n]));
     const back = rollbackPlan(after, nodes, Date.now());
     if (back) await store.createPlan(back);
+    await onAbort?.(after);
   }
   return after;
 }
@@ -196,6 +201,15 @@ const OLD_ACTIONS: Record<string, PlanControl> = {
 export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
   const { store } = deps;
   const cluster = (req: Request) => validateName('cluster', req.params.cluster);
+  /** An aborted upgrade's target configuration goes back to the version it came from. */
+  const abortedUpgrade = (res: Response) => (aborted: PlanDoc) =>
+    aborted.kind === 'upgrade' && aborted.fromRiakVersion && aborted.targetRiakVersion
+      ? revertRiakVersion(deps.config, aborted.cluster, {
+          from: aborted.targetRiakVersion,
+          to: aborted.fromRiakVersion,
+          author: principalOf(res),
+        })
+      : Promise.resolve();
 
   api.get('/clusters/:cluster/plans', async (req: Request, res: Response) => {
     const name = cluster(req);
@@ -224,6 +238,7 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
         validateName('plan', req.params.plan),
         what,
         target,
+        abortedUpgrade(res),
       );
       res.json({ plan: planView(plan) });
     },
@@ -257,7 +272,12 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
       }),
       oneRollingAtATime(name),
     );
-    res.status(202).json({ operation: legacyOperationView(plan), plan: planView(plan) });
+    const targetVersion = (await store.getCluster(name))?.configVersion;
+    res.status(202).json({
+      operation: legacyOperationView(plan),
+      plan: planView(plan),
+      ...(targetVersion !== undefined ? { target_config_version: targetVersion } : {}),
+    });
   };
   const wanted = (all: NodeDoc[]) => all.filter((n) => n.wanted);
 
@@ -268,19 +288,32 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
   api.post('/clusters/:cluster/restart', deps.leaderOnly, deps.json, (req, res) =>
     startRolling(req, res, 'restart', wanted, rollingInput(req)),
   );
+  // Every restarted node is launched on the target configuration version (the cluster document
+  // holds its templates) and records it (`config_version` of the node view).
   api.post('/clusters/:cluster/config/apply', deps.leaderOnly, deps.json, (req, res) =>
     startRolling(req, res, 'config-apply', wanted, rollingInput(req)),
   );
-  api.post('/clusters/:cluster/upgrade', deps.leaderOnly, deps.json, (req, res) => {
+  api.post('/clusters/:cluster/upgrade', deps.leaderOnly, deps.json, async (req, res) => {
     const { riak_version: version, ...input } = requestInput(req, {
       body: upgradeRequestSchema,
       query: upgradeQuerySchema,
     });
-    const versions = deps.versionNames();
-    if (version === undefined || !versions.includes(version))
-      throw badRequest(`upgrade needs a known riak_version; available: ${versions.join(', ')}`, {
-        field: 'riak_version',
-      });
+    const name = cluster(req);
+    if (version === undefined)
+      throw badRequest(
+        `upgrade needs a riak_version; available: ${deps.versionNames().join(', ')}`,
+        { field: 'riak_version' },
+      );
+    await store.requireCluster(name);
+    // Refused before a version is stored: another rolling plan, then the rules.
+    oneRollingAtATime(name)(await store.listPlans(name));
+    await propose(deps.config, {
+      cluster: name,
+      change: (t) => ({ ...t, riakVersion: version }),
+      author: principalOf(res),
+      force: false,
+      dryRun: false,
+    });
     return startRolling(req, res, 'upgrade', wanted, input, version);
   });
   api.post(
@@ -318,7 +351,7 @@ export function addPlanRoutes(api: Router, deps: PlanRouteDeps): void {
       await store.requireCluster(name);
       const active = (await store.listPlans(name)).find((p) => isRolling(p) && !isFinished(p));
       if (!active) throw conflict(`cluster '${name}' has no operation in progress`);
-      const plan = await control(store, name, active.id, what, {});
+      const plan = await control(store, name, active.id, what, {}, abortedUpgrade(res));
       res.json({ operation: legacyOperationView(plan), plan: planView(plan) });
     },
   );

@@ -32,7 +32,11 @@ import type { SchedulerStore } from '../store';
 import { badRequest, conflict, errorHandler, notFound, unavailable } from './errors';
 import { requestInput } from './input';
 import type { ApiAuth } from './auth';
-import { authMiddleware } from './auth';
+import { authMiddleware, principalOf } from './auth';
+import type { NodeResources } from '../config-rules';
+import { ConfigVersions, contentOf } from '../config-versions';
+import type { ConfigRouteDeps } from './config-routes';
+import { addConfigRoutes } from './config-routes';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addHealthRoutes } from './health-routes';
 import type { StatsRouteDeps } from './stats-routes';
@@ -46,6 +50,9 @@ import {
   startRemovalPlan,
   startScaleDown,
 } from './plan-routes';
+
+/** Node resources of a scheduler that does not say (tests): the settings' defaults. */
+export const DEFAULT_NODE_RESOURCES: NodeResources = { cpus: 1, mem: 2048, disk: 4096 };
 
 /** Views of one Riak node, answered by the node itself (through its executor). */
 export interface NodeViews {
@@ -80,6 +87,8 @@ export interface ApiDeps {
   statsIntervalSeconds?: number;
   /** Who may call the API (./auth.ts, docs/security.md). */
   auth: ApiAuth;
+  /** The node resources in effect (scheduler settings `node.*`), recorded in config versions. */
+  nodeResources?: () => NodeResources;
   /** Largest JSON body accepted. */
   jsonLimit?: string;
   /** Largest config template accepted. */
@@ -139,6 +148,7 @@ export function clusterView(
     created_at: c.createdAt,
     has_riak_conf: c.riakConf !== undefined,
     has_advanced_config: c.advancedConfig !== undefined,
+    ...(c.configVersion !== undefined ? { config_version: c.configVersion } : {}),
     operation,
     ...(c.constraints ? { constraints: constraintsView(c.constraints) } : {}),
     nodes: nodes.map((n) => n.key),
@@ -182,6 +192,7 @@ export function nodeView(n: NodeDoc): NodeView {
       n.state === 'restarting' && n.relaunchAfter && Date.parse(n.relaunchAfter) > Date.now()
         ? n.relaunchAfter
         : null,
+    config_version: n.configVersion ?? null,
   };
 }
 
@@ -191,6 +202,8 @@ export function createApiRouter(deps: ApiDeps): Router {
   const catalogue = () => deps.riakCatalogue?.() ?? [];
   const versionNames = () =>
     deps.riakCatalogue ? catalogue().map((v) => v.name) : (deps.riakVersions?.() ?? []);
+  const nodeResources = () => deps.nodeResources?.() ?? DEFAULT_NODE_RESOURCES;
+  const configVersions = new ConfigVersions(store, deps.logger);
   const api = express.Router();
   const json = express.json({ limit: deps.jsonLimit ?? '64kb', strict: true });
   const text = express.text({ type: () => true, limit: deps.templateLimit ?? '512kb' });
@@ -236,7 +249,14 @@ export function createApiRouter(deps: ApiDeps): Router {
         { field: 'riak_version' },
       );
     }
-    const cluster = await store.createCluster(name, version);
+    const created = await store.createCluster(name, version);
+    // Its version 1 (had this failed, the next scheduler start makes it).
+    const content = contentOf(created, nodeResources());
+    const { cluster } = await configVersions.commit(
+      name,
+      { content, author: principalOf(res) },
+      { target: undefined, content },
+    );
     res.status(201).json({ cluster: clusterView(cluster, []) });
   };
 
@@ -279,53 +299,6 @@ export function createApiRouter(deps: ApiDeps): Router {
       cluster: clusterView(cluster, await store.listNodes(name), await operationOf(store, cluster)),
     });
   });
-
-  for (const [route, field, validate] of [
-    ['config', 'riakConf', deps.validateRiakConf],
-    ['advancedConfig', 'advancedConfig', deps.validateAdvancedConfig],
-  ] as const) {
-    api.get(`/clusters/:cluster/${route}`, async (req, res) => {
-      const cluster = await store.requireCluster(param(req, 'cluster'));
-      const value = cluster[field];
-      if (value === undefined)
-        throw notFound(
-          `cluster '${cluster.name}' has no ${route} template; nodes use the package's own file`,
-        );
-      res.type('text/plain').send(value);
-    });
-    api.put(`/clusters/:cluster/${route}`, leaderOnly, text, async (req, res) => {
-      const name = param(req, 'cluster');
-      requestInput(req, { textBody: true });
-      const body: unknown = req.body;
-      if (typeof body !== 'string' || body.trim() === '')
-        throw badRequest(`send the ${route} template as the request body`);
-      try {
-        validate(body);
-      } catch (err) {
-        const e = err as Error & { line?: number; column?: number; variable?: string };
-        throw badRequest(`invalid ${route} template: ${e.message}`, {
-          ...(e.line !== undefined ? { line: e.line } : {}),
-          ...(e.column !== undefined ? { column: e.column } : {}),
-        });
-      }
-      await store.updateCluster(name, (c) => ({ ...c, [field]: body }));
-      res.json({
-        cluster: name,
-        [route]: 'stored',
-        note: 'nodes pick it up when they restart (POST /clusters/{cluster}/restart)',
-      });
-    });
-    api.delete(`/clusters/:cluster/${route}`, leaderOnly, json, async (req, res) => {
-      const name = param(req, 'cluster');
-      requestInput(req, {});
-      await store.updateCluster(name, (c) => {
-        const next = { ...c };
-        delete next[field];
-        return next;
-      });
-      res.status(204).end();
-    });
-  }
 
   api.get('/clusters/:cluster/nodes', async (req, res) => {
     const name = param(req, 'cluster');
@@ -448,7 +421,19 @@ export function createApiRouter(deps: ApiDeps): Router {
     },
   );
 
-  addPlanRoutes(api, { store, versionNames, leaderOnly, json });
+  const configDeps: ConfigRouteDeps = {
+    store,
+    versions: configVersions,
+    versionNames,
+    nodeResources,
+    validateRiakConf: deps.validateRiakConf,
+    validateAdvancedConfig: deps.validateAdvancedConfig,
+    leaderOnly,
+    json,
+    text,
+  };
+  addConfigRoutes(api, configDeps);
+  addPlanRoutes(api, { store, versionNames, leaderOnly, json, config: configDeps });
   addPlacementRoutes(api, {
     store,
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),

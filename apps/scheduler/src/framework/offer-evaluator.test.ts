@@ -446,6 +446,17 @@ describe('offer evaluator: relaunching', () => {
     expect(w.nodes.get('riak-default-1')!.riakVersion).toBe('riak-kv-3.2');
   });
 
+  it("records the cluster's target configuration version with each launch", () => {
+    const { w, a } = running();
+    expect(w.nodes.get('riak-default-1')!.configVersion).toBeUndefined();
+    a.endTask('riak-default-1');
+    w.clusters.set('default', cluster({ configVersion: 7 }));
+    w.nodes.set('riak-default-1', { ...w.nodes.get('riak-default-1')!, state: 'restarting' });
+    w.round();
+    expect(w.kinds()).toEqual(['riak-default-1:launch']);
+    expect(w.nodes.get('riak-default-1')!.configVersion).toBe(7);
+  });
+
   it('does nothing with the reservation of a running node', () => {
     const { w, a } = running();
     a.endTask('riak-default-1');

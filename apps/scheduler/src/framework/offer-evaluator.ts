@@ -367,6 +367,8 @@ function launchStage(
     patch: {
       executorId,
       riakVersion: version,
+      // The target configuration version: its templates are what the executor reads at start.
+      configVersion: cluster.configVersion,
       relaunchAfter: undefined,
       pendingReason: undefined,
     },

@@ -82,6 +82,7 @@ interface ApiNode extends PbReachable {
   persistence_id: string;
   failures: number;
   riak_version: string | null;
+  config_version?: number | null;
 }
 
 function startScheduler(port: number, zkPath = chroot): ProcessGroup {
@@ -460,7 +461,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
     return { events, close: () => ws.close() };
   }
 
-  it('through the API: one ring, a rolling restart with one node down at most', async () => {
+  it('through the API: one ring, a rolling config apply onto the target version with one node down at most', async () => {
     const [, b] = ports; // the leader now
     const { events, close } = await listen(b);
     try {
@@ -509,14 +510,25 @@ describe('real Riak: the scheduler on local Mesos', () => {
           await new Promise((r) => setTimeout(r, 200));
         }
       })();
-      await api(b, 'POST', '/clusters/c2/restart');
+      // A new configuration version (the same settings, a comment more), then the rolling apply.
+      await apiText(b, 'PUT', '/clusters/c2/config', 'ring_size = 16\n# applied by config/apply\n');
+      const { target } = await api<{ target: number }>(b, 'GET', '/clusters/c2/configurations');
+      expect((await c2()).map((n) => n.config_version)).not.toContain(target);
+      const started = await api<{ target_config_version: number }>(
+        b,
+        'POST',
+        '/clusters/c2/config/apply',
+      );
+      expect(started.target_config_version).toBe(target);
       const during = writes.write('during', 100);
       await waitFor(
         async () =>
           (await api<{ operation: { state: string } | null }>(b, 'GET', '/clusters/c2/operation'))
             .operation?.state === 'done',
-        { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what: 'the rolling restart to finish' },
+        { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what: 'the rolling config apply to finish' },
       );
+      // Every node was relaunched onto the target version.
+      expect((await c2()).map((n) => n.config_version)).toEqual([target, target, target]);
       await during;
       sampling = false;
       await sampler;
