@@ -15,6 +15,7 @@ import { Discovery } from './discovery';
 import type { HealthCheck } from './health';
 import { HealthChecker, httpPing, pbPing } from './health';
 import { createMetrics } from './metrics';
+import { PbConnectionPool } from './pb-pool';
 import { ProxyListener } from './proxy';
 
 export interface DirectorOptions {
@@ -33,6 +34,8 @@ interface Lane {
   pool: BackendPool;
   proxy: ProxyListener;
   checker: HealthChecker;
+  /** PB only: idle backend connections (pb-pool.ts). */
+  connections: PbConnectionPool | undefined;
   portOf: (n: RiakNode) => number;
 }
 
@@ -84,6 +87,16 @@ export class Director implements DirectorApi {
         drainTimeoutMs: config.drainTimeoutMs,
         logger: this.logger,
       });
+      // PB requests are framed: backend connections can be pooled and handed over at boundaries.
+      const connections =
+        name === 'protobuf' && config.pool.size > 0
+          ? new PbConnectionPool(pool, {
+              ...config.pool,
+              connectTimeoutMs: config.connectTimeoutMs,
+              retryMs: config.health.intervalMs,
+              logger: this.logger,
+            })
+          : undefined;
       const proxy = new ProxyListener({
         name,
         host: config.host,
@@ -96,6 +109,7 @@ export class Director implements DirectorApi {
         maxClientConnections: config.maxClientConnections,
         // PB requests are framed and stateless: drained connections move between two requests.
         pbBoundaries: name === 'protobuf',
+        ...(connections ? { connectionPool: connections } : {}),
         logger: this.logger,
       });
       const checker = new HealthChecker(pool, check, {
@@ -103,7 +117,7 @@ export class Director implements DirectorApi {
         timeoutMs: config.health.timeoutMs,
         logger: this.logger,
       });
-      return { name, legacyName, pool, proxy, checker, portOf };
+      return { name, legacyName, pool, proxy, checker, connections, portOf };
     };
     this.lanes = [
       lane(
@@ -197,7 +211,10 @@ export class Director implements DirectorApi {
       await this.stop(0);
       throw err;
     }
-    for (const l of this.lanes) l.checker.start();
+    for (const l of this.lanes) {
+      l.checker.start();
+      l.connections?.start();
+    }
     this.zkLoop = this.connectZooKeeper();
   }
 
@@ -336,7 +353,7 @@ export class Director implements DirectorApi {
 
   statusDocument(): unknown {
     const zk = parseConnectString(this.config.zk);
-    const backendView = (b: Backend) => ({
+    const backendView = (l: Lane, b: Backend) => ({
       id: b.id,
       node: b.node,
       name: b.host,
@@ -351,6 +368,7 @@ export class Director implements DirectorApi {
       act_time: b.completedTimeMs,
       connections_total: b.connectionsTotal,
       connect_errors: b.connectErrors,
+      ...(l.connections ? { pool_idle: l.connections.idleCount(b) } : {}),
       last_check: b.lastCheck
         ? { ok: b.lastCheck.ok, at: b.lastCheck.at.toISOString(), detail: b.lastCheck.detail }
         : null,
@@ -369,7 +387,17 @@ export class Director implements DirectorApi {
           balance: this.config.balance,
           open_connections: l.proxy.openConnections,
           waiting: l.pool.queued,
-          nodes: l.pool.list().map(backendView),
+          ...(l.connections
+            ? {
+                pool: {
+                  size: this.config.pool.size,
+                  warmup: this.config.pool.warmup,
+                  idle_time: this.config.pool.idleTimeMs,
+                  ...l.connections.stats,
+                },
+              }
+            : {}),
+          nodes: l.pool.list().map((b) => backendView(l, b)),
         })),
         web: {
           enabled: this.config.api.enabled,
@@ -397,6 +425,7 @@ export class Director implements DirectorApi {
     this.wakeZkLoop?.();
     for (const l of this.lanes) {
       l.checker.stop();
+      l.connections?.stop();
       l.pool.close();
     }
     await Promise.all(this.lanes.map((l) => l.proxy.close(graceMs)));

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Backend, BackendState } from './backends';
+import type { PbPoolStats } from './pb-pool';
+import { DISCARD_REASONS } from './pb-pool';
 import type { ProxyListener } from './proxy';
 import { PROXY_ERROR_REASONS } from './proxy';
 
@@ -57,6 +59,17 @@ export function createMetrics(source: MetricsSource): Registry {
       for (const l of listeners()) this.inc({ listener: l.name }, l.stats.moved);
     },
   });
+  new Counter({
+    name: 'riak_director_connections_reconnected_total',
+    help: 'PB client connections given another node when theirs was lost with nothing in flight',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of listeners()) this.inc({ listener: l.name }, l.stats.reconnected);
+    },
+  });
+  createPoolMetrics(registry, listeners);
   new Counter({
     name: 'riak_director_connections_refused_total',
     help: 'Client connections refused because the listener was at its connection limit',
@@ -225,4 +238,98 @@ export function createMetrics(source: MetricsSource): Registry {
     },
   });
   return registry;
+}
+
+/** The PB backend connection pool's metrics (pb-pool.ts), for listeners that have one. */
+function createPoolMetrics(registry: Registry, listeners: () => readonly ProxyListener[]): void {
+  const pooled = () =>
+    listeners().flatMap((l) => {
+      const p = l.options.connectionPool;
+      return p?.enabled ? [{ l, p }] : [];
+    });
+  new Gauge({
+    name: 'riak_director_pool_size',
+    help: 'Idle PB connections the pool keeps at most per backend (configured)',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l, p } of pooled()) this.set({ listener: l.name }, p.options.size);
+    },
+  });
+  new Gauge({
+    name: 'riak_director_pool_idle',
+    help: 'Idle pooled PB connections, by backend',
+    labelNames: ['listener', 'backend', 'id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l, p } of pooled()) {
+        for (const b of l.pool.list())
+          this.set({ listener: l.name, backend: b.address, id: b.id }, p.idleCount(b));
+      }
+    },
+  });
+  new Gauge({
+    name: 'riak_director_pool_in_use',
+    help: 'Backend PB connections serving a client now, by backend',
+    labelNames: ['listener', 'backend', 'id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l } of pooled()) {
+        for (const b of l.pool.list())
+          this.set({ listener: l.name, backend: b.address, id: b.id }, b.active);
+      }
+    },
+  });
+  const counter = (name: string, help: string, value: (s: PbPoolStats) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['listener'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { l, p } of pooled()) this.inc({ listener: l.name }, value(p.stats));
+      },
+    });
+  counter(
+    'riak_director_pool_hits_total',
+    'Client connections served from a pooled connection',
+    (s) => s.hits,
+  );
+  counter(
+    'riak_director_pool_misses_total',
+    'Client connections that found no pooled connection and connected',
+    (s) => s.misses,
+  );
+  counter(
+    'riak_director_pool_returned_total',
+    'Backend connections given back to the pool by clients that ended at a message boundary',
+    (s) => s.returned,
+  );
+  counter(
+    'riak_director_pool_opened_total',
+    'Connections the pool opened ahead of demand (connected and pinged)',
+    (s) => s.opened,
+  );
+  counter(
+    'riak_director_pool_open_failures_total',
+    'Pool connects or pings that failed',
+    (s) => s.openFailures,
+  );
+  new Counter({
+    name: 'riak_director_pool_discards_total',
+    help: 'Backend connections closed instead of pooled, by reason',
+    labelNames: ['listener', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l, p } of pooled()) {
+        for (const reason of DISCARD_REASONS)
+          this.inc({ listener: l.name, reason }, p.stats.discards[reason]);
+      }
+    },
+  });
 }

@@ -87,6 +87,8 @@ export class PbBoundaryTracker {
   private outstanding = 0;
   /** Why the connection stays on its node; undefined while it may move. */
   pinned: string | undefined;
+  /** Answers that have fully passed (each ends one forwarded request). */
+  answered = 0;
 
   /** Bytes the client sent, about to be forwarded to the node. */
   fromClient(chunk: Buffer): void {
@@ -111,7 +113,10 @@ export class PbBoundaryTracker {
         if (this.outstanding === 0) this.pin('an answer nobody asked for');
       },
       () => {
-        if (this.outstanding > 0) this.outstanding--;
+        if (this.outstanding > 0) {
+          this.outstanding--;
+          this.answered++;
+        }
       },
     );
     if (!ok) this.pin('malformed answer frame');
