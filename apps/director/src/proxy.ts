@@ -245,6 +245,11 @@ class ProxiedConnection implements ConnectionHandle {
   /** The client's byte counts when the current backend was attached (per-backend totals). */
   private boundAt = { in: 0, out: 0 };
   private readonly tracker: PbBoundaryTracker | undefined;
+  private readonly onClientData = (chunk: Buffer) => this.fromClient(chunk);
+  /** Stops following the current backend's bytes (pinned: they are piped from then on). */
+  private stopUpstreamData: (() => void) | undefined;
+  /** Pinned and piped both ways: nothing is followed any more. */
+  private piped = false;
   /** Its backend drains: move at the next request boundary. */
   private moveWanted = false;
   private moving = false;
@@ -412,7 +417,7 @@ class ProxiedConnection implements ConnectionHandle {
     }
     this.attachPb(upstream, idle);
     if (first) {
-      client.on('data', (chunk: Buffer) => this.fromClient(chunk));
+      client.on('data', this.onClientData);
       client.on('end', () => this.onClientEnd());
       // Accepted paused (pauseOnConnect): a 'data' listener alone does not start the flow.
       client.resume();
@@ -442,6 +447,7 @@ class ProxiedConnection implements ConnectionHandle {
       this.onClose();
     };
     upstream.on('data', onData);
+    this.stopUpstreamData = () => upstream.off('data', onData);
     upstream.on('end', onEnd);
     upstream.on('error', onError);
     upstream.on('close', onClose);
@@ -515,6 +521,21 @@ class ProxiedConnection implements ConnectionHandle {
         if (this.upstream === upstream && !this.moving) this.client.resume();
       });
     }
+    if (this.tracker!.pinned) this.pipePinned();
+  }
+
+  /**
+   * A pinned connection never moves and is never pooled: its bytes are piped both ways from now
+   * on (back-pressure by pipe(); the end of either side is still passed on by the PB listeners).
+   */
+  private pipePinned(): void {
+    const upstream = this.upstream;
+    if (this.piped || !upstream || this.moving) return;
+    this.piped = true;
+    this.client.off('data', this.onClientData);
+    this.stopUpstreamData?.();
+    upstream.pipe(this.client, { end: false });
+    this.client.pipe(upstream, { end: false });
   }
 
   /** PB mode: a backend chunk to the client; at a request boundary, a wanted move happens. */
@@ -525,6 +546,7 @@ class ProxiedConnection implements ConnectionHandle {
       upstream.pause();
       this.client.once('drain', () => upstream.resume());
     }
+    if (this.tracker!.pinned) this.pipePinned();
     if (!this.tracker!.atBoundary) return;
     if (this.clientEnded) this.giveBack();
     else if (this.moveWanted) void this.move('drain');
