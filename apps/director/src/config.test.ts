@@ -196,6 +196,14 @@ describe('director configuration', () => {
     );
     expect(problem(() => loadConfig({}, { DIRECTOR_POOL_SIZE: '-1' }))).toMatch(/pool\.size/);
   });
+
+  it('runs one process unless --workers (DIRECTOR_WORKERS) asks for more', () => {
+    expect(loadConfig({}, {}).workers).toBe(1);
+    expect(loadConfig(flags('--workers', '2'), {}).workers).toBe(2);
+    expect(problem(() => loadConfig({}, { DIRECTOR_WORKERS: '0' }))).toMatch(
+      /workers: must be at least 1 \(from environment DIRECTOR_WORKERS\)/,
+    );
+  });
 });
 
 describe("the director's ZooKeeper credential", () => {

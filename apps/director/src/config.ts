@@ -90,6 +90,11 @@ export interface DirectorConfig {
     /** Consecutive connect errors of proxied traffic that take a backend down (0: never). */
     ejectAfter: number;
   };
+  /**
+   * Processes that proxy (workers.ts): 1 runs everything in one process; N > 1 runs a primary
+   * (discovery, health checks, API) and N workers sharing the proxy ports.
+   */
+  workers: number;
   /** Open PB connections kept per backend (pb-pool.ts; docs/director.md, "Backend connection pool"). */
   pool: {
     /** Idle connections kept per backend; 0 turns the pool off. */
@@ -122,6 +127,7 @@ export const DEFAULTS: DirectorConfig = {
   drainTimeoutMs: 180000,
   shutdownGraceMs: 5000,
   health: { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, ejectAfter: 1 },
+  workers: 1,
   pool: { size: 32, warmup: 4, idleTimeMs: 60000 },
 };
 
@@ -376,6 +382,13 @@ export const SETTINGS = {
     default: H.ejectAfter,
     env: 'DIRECTOR_EJECT_AFTER',
     flag: '--eject-after <n>',
+  },
+  workers: {
+    description: 'proxy processes sharing the ports (node:cluster); more than 1 adds a primary',
+    schema: int(1, 64),
+    default: D.workers,
+    env: 'DIRECTOR_WORKERS',
+    flag: '--workers <n>',
   },
   'pool.size': {
     description: 'idle PB connections kept per backend, 0 = no pool',

@@ -24,6 +24,24 @@ export interface DirectorOptions {
   tls?: TlsServerFiles;
   /** Replaces the active checks (tests inject faults through real servers instead). */
   checks?: { protobuf?: HealthCheck; http?: HealthCheck };
+  /**
+   * `single` (default) does everything. With `--workers N` (workers.ts): the `primary` finds the
+   * nodes, checks them and serves the API, but proxies nothing; each `worker` proxies (on ports
+   * shared through node:cluster) and follows the primary's nodes and health.
+   */
+  role?: 'single' | 'primary' | 'worker';
+  /** Called with the cluster's nodes each time discovery reports them (the primary shares them). */
+  onNodes?: (nodes: RiakNode[]) => void;
+  /** Serves /metrics instead of this process's registry (the primary: the workers' metrics). */
+  metrics?: MetricsText;
+  /** Why the director cannot serve yet though its backends are healthy (the primary: workers). */
+  unavailable?: () => string | undefined;
+}
+
+/** What /metrics serves. */
+export interface MetricsText {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
 interface Lane {
@@ -53,6 +71,13 @@ function erlangTime(d: Date | undefined): string | null {
 export class Director implements DirectorApi {
   readonly logger: Logger;
   readonly registry: Registry;
+  /** What /metrics serves: this process's registry, or the workers' (primary). */
+  readonly metricsText: MetricsText;
+  readonly role: 'single' | 'primary' | 'worker';
+  private readonly onNodes: ((nodes: RiakNode[]) => void) | undefined;
+  private readonly unavailable: (() => string | undefined) | undefined;
+  /** A worker's view of the primary's ZooKeeper session. */
+  private followedZk = false;
   private readonly lanes: Lane[];
   private zk: ZkClient | undefined;
   private discovery: Discovery | undefined;
@@ -69,6 +94,9 @@ export class Director implements DirectorApi {
   ) {
     this.logger = options.logger ?? createLogger('director');
     this.tls = options.tls;
+    this.role = options.role ?? 'single';
+    this.onNodes = options.onNodes;
+    this.unavailable = options.unavailable;
     this.target = { framework: config.framework, cluster: config.cluster };
     const lane = (
       name: 'protobuf' | 'http',
@@ -140,6 +168,7 @@ export class Director implements DirectorApi {
       zookeeperConnected: () => this.zkConnected,
       configuration: () => ({ ...this.target }),
     });
+    this.metricsText = options.metrics ?? this.registry;
   }
 
   /** Bound ports (useful when configured as 0). */
@@ -160,7 +189,28 @@ export class Director implements DirectorApi {
   }
 
   get zkConnected(): boolean {
-    return this.zk?.state === 'connected';
+    return this.role === 'worker' ? this.followedZk : this.zk?.state === 'connected';
+  }
+
+  /** A worker: the primary's nodes, health and ZooKeeper state (workers.ts). */
+  follow(
+    update:
+      | { nodes: RiakNode[] }
+      | { lane: 'protobuf' | 'http'; id: string; host: string; port: number; healthy: boolean }
+      | { zookeeperConnected: boolean },
+  ): void {
+    if ('nodes' in update) this.applyNodes(update.nodes);
+    else if ('zookeeperConnected' in update) this.followedZk = update.zookeeperConnected;
+    else {
+      const pool = this.lane(update.lane).pool;
+      const b = pool
+        .list()
+        .find(
+          (x) =>
+            !x.draining && x.id === update.id && x.host === update.host && x.port === update.port,
+        );
+      if (b) pool.follow(b, update.healthy);
+    }
   }
 
   /** The pool of one listener (for tests and status). */
@@ -190,8 +240,8 @@ export class Director implements DirectorApi {
 
   async start(): Promise<void> {
     try {
-      for (const l of this.lanes) await l.proxy.listen();
-      if (this.config.api.enabled) {
+      if (this.role !== 'primary') for (const l of this.lanes) await l.proxy.listen();
+      if (this.config.api.enabled && this.role !== 'worker') {
         this.api = await startApiServer({
           host: this.config.api.host,
           port: this.config.api.port,
@@ -212,9 +262,10 @@ export class Director implements DirectorApi {
       throw err;
     }
     for (const l of this.lanes) {
-      l.checker.start();
-      l.connections?.start();
+      if (this.role !== 'worker') l.checker.start();
+      if (this.role !== 'primary') l.connections?.start();
     }
+    if (this.role === 'worker') return;
     this.zkLoop = this.connectZooKeeper();
   }
 
@@ -276,6 +327,7 @@ export class Director implements DirectorApi {
   }
 
   private applyNodes(nodes: RiakNode[]): void {
+    this.onNodes?.(nodes);
     this.logger.info('cluster nodes', {
       framework: this.target.framework,
       cluster: this.target.cluster,
@@ -334,12 +386,14 @@ export class Director implements DirectorApi {
   /** OK only when both listeners have at least one healthy backend. */
   health(): { ok: boolean; detail: Record<string, unknown> } {
     const healthy = Object.fromEntries(this.lanes.map((l) => [l.name, l.pool.healthyCount()]));
-    const ok = this.lanes.every((l) => l.pool.healthyCount() > 0);
+    const waiting = this.unavailable?.();
+    const ok = !waiting && this.lanes.every((l) => l.pool.healthyCount() > 0);
     const detail: Record<string, unknown> = {
       healthy_backends: healthy,
       zookeeper: this.zkConnected ? 'connected' : 'disconnected',
     };
-    if (!ok) {
+    if (waiting) detail.reason = waiting;
+    else if (!ok) {
       detail.reason = this.lanes.some((l) => l.pool.list().length > 0)
         ? 'no healthy backend on ' +
           this.lanes

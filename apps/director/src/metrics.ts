@@ -16,7 +16,9 @@ const STATES: readonly BackendState[] = ['up', 'down', 'draining'];
 
 /**
  * The director's Prometheus metrics, one registry per director instance. Every value is read from
- * the listeners and pools when scraped, so the proxy's data path does no metrics work.
+ * the listeners and pools when scraped, so the proxy's data path does no metrics work. With
+ * `--workers N` the primary sums the workers' registries; gauges that every worker holds alike
+ * (backend states, ZooKeeper, configuration) say `aggregator: 'max'` so they are taken once.
  */
 export function createMetrics(source: MetricsSource): Registry {
   const registry = new Registry();
@@ -140,6 +142,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_backends',
+    aggregator: 'max',
     help: 'Backends by listener and state (up, down, draining)',
     labelNames: ['listener', 'state'],
     registers: [registry],
@@ -157,6 +160,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_backend_up',
+    aggregator: 'max',
     help: '1 when the backend passes its health checks and is not draining',
     labelNames: ['listener', 'backend', 'id'],
     registers: [registry],
@@ -220,6 +224,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_zookeeper_connected',
+    aggregator: 'max',
     help: '1 while the director has a ZooKeeper session',
     registers: [registry],
     collect() {
@@ -228,6 +233,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_info',
+    aggregator: 'max',
     help: 'The framework and cluster the director serves (value 1)',
     labelNames: ['framework', 'cluster'],
     registers: [registry],
@@ -249,6 +255,7 @@ function createPoolMetrics(registry: Registry, listeners: () => readonly ProxyLi
     });
   new Gauge({
     name: 'riak_director_pool_size',
+    aggregator: 'max',
     help: 'Idle PB connections the pool keeps at most per backend (configured)',
     labelNames: ['listener'],
     registers: [registry],
