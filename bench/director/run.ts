@@ -17,7 +17,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -41,6 +41,8 @@ const { values: opts } = parseArgs({
     'bulk-kib': { type: 'string', default: '64' },
     nodes: { type: 'string', default: '3' },
     'haproxy-threads': { type: 'string', default: '1' },
+    /** The director's --workers (compare with --haproxy-threads of the same number). */
+    'director-workers': { type: 'string', default: '1' },
     balance: { type: 'string', default: 'leastconn' },
     scenarios: { type: 'string', default: 'ping,get,bulk,connect,connect+get' },
     backends: { type: 'string' },
@@ -241,16 +243,43 @@ function track(c: ChildProcess): ChildProcess {
   return c;
 }
 
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
+/** Fields after the command of /proc/<pid>/stat (field 3 of the line is index 0). */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return NaN;
+    return undefined;
   }
+}
+
+/** CPU seconds of `pid` and every live process below it (the director's workers). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const parents = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const f = statFields(Number(e));
+    // ppid is field 4 of the whole line (1 after the command).
+    if (f) parents.set(Number(e), Number(f[1]));
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [child, parent] of parents) {
+      if (tree.has(parent) && !tree.has(child)) {
+        tree.add(child);
+        grew = true;
+      }
+    }
+  }
+  let total = 0;
+  for (const p of tree) {
+    const f = statFields(p);
+    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command).
+    if (f) total += (Number(f[11]) + Number(f[12])) / 100;
+  }
+  return total;
 }
 
 async function startBackends(count: number): Promise<{ nodes: Node[]; pid?: number }> {
@@ -305,6 +334,8 @@ async function startDirector(zk: string, nodeCount: number) {
         opts.balance,
         '--shutdown-grace',
         '0',
+        '--workers',
+        opts['director-workers'],
         ...opts['director-args'].split(' ').filter(Boolean),
       ],
       {
@@ -517,7 +548,9 @@ async function main(): Promise<void> {
     console.log(
       `director benchmark: ${CLIENTS} concurrent clients, ${DURATION_MS / 1000} s per run, ${nodes.length} backends (${opts.backends ? 'given' : 'built-in fast PB backends'}), balance ${opts.balance}`,
     );
-    console.log(`node ${process.version}; ${haproxyVersion}, nbthread ${opts['haproxy-threads']}`);
+    console.log(
+      `node ${process.version}, director workers ${opts['director-workers']}${opts['director-args'] ? ` (${opts['director-args']})` : ''}; ${haproxyVersion}, nbthread ${opts['haproxy-threads']}`,
+    );
 
     const paths: { name: string; targets: Node[]; pid?: number }[] = [
       { name: 'direct', targets: nodes },
