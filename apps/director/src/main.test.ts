@@ -108,6 +108,33 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
   let s: RealRiakSetup;
   let connect: string;
 
+  /** The director as a process on free ports with fast checks, once its /health says 200. */
+  async function startHealthy(args: string[]) {
+    const [pb, httpPort, api] = await freePorts(3);
+    const r = run(
+      ['--host', '127.0.0.1', '--api-host', '127.0.0.1', '--health-interval', '200', ...args],
+      {
+        DIRECTOR_ZK: connect,
+        DIRECTOR_FRAMEWORK: 'riak',
+        DIRECTOR_CLUSTER: 'default',
+        // A token given: without one the director writes the one it makes into its working directory.
+        DIRECTOR_API_TOKEN: 'main-test-token-0123456789',
+        PORT0: String(httpPort),
+        PORT1: String(pb),
+        PORT2: String(api),
+      },
+    );
+    running.push(r.child);
+    await waitFor(
+      async () => {
+        if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr()}`);
+        return (await http(api, 'GET', '/health').catch(() => undefined))?.status === 200;
+      },
+      { timeoutMs: 30000, what: 'the director (and its workers) to be healthy' },
+    );
+    return { r, pb, httpPort, api };
+  }
+
   beforeAll(async () => {
     // Real nodes published in ZooKeeper as the executor does; the director runs as a process.
     // Two, so that the workers' test has a node to drain and one to move to.
@@ -136,25 +163,7 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
   });
 
   it('serves, survives malformed input on all three ports, and stops on SIGTERM', async () => {
-    const [pb, httpPort, api] = await freePorts(3);
-    const r = run(['--host', '127.0.0.1', '--api-host', '127.0.0.1', '--health-interval', '200'], {
-      DIRECTOR_ZK: connect,
-      DIRECTOR_FRAMEWORK: 'riak',
-      DIRECTOR_CLUSTER: 'default',
-      // A token given: without one the director writes the one it makes into its working directory.
-      DIRECTOR_API_TOKEN: 'main-test-token-0123456789',
-      PORT0: String(httpPort),
-      PORT1: String(pb),
-      PORT2: String(api),
-    });
-    running.push(r.child);
-    await waitFor(
-      async () => {
-        if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr()}`);
-        return (await http(api, 'GET', '/health').catch(() => undefined))?.status === 200;
-      },
-      { timeoutMs: 20000, what: 'the director to be healthy' },
-    );
+    const { r, pb, httpPort, api } = await startHealthy([]);
     for (const port of [pb, httpPort, api]) {
       for (let i = 0; i < 5; i++) await raw(port, randomBytes(4096), { waitMs: 200 });
       await raw(port, `GET /${'x'.repeat(70000)} HTTP/1.1\r\n\r\n`, { waitMs: 300 });
@@ -173,34 +182,7 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
   });
 
   it('--workers 2: both workers proxy on the shared port, follow the primary and drain a node together', async () => {
-    const [pb, httpPort, api] = await freePorts(3);
-    const r = run(
-      [
-        '--host',
-        '127.0.0.1',
-        '--api-host',
-        '127.0.0.1',
-        '--health-interval',
-        '200',
-        '--workers',
-        '2',
-      ],
-      {
-        DIRECTOR_ZK: connect,
-        DIRECTOR_API_TOKEN: 'main-test-token-0123456789',
-        PORT0: String(httpPort),
-        PORT1: String(pb),
-        PORT2: String(api),
-      },
-    );
-    running.push(r.child);
-    await waitFor(
-      async () => {
-        if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr()}`);
-        return (await http(api, 'GET', '/health').catch(() => undefined))?.status === 200;
-      },
-      { timeoutMs: 30000, what: 'the director and its workers to be healthy' },
-    );
+    const { r, pb, api } = await startHealthy(['--workers', '2']);
     // node:cluster hands connections to the workers in turn: eight land on both.
     const clients = await Promise.all(Array.from({ length: 8 }, () => PbStream.connect(pb)));
     const nodes = await Promise.all(clients.map(nodeOf));
