@@ -253,9 +253,8 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** CPU seconds of `pid` and every live process below it (the director's workers). */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
+/** `pid` and every live process below it (the director's workers). */
+function processTree(pid: number): Set<number> {
   const parents = new Map<number, number>();
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
@@ -273,13 +272,34 @@ function cpuSeconds(pid: number | undefined): number {
       }
     }
   }
+  return tree;
+}
+
+/** CPU seconds of `pid` and every live process below it. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
   let total = 0;
-  for (const p of tree) {
+  for (const p of processTree(pid)) {
     const f = statFields(p);
     // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command).
     if (f) total += (Number(f[11]) + Number(f[12])) / 100;
   }
   return total;
+}
+
+/** Resident memory of `pid` and every live process below it, in MiB. */
+function rssMiB(pid: number | undefined): number {
+  if (!pid) return NaN;
+  let kib = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kib += Number(m[1]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kib / 1024;
 }
 
 async function startBackends(count: number): Promise<{ nodes: Node[]; pid?: number }> {
@@ -452,6 +472,8 @@ interface Measured {
   addP99: number;
   /** The proxy process's CPU, in cores (NaN for direct). */
   cpu: number;
+  /** The proxy's peak resident memory during the run, in MiB (NaN for direct). */
+  rss: number;
   backendCpu: number;
   requests: number;
   errors: number;
@@ -467,7 +489,13 @@ async function measure(
   await load(p.targets, s, WARMUP_MS);
   const cpu0 = cpuSeconds(p.pid);
   const backendCpu0 = cpuSeconds(backendPid);
-  const r = await load(p.targets, s, DURATION_MS);
+  // The peak, sampled while every client is connected.
+  let rss = NaN;
+  const sampler = setInterval(() => {
+    const now = rssMiB(p.pid);
+    if (!(now <= rss)) rss = now;
+  }, 1000);
+  const r = await load(p.targets, s, DURATION_MS).finally(() => clearInterval(sampler));
   const seconds = r.elapsedMs / 1000;
   const p50 = percentile(r.latencies, 50);
   const p99 = percentile(r.latencies, 99);
@@ -479,6 +507,7 @@ async function measure(
     addP50: direct ? p50 - direct.p50 : 0,
     addP99: direct ? p99 - direct.p99 : 0,
     cpu: (cpuSeconds(p.pid) - cpu0) / seconds,
+    rss,
     backendCpu: (cpuSeconds(backendPid) - backendCpu0) / seconds,
     requests: r.requests,
     errors: r.errors,
@@ -590,6 +619,7 @@ async function main(): Promise<void> {
           '+p50 ms',
           '+p99 ms',
           'proxy CPU',
+          'RSS MiB',
           'errors',
         ],
       });
@@ -608,6 +638,7 @@ async function main(): Promise<void> {
           direct ? '' : ms(med((m) => m.addP50)),
           direct ? '' : ms(med((m) => m.addP99)),
           p.pid ? `${fmt(med((m) => m.cpu) * 100)}%` : '',
+          p.pid ? fmt(med((m) => m.rss)) : '',
           String(rounds.reduce((n, r) => n + r[p.name].errors, 0)),
         ]);
       }
