@@ -4,6 +4,7 @@
  * kind of per-connection state, a node dying with pooled connections and its refill once back,
  * and a drain with pooled connections.
  */
+import { connect } from 'node:net';
 import { createLogger } from '@riak-mesos/logging';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 import type { RealRiakCluster } from '@riak-mesos/testing';
@@ -134,6 +135,21 @@ describe('real Riak: PB backend connection pool', () => {
     expect(connections.stats).toMatchObject({ hits: 2, misses: 0, opened: 2 });
     second.close();
     await waitFor(() => proxy.openConnections === 0, { what: 'the client to end' });
+    expect(Object.values(proxy.stats.errors).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it('answers a client that half-closes with a request in flight, then takes its connection back', async () => {
+    const { proxy, connections } = await pooledProxy([spec(0)], { warmup: 1 });
+    const s = connect({ port: proxy.port, host: '127.0.0.1', allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    const closed = new Promise<void>((r) => s.on('close', () => r()));
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    // A ping and its FIN together: the answer still comes, then the director ends the client.
+    s.end(frame(CODE.PingReq));
+    await closed;
+    expect(Buffer.concat(chunks)).toEqual(frame(CODE.PingResp));
+    await waitFor(() => connections.stats.returned === 1, { what: 'the connection back' });
     expect(Object.values(proxy.stats.errors).reduce((a, b) => a + b, 0)).toBe(0);
   });
 
