@@ -1,3 +1,6 @@
+// Over 400 lines: the Director is the one place that wires the two lanes (pools, proxies,
+// checks, PB connection pool) to discovery, the API's views (status, nodes, health) and its
+// roles (single, primary, worker); the pieces themselves live in their own modules.
 import { hostname } from 'node:os';
 import type { TlsServerFiles } from '@riak-mesos/config';
 import type { Logger } from '@riak-mesos/logging';

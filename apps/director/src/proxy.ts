@@ -1,7 +1,8 @@
 /**
  * The director's TCP proxy. Over ~400 lines because one proxied connection is one object whose
- * states (connecting, proxied, moving to another node at a PB request boundary, closing) share
- * its sockets and counters; splitting it would pass those around.
+ * states (connecting, proxied, moving to another node at a PB request boundary, handing its
+ * backend connection to the pool, closing) share its sockets and counters; splitting it would
+ * pass those around.
  */
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
@@ -89,7 +90,11 @@ export interface ProxyStats {
  *   side is reset), or when its backend's drain time runs out;
  * - with `pbBoundaries`, is forwarded chunk by chunk instead (same back-pressure and half-close)
  *   while its PB frames are followed; when its backend starts draining, it moves to another
- *   backend at the first moment every request it forwarded is answered, unless it is pinned.
+ *   backend at the first moment every request it forwarded is answered, unless it is pinned; if
+ *   its backend ends or fails with nothing in flight, it gets another before its next request;
+ *   once pinned it is piped both ways;
+ * - with a `connectionPool` too, takes an idle backend connection instead of connecting, and
+ *   gives it back when it ends at a message boundary, unpinned (pb-pool.ts).
  */
 export class ProxyListener {
   private server: Server | undefined;
