@@ -290,9 +290,24 @@ function createPoolMetrics(registry: Registry, listeners: () => readonly ProxyLi
       }
     },
   });
-  const counter = (name: string, help: string, value: (s: PbPoolStats) => number) =>
+  const counters: [string, string, (s: PbPoolStats) => number][] = [
+    ['hits', 'Client connections served from a pooled connection', (s) => s.hits],
+    ['misses', 'Client connections that found no pooled connection and connected', (s) => s.misses],
+    [
+      'returned',
+      'Backend connections given back to the pool by clients that ended at a message boundary',
+      (s) => s.returned,
+    ],
+    [
+      'opened',
+      'Connections the pool opened ahead of demand (connected and pinged)',
+      (s) => s.opened,
+    ],
+    ['open_failures', 'Pool connects or pings that failed', (s) => s.openFailures],
+  ];
+  for (const [name, help, value] of counters) {
     new Counter({
-      name,
+      name: `riak_director_pool_${name}_total`,
       help,
       labelNames: ['listener'],
       registers: [registry],
@@ -301,31 +316,7 @@ function createPoolMetrics(registry: Registry, listeners: () => readonly ProxyLi
         for (const { l, p } of pooled()) this.inc({ listener: l.name }, value(p.stats));
       },
     });
-  counter(
-    'riak_director_pool_hits_total',
-    'Client connections served from a pooled connection',
-    (s) => s.hits,
-  );
-  counter(
-    'riak_director_pool_misses_total',
-    'Client connections that found no pooled connection and connected',
-    (s) => s.misses,
-  );
-  counter(
-    'riak_director_pool_returned_total',
-    'Backend connections given back to the pool by clients that ended at a message boundary',
-    (s) => s.returned,
-  );
-  counter(
-    'riak_director_pool_opened_total',
-    'Connections the pool opened ahead of demand (connected and pinged)',
-    (s) => s.opened,
-  );
-  counter(
-    'riak_director_pool_open_failures_total',
-    'Pool connects or pings that failed',
-    (s) => s.openFailures,
-  );
+  }
   new Counter({
     name: 'riak_director_pool_discards_total',
     help: 'Backend connections closed instead of pooled, by reason',

@@ -206,16 +206,7 @@ export class PbConnectionPool {
       this.stats.discards.backend_closed++;
       this.fill(b);
     };
-    socket.on('data', lost);
-    socket.on('end', lost);
-    socket.on('error', lost);
-    socket.on('close', lost);
-    idle.off = () => {
-      socket.off('data', lost);
-      socket.off('end', lost);
-      socket.off('error', lost);
-      socket.off('close', lost);
-    };
+    idle.off = listenTo(socket, { data: lost, end: lost, error: lost, close: lost });
     // Flowing, so that a FIN or reset from the node is noticed while the connection is idle.
     socket.resume();
     entry.idle.push(idle);
@@ -306,6 +297,28 @@ export class PbConnectionPool {
     }
     this.backends.clear();
   }
+}
+
+/** Adds the listeners to a socket; returns what removes them all. */
+export function listenTo(
+  socket: Socket,
+  on: {
+    data: (chunk: Buffer) => void;
+    end: () => void;
+    error: (err: Error) => void;
+    close: () => void;
+  },
+): () => void {
+  socket.on('data', on.data);
+  socket.on('end', on.end);
+  socket.on('error', on.error);
+  socket.on('close', on.close);
+  return () => {
+    socket.off('data', on.data);
+    socket.off('end', on.end);
+    socket.off('error', on.error);
+    socket.off('close', on.close);
+  };
 }
 
 /**

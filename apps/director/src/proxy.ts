@@ -11,6 +11,7 @@ import type { Backend, BackendPool, ConnectionHandle } from './backends';
 import { describeError } from './health';
 import { PbBoundaryTracker } from './pb-boundary';
 import type { PbConnectionPool } from './pb-pool';
+import { listenTo } from './pb-pool';
 
 export interface ProxyListenerOptions {
   /** `protobuf` or `http`: names the listener in logs, metrics and the status document. */
@@ -451,16 +452,10 @@ class ProxiedConnection implements ConnectionHandle {
       this.upstreamClosed = true;
       this.onClose();
     };
-    upstream.on('data', onData);
+    const off = listenTo(upstream, { data: onData, end: onEnd, error: onError, close: onClose });
     this.stopUpstreamData = () => upstream.off('data', onData);
-    upstream.on('end', onEnd);
-    upstream.on('error', onError);
-    upstream.on('close', onClose);
     this.detach = () => {
-      upstream.off('data', onData);
-      upstream.off('end', onEnd);
-      upstream.off('error', onError);
-      upstream.off('close', onClose);
+      off();
       upstream.off('timeout', idle);
       upstream.setTimeout(0);
     };
