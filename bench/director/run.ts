@@ -4,16 +4,20 @@
  * in one run. Prints requests/s, MB/s, p50/p99 latency, the latency added over direct, the
  * proxy's CPU use, and director/HAProxy ratios. Loopback only; everything started is stopped.
  *
- *   npx tsx bench/director/run.ts [--duration 5] [--clients 64] [--bulk-kib 64] [--nodes 3]
- *       [--haproxy-threads 1] [--balance leastconn|roundrobin] [--scenarios ping,get,bulk,connect]
- *       [--backends host:pb:http,...] [--json file]
+ *   npx tsx bench/director/run.ts [--duration 5] [--runs 3] [--clients 64] [--bulk-kib 64]
+ *       [--nodes 3] [--haproxy-threads 1] [--balance leastconn|roundrobin]
+ *       [--scenarios ping,get,bulk,connect,connect+get] [--backends host:pb:http,...]
+ *       [--director-args "--pool-size 0"] [--json file]
+ *
+ * Each scenario is measured `--runs` times, the paths interleaved (direct, director, HAProxy,
+ * then again), and the median of each figure and of each director/HAProxy ratio is reported.
  *
  * `--backends` benchmarks running Riak nodes (e.g. riak-local ones) instead of the built-in fast
  * PB backends (bench/director/backend.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -32,19 +36,25 @@ const ROOT = join(__dirname, '..', '..');
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
     clients: { type: 'string', default: '64' },
     'bulk-kib': { type: 'string', default: '64' },
     nodes: { type: 'string', default: '3' },
     'haproxy-threads': { type: 'string', default: '1' },
+    /** The director's --workers (compare with --haproxy-threads of the same number). */
+    'director-workers': { type: 'string', default: '1' },
     balance: { type: 'string', default: 'leastconn' },
-    scenarios: { type: 'string', default: 'ping,get,bulk,connect' },
+    scenarios: { type: 'string', default: 'ping,get,bulk,connect,connect+get' },
     backends: { type: 'string' },
     json: { type: 'string' },
     /** Extra node flags for the director process, e.g. "--cpu-prof --cpu-prof-dir=prof". */
     'director-node-args': { type: 'string', default: '' },
+    /** Extra director flags, e.g. "--pool-size 0". */
+    'director-args': { type: 'string', default: '' },
   },
 });
 const DURATION_MS = Number(opts.duration) * 1000;
+const RUNS = Number(opts.runs);
 const CLIENTS = Number(opts.clients);
 const BULK = Number(opts['bulk-kib']) * 1024;
 const WARMUP_MS = 500;
@@ -115,6 +125,13 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'new connection per request: connect, ping, close',
     request: PING,
     code: 2,
+    perRequestConnection: true,
+  },
+  'connect+get': {
+    name: 'connect+get',
+    description: 'new connection per request: connect, get, close (short-lived clients)',
+    request: GET,
+    code: 10,
     perRequestConnection: true,
   },
 };
@@ -226,16 +243,63 @@ function track(c: ChildProcess): ChildProcess {
   return c;
 }
 
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
+/** Fields after the command of /proc/<pid>/stat (field 3 of the line is index 0). */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return NaN;
+    return undefined;
   }
+}
+
+/** `pid` and every live process below it (the director's workers). */
+function processTree(pid: number): Set<number> {
+  const parents = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const f = statFields(Number(e));
+    // ppid is field 4 of the whole line (1 after the command).
+    if (f) parents.set(Number(e), Number(f[1]));
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [child, parent] of parents) {
+      if (tree.has(parent) && !tree.has(child)) {
+        tree.add(child);
+        grew = true;
+      }
+    }
+  }
+  return tree;
+}
+
+/** CPU seconds of `pid` and every live process below it. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    const f = statFields(p);
+    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command).
+    if (f) total += (Number(f[11]) + Number(f[12])) / 100;
+  }
+  return total;
+}
+
+/** Resident memory of `pid` and every live process below it, in MiB. */
+function rssMiB(pid: number | undefined): number {
+  if (!pid) return NaN;
+  let kib = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kib += Number(m[1]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kib / 1024;
 }
 
 async function startBackends(count: number): Promise<{ nodes: Node[]; pid?: number }> {
@@ -290,6 +354,9 @@ async function startDirector(zk: string, nodeCount: number) {
         opts.balance,
         '--shutdown-grace',
         '0',
+        '--workers',
+        opts['director-workers'],
+        ...opts['director-args'].split(' ').filter(Boolean),
       ],
       {
         // The director writes its API token file (mode 0600) in its working directory.
@@ -396,6 +463,64 @@ async function startHaproxy(nodes: Node[], dir: string) {
 }
 
 // ---------------------------------------------------------------------------------------------
+interface Measured {
+  rps: number;
+  mbps: number;
+  p50: number;
+  p99: number;
+  addP50: number;
+  addP99: number;
+  /** The proxy process's CPU, in cores (NaN for direct). */
+  cpu: number;
+  /** The proxy's peak resident memory during the run, in MiB (NaN for direct). */
+  rss: number;
+  backendCpu: number;
+  requests: number;
+  errors: number;
+}
+
+/** One warmed-up, measured run of scenario `s` along path `p`; `direct` for the added latency. */
+async function measure(
+  p: { name: string; targets: Node[]; pid?: number },
+  s: Scenario,
+  backendPid: number | undefined,
+  direct: Measured | undefined,
+): Promise<Measured> {
+  await load(p.targets, s, WARMUP_MS);
+  const cpu0 = cpuSeconds(p.pid);
+  const backendCpu0 = cpuSeconds(backendPid);
+  // The peak, sampled while every client is connected.
+  let rss = NaN;
+  const sampler = setInterval(() => {
+    const now = rssMiB(p.pid);
+    if (!(now <= rss)) rss = now;
+  }, 1000);
+  const r = await load(p.targets, s, DURATION_MS).finally(() => clearInterval(sampler));
+  const seconds = r.elapsedMs / 1000;
+  const p50 = percentile(r.latencies, 50);
+  const p99 = percentile(r.latencies, 99);
+  return {
+    rps: r.requests / seconds,
+    mbps: r.bytes / seconds / 1e6,
+    p50,
+    p99,
+    addP50: direct ? p50 - direct.p50 : 0,
+    addP99: direct ? p99 - direct.p99 : 0,
+    cpu: (cpuSeconds(p.pid) - cpu0) / seconds,
+    rss,
+    backendCpu: (cpuSeconds(backendPid) - backendCpu0) / seconds,
+    requests: r.requests,
+    errors: r.errors,
+  };
+}
+
+function median(xs: number[]): number {
+  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -452,7 +577,9 @@ async function main(): Promise<void> {
     console.log(
       `director benchmark: ${CLIENTS} concurrent clients, ${DURATION_MS / 1000} s per run, ${nodes.length} backends (${opts.backends ? 'given' : 'built-in fast PB backends'}), balance ${opts.balance}`,
     );
-    console.log(`node ${process.version}; ${haproxyVersion}, nbthread ${opts['haproxy-threads']}`);
+    console.log(
+      `node ${process.version}, director workers ${opts['director-workers']}${opts['director-args'] ? ` (${opts['director-args']})` : ''}; ${haproxyVersion}, nbthread ${opts['haproxy-threads']}`,
+    );
 
     const paths: { name: string; targets: Node[]; pid?: number }[] = [
       { name: 'direct', targets: nodes },
@@ -470,6 +597,17 @@ async function main(): Promise<void> {
     const results: Record<string, unknown>[] = [];
     const ratios: string[] = [];
     for (const s of scenarios) {
+      // Rounds interleave the paths, so that a slow moment of the machine hits all of them.
+      const rounds: Record<string, Measured>[] = [];
+      for (let round = 1; round <= RUNS; round++) {
+        const byPath: Record<string, Measured> = {};
+        for (const p of paths) {
+          const m = await measure(p, s, backendPid, byPath.direct);
+          byPath[p.name] = m;
+          results.push({ scenario: s.name, path: p.name, round, ...m });
+        }
+        rounds.push(byPath);
+      }
       const table = new Table({
         style: { head: [], border: [] },
         head: [
@@ -481,68 +619,37 @@ async function main(): Promise<void> {
           '+p50 ms',
           '+p99 ms',
           'proxy CPU',
+          'RSS MiB',
           'errors',
         ],
       });
-      const byPath: Record<
-        string,
-        {
-          rps: number;
-          mbps: number;
-          p50: number;
-          p99: number;
-          addP50: number;
-          addP99: number;
-          cpu: number;
-        }
-      > = {};
       for (const p of paths) {
-        await load(p.targets, s, WARMUP_MS);
-        const cpu0 = cpuSeconds(p.pid);
-        const backendCpu0 = cpuSeconds(backendPid);
-        const r = await load(p.targets, s, DURATION_MS);
-        const cpu = (cpuSeconds(p.pid) - cpu0) / (r.elapsedMs / 1000);
-        const backendCpu = (cpuSeconds(backendPid) - backendCpu0) / (r.elapsedMs / 1000);
-        const rps = r.requests / (r.elapsedMs / 1000);
-        const mbps = r.bytes / (r.elapsedMs / 1000) / 1e6;
-        const p50 = percentile(r.latencies, 50);
-        const p99 = percentile(r.latencies, 99);
-        const direct = byPath.direct;
-        const addP50 = direct ? p50 - direct.p50 : 0;
-        const addP99 = direct ? p99 - direct.p99 : 0;
-        byPath[p.name] = { rps, mbps, p50, p99, addP50, addP99, cpu };
+        const med = (f: (m: Measured) => number) => median(rounds.map((r) => f(r[p.name])));
+        const direct = p.name === 'direct';
         table.push([
           p.name,
-          fmt(rps),
-          fmt(mbps, 1),
-          ms(p50),
-          ms(p99),
-          direct ? ms(addP50) : '',
-          direct ? ms(addP99) : '',
-          p.pid ? `${fmt(cpu * 100)}%` : '',
-          String(r.errors),
+          fmt(med((m) => m.rps)),
+          fmt(
+            med((m) => m.mbps),
+            1,
+          ),
+          ms(med((m) => m.p50)),
+          ms(med((m) => m.p99)),
+          direct ? '' : ms(med((m) => m.addP50)),
+          direct ? '' : ms(med((m) => m.addP99)),
+          p.pid ? `${fmt(med((m) => m.cpu) * 100)}%` : '',
+          p.pid ? fmt(med((m) => m.rss)) : '',
+          String(rounds.reduce((n, r) => n + r[p.name].errors, 0)),
         ]);
-        results.push({
-          scenario: s.name,
-          path: p.name,
-          requests: r.requests,
-          errors: r.errors,
-          rps,
-          mbps,
-          p50,
-          p99,
-          addP50,
-          addP99,
-          proxyCpu: p.pid ? cpu : null,
-          backendCpu,
-        });
       }
-      console.log(`\n${s.name}: ${s.description}`);
+      console.log(`\n${s.name}: ${s.description} (median of ${RUNS} interleaved runs)`);
       console.log(table.toString());
-      const d = byPath.director;
-      const h = byPath.haproxy;
-      const line = `${s.name}: director/haproxy throughput ${(d.rps / h.rps).toFixed(2)}x, p50 ${(d.p50 / h.p50).toFixed(2)}x, p99 ${(d.p99 / h.p99).toFixed(2)}x, added p50 ${ms(d.addP50)} vs ${ms(h.addP50)} ms, CPU per request ${(d.cpu / d.rps / (h.cpu / h.rps)).toFixed(2)}x`;
-      ratios.push(line);
+      const ratio = (f: (d: Measured, h: Measured) => number) =>
+        median(rounds.map((r) => f(r.director, r.haproxy))).toFixed(2);
+      const addP50 = (name: string) => ms(median(rounds.map((r) => r[name].addP50)));
+      ratios.push(
+        `${s.name}: director/haproxy throughput ${ratio((d, h) => d.rps / h.rps)}x, p50 ${ratio((d, h) => d.p50 / h.p50)}x, p99 ${ratio((d, h) => d.p99 / h.p99)}x, added p50 ${addP50('director')} vs ${addP50('haproxy')} ms (${ratio((d, h) => d.addP50 / h.addP50)}x), CPU per request ${ratio((d, h) => d.cpu / d.rps / (h.cpu / h.rps))}x`,
+      );
     }
     console.log('\nratios');
     for (const l of ratios) console.log(`  ${l}`);
@@ -550,7 +657,7 @@ async function main(): Promise<void> {
       await writeFile(
         opts.json,
         JSON.stringify(
-          { clients: CLIENTS, durationMs: DURATION_MS, nodes: nodes.length, results },
+          { clients: CLIENTS, durationMs: DURATION_MS, runs: RUNS, nodes: nodes.length, results },
           null,
           2,
         ),

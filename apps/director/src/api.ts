@@ -8,7 +8,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { isIP } from 'node:net';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import type { Registry } from 'prom-client';
 import type { Logger } from '@riak-mesos/logging';
 import { InvalidNameError, validateName } from '@riak-mesos/zk';
 
@@ -29,7 +28,8 @@ export interface DirectorApi {
   nodeViews(): NodeView[];
   configure(framework: string, cluster: string): void;
   health(): { ok: boolean; detail: Record<string, unknown> };
-  readonly registry: Registry;
+  /** What /metrics serves. */
+  readonly metricsText: { readonly contentType: string; metrics(): Promise<string> };
 }
 
 export class ZooKeeperUnavailableError extends Error {
@@ -175,7 +175,7 @@ export function createApiApp(
     res.json({ framework, cluster });
   });
   app.all('/metrics', only('GET'), async (_req, res) => {
-    res.type(director.registry.contentType).send(await director.registry.metrics());
+    res.type(director.metricsText.contentType).send(await director.metricsText.metrics());
   });
   app.use((req, res) => {
     sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path}`);

@@ -113,7 +113,8 @@ export interface Acquisition {
  *   down at once (passive ejection). Checks go on while down, so it recovers.
  * - Clients that find no available backend wait (FIFO) until one frees up or their time runs out.
  *
- * Events: `state` (backend, from, to), `added` (backend), `retired` (backend).
+ * Events: `state` (backend, from, to), `added` (backend), `retired` (backend), `ejected`
+ * (backend, error: taken down by its connect errors).
  */
 export class BackendPool extends EventEmitter {
   private members: Backend[] = [];
@@ -343,16 +344,34 @@ export class BackendPool extends EventEmitter {
     b.lastErrorTime = new Date();
     const limit = this.options.ejectAfter;
     if (limit > 0 && b.healthy && b.consecutiveConnectErrors >= limit) {
-      this.options.logger.warn('backend ejected after connect errors', {
-        listener: this.name,
-        id: b.id,
-        address: b.address,
-        errors: b.consecutiveConnectErrors,
-        error,
-      });
-      this.setHealthy(b, false);
+      this.eject(b, error);
+      this.emit('ejected', b, error);
     }
     this.afterRelease(b);
+  }
+
+  /** Takes a backend down at once: its connect errors (here, or in another worker). */
+  eject(b: Backend, error: string): void {
+    if (!b.healthy || b.retired) return;
+    this.options.logger.warn('backend ejected after connect errors', {
+      listener: this.name,
+      id: b.id,
+      address: b.address,
+      errors: b.consecutiveConnectErrors,
+      error,
+    });
+    b.lastError = error;
+    b.lastErrorTime = new Date();
+    this.setHealthy(b, false);
+  }
+
+  /**
+   * Takes the health another process decided (a worker follows the primary's checks, which have
+   * applied rise and fall already).
+   */
+  follow(b: Backend, healthy: boolean): void {
+    if (b.retired) return;
+    this.setHealthy(b, healthy);
   }
 
   /** A slot claimed by `acquire` was not used (the client went away while connecting). */

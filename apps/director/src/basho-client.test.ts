@@ -225,4 +225,68 @@ describe('real Riak: basho-riak-client through the director', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('with externalLoadBalancer: true, keeps the director RUNNING while nodes are stopped and started under load', async () => {
+    // The setting Basho documents for a client behind a load balancer: the client never takes
+    // its node (the director) out of service to health-check it.
+    const node = new Node.Builder()
+      .withRemoteAddress('127.0.0.1')
+      .withRemotePort(director.ports.pb)
+      .withExternalLoadBalancer(true)
+      .build();
+    const seen: number[] = [];
+    node.on('stateChange', (_n, state) => seen.push(state));
+    const elb = await call<Client>(
+      (done) => new Client(new Cluster.Builder().withRiakNodes([node]).build(), done),
+    );
+    const b = bucket();
+    let running = true;
+    const acked: string[] = [];
+    const failed: string[] = [];
+    const worker = async (w: number) => {
+      for (let i = 0; running; i++) {
+        const key = `e${w}-${i}`;
+        try {
+          await call((d) => elb.storeValue({ bucket: b, key, value: key }, d));
+          acked.push(key);
+        } catch (err) {
+          failed.push(`${key}: ${String(err)}`);
+        }
+      }
+    };
+    const progress = async (what: string) => {
+      const at = acked.length;
+      await waitFor(() => acked.length > at + 100, { timeoutMs: 60000, what });
+    };
+    const workers = Array.from({ length: 10 }, (_, w) => worker(w));
+    try {
+      await progress('load to run');
+      const victim = 1;
+      await s.cluster.kill(victim);
+      await waitFor(() => s.up('protobuf') === 2, { what: 'the director to take the node down' });
+      await progress('load to go on through the two nodes left');
+      await s.cluster.restart(victim);
+      await waitFor(() => s.up('protobuf') === 3, { what: 'the node back behind the director' });
+      await progress('load to go on with the node back');
+    } finally {
+      running = false;
+      await Promise.all(workers);
+    }
+    // Never out of service: the client kept sending to the director, which always had a node.
+    expect(seen.filter((st) => st !== Node.State.RUNNING)).toEqual([]);
+    expect(node.state).toBe(Node.State.RUNNING);
+    expect(failed).toEqual([]);
+    await s.cluster.settled();
+    const missing: string[] = [];
+    for (const key of acked) {
+      const r = await call<{ isNotFound: boolean; values: { getValue(): unknown }[] }>((d) =>
+        elb.fetchValue({ bucket: b, key, convertToJs: false }, d),
+      );
+      if (r.isNotFound || text(r.values[0]) !== key) missing.push(key);
+    }
+    expect(missing).toEqual([]);
+    await new Promise<void>((resolve) =>
+      elb.shutdown((state) => state === Cluster.State.SHUTDOWN && resolve()),
+    );
+  });
 });

@@ -178,6 +178,32 @@ describe('director configuration', () => {
       /tlsKey: --tls-cert needs --tls-key \(DIRECTOR_TLS_KEY\)/,
     );
   });
+
+  it('sizes the PB connection pool from the file, DIRECTOR_POOL_* or flags, warm-up within size', async () => {
+    expect(loadConfig({}, {}).pool).toEqual({ size: 32, warmup: 4, idleTimeMs: 60000 });
+    const file = join(await tempDir('director-pool-config'), 'c.json');
+    await writeFile(file, JSON.stringify({ pool: { size: 8, idleTimeMs: '30s' } }));
+    const env = { DIRECTOR_POOL_WARMUP: '2' };
+    expect(loadConfig({ config: file }, env).pool).toEqual({
+      size: 8,
+      warmup: 2,
+      idleTimeMs: 30000,
+    });
+    expect(loadConfig(flags('--pool-size', '0', '--pool-warmup', '0'), {}).pool.size).toBe(0);
+    expect(loadConfig(flags('--pool-size', '2'), env).pool).toMatchObject({ size: 2, warmup: 2 });
+    expect(problem(() => loadConfig(flags('--pool-size', '1'), env))).toMatch(
+      /pool\.warmup: 2 \(from environment DIRECTOR_POOL_WARMUP\) is more than pool\.size 1 \(from flag --pool-size\)/,
+    );
+    expect(problem(() => loadConfig({}, { DIRECTOR_POOL_SIZE: '-1' }))).toMatch(/pool\.size/);
+  });
+
+  it('runs one process unless --workers (DIRECTOR_WORKERS) asks for more', () => {
+    expect(loadConfig({}, {}).workers).toBe(1);
+    expect(loadConfig(flags('--workers', '2'), {}).workers).toBe(2);
+    expect(problem(() => loadConfig({}, { DIRECTOR_WORKERS: '0' }))).toMatch(
+      /workers: must be at least 1 \(from environment DIRECTOR_WORKERS\)/,
+    );
+  });
 });
 
 describe("the director's ZooKeeper credential", () => {

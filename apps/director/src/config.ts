@@ -6,6 +6,7 @@ import type { Resolved, SettingsTable } from '@riak-mesos/config';
 import {
   addSettingOptions,
   bool,
+  describeOrigin,
   durationMs,
   int,
   invalidConfiguration,
@@ -89,6 +90,20 @@ export interface DirectorConfig {
     /** Consecutive connect errors of proxied traffic that take a backend down (0: never). */
     ejectAfter: number;
   };
+  /**
+   * Processes that proxy (workers.ts): 1 runs everything in one process; N > 1 runs a primary
+   * (discovery, health checks, API) and N workers sharing the proxy ports.
+   */
+  workers: number;
+  /** Open PB connections kept per backend (pb-pool.ts; docs/director.md, "Backend connection pool"). */
+  pool: {
+    /** Idle connections kept per backend; 0 turns the pool off. */
+    size: number;
+    /** Idle connections opened ahead of demand per backend (at most `size`). */
+    warmup: number;
+    /** An idle connection unused this long is closed (and the warm-up refilled). */
+    idleTimeMs: number;
+  };
 }
 
 export const DEFAULTS: DirectorConfig = {
@@ -112,6 +127,8 @@ export const DEFAULTS: DirectorConfig = {
   drainTimeoutMs: 180000,
   shutdownGraceMs: 5000,
   health: { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, ejectAfter: 1 },
+  workers: 1,
+  pool: { size: 32, warmup: 4, idleTimeMs: 60000 },
 };
 
 const address = z
@@ -142,6 +159,7 @@ const D = DEFAULTS;
 const tokenFile = fileContents('token file');
 const zkAuthFile = privateFileContents('ZooKeeper credential file');
 const H = DEFAULTS.health;
+const P = DEFAULTS.pool;
 
 /** Every setting: its key in the file (dotted: nested), variables, flag, schema and default. */
 export const SETTINGS = {
@@ -365,6 +383,35 @@ export const SETTINGS = {
     env: 'DIRECTOR_EJECT_AFTER',
     flag: '--eject-after <n>',
   },
+  workers: {
+    description: 'proxy processes sharing the ports (node:cluster); more than 1 adds a primary',
+    schema: int(1, 64),
+    default: D.workers,
+    env: 'DIRECTOR_WORKERS',
+    flag: '--workers <n>',
+  },
+  'pool.size': {
+    description: 'idle PB connections kept per backend, 0 = no pool',
+    schema: int(0, 10000),
+    default: P.size,
+    env: 'DIRECTOR_POOL_SIZE',
+    flag: '--pool-size <n>',
+  },
+  'pool.warmup': {
+    description: 'idle PB connections opened ahead of demand per backend (at most the pool size)',
+    schema: int(0, 10000),
+    default: P.warmup,
+    env: 'DIRECTOR_POOL_WARMUP',
+    flag: '--pool-warmup <n>',
+  },
+  'pool.idleTimeMs': {
+    description: 'close a pooled PB connection unused this long',
+    schema: durationMs(100),
+    default: P.idleTimeMs,
+    defaultText: '60s',
+    env: 'DIRECTOR_POOL_IDLE_TIME',
+    flag: '--pool-idle-time <duration>',
+  },
 } satisfies SettingsTable;
 
 /** Commander's option values: `config`, `printConfig`, and one per flag of SETTINGS. */
@@ -417,6 +464,15 @@ export function resolveConfig(
     throw invalidConfiguration([
       'insecureNoAuth: --insecure-no-auth and --api-token-file exclude each other',
     ]);
+  if (config.pool.warmup > config.pool.size) {
+    const from = (key: string) => {
+      const v = resolved.values.find((r) => r.key === key);
+      return v ? describeOrigin(v.origin) : 'default';
+    };
+    throw invalidConfiguration([
+      `pool.warmup: ${config.pool.warmup} (from ${from('pool.warmup')}) is more than pool.size ${config.pool.size} (from ${from('pool.size')}); the pool keeps at most pool.size idle connections per backend`,
+    ]);
+  }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined))
     throw invalidConfiguration([
       config.tlsCert === undefined

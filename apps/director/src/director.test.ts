@@ -384,6 +384,16 @@ describe('real Riak: director API', () => {
     );
     expect(r.body).toMatch(/^riak_director_connection_errors_total\{.*reason="no_backend"\} \d+/m);
     expect(r.body).toMatch(/^riak_director_zookeeper_connected 1$/m);
+    // The PB connection pool: its size, warm idle connections per node, and its counters.
+    expect(r.body).toMatch(/^riak_director_pool_size\{listener="protobuf"\} 32$/m);
+    expect(r.body).toMatch(
+      /^riak_director_pool_idle\{listener="protobuf",backend="127\.0\.0\.1:\d+",id="riak-default-1"\} [1-9]\d*$/m,
+    );
+    expect(r.body).toMatch(/^riak_director_pool_hits_total\{listener="protobuf"\} [1-9]\d*$/m);
+    expect(r.body).toMatch(
+      /^riak_director_pool_discards_total\{listener="protobuf",reason="pinned"\} \d+$/m,
+    );
+    expect(r.body).not.toMatch(/^riak_director_pool_size\{listener="http"/m);
   });
 
   it('answers 404 for unknown routes, 405 for other methods, 400 for bad names', async () => {

@@ -1,3 +1,6 @@
+// Over 400 lines: the Director is the one place that wires the two lanes (pools, proxies,
+// checks, PB connection pool) to discovery, the API's views (status, nodes, health) and its
+// roles (single, primary, worker); the pieces themselves live in their own modules.
 import { hostname } from 'node:os';
 import type { TlsServerFiles } from '@riak-mesos/config';
 import type { Logger } from '@riak-mesos/logging';
@@ -15,6 +18,7 @@ import { Discovery } from './discovery';
 import type { HealthCheck } from './health';
 import { HealthChecker, httpPing, pbPing } from './health';
 import { createMetrics } from './metrics';
+import { PbConnectionPool } from './pb-pool';
 import { ProxyListener } from './proxy';
 
 export interface DirectorOptions {
@@ -23,6 +27,24 @@ export interface DirectorOptions {
   tls?: TlsServerFiles;
   /** Replaces the active checks (tests inject faults through real servers instead). */
   checks?: { protobuf?: HealthCheck; http?: HealthCheck };
+  /**
+   * `single` (default) does everything. With `--workers N` (workers.ts): the `primary` finds the
+   * nodes, checks them and serves the API, but proxies nothing; each `worker` proxies (on ports
+   * shared through node:cluster) and follows the primary's nodes and health.
+   */
+  role?: 'single' | 'primary' | 'worker';
+  /** Called with the cluster's nodes each time discovery reports them (the primary shares them). */
+  onNodes?: (nodes: RiakNode[]) => void;
+  /** Serves /metrics instead of this process's registry (the primary: the workers' metrics). */
+  metrics?: MetricsText;
+  /** Why the director cannot serve yet though its backends are healthy (the primary: workers). */
+  unavailable?: () => string | undefined;
+}
+
+/** What /metrics serves. */
+export interface MetricsText {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
 interface Lane {
@@ -33,6 +55,8 @@ interface Lane {
   pool: BackendPool;
   proxy: ProxyListener;
   checker: HealthChecker;
+  /** PB only: idle backend connections (pb-pool.ts). */
+  connections: PbConnectionPool | undefined;
   portOf: (n: RiakNode) => number;
 }
 
@@ -50,6 +74,13 @@ function erlangTime(d: Date | undefined): string | null {
 export class Director implements DirectorApi {
   readonly logger: Logger;
   readonly registry: Registry;
+  /** What /metrics serves: this process's registry, or the workers' (primary). */
+  readonly metricsText: MetricsText;
+  readonly role: 'single' | 'primary' | 'worker';
+  private readonly onNodes: ((nodes: RiakNode[]) => void) | undefined;
+  private readonly unavailable: (() => string | undefined) | undefined;
+  /** A worker's view of the primary's ZooKeeper session. */
+  private followedZk = false;
   private readonly lanes: Lane[];
   private zk: ZkClient | undefined;
   private discovery: Discovery | undefined;
@@ -66,6 +97,9 @@ export class Director implements DirectorApi {
   ) {
     this.logger = options.logger ?? createLogger('director');
     this.tls = options.tls;
+    this.role = options.role ?? 'single';
+    this.onNodes = options.onNodes;
+    this.unavailable = options.unavailable;
     this.target = { framework: config.framework, cluster: config.cluster };
     const lane = (
       name: 'protobuf' | 'http',
@@ -84,6 +118,16 @@ export class Director implements DirectorApi {
         drainTimeoutMs: config.drainTimeoutMs,
         logger: this.logger,
       });
+      // PB requests are framed: backend connections can be pooled and handed over at boundaries.
+      const connections =
+        name === 'protobuf' && config.pool.size > 0
+          ? new PbConnectionPool(pool, {
+              ...config.pool,
+              connectTimeoutMs: config.connectTimeoutMs,
+              retryMs: config.health.intervalMs,
+              logger: this.logger,
+            })
+          : undefined;
       const proxy = new ProxyListener({
         name,
         host: config.host,
@@ -96,6 +140,7 @@ export class Director implements DirectorApi {
         maxClientConnections: config.maxClientConnections,
         // PB requests are framed and stateless: drained connections move between two requests.
         pbBoundaries: name === 'protobuf',
+        ...(connections ? { connectionPool: connections } : {}),
         logger: this.logger,
       });
       const checker = new HealthChecker(pool, check, {
@@ -103,7 +148,7 @@ export class Director implements DirectorApi {
         timeoutMs: config.health.timeoutMs,
         logger: this.logger,
       });
-      return { name, legacyName, pool, proxy, checker, portOf };
+      return { name, legacyName, pool, proxy, checker, connections, portOf };
     };
     this.lanes = [
       lane(
@@ -126,6 +171,7 @@ export class Director implements DirectorApi {
       zookeeperConnected: () => this.zkConnected,
       configuration: () => ({ ...this.target }),
     });
+    this.metricsText = options.metrics ?? this.registry;
   }
 
   /** Bound ports (useful when configured as 0). */
@@ -146,7 +192,28 @@ export class Director implements DirectorApi {
   }
 
   get zkConnected(): boolean {
-    return this.zk?.state === 'connected';
+    return this.role === 'worker' ? this.followedZk : this.zk?.state === 'connected';
+  }
+
+  /** A worker: the primary's nodes, health and ZooKeeper state (workers.ts). */
+  follow(
+    update:
+      | { nodes: RiakNode[] }
+      | { lane: 'protobuf' | 'http'; id: string; host: string; port: number; healthy: boolean }
+      | { zookeeperConnected: boolean },
+  ): void {
+    if ('nodes' in update) this.applyNodes(update.nodes);
+    else if ('zookeeperConnected' in update) this.followedZk = update.zookeeperConnected;
+    else {
+      const pool = this.lane(update.lane).pool;
+      const b = pool
+        .list()
+        .find(
+          (x) =>
+            !x.draining && x.id === update.id && x.host === update.host && x.port === update.port,
+        );
+      if (b) pool.follow(b, update.healthy);
+    }
   }
 
   /** The pool of one listener (for tests and status). */
@@ -176,8 +243,8 @@ export class Director implements DirectorApi {
 
   async start(): Promise<void> {
     try {
-      for (const l of this.lanes) await l.proxy.listen();
-      if (this.config.api.enabled) {
+      if (this.role !== 'primary') for (const l of this.lanes) await l.proxy.listen();
+      if (this.config.api.enabled && this.role !== 'worker') {
         this.api = await startApiServer({
           host: this.config.api.host,
           port: this.config.api.port,
@@ -197,7 +264,11 @@ export class Director implements DirectorApi {
       await this.stop(0);
       throw err;
     }
-    for (const l of this.lanes) l.checker.start();
+    for (const l of this.lanes) {
+      if (this.role !== 'worker') l.checker.start();
+      if (this.role !== 'primary') l.connections?.start();
+    }
+    if (this.role === 'worker') return;
     this.zkLoop = this.connectZooKeeper();
   }
 
@@ -259,6 +330,7 @@ export class Director implements DirectorApi {
   }
 
   private applyNodes(nodes: RiakNode[]): void {
+    this.onNodes?.(nodes);
     this.logger.info('cluster nodes', {
       framework: this.target.framework,
       cluster: this.target.cluster,
@@ -317,12 +389,14 @@ export class Director implements DirectorApi {
   /** OK only when both listeners have at least one healthy backend. */
   health(): { ok: boolean; detail: Record<string, unknown> } {
     const healthy = Object.fromEntries(this.lanes.map((l) => [l.name, l.pool.healthyCount()]));
-    const ok = this.lanes.every((l) => l.pool.healthyCount() > 0);
+    const waiting = this.unavailable?.();
+    const ok = !waiting && this.lanes.every((l) => l.pool.healthyCount() > 0);
     const detail: Record<string, unknown> = {
       healthy_backends: healthy,
       zookeeper: this.zkConnected ? 'connected' : 'disconnected',
     };
-    if (!ok) {
+    if (waiting) detail.reason = waiting;
+    else if (!ok) {
       detail.reason = this.lanes.some((l) => l.pool.list().length > 0)
         ? 'no healthy backend on ' +
           this.lanes
@@ -336,7 +410,7 @@ export class Director implements DirectorApi {
 
   statusDocument(): unknown {
     const zk = parseConnectString(this.config.zk);
-    const backendView = (b: Backend) => ({
+    const backendView = (l: Lane, b: Backend) => ({
       id: b.id,
       node: b.node,
       name: b.host,
@@ -351,6 +425,7 @@ export class Director implements DirectorApi {
       act_time: b.completedTimeMs,
       connections_total: b.connectionsTotal,
       connect_errors: b.connectErrors,
+      ...(l.connections ? { pool_idle: l.connections.idleCount(b) } : {}),
       last_check: b.lastCheck
         ? { ok: b.lastCheck.ok, at: b.lastCheck.at.toISOString(), detail: b.lastCheck.detail }
         : null,
@@ -369,7 +444,17 @@ export class Director implements DirectorApi {
           balance: this.config.balance,
           open_connections: l.proxy.openConnections,
           waiting: l.pool.queued,
-          nodes: l.pool.list().map(backendView),
+          ...(l.connections
+            ? {
+                pool: {
+                  size: this.config.pool.size,
+                  warmup: this.config.pool.warmup,
+                  idle_time: this.config.pool.idleTimeMs,
+                  ...l.connections.stats,
+                },
+              }
+            : {}),
+          nodes: l.pool.list().map((b) => backendView(l, b)),
         })),
         web: {
           enabled: this.config.api.enabled,
@@ -397,6 +482,7 @@ export class Director implements DirectorApi {
     this.wakeZkLoop?.();
     for (const l of this.lanes) {
       l.checker.stop();
+      l.connections?.stop();
       l.pool.close();
     }
     await Promise.all(this.lanes.map((l) => l.proxy.close(graceMs)));

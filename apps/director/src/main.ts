@@ -8,7 +8,9 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from '@riak-mesos/logging';
 import type { CliOptions, DirectorConfig } from './config';
 import { ConfigError, buildCommand, resolveConfig } from './config';
+import cluster from 'node:cluster';
 import { Director } from './director';
+import { DirectorPrimary, runWorker } from './workers';
 
 /** Where a director without a configured token keeps the one it makes (its working directory). */
 const TOKEN_FILE = 'director-api-token';
@@ -87,8 +89,13 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // A worker of `--workers N` proxies and follows its primary, which owns everything else.
+  if (resolved.config.workers > 1 && cluster.isWorker) return runWorker(resolved.config, logger);
   const config = withApiToken(resolved.config, logger);
-  const director = new Director(config, { logger, ...(tls ? { tls } : {}) });
+  const director =
+    config.workers > 1
+      ? new DirectorPrimary(config, logger, tls)
+      : new Director(config, { logger, ...(tls ? { tls } : {}) });
   try {
     await director.start();
   } catch (err) {
@@ -101,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     pb: director.ports.pb,
     http: director.ports.http,
     api: director.ports.api ?? 'disabled',
+    workers: config.workers,
   });
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Backend, BackendState } from './backends';
+import type { PbPoolStats } from './pb-pool';
+import { DISCARD_REASONS } from './pb-pool';
 import type { ProxyListener } from './proxy';
 import { PROXY_ERROR_REASONS } from './proxy';
 
@@ -14,7 +16,9 @@ const STATES: readonly BackendState[] = ['up', 'down', 'draining'];
 
 /**
  * The director's Prometheus metrics, one registry per director instance. Every value is read from
- * the listeners and pools when scraped, so the proxy's data path does no metrics work.
+ * the listeners and pools when scraped, so the proxy's data path does no metrics work. With
+ * `--workers N` the primary sums the workers' registries; gauges that every worker holds alike
+ * (backend states, ZooKeeper, configuration) say `aggregator: 'max'` so they are taken once.
  */
 export function createMetrics(source: MetricsSource): Registry {
   const registry = new Registry();
@@ -57,6 +61,17 @@ export function createMetrics(source: MetricsSource): Registry {
       for (const l of listeners()) this.inc({ listener: l.name }, l.stats.moved);
     },
   });
+  new Counter({
+    name: 'riak_director_connections_reconnected_total',
+    help: 'PB client connections given another node when theirs was lost with nothing in flight',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of listeners()) this.inc({ listener: l.name }, l.stats.reconnected);
+    },
+  });
+  createPoolMetrics(registry, listeners);
   new Counter({
     name: 'riak_director_connections_refused_total',
     help: 'Client connections refused because the listener was at its connection limit',
@@ -127,6 +142,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_backends',
+    aggregator: 'max',
     help: 'Backends by listener and state (up, down, draining)',
     labelNames: ['listener', 'state'],
     registers: [registry],
@@ -144,6 +160,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_backend_up',
+    aggregator: 'max',
     help: '1 when the backend passes its health checks and is not draining',
     labelNames: ['listener', 'backend', 'id'],
     registers: [registry],
@@ -207,6 +224,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_zookeeper_connected',
+    aggregator: 'max',
     help: '1 while the director has a ZooKeeper session',
     registers: [registry],
     collect() {
@@ -215,6 +233,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'riak_director_info',
+    aggregator: 'max',
     help: 'The framework and cluster the director serves (value 1)',
     labelNames: ['framework', 'cluster'],
     registers: [registry],
@@ -225,4 +244,90 @@ export function createMetrics(source: MetricsSource): Registry {
     },
   });
   return registry;
+}
+
+/** The PB backend connection pool's metrics (pb-pool.ts), for listeners that have one. */
+function createPoolMetrics(registry: Registry, listeners: () => readonly ProxyListener[]): void {
+  const pooled = () =>
+    listeners().flatMap((l) => {
+      const p = l.options.connectionPool;
+      return p?.enabled ? [{ l, p }] : [];
+    });
+  new Gauge({
+    name: 'riak_director_pool_size',
+    aggregator: 'max',
+    help: 'Idle PB connections the pool keeps at most per backend (configured)',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l, p } of pooled()) this.set({ listener: l.name }, p.options.size);
+    },
+  });
+  new Gauge({
+    name: 'riak_director_pool_idle',
+    help: 'Idle pooled PB connections, by backend',
+    labelNames: ['listener', 'backend', 'id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l, p } of pooled()) {
+        for (const b of l.pool.list())
+          this.set({ listener: l.name, backend: b.address, id: b.id }, p.idleCount(b));
+      }
+    },
+  });
+  new Gauge({
+    name: 'riak_director_pool_in_use',
+    help: 'Backend PB connections serving a client now, by backend',
+    labelNames: ['listener', 'backend', 'id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l } of pooled()) {
+        for (const b of l.pool.list())
+          this.set({ listener: l.name, backend: b.address, id: b.id }, b.active);
+      }
+    },
+  });
+  const counters: [string, string, (s: PbPoolStats) => number][] = [
+    ['hits', 'Client connections served from a pooled connection', (s) => s.hits],
+    ['misses', 'Client connections that found no pooled connection and connected', (s) => s.misses],
+    [
+      'returned',
+      'Backend connections given back to the pool by clients that ended at a message boundary',
+      (s) => s.returned,
+    ],
+    [
+      'opened',
+      'Connections the pool opened ahead of demand (connected and pinged)',
+      (s) => s.opened,
+    ],
+    ['open_failures', 'Pool connects or pings that failed', (s) => s.openFailures],
+  ];
+  for (const [name, help, value] of counters) {
+    new Counter({
+      name: `riak_director_pool_${name}_total`,
+      help,
+      labelNames: ['listener'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { l, p } of pooled()) this.inc({ listener: l.name }, value(p.stats));
+      },
+    });
+  }
+  new Counter({
+    name: 'riak_director_pool_discards_total',
+    help: 'Backend connections closed instead of pooled, by reason',
+    labelNames: ['listener', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { l, p } of pooled()) {
+        for (const reason of DISCARD_REASONS)
+          this.inc({ listener: l.name, reason }, p.stats.discards[reason]);
+      }
+    },
+  });
 }

@@ -37,12 +37,24 @@ export const SINGLE_ANSWER_REQUESTS: ReadonlySet<number> = new Set([
   82, // DtUpdateReq
 ]);
 
-/** Walks frames across chunk boundaries, reporting each frame's start (code) and end. */
+/** What a FrameWalker reports: a frame's start (its code) and its end. */
+interface FrameSink {
+  frameStart(code: number): void;
+  frameEnd(): void;
+}
+
+/**
+ * Walks frames across chunk boundaries, reporting each frame's start (code) and end to its sink.
+ * On the hot path of every PB message: no allocation per chunk, and a header that lies whole in
+ * the chunk is read in place.
+ */
 class FrameWalker {
   private readonly header = Buffer.alloc(5);
   private headerHave = 0;
   /** Payload bytes of the current frame still to come. */
   private payloadLeft = 0;
+
+  constructor(private readonly sink: FrameSink) {}
 
   /** Between frames: nothing of a frame seen but not finished. */
   get atFrameBoundary(): boolean {
@@ -50,71 +62,82 @@ class FrameWalker {
   }
 
   /**
-   * Feeds bytes; calls `start(code)` when a frame's header is complete and `end()` when its last
-   * byte has passed. Returns false on a malformed frame (length 0), after which it stops walking.
+   * Feeds bytes. Returns false on a malformed frame (length 0), after which it stops walking.
    */
-  walk(chunk: Buffer, start: (code: number) => void, end: () => void): boolean {
+  walk(chunk: Buffer): boolean {
+    const n = chunk.length;
     let i = 0;
-    while (i < chunk.length) {
+    while (i < n) {
       if (this.payloadLeft > 0) {
-        const take = Math.min(this.payloadLeft, chunk.length - i);
+        const take = Math.min(this.payloadLeft, n - i);
         this.payloadLeft -= take;
         i += take;
-        if (this.payloadLeft === 0) end();
+        if (this.payloadLeft === 0) this.sink.frameEnd();
         continue;
       }
-      const take = Math.min(5 - this.headerHave, chunk.length - i);
-      chunk.copy(this.header, this.headerHave, i, i + take);
-      this.headerHave += take;
-      i += take;
-      // A length of 0 (no code) is malformed as soon as its 4 bytes are in.
-      if (this.headerHave >= 4 && this.header.readUInt32BE(0) === 0) return false;
-      if (this.headerHave < 5) break;
-      this.headerHave = 0;
-      const length = this.header.readUInt32BE(0);
-      start(this.header[4]);
+      let length: number;
+      let code: number;
+      if (this.headerHave === 0 && n - i >= 5) {
+        length = chunk.readUInt32BE(i);
+        code = chunk[i + 4];
+        i += 5;
+      } else {
+        const take = Math.min(5 - this.headerHave, n - i);
+        chunk.copy(this.header, this.headerHave, i, i + take);
+        this.headerHave += take;
+        i += take;
+        // A length of 0 (no code) is malformed as soon as its 4 bytes are in.
+        if (this.headerHave >= 4 && this.header.readUInt32BE(0) === 0) return false;
+        if (this.headerHave < 5) break;
+        this.headerHave = 0;
+        length = this.header.readUInt32BE(0);
+        code = this.header[4];
+      }
+      if (length === 0) return false;
+      this.sink.frameStart(code);
       this.payloadLeft = length - 1;
-      if (this.payloadLeft === 0) end();
+      if (this.payloadLeft === 0) this.sink.frameEnd();
     }
     return true;
   }
 }
 
 export class PbBoundaryTracker {
-  private readonly fromClientFrames = new FrameWalker();
-  private readonly fromServerFrames = new FrameWalker();
+  private readonly fromClientFrames = new FrameWalker({
+    frameStart: (code) => {
+      if (SINGLE_ANSWER_REQUESTS.has(code)) this.outstanding++;
+      else this.pin(`request code ${code}`);
+    },
+    frameEnd: () => undefined,
+  });
+  private readonly fromServerFrames = new FrameWalker({
+    frameStart: () => {
+      if (this.outstanding === 0) this.pin('an answer nobody asked for');
+    },
+    frameEnd: () => {
+      if (this.outstanding > 0) {
+        this.outstanding--;
+        this.answered++;
+      }
+    },
+  });
   /** Requests forwarded (counted from their first bytes) whose answer has not fully passed. */
   private outstanding = 0;
   /** Why the connection stays on its node; undefined while it may move. */
   pinned: string | undefined;
+  /** Answers that have fully passed (each ends one forwarded request). */
+  answered = 0;
 
   /** Bytes the client sent, about to be forwarded to the node. */
   fromClient(chunk: Buffer): void {
     if (this.pinned) return;
-    const ok = this.fromClientFrames.walk(
-      chunk,
-      (code) => {
-        if (SINGLE_ANSWER_REQUESTS.has(code)) this.outstanding++;
-        else this.pin(`request code ${code}`);
-      },
-      () => undefined,
-    );
-    if (!ok) this.pin('malformed request frame');
+    if (!this.fromClientFrames.walk(chunk)) this.pin('malformed request frame');
   }
 
   /** Bytes the node sent, about to be forwarded to the client. */
   fromServer(chunk: Buffer): void {
     if (this.pinned) return;
-    const ok = this.fromServerFrames.walk(
-      chunk,
-      () => {
-        if (this.outstanding === 0) this.pin('an answer nobody asked for');
-      },
-      () => {
-        if (this.outstanding > 0) this.outstanding--;
-      },
-    );
-    if (!ok) this.pin('malformed answer frame');
+    if (!this.fromServerFrames.walk(chunk)) this.pin('malformed answer frame');
   }
 
   /** Every forwarded request fully answered, and no frame half passed either way. */

@@ -1,7 +1,8 @@
 /**
  * The director's TCP proxy. Over ~400 lines because one proxied connection is one object whose
- * states (connecting, proxied, moving to another node at a PB request boundary, closing) share
- * its sockets and counters; splitting it would pass those around.
+ * states (connecting, proxied, moving to another node at a PB request boundary, handing its
+ * backend connection to the pool, closing) share its sockets and counters; splitting it would
+ * pass those around.
  */
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
@@ -9,6 +10,8 @@ import type { Logger } from '@riak-mesos/logging';
 import type { Backend, BackendPool, ConnectionHandle } from './backends';
 import { describeError } from './health';
 import { PbBoundaryTracker } from './pb-boundary';
+import type { PbConnectionPool } from './pb-pool';
+import { listenTo } from './pb-pool';
 
 export interface ProxyListenerOptions {
   /** `protobuf` or `http`: names the listener in logs, metrics and the status document. */
@@ -26,6 +29,11 @@ export interface ProxyListenerOptions {
    * drained moves to another node between two requests instead of waiting for the drain to end.
    */
   pbBoundaries?: boolean;
+  /**
+   * With `pbBoundaries`: idle PB connections per backend (pb-pool.ts). A client is served from
+   * it, and gives its backend connection back when it ends at a message boundary, unpinned.
+   */
+  connectionPool?: PbConnectionPool;
   logger: Logger;
 }
 
@@ -58,6 +66,11 @@ export interface ProxyStats {
   proxied: number;
   /** PB connections moved off a draining node between two requests, unnoticed by the client. */
   moved: number;
+  /**
+   * PB connections whose node closed or failed while nothing was in flight, given another node
+   * before their next request (unnoticed by the client).
+   */
+  reconnected: number;
   /** Backend connect attempts that failed (each retry counts). */
   connectFailures: number;
   errors: Record<ProxyErrorReason, number>;
@@ -78,7 +91,11 @@ export interface ProxyStats {
  *   side is reset), or when its backend's drain time runs out;
  * - with `pbBoundaries`, is forwarded chunk by chunk instead (same back-pressure and half-close)
  *   while its PB frames are followed; when its backend starts draining, it moves to another
- *   backend at the first moment every request it forwarded is answered, unless it is pinned.
+ *   backend at the first moment every request it forwarded is answered, unless it is pinned; if
+ *   its backend ends or fails with nothing in flight, it gets another before its next request;
+ *   once pinned it is piped both ways;
+ * - with a `connectionPool` too, takes an idle backend connection instead of connecting, and
+ *   gives it back when it ends at a message boundary, unpinned (pb-pool.ts).
  */
 export class ProxyListener {
   private server: Server | undefined;
@@ -88,6 +105,7 @@ export class ProxyListener {
     refused: 0,
     proxied: 0,
     moved: 0,
+    reconnected: 0,
     connectFailures: 0,
     errors: Object.fromEntries(PROXY_ERROR_REASONS.map((r) => [r, 0])) as Record<
       ProxyErrorReason,
@@ -233,10 +251,21 @@ class ProxiedConnection implements ConnectionHandle {
   /** The client's byte counts when the current backend was attached (per-backend totals). */
   private boundAt = { in: 0, out: 0 };
   private readonly tracker: PbBoundaryTracker | undefined;
+  private readonly onClientData = (chunk: Buffer) => this.fromClient(chunk);
+  /** Stops following the current backend's bytes (pinned: they are piped from then on). */
+  private stopUpstreamData: (() => void) | undefined;
+  /** Pinned and piped both ways: nothing is followed any more. */
+  private piped = false;
   /** Its backend drains: move at the next request boundary. */
   private moveWanted = false;
   private moving = false;
   private clientEnded = false;
+  /** Removes the PB-mode listeners from the current backend socket (to move it or pool it). */
+  private detach: (() => void) | undefined;
+  /** `tracker.answered` when the backend was last lost at a boundary (one retry per answer). */
+  private answeredAtLoss = -1;
+  /** The backend side ended or failed first (its socket is not pooled). */
+  private backendEnded = false;
 
   constructor(
     private readonly listener: ProxyListener,
@@ -331,6 +360,8 @@ class ProxiedConnection implements ConnectionHandle {
   }
 
   private connectTo(backend: Backend): Promise<Socket> {
+    const pooled = this.options.connectionPool?.take(backend);
+    if (pooled) return Promise.resolve(pooled);
     return new Promise<Socket>((resolve, reject) => {
       const socket = connect({
         host: backend.host,
@@ -373,36 +404,110 @@ class ProxiedConnection implements ConnectionHandle {
     this.boundAt = { in: client.bytesRead, out: client.bytesWritten };
     pool.connected(backend, this);
     if (first) this.listener.stats.proxied++;
-    upstream.on('error', (err) => {
-      if (this.upstream === upstream) this.onSocketError('backend', err);
-    });
-    upstream.on('close', () => {
-      if (this.upstream !== upstream) return;
-      this.upstreamClosed = true;
-      this.onClose();
-    });
     const idle = () => this.abort('idle_timeout');
     if (first) client.setTimeout(this.options.idleTimeoutMs, idle);
     upstream.setTimeout(this.options.idleTimeoutMs, idle);
     if (!this.tracker) {
+      upstream.on('error', (err) => {
+        if (this.upstream === upstream) this.onSocketError('backend', err);
+      });
+      upstream.on('close', () => {
+        if (this.upstream !== upstream) return;
+        this.upstreamClosed = true;
+        this.onClose();
+      });
       // pipe() keeps back-pressure both ways and ends the other side's writes on a FIN.
       upstream.pipe(client);
       client.pipe(upstream);
       return;
     }
-    upstream.on('data', (chunk: Buffer) => this.fromUpstream(upstream, chunk));
-    upstream.on('end', () => {
-      if (this.upstream === upstream && !client.writableEnded) client.end();
-    });
+    this.attachPb(upstream, idle);
     if (first) {
-      client.on('data', (chunk: Buffer) => this.fromClient(chunk));
-      client.on('end', () => {
-        this.clientEnded = true;
-        if (this.upstream && !this.moving && !this.upstream.writableEnded) this.upstream.end();
-      });
+      client.on('data', this.onClientData);
+      client.on('end', () => this.onClientEnd());
       // Accepted paused (pauseOnConnect): a 'data' listener alone does not start the flow.
       client.resume();
     }
+  }
+
+  /**
+   * PB mode: the backend socket's listeners, removable (`detach`) so that the socket can move to
+   * the pool. A backend that ends or fails while nothing is in flight is replaced (`lost`).
+   */
+  private attachPb(upstream: Socket, idle: () => void): void {
+    const onData = (chunk: Buffer) => this.fromUpstream(upstream, chunk);
+    const onEnd = () => {
+      if (this.upstream !== upstream || this.lost()) return;
+      this.backendEnded ||= !this.clientEnded && !this.clientClosed;
+      if (!this.client.writableEnded) this.client.end();
+    };
+    const onError = (err: Error) => {
+      if (this.upstream !== upstream || this.lost()) return;
+      this.backendEnded ||= !this.clientEnded && !this.clientClosed;
+      this.onSocketError('backend', err);
+    };
+    const onClose = () => {
+      if (this.upstream !== upstream || this.lost()) return;
+      this.backendEnded ||= !this.clientEnded && !this.clientClosed;
+      this.upstreamClosed = true;
+      this.onClose();
+    };
+    const off = listenTo(upstream, { data: onData, end: onEnd, error: onError, close: onClose });
+    this.stopUpstreamData = () => upstream.off('data', onData);
+    this.detach = () => {
+      off();
+      upstream.off('timeout', idle);
+      upstream.setTimeout(0);
+    };
+  }
+
+  /** PB mode: the client ended its writes. */
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.giveBack()) return;
+    const upstream = this.upstream;
+    if (!upstream || this.moving || upstream.writableEnded) return;
+    // With a pool, an unpinned connection waits for its answers and is then given back.
+    if (this.options.connectionPool?.enabled && !this.tracker!.pinned) return;
+    upstream.end();
+  }
+
+  /**
+   * With a pool: a client that ended (or ends now) at a message boundary, unpinned, gives its
+   * backend connection back, and its own side is ended. True when that happened.
+   */
+  private giveBack(): boolean {
+    const connectionPool = this.options.connectionPool;
+    const upstream = this.upstream;
+    const backend = this.backend;
+    if (!connectionPool?.enabled || !upstream || !backend || this.moving || this.closed)
+      return false;
+    if (!this.tracker!.atBoundary) return false;
+    this.detach?.();
+    this.detach = undefined;
+    this.upstream = undefined;
+    this.backend = undefined;
+    this.closed = true;
+    this.releaseBackend(backend);
+    if (!connectionPool.give(backend, upstream)) upstream.destroy();
+    if (this.clientClosed) this.finish();
+    else if (!this.client.writableEnded) this.client.end();
+    return true;
+  }
+
+  /**
+   * PB mode: the backend ended or failed. At a boundary (nothing in flight, unpinned) the client
+   * loses nothing: it gets another backend before its next request, at most once without an
+   * answer in between (a backend that drops every connection must not loop). True when taken care
+   * of that way.
+   */
+  private lost(): boolean {
+    const t = this.tracker!;
+    if (this.closed || this.moving || this.clientEnded || this.clientClosed) return false;
+    if (!t.atBoundary || t.answered === this.answeredAtLoss) return false;
+    this.answeredAtLoss = t.answered;
+    void this.move('lost');
+    return true;
   }
 
   /** PB mode: a client chunk to the current backend, pausing the client while it is full. */
@@ -416,6 +521,21 @@ class ProxiedConnection implements ConnectionHandle {
         if (this.upstream === upstream && !this.moving) this.client.resume();
       });
     }
+    if (this.tracker!.pinned) this.pipePinned();
+  }
+
+  /**
+   * A pinned connection never moves and is never pooled: its bytes are piped both ways from now
+   * on (back-pressure by pipe(); the end of either side is still passed on by the PB listeners).
+   */
+  private pipePinned(): void {
+    const upstream = this.upstream;
+    if (this.piped || !upstream || this.moving) return;
+    this.piped = true;
+    this.client.off('data', this.onClientData);
+    this.stopUpstreamData?.();
+    upstream.pipe(this.client, { end: false });
+    this.client.pipe(upstream, { end: false });
   }
 
   /** PB mode: a backend chunk to the client; at a request boundary, a wanted move happens. */
@@ -426,7 +546,10 @@ class ProxiedConnection implements ConnectionHandle {
       upstream.pause();
       this.client.once('drain', () => upstream.resume());
     }
-    if (this.moveWanted && this.tracker!.atBoundary) void this.move();
+    if (this.tracker!.pinned) this.pipePinned();
+    if (!this.tracker!.atBoundary) return;
+    if (this.clientEnded) this.giveBack();
+    else if (this.moveWanted) void this.move('drain');
   }
 
   /**
@@ -436,16 +559,17 @@ class ProxiedConnection implements ConnectionHandle {
   draining(): void {
     if (!this.tracker || this.tracker.pinned || this.closed || !this.upstream) return;
     this.moveWanted = true;
-    if (this.tracker.atBoundary) void this.move();
+    if (this.tracker.atBoundary) void this.move('drain');
   }
 
   /**
    * Moves the connection to another backend between two requests: the client is paused (what it
-   * sends next waits in the kernel), the old backend connection is ended cleanly and released,
-   * another backend is claimed and connected, and the client resumes. No backend: the client is
-   * closed, having no request in flight.
+   * sends next waits in the kernel), the old backend connection is ended cleanly (`drain`) or
+   * closed (`lost`: the backend ended or failed) and released, another backend is claimed and
+   * connected, and the client resumes. No backend: the client is closed, having no request in
+   * flight.
    */
-  private async move(): Promise<void> {
+  private async move(why: 'drain' | 'lost'): Promise<void> {
     if (this.moving || this.closed || !this.upstream || !this.backend) return;
     this.moving = true;
     this.moveWanted = false;
@@ -455,10 +579,16 @@ class ProxiedConnection implements ConnectionHandle {
     client.pause();
     this.upstream = undefined;
     this.backend = undefined;
-    old.setTimeout(0);
+    this.detach?.();
+    this.detach = undefined;
     old.on('error', () => undefined);
-    old.end();
-    setTimeout(() => old.destroy(), 5000).unref();
+    if (why === 'drain') {
+      old.end();
+      setTimeout(() => old.destroy(), 5000).unref();
+    } else {
+      old.destroy();
+      this.options.connectionPool?.discarded('backend_closed');
+    }
     this.releaseBackend(from);
     const got = await this.connectAny(new Set([from]), Date.now() + this.options.queueTimeoutMs);
     this.moving = false;
@@ -479,14 +609,16 @@ class ProxiedConnection implements ConnectionHandle {
       this.finish();
       return;
     }
-    this.listener.stats.moved++;
-    this.debug('moved a connection off a draining backend', {
-      listener: this.listener.name,
-      from: from.address,
-      to: got.backend.address,
-    });
+    if (why === 'drain') this.listener.stats.moved++;
+    else this.listener.stats.reconnected++;
+    this.debug(
+      why === 'drain'
+        ? 'moved a connection off a draining backend'
+        : 'gave a connection whose backend was lost between two requests another backend',
+      { listener: this.listener.name, from: from.address, to: got.backend.address },
+    );
     this.attach(got.backend, got.socket);
-    if (this.clientEnded) got.socket.end();
+    if (this.clientEnded && !this.giveBack()) got.socket.end();
     client.resume();
   }
 
@@ -573,7 +705,15 @@ class ProxiedConnection implements ConnectionHandle {
     if (this.finished) return;
     this.finished = true;
     this.closed = true;
-    if (this.backend && this.upstream) this.releaseBackend(this.backend);
+    if (this.backend && this.upstream) {
+      this.releaseBackend(this.backend);
+      // Its backend connection is closed with it, not pooled: say why.
+      const connectionPool = this.options.connectionPool;
+      if (connectionPool?.enabled)
+        connectionPool.discarded(
+          this.backendEnded ? 'backend_closed' : this.tracker!.pinned ? 'pinned' : 'unfinished',
+        );
+    }
     this.listener.ended(this);
   }
 }

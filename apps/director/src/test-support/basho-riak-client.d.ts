@@ -27,8 +27,14 @@ declare module 'basho-riak-client' {
   }
 
   export class Client {
-    /** `nodes`: `host:port` strings, with the client's defaults for everything else. */
-    constructor(nodes: string[], callback?: (err: Error | null, client: Client) => void);
+    /**
+     * `nodes`: `host:port` strings, with the client's defaults for everything else; or a cluster
+     * built with `Cluster.Builder`.
+     */
+    constructor(
+      nodes: string[] | ClusterLike,
+      callback?: (err: Error | null, client: Client) => void,
+    );
     cluster: { nodes: RiakNodeLike[] };
     ping(callback: Callback<boolean>): void;
     fetchServerInfo(callback: Callback<{ node: string; server_version: string }>): void;
@@ -62,8 +68,32 @@ declare module 'basho-riak-client' {
     shutdown(callback: (state: number) => void): void;
   }
 
-  export const Node: { State: Record<'RUNNING' | 'HEALTH_CHECKING' | 'SHUTDOWN', number> };
-  export const Cluster: { State: Record<'RUNNING' | 'SHUTDOWN', number> };
+  /** A built cluster (opaque to the tests). */
+  interface ClusterLike {
+    readonly nodes: RiakNodeLike[];
+  }
+
+  interface NodeBuilder {
+    withRemoteAddress(host: string): NodeBuilder;
+    withRemotePort(port: number): NodeBuilder;
+    /** The node is a load balancer: the client never takes it out to health-check it. */
+    withExternalLoadBalancer(on: boolean): NodeBuilder;
+    build(): RiakNodeLike;
+  }
+
+  interface ClusterBuilder {
+    withRiakNodes(nodes: RiakNodeLike[]): ClusterBuilder;
+    build(): ClusterLike;
+  }
+
+  export const Node: {
+    State: Record<'RUNNING' | 'HEALTH_CHECKING' | 'SHUTDOWN', number>;
+    Builder: new () => NodeBuilder;
+  };
+  export const Cluster: {
+    State: Record<'RUNNING' | 'SHUTDOWN', number>;
+    Builder: new () => ClusterBuilder;
+  };
 
   export namespace Commands {
     namespace KV {

@@ -42,6 +42,7 @@ const root = parse(
   `syntax = "proto2";
   message RpbPair { required bytes key = 1; optional bytes value = 2; }
   message RpbErrorResp { required bytes errmsg = 1; required uint32 errcode = 2; }
+  message RpbGetServerInfoResp { optional bytes node = 1; optional bytes server_version = 2; }
   message RpbContent {
     required bytes value = 1; optional bytes content_type = 2; repeated RpbPair indexes = 10;
   }
