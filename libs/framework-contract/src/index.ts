@@ -196,3 +196,12 @@ export {
   healthReasonSchema,
 } from './health';
 export type { HealthAnswer, HealthReason, HealthState } from './health';
+export {
+  directorRegistrationSchema,
+  directorsNodeSchema,
+  encodeDirectorRegistration,
+  endpointViewSchema,
+  endpointsAnswerSchema,
+  hostPort,
+} from './endpoints';
+export type { DirectorRegistration, DirectorsNode, EndpointView, EndpointsAnswer } from './endpoints';

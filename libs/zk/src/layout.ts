@@ -19,6 +19,9 @@ export interface FrameworkLayout {
   /** A cluster's plans (deploy, rolling restart, …): one document each, under the cluster. */
   plans(cluster: string): string;
   plan(cluster: string, id: string): string;
+  /** The directors registered for a cluster (ephemeral, written by each director). */
+  directors(cluster: string): string;
+  director(cluster: string, id: string): string;
   readonly nodes: string;
   node(key: string): string;
   /** EPMD replacement registrations: one ephemeral node per Erlang alive-name. */
@@ -48,6 +51,9 @@ export function frameworkLayout(frameworkName: string): FrameworkLayout {
     plans: (cluster) => `${root}/clusters/${validateName('cluster', cluster)}/plans`,
     plan: (cluster, id) =>
       `${root}/clusters/${validateName('cluster', cluster)}/plans/${validateName('plan', id)}`,
+    directors: (cluster) => `${root}/clusters/${validateName('cluster', cluster)}/directors`,
+    director: (cluster, id) =>
+      `${root}/clusters/${validateName('cluster', cluster)}/directors/${validateName('director', id)}`,
     nodes: `${root}/nodes`,
     node: (key) => `${root}/nodes/${validateName('node', key)}`,
     erlpmdNodes: `${root}/erlpmd/nodes`,
