@@ -14,6 +14,8 @@ import {
   frameworkLayout,
   validateName,
 } from '@riak-mesos/zk';
+import type { RegisteredDirector } from './directors';
+import { ensureDirectorsNode, registeredDirectors } from './directors';
 import { DocumentView } from './document-view';
 import type { ClusterDoc, NodeDoc, SchedulerDoc } from './model';
 import {
@@ -116,6 +118,8 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     await this.zk.ensurePath(this.layout.erlpmdNodes);
     await Promise.all([this.clusterView.start(), this.nodeView.start()]);
     await this.ensureClusterCookies();
+    for (const c of await this.listClusters())
+      await ensureDirectorsNode(this.zk, this.layout, c.name);
   }
 
   /**
@@ -251,6 +255,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
         throw new ConflictError(`cluster '${name}' already exists`);
       throw err;
     }
+    await ensureDirectorsNode(this.zk, this.layout, name);
     await this.clusterView.created(name);
     this.emit('cluster', doc, null);
     return doc;
@@ -278,6 +283,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     if (nodes.length > 0)
       throw new ConflictError(`cluster '${name}' still has ${nodes.length} node(s)`);
     await this.zk.deleteRecursive(this.layout.plans(name)); // its plans are under it
+    await this.zk.deleteRecursive(this.layout.directors(name)); // and its directors' registrations
     for (const [key, view] of this.planViews)
       if (key.startsWith(`${name}@`)) {
         this.planViews.delete(key);
@@ -286,6 +292,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     await this.zk.delete(this.layout.cluster(name));
     this.clusterView.removed(name);
     this.emit('cluster-deleted', cluster);
+  }
+
+  /** The directors registered for a cluster (directors.ts). */
+  registeredDirectors(cluster: string): Promise<RegisteredDirector[]> {
+    return registeredDirectors(this.zk, this.layout, cluster, this.logger);
   }
 
   // ---- nodes ----

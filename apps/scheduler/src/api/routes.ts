@@ -37,6 +37,7 @@ import { requestInput } from './input';
 import type { ApiAuth } from './auth';
 import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
+import { addEndpointRoutes } from './endpoint-routes';
 import { addHealthRoutes } from './health-routes';
 import type { OrphanTaskDeps } from './placement-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
@@ -460,6 +461,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     leaderOnly,
     json,
   });
+  addEndpointRoutes(api, { store });
   addHealthRoutes(api, {
     store,
     isLeader: deps.isLeader,
