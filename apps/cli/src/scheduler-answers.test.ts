@@ -136,6 +136,22 @@ describe("the real scheduler's answers", () => {
     } finally {
       await director.close();
     }
+    // Adoption of an orphan: confirmed with --yes, refused by the scheduler for a task it does
+    // not list (an orphan is listed and adopted in apps/scheduler's repair.test.ts).
+    const unconfirmed = await cli('--url', url, 'framework', 'orphans', '--adopt', 'riak-x-1');
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.err).toMatch(/add --yes to confirm/);
+    const notOrphan = await cli(
+      '--url',
+      url,
+      'framework',
+      'orphans',
+      '--adopt',
+      'riak-x-1',
+      '--yes',
+    );
+    expect(notOrphan.code).toBe(1);
+    expect(notOrphan.err).toMatch(/no task 'riak-x-1' without a node record|not the leader/);
     const unknown = await cli('--url', url, 'cluster', 'endpoints', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/cluster 'nope' does not exist/);

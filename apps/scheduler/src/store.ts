@@ -394,6 +394,43 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     throw new ConflictError(`cluster '${clusterName}' kept changing; try again`);
   }
 
+  /**
+   * Writes the record of an adopted orphan task (framework/orphan-adoption.ts) and raises its
+   * cluster's next generation past it, in one transaction; ConflictError if the key is taken.
+   */
+  async adoptNode(node: NodeDoc, nextGeneration: number): Promise<NodeDoc> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await this.clusters.read(this.layout.cluster(node.cluster));
+      if (!current) throw new NotFoundError(`cluster '${node.cluster}' does not exist`);
+      const cluster = current.value;
+      const next = {
+        ...cluster,
+        nextGeneration: Math.max(cluster.nextGeneration, nextGeneration),
+      };
+      try {
+        await this.zk.transaction([
+          {
+            op: 'set',
+            path: this.layout.cluster(node.cluster),
+            data: this.clusters.encode(next),
+            version: current.version,
+          },
+          { op: 'create', path: this.layout.node(node.key), data: this.nodes.encode(node) },
+        ]);
+      } catch (err) {
+        if (err instanceof TransactionError && err.cause instanceof BadVersionError) continue;
+        if (err instanceof TransactionError && err.cause instanceof NodeExistsError)
+          throw new ConflictError(`node '${node.key}' already has a record`);
+        throw err;
+      }
+      await Promise.all([this.clusterView.created(node.cluster), this.nodeView.created(node.key)]);
+      this.emit('cluster', next, cluster);
+      this.emit('node', node, null);
+      return node;
+    }
+    throw new ConflictError(`cluster '${node.cluster}' kept changing; try again`);
+  }
+
   /** Read-modify-write of a node; a state change is checked against the state machine. */
   async updateNode(key: string, fn: (n: NodeDoc) => NodeDoc | undefined): Promise<NodeDoc> {
     const { before, after } = await this.casUpdate(

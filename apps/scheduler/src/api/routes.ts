@@ -458,6 +458,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),
     ...(deps.unknownReservations ? { unknownReservations: deps.unknownReservations } : {}),
     ...(deps.orphanTasks ? { orphanTasks: deps.orphanTasks } : {}),
+    nodeView,
     leaderOnly,
     json,
   });
