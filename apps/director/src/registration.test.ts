@@ -12,27 +12,17 @@ import {
   NoAuthError,
   ZkClient,
   aclText,
-  digestId,
   frameworkAcl,
   frameworkLayout,
   frameworkZkOptions,
 } from '@riak-mesos/zk';
 import { DEFAULTS } from './config';
 import { Director } from './director';
+import { creds, ids } from './test-support/zk-identities';
 import { Registrar, registrationId } from './registration';
 
 const logger = createLogger('director-registration-test', { level: 'error' });
 const layout = frameworkLayout('reg');
-const creds = {
-  scheduler: { user: 'sched', password: 'scheduler-secret' },
-  node: { user: 'node', password: 'node-secret-1' },
-  director: { user: 'director', password: 'director-secret' },
-};
-const ids = {
-  scheduler: digestId(creds.scheduler.user, creds.scheduler.password),
-  node: digestId(creds.node.user, creds.node.password),
-  director: digestId(creds.director.user, creds.director.password),
-};
 
 let server: ZooKeeperServer;
 let connect: string;
