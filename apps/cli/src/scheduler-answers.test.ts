@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { ProcessGroup } from '@riak-mesos/process';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, tempDir } from '@riak-mesos/testing';
+import { encodeDirectorRegistration, endpointsAnswerSchema } from '@riak-mesos/framework-contract';
+import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
 import { runCli } from './test-support/cli';
 import { startSchedulerApi } from './test-support/scheduler';
 
@@ -103,8 +105,63 @@ describe("the real scheduler's answers", () => {
       /At +│ Task +│ State/,
     );
     expect(await ok('--url', url, 'cluster', 'endpoints', 'c1')).toBe(
-      'cluster c1 has no running nodes\n',
+      'cluster c1 has no running ring members and no registered directors\n',
     );
+    // A director registers itself (as apps/director does): listed, a line, and in --json.
+    const director = await ZkClient.connect({ connect: env.RIAK_MESOS_ZK! });
+    try {
+      await director.createEphemeral(
+        `${frameworkLayout('riak').directors('c1')}/proxy.example-8087`,
+        encodeDirectorRegistration({
+          framework: 'riak',
+          cluster: 'c1',
+          host: 'proxy.example',
+          pbPort: 8087,
+          httpPort: 8098,
+          registeredAt: new Date().toISOString(),
+        }),
+      );
+      expect(await ok('--url', url, 'cluster', 'endpoints', 'c1')).toBe(
+        'director proxy.example-8087 proxy.example:8087 proxy.example:8098\n',
+      );
+      expect(
+        endpointsAnswerSchema.parse(
+          JSON.parse(await ok('--url', url, '--json', 'cluster', 'endpoints', 'c1')),
+        ),
+      ).toEqual({
+        cluster: 'c1',
+        nodes: [],
+        directors: [
+          {
+            kind: 'director',
+            name: 'proxy.example-8087',
+            pb: 'proxy.example:8087',
+            http: 'proxy.example:8098',
+          },
+        ],
+      });
+    } finally {
+      await director.close();
+    }
+    // Adoption of an orphan: confirmed with --yes, refused by the scheduler for a task it does
+    // not list (an orphan is listed and adopted in apps/scheduler's repair.test.ts).
+    const unconfirmed = await cli('--url', url, 'framework', 'orphans', '--adopt', 'riak-x-1');
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.err).toMatch(/add --yes to confirm/);
+    const notOrphan = await cli(
+      '--url',
+      url,
+      'framework',
+      'orphans',
+      '--adopt',
+      'riak-x-1',
+      '--yes',
+    );
+    expect(notOrphan.code).toBe(1);
+    expect(notOrphan.err).toMatch(/no task 'riak-x-1' without a node record|not the leader/);
+    const unknown = await cli('--url', url, 'cluster', 'endpoints', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/cluster 'nope' does not exist/);
     expect(await ok('--url', url, 'cluster', 'restart', 'c1')).toBe(
       'rolling restart of c1 started (2 nodes)\n',
     );

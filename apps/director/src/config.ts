@@ -45,6 +45,11 @@ export interface DirectorConfig {
   cluster: string;
   /** Address the two proxy listeners bind to. */
   host: string;
+  /**
+   * The host name clients reach the proxies at, in the director's registration in ZooKeeper
+   * (docs/director.md, "Registration"); none: this machine's host name.
+   */
+  advertiseHost?: string;
   /** Riak protocol buffers proxy port (`PORT1` under Marathon). */
   pbPort: number;
   /** Riak HTTP proxy port (`PORT0` under Marathon). */
@@ -206,6 +211,16 @@ export const SETTINGS = {
     default: D.host,
     env: 'DIRECTOR_HOST',
     flag: '--host <ip>',
+  },
+  advertiseHost: {
+    description:
+      "host name clients reach the proxies at, in the director's registration (default: this host's name)",
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:[\]-]{1,253}$/, 'must be a host name or address')
+      .optional(),
+    env: 'DIRECTOR_ADVERTISE_HOST',
+    flag: '--advertise-host <name>',
   },
   pbPort: {
     description: 'protocol buffers proxy port',

@@ -6,7 +6,13 @@ import type { TlsServerFiles } from '@riak-mesos/config';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
 import { splitZkCredential } from '@riak-mesos/framework-contract';
-import { ZkClient, frameworkLayout, parseConnectString, validateName } from '@riak-mesos/zk';
+import {
+  ZkClient,
+  digestId,
+  frameworkLayout,
+  parseConnectString,
+  validateName,
+} from '@riak-mesos/zk';
 import type { Registry } from 'prom-client';
 import type { ApiServer, DirectorApi, NodeView } from './api';
 import { ZooKeeperUnavailableError, startApiServer } from './api';
@@ -20,6 +26,7 @@ import { HealthChecker, httpPing, pbPing } from './health';
 import { createMetrics } from './metrics';
 import { PbConnectionPool } from './pb-pool';
 import { ProxyListener } from './proxy';
+import { Registrar } from './registration';
 
 export interface DirectorOptions {
   logger?: Logger;
@@ -84,6 +91,7 @@ export class Director implements DirectorApi {
   private readonly lanes: Lane[];
   private zk: ZkClient | undefined;
   private discovery: Discovery | undefined;
+  private registrar: Registrar | undefined;
   private api: ApiServer | undefined;
   private readonly tls: TlsServerFiles | undefined;
   private target: { framework: string; cluster: string };
@@ -301,6 +309,7 @@ export class Director implements DirectorApi {
         );
         zk.on('connected', () => this.logger.info('ZooKeeper connected'));
         this.startDiscovery(zk);
+        this.register(zk, auth ? digestId(auth.user, auth.password) : undefined);
         return;
       } catch (err) {
         if (this.stopped) return;
@@ -327,6 +336,23 @@ export class Director implements DirectorApi {
     this.discovery = discovery;
     discovery.on('nodes', (nodes: RiakNode[]) => this.applyNodes(nodes));
     discovery.start();
+  }
+
+  /** Registers the director under its cluster (registration.ts), with its bound ports. */
+  private register(zk: ZkClient, selfId: string | undefined): void {
+    this.registrar = new Registrar(zk, {
+      host: this.config.advertiseHost ?? hostname(),
+      pbPort: this.ports.pb,
+      httpPort: this.ports.http,
+      ...(selfId ? { selfId } : {}),
+      logger: this.logger,
+    });
+    void this.registrar.moveTo(this.target);
+  }
+
+  /** The ZooKeeper path of this director's registration, once made. */
+  get registration(): string | undefined {
+    return this.registrar?.registered;
   }
 
   private applyNodes(nodes: RiakNode[]): void {
@@ -358,6 +384,7 @@ export class Director implements DirectorApi {
     });
     this.target = { framework, cluster };
     this.discovery?.configure(this.target);
+    void this.registrar?.moveTo(this.target);
   }
 
   async frameworks(): Promise<string[]> {
@@ -480,6 +507,8 @@ export class Director implements DirectorApi {
     if (this.stopped) return;
     this.stopped = true;
     this.wakeZkLoop?.();
+    // Clients stop being sent here before the listeners close.
+    await this.registrar?.stop();
     for (const l of this.lanes) {
       l.checker.stop();
       l.connections?.stop();

@@ -7,23 +7,14 @@ import { createLogger } from '@riak-mesos/logging';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import type { ZkClient as ZkClientType } from '@riak-mesos/zk';
-import { ZkClient, digestId, frameworkLayout, frameworkZkOptions } from '@riak-mesos/zk';
+import { ZkClient, frameworkLayout, frameworkZkOptions } from '@riak-mesos/zk';
 import { DEFAULTS } from './config';
 import { Director } from './director';
+import { creds, ids } from './test-support/zk-identities';
 import { encodeCoordinatedNode } from './discovery';
 
 const logger = createLogger('director-zk-auth-test', { level: 'error' });
 const layout = frameworkLayout('guarded');
-const creds = {
-  scheduler: { user: 'sched', password: 'scheduler-secret' },
-  node: { user: 'node', password: 'node-secret-1' },
-  director: { user: 'director', password: 'director-secret' },
-};
-const ids = {
-  scheduler: digestId(creds.scheduler.user, creds.scheduler.password),
-  node: digestId(creds.node.user, creds.node.password),
-  director: digestId(creds.director.user, creds.director.password),
-};
 
 let server: ZooKeeperServer;
 let connect: string;

@@ -466,16 +466,22 @@ export const SETTINGS = {
     description: 'first wait before relaunching a failed node (seconds)',
     schema: positive,
     default: D.relaunchBackoff.initialSeconds,
+    env: 'RIAK_MESOS_RELAUNCH_BACKOFF_INITIAL',
+    flag: '--relaunch-backoff-initial <seconds>',
   },
   'relaunchBackoff.factor': {
     description: 'each failure in a row multiplies the wait before a relaunch by this (1 to 10)',
     schema: z.coerce.number().min(1, 'must be at least 1').max(10, 'must be at most 10'),
     default: D.relaunchBackoff.factor,
+    env: 'RIAK_MESOS_RELAUNCH_BACKOFF_FACTOR',
+    flag: '--relaunch-backoff-factor <n>',
   },
   'relaunchBackoff.maxSeconds': {
     description: 'longest wait before relaunching a failed node (seconds)',
     schema: positive,
     default: D.relaunchBackoff.maxSeconds,
+    env: 'RIAK_MESOS_RELAUNCH_BACKOFF_MAX',
+    flag: '--relaunch-backoff-max <seconds>',
   },
   statsIntervalSeconds: {
     description:

@@ -186,7 +186,11 @@ async function run(config: SchedulerConfig): Promise<void> {
     orphanTasks: () => {
       const d = driver;
       return d
-        ? { list: () => d.orphans.list(), kill: (taskId: string) => d.killOrphan(taskId) }
+        ? {
+            list: () => d.orphans.list(),
+            kill: (taskId: string) => d.killOrphan(taskId),
+            adopt: (taskId: string) => d.adoptOrphan(taskId),
+          }
         : undefined;
     },
     statsHistory: () => statsHistory,

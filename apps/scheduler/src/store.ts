@@ -14,6 +14,8 @@ import {
   frameworkLayout,
   validateName,
 } from '@riak-mesos/zk';
+import type { RegisteredDirector } from './directors';
+import { ensureDirectorsNode, registeredDirectors } from './directors';
 import { DocumentView } from './document-view';
 import type { ClusterDoc, NodeDoc, SchedulerDoc } from './model';
 import {
@@ -124,6 +126,8 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     await this.zk.ensurePath(this.layout.erlpmdNodes);
     await Promise.all([this.clusterView.start(), this.nodeView.start()]);
     await this.ensureClusterCookies();
+    for (const c of await this.listClusters())
+      await ensureDirectorsNode(this.zk, this.layout, c.name);
   }
 
   /**
@@ -264,6 +268,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
         throw new ConflictError(`cluster '${name}' already exists`);
       throw err;
     }
+    await ensureDirectorsNode(this.zk, this.layout, name);
     await this.clusterView.created(name);
     this.emit('cluster', doc, null);
     return doc;
@@ -328,6 +333,7 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
       throw new ConflictError(`cluster '${name}' still has ${nodes.length} node(s)`);
     await this.zk.deleteRecursive(this.layout.plans(name)); // its plans are under it
     await this.zk.deleteRecursive(this.layout.configurations(name)); // and its config versions
+    await this.zk.deleteRecursive(this.layout.directors(name)); // and its directors' registrations
     for (const [key, view] of this.planViews)
       if (key.startsWith(`${name}@`)) {
         this.planViews.delete(key);
@@ -336,6 +342,11 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
     await this.zk.delete(this.layout.cluster(name));
     this.clusterView.removed(name);
     this.emit('cluster-deleted', cluster);
+  }
+
+  /** The directors registered for a cluster (directors.ts). */
+  registeredDirectors(cluster: string): Promise<RegisteredDirector[]> {
+    return registeredDirectors(this.zk, this.layout, cluster, this.logger);
   }
 
   // ---- nodes ----
@@ -427,6 +438,43 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
       return nodes;
     }
     throw new ConflictError(`cluster '${clusterName}' kept changing; try again`);
+  }
+
+  /**
+   * Writes the record of an adopted orphan task (framework/orphan-adoption.ts) and raises its
+   * cluster's next generation past it, in one transaction; ConflictError if the key is taken.
+   */
+  async adoptNode(node: NodeDoc, nextGeneration: number): Promise<NodeDoc> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await this.clusters.read(this.layout.cluster(node.cluster));
+      if (!current) throw new NotFoundError(`cluster '${node.cluster}' does not exist`);
+      const cluster = current.value;
+      const next = {
+        ...cluster,
+        nextGeneration: Math.max(cluster.nextGeneration, nextGeneration),
+      };
+      try {
+        await this.zk.transaction([
+          {
+            op: 'set',
+            path: this.layout.cluster(node.cluster),
+            data: this.clusters.encode(next),
+            version: current.version,
+          },
+          { op: 'create', path: this.layout.node(node.key), data: this.nodes.encode(node) },
+        ]);
+      } catch (err) {
+        if (err instanceof TransactionError && err.cause instanceof BadVersionError) continue;
+        if (err instanceof TransactionError && err.cause instanceof NodeExistsError)
+          throw new ConflictError(`node '${node.key}' already has a record`);
+        throw err;
+      }
+      await Promise.all([this.clusterView.created(node.cluster), this.nodeView.created(node.key)]);
+      this.emit('cluster', next, cluster);
+      this.emit('node', node, null);
+      return node;
+    }
+    throw new ConflictError(`cluster '${node.cluster}' kept changing; try again`);
   }
 
   /** Read-modify-write of a node; a state change is checked against the state machine. */

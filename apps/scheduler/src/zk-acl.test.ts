@@ -2,7 +2,7 @@
 // makes at start, what executors and EPMD replacements publish, and who may touch which.
 import { PassThrough } from 'node:stream';
 import { EpmdServer, ZkStore } from '@riak-mesos/epmd';
-import { splitZkCredential } from '@riak-mesos/framework-contract';
+import { directorsNodeSchema, splitZkCredential } from '@riak-mesos/framework-contract';
 import type { FrameworkZkCredentials } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import { createLogger } from '@riak-mesos/logging';
@@ -14,6 +14,7 @@ import {
   NoAuthError,
   ZkClient,
   digestId,
+  directorRegistrationAcl,
   frameworkLayout,
   frameworkZkOptions,
   joinPath,
@@ -185,6 +186,35 @@ describe('ZooKeeper ACLs, with a real ZooKeeper', () => {
       () => director.create(layout.coordinatedNode('fake'), '{}'),
     ])
       expect(await refused(read())).toBe(true);
+  });
+
+  it('the director registers under its cluster, the scheduler reads it, the node identity cannot', async () => {
+    const at = server.connectString + uniqueChroot('acl-directors');
+    const { zk, layout } = await runScheduler(at, true);
+    const director = await connect(at, 'director');
+    const node = await connect(at, 'node');
+    // The scheduler made the cluster's directors node, its own id in the data.
+    const { schedulerId } = directorsNodeSchema.parse(
+      JSON.parse((await director.get(layout.directors('default'))).data.toString()),
+    );
+    expect(schedulerId).toBe(digestId('sched', 'scheduler-secret-1'));
+    const self = digestId('director', 'director-secret-1');
+    const path = layout.director('default', 'proxy-8087');
+    await director.createEphemeral(path, '{"r":1}', {
+      acl: directorRegistrationAcl({ scheduler: schedulerId!, director: self }),
+    });
+    expect((await zk.get(path)).data.toString()).toBe('{"r":1}');
+    expect(await zk.children(layout.directors('default'))).toEqual(['proxy-8087']);
+    for (const attempt of [
+      () => node.get(path),
+      () => node.create(layout.director('default', 'fake'), '{}'),
+      () => node.delete(path),
+      () => director.create(`${layout.cluster('default')}/other`, '{}'),
+      () => director.get(layout.cluster('default')),
+    ])
+      expect(await refused(attempt())).toBe(true);
+    await director.delete(path);
+    expect(await zk.children(layout.directors('default'))).toEqual([]);
   });
 
   it('the node identity cannot read the secrets or the clusters', async () => {

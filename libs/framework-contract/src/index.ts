@@ -228,3 +228,17 @@ export type {
   RuleRefusalAnswer,
   RuleViolationView,
 } from './config-versions';
+export {
+  directorRegistrationSchema,
+  directorsNodeSchema,
+  encodeDirectorRegistration,
+  endpointViewSchema,
+  endpointsAnswerSchema,
+  hostPort,
+} from './endpoints';
+export type {
+  DirectorRegistration,
+  DirectorsNode,
+  EndpointView,
+  EndpointsAnswer,
+} from './endpoints';

@@ -79,6 +79,8 @@ export const planStepViewSchema = z.object({
   status: z.enum(STEP_STATUSES),
   /** Why the step is where it is (what it waits for, what failed). */
   message: z.string().optional(),
+  /** A `DELAYED` step: when its node's next launch attempt may begin (ISO). */
+  nextAttemptAt: z.string().optional(),
   updatedAt: z.string(),
 });
 export type PlanStepView = z.output<typeof planStepViewSchema>;

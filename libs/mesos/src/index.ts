@@ -41,3 +41,12 @@ export type {
 export { ExecutorClient, executorEnvironment, parseMesosDuration } from './executor-client';
 export type { ExecutorClientEvents, ExecutorEnvironment, StatusUpdate } from './executor-client';
 export * as resources from './resources';
+export {
+  getAgentsAnswerSchema,
+  getTasksAnswerSchema,
+  labelRecord,
+  operatorResourceSchema,
+  operatorTaskSchema,
+  reservationLabels,
+} from './operator';
+export type { OperatorResource, OperatorTask } from './operator';

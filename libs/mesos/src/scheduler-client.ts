@@ -322,6 +322,33 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   }
 
   /** Sends a call on the current subscription (202 expected). */
+  /**
+   * A call of the master's operator API (`POST /api/v1`, JSON; e.g. `{type: 'GET_TASKS'}`) on the
+   * master this client is subscribed to, with its credentials; answers the parsed JSON, to be
+   * checked with the schemas of operator.ts.
+   */
+  async operatorCall(call: { type: string }): Promise<unknown> {
+    const base = this.active?.base ?? this.redirect ?? (await this.detector.current());
+    const url = `${base}/api/v1`;
+    const res = await post(url, {
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...basicAuth(this.options.credentials),
+      },
+      body: Buffer.from(JSON.stringify(call)),
+      timeoutMs: this.options.callTimeoutMs ?? 15000,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
+    });
+    const text = await readBody(res, 64 << 20);
+    if (res.statusCode !== 200) throw new MesosHttpError(res.statusCode ?? 0, text, url);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new MesosHttpError(res.statusCode ?? 0, `not JSON: ${text.slice(0, 200)}`, url);
+    }
+  }
+
   async call(call: Omit<SchedulerCall, 'framework_id'>): Promise<void> {
     const active = this.active;
     if (!active || !this.frameworkInfo.id)

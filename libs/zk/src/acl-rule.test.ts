@@ -1,4 +1,4 @@
-import { aclText, frameworkAcl } from './acl-rule';
+import { aclText, directorRegistrationAcl, frameworkAcl } from './acl-rule';
 import { digestId } from './client';
 import { frameworkLayout } from './layout';
 
@@ -35,6 +35,8 @@ describe('frameworkAcl, the ZooKeeper ACL rule', () => {
       layout.cluster('default'),
       layout.plans('default'),
       layout.plan('default', 'p1'),
+      layout.directors('default'),
+      layout.director('default', 'host-8087'),
       layout.nodes,
       layout.node('riak-default-1'),
       layout.secrets,
@@ -88,6 +90,22 @@ describe('frameworkAcl, the ZooKeeper ACL rule', () => {
   it('lets nodes register with the EPMD replacement, and keeps the director out', () => {
     expect(rule(layout.erlpmdNodes)).toEqual(['node=rcd', 'scheduler=rwcda']);
     expect(rule(layout.erlpmdNode('riak-default-1'))).toEqual(['node=rwcda', 'scheduler=rwcda']);
+  });
+
+  it('lets the director register itself under its cluster, and the scheduler read it', () => {
+    expect(rule(layout.directors('default'))).toEqual(['director=rcd', 'scheduler=rwcda']);
+    expect(rule(layout.director('default', 'host-8087'))).toEqual([
+      'director=rwcda',
+      'scheduler=rwcda',
+    ]);
+    // Nothing deeper, and not the cluster itself nor its plans.
+    expect(rule(`${layout.director('default', 'host-8087')}/x`)).toEqual(['scheduler=rwcda']);
+    expect(rule(layout.cluster('directors'))).toEqual(['scheduler=rwcda']);
+    expect(rule(layout.plans('default'))).toEqual(['scheduler=rwcda']);
+    // The director, knowing the scheduler's id, applies the same rule.
+    expect(
+      aclText(directorRegistrationAcl({ scheduler: ids.scheduler, director: ids.director })),
+    ).toBe(aclText(frameworkAcl(layout, layout.director('default', 'h'), ids)));
   });
 
   it('lets the director list the frameworks above the root', () => {

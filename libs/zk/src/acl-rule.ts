@@ -12,7 +12,7 @@ export interface FrameworkZkIds {
   scheduler: string;
   /** Every Riak node's executor and EPMD replacement: their own registrations. */
   node: string;
-  /** The director: reads the published nodes. */
+  /** The director: reads the published nodes, registers itself under its cluster. */
   director: string;
 }
 
@@ -29,6 +29,26 @@ function under(path: string, parent: string): boolean {
   return path.startsWith(`${parent}/`);
 }
 
+/** `clusters/<c>/directors` (the parent) or `clusters/<c>/directors/<id>` (a registration). */
+function directorsPath(layout: FrameworkLayout, path: string): 'parent' | 'registration' | null {
+  if (!under(path, layout.clusters)) return null;
+  const rest = path.slice(layout.clusters.length + 1).split('/');
+  if (rest.length < 2 || rest[1] !== 'directors') return null;
+  if (rest.length === 2) return 'parent';
+  return rest.length === 3 ? 'registration' : null;
+}
+
+/**
+ * The ACL of a director's own registration (`clusters/<c>/directors/<id>`): the director ALL, the
+ * scheduler ALL. Apart so the director, which knows only the scheduler's id (from the data of the
+ * `directors` node the scheduler made), applies the same rule.
+ */
+export function directorRegistrationAcl(
+  ids: Pick<FrameworkZkIds, 'scheduler' | 'director'>,
+): ACL[] {
+  return [grant(ids.scheduler, ALL), grant(ids.director, ALL)];
+}
+
 /**
  * THE rule: the ACL of a znode the framework creates at `path` (relative to the chroot; `/` for
  * the chroot's own nodes). Nothing is ever given to `world:anyone`. ZooKeeper checks each znode's
@@ -37,6 +57,8 @@ function under(path: string, parent: string): boolean {
  *
  * - The published nodes (`coordinatedNodes/<task>`): nodes ALL (executors make and delete them),
  *   director READ, scheduler ALL; their parent: nodes READ, CREATE, DELETE, director READ.
+ * - Director registrations (`clusters/<c>/directors/<id>`): director ALL, scheduler ALL; their
+ *   parent (made by the scheduler with the cluster): director READ, CREATE, DELETE.
  * - EPMD registrations (`erlpmd/nodes/<name>`): nodes ALL, scheduler ALL; their parent: nodes
  *   READ, CREATE, DELETE.
  * - `/riak`, `/riak/frameworks` and a chroot's nodes (above the framework's root, perhaps shared
@@ -51,6 +73,9 @@ export function frameworkAcl(layout: FrameworkLayout, path: string, ids: Framewo
     return [scheduler, grant(ids.node, READ | CREATE | DELETE), grant(ids.director, READ)];
   if (under(path, layout.coordinatedNodes))
     return [scheduler, grant(ids.node, ALL), grant(ids.director, READ)];
+  const directors = directorsPath(layout, path);
+  if (directors === 'parent') return [scheduler, grant(ids.director, READ | CREATE | DELETE)];
+  if (directors === 'registration') return directorRegistrationAcl(ids);
   if (path === layout.erlpmdNodes) return [scheduler, grant(ids.node, READ | CREATE | DELETE)];
   if (under(path, layout.erlpmdNodes)) return [scheduler, grant(ids.node, ALL)];
   if (path === '/' || path === FRAMEWORKS_ROOT || under(FRAMEWORKS_ROOT, path))

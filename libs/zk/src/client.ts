@@ -236,6 +236,11 @@ export class ZkClient extends EventEmitter {
     return { id: this.raw.getSessionId(), password: this.raw.getSessionPassword() };
   }
 
+  /** The ACL ids (`user:base64(sha1)`, see `digestId`) of this client's digest credentials. */
+  get identities(): string[] {
+    return (this.options.auth ?? []).map((a) => digestId(a.user, a.password));
+  }
+
   get sessionTimeout(): number {
     return this.raw.getSessionTimeout() || this.sessionTimeoutMs;
   }

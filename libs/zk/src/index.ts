@@ -1,5 +1,5 @@
 export { ACL, Id, ZkClient, digestAcl, digestId, expireSession, Permission } from './client';
-export { aclText, frameworkAcl } from './acl-rule';
+export { aclText, directorRegistrationAcl, frameworkAcl } from './acl-rule';
 export type { FrameworkZkIds, ZkRole } from './acl-rule';
 export { frameworkZkIds, frameworkZkOptions, secureFrameworkTree } from './secure';
 export type { SecureResult } from './secure';

@@ -22,6 +22,9 @@ export interface FrameworkLayout {
   /** A cluster's configuration versions (immutable documents, one per version id). */
   configurations(cluster: string): string;
   configuration(cluster: string, id: number): string;
+  /** The directors registered for a cluster (ephemeral, written by each director). */
+  directors(cluster: string): string;
+  director(cluster: string, id: string): string;
   readonly nodes: string;
   node(key: string): string;
   /** EPMD replacement registrations: one ephemeral node per Erlang alive-name. */
@@ -57,6 +60,9 @@ export function frameworkLayout(frameworkName: string): FrameworkLayout {
       if (!Number.isInteger(id) || id < 1) throw new RangeError(`bad configuration version ${id}`);
       return `${root}/clusters/${validateName('cluster', cluster)}/configurations/${id}`;
     },
+    directors: (cluster) => `${root}/clusters/${validateName('cluster', cluster)}/directors`,
+    director: (cluster, id) =>
+      `${root}/clusters/${validateName('cluster', cluster)}/directors/${validateName('director', id)}`,
     nodes: `${root}/nodes`,
     node: (key) => `${root}/nodes/${validateName('node', key)}`,
     erlpmdNodes: `${root}/erlpmd/nodes`,

@@ -161,6 +161,20 @@ export async function startMesosLocal(options: MesosLocalOptions): Promise<Mesos
     const run = async () => {
       if (url.pathname === '/api/v1/scheduler' && req.method === 'POST')
         return master.handleScheduler(req, res);
+      if (url.pathname === '/api/v1' && req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        let call: { type?: unknown };
+        try {
+          call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: unknown };
+        } catch {
+          throw new HttpAnswer(400, 'the operator call is not JSON');
+        }
+        const reply = master.operator(call);
+        if (reply === undefined)
+          throw new HttpAnswer(400, `operator call ${String(call.type)} is not simulated`);
+        return answer(200, reply);
+      }
       if (
         (url.pathname === '/master/state' ||
           url.pathname === '/state' ||

@@ -845,6 +845,41 @@ export class Master implements MasterLink {
     setImmediate(() => this.allocate());
   }
 
+  // ---- operator API (the part the scheduler reads) ----
+
+  /** `POST /api/v1` of the operator API, JSON: GET_TASKS and GET_AGENTS as real Mesos answers. */
+  operator(call: { type?: unknown }): unknown {
+    if (call.type === 'GET_TASKS') {
+      const tasks = [...this.tasks.values()]
+        .filter((t) => !TERMINAL_TASK_STATES.has(t.state))
+        .map((t) => ({
+          name: t.info.name,
+          task_id: t.info.task_id,
+          framework_id: { value: t.frameworkId },
+          agent_id: { value: t.agentId },
+          ...(t.executorId || t.info.executor
+            ? { executor_id: { value: t.executorId ?? t.info.executor!.executor_id.value } }
+            : {}),
+          state: t.unreachable ? 'TASK_UNREACHABLE' : t.state,
+          resources: t.info.resources ?? [],
+          ...(t.info.labels ? { labels: t.info.labels } : {}),
+          statuses: t.statuses,
+        }));
+      return { type: 'GET_TASKS', get_tasks: { tasks } };
+    }
+    if (call.type === 'GET_AGENTS')
+      return {
+        type: 'GET_AGENTS',
+        get_agents: {
+          agents: [...this.agents.values()].map((a) => ({
+            agent_info: { id: { value: a.id }, hostname: a.hostname, port: a.port },
+            active: a.up,
+          })),
+        },
+      };
+    return undefined;
+  }
+
   // ---- state ----
 
   state() {

@@ -15,6 +15,7 @@ import {
   clusterListAnswerSchema,
   configValidationAnswerSchema,
   constraintsAnswerSchema,
+  endpointsAnswerSchema,
   nodeAnswerSchema,
   nodeListAnswerSchema,
   constraintsRequestSchema,
@@ -428,27 +429,22 @@ export function registerCluster(program: Command, ctx: Ctx): void {
 
   cluster
     .command('endpoints <name>')
-    .description("the cluster's Riak HTTP and protocol buffers endpoints")
+    .description(
+      "the PB and HTTP addresses of the cluster's running ring members and of its registered directors, a line each: KIND NAME PB HTTP",
+    )
     .action(async (name: string) => {
       const c = ctx();
       const body = await c.call(
-        nodeListAnswerSchema,
+        endpointsAnswerSchema,
         'GET',
-        `/clusters/${encodeURIComponent(name)}/nodes`,
+        `/clusters/${encodeURIComponent(name)}/endpoints`,
       );
-      const running = body.nodes.flatMap((n) =>
-        n.state === 'running' && n.endpoints
-          ? [{ name: n.name, node_name: n.node_name, http: n.endpoints.http, pb: n.endpoints.pb }]
-          : [],
-      );
-      c.result({ nodes: running }, () =>
-        running.length
-          ? c.table(
-              ['Node', 'HTTP', 'Protocol buffers'],
-              running.map((n) => [n.name, n.http, n.pb]),
-            )
-          : c.print(`cluster ${name} has no running nodes`),
-      );
+      const all = [...body.nodes, ...body.directors];
+      c.result(body, () => {
+        if (all.length === 0)
+          c.print(`cluster ${name} has no running ring members and no registered directors`);
+        for (const e of all) c.print(`${e.kind} ${e.name} ${e.pb} ${e.http}`);
+      });
     });
 
   cluster

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   healthAnswerSchema,
+  nodeAnswerSchema,
   orphanTaskAnswerSchema,
   orphanTasksAnswerSchema,
   healthcheckViewSchema,
@@ -118,12 +119,35 @@ export function registerFramework(program: Command, ctx: Ctx): void {
 
   fw.command('orphans')
     .description(
-      'tasks Mesos reports for the framework that no node record owns (kept running, never stopped by the scheduler); --kill TASK --yes kills one',
+      'tasks Mesos reports for the framework that no node record owns (kept running, never stopped by the scheduler); --adopt TASK --yes makes a node record for one, --kill TASK --yes kills one',
+    )
+    .option(
+      '--adopt <task>',
+      'make a node record for this task from its reservation (its cluster must exist)',
     )
     .option('--kill <task>', 'kill this task')
-    .option('--yes', 'confirm --kill: a Riak node that still serves data stops')
-    .action(async (o: { kill?: string; yes?: boolean }) => {
+    .option('--yes', 'confirm --adopt or --kill')
+    .action(async (o: { adopt?: string; kill?: string; yes?: boolean }) => {
       const c = ctx();
+      if (o.adopt !== undefined && o.kill !== undefined)
+        throw new CliError('--adopt and --kill exclude each other: give one');
+      if (o.adopt !== undefined) {
+        if (!o.yes)
+          throw new CliError(
+            `adopting task ${o.adopt} makes the scheduler manage it as a node of its cluster (relaunch, joins, removal); add --yes to confirm`,
+          );
+        const body = await c.call(
+          nodeAnswerSchema,
+          'POST',
+          `/debug/orphans/${encodeURIComponent(o.adopt)}/adopt`,
+        );
+        c.result(body, () =>
+          c.print(
+            `task ${o.adopt} adopted as node ${body.node.name} of ${body.node.cluster} (volume ${body.node.persistence_id})`,
+          ),
+        );
+        return;
+      }
       if (o.kill !== undefined) {
         if (!o.yes)
           throw new CliError(

@@ -52,7 +52,12 @@ export function printPlan(c: Context, p: PlanView): void {
     );
     c.table(
       ['Step', 'Status', 'Message', 'Updated'],
-      ph.steps.map((s) => [s.name, s.status, s.message ?? '', s.updatedAt]),
+      ph.steps.map((s) => [
+        s.name,
+        s.nextAttemptAt ? `${s.status} until ${s.nextAttemptAt}` : s.status,
+        s.message ?? '',
+        s.updatedAt,
+      ]),
     );
   }
 }

@@ -1,16 +1,19 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type {
+  NodeView,
   OfferEvaluationView,
   OrphanTaskView,
   UnknownReservationView,
 } from '@riak-mesos/framework-contract';
 import { validateName } from '@riak-mesos/zk';
+import type { Adoption } from '../framework/orphan-adoption';
 import type { OrphanTask } from '../framework/orphan-tasks';
 import type { UnknownReservation, UnknownReservations } from '../framework/unknown-reservations';
 import { constraintsRequestSchema, offersQuerySchema } from '@riak-mesos/framework-contract';
 import { ConstraintError, parseConstraints } from '@riak-mesos/placement';
+import type { NodeDoc } from '../model';
 import type { SchedulerStore } from '../store';
-import { badRequest, notFound, unavailable } from './errors';
+import { HttpError, badRequest, notFound, unavailable } from './errors';
 import { requestInput } from './input';
 
 export interface PlacementRouteDeps {
@@ -21,6 +24,8 @@ export interface PlacementRouteDeps {
   unknownReservations?: () => UnknownReservations | undefined;
   /** The leading driver's tasks without a node record; undefined on a standby. */
   orphanTasks?: () => OrphanTaskDeps | undefined;
+  /** The API's view of a node (an adopted orphan's answer). */
+  nodeView: (n: NodeDoc) => NodeView;
   leaderOnly: RequestHandler;
   json: RequestHandler;
 }
@@ -29,6 +34,8 @@ export interface PlacementRouteDeps {
 export interface OrphanTaskDeps {
   list(): OrphanTask[];
   kill(taskId: string): Promise<OrphanTask | undefined>;
+  /** Makes a node record for the task (framework/orphan-adoption.ts); absent: not offered. */
+  adopt?(taskId: string): Promise<Adoption>;
 }
 
 /** `[field, operator, value?]` as the API shows constraints. */
@@ -101,6 +108,33 @@ export function addPlacementRoutes(api: Router, deps: PlacementRouteDeps): void 
       if (!killed)
         throw notFound(`no task '${id}' without a node record is known to this scheduler`);
       res.status(202).json({ task: orphanTaskView(killed) });
+    },
+  );
+
+  api.post(
+    '/debug/orphans/:task/adopt',
+    deps.leaderOnly,
+    deps.json,
+    async (req: Request, res: Response) => {
+      requestInput(req, {});
+      const id = validateName('task', req.params.task);
+      const o = orphans();
+      if (!o.adopt) throw unavailable('this scheduler cannot adopt tasks');
+      const result = await o.adopt(id);
+      if (!result.ok)
+        throw new HttpError(
+          result.status,
+          result.status === 404
+            ? 'not_found'
+            : result.status === 409
+              ? 'conflict'
+              : result.status === 503
+                ? 'unavailable'
+                : 'unprocessable',
+          result.message,
+          result.field ? { field: result.field } : undefined,
+        );
+      res.status(201).json({ node: deps.nodeView(result.node) });
     },
   );
 

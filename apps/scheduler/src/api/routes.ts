@@ -38,6 +38,7 @@ import { ConfigVersions, contentOf } from '../config-versions';
 import type { ConfigRouteDeps } from './config-routes';
 import { addConfigRoutes } from './config-routes';
 import type { UnknownReservations } from '../framework/unknown-reservations';
+import { addEndpointRoutes } from './endpoint-routes';
 import { addHealthRoutes } from './health-routes';
 import type { StatsRouteDeps } from './stats-routes';
 import { addStatsRoutes } from './stats-routes';
@@ -439,6 +440,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),
     ...(deps.unknownReservations ? { unknownReservations: deps.unknownReservations } : {}),
     ...(deps.orphanTasks ? { orphanTasks: deps.orphanTasks } : {}),
+    nodeView,
     leaderOnly,
     json,
   });
@@ -449,6 +451,7 @@ export function createApiRouter(deps: ApiDeps): Router {
       ? { statsIntervalSeconds: deps.statsIntervalSeconds }
       : {}),
   });
+  addEndpointRoutes(api, { store });
   addHealthRoutes(api, {
     store,
     isLeader: deps.isLeader,

@@ -28,6 +28,8 @@ import { Membership } from './membership';
 import { OfferLog } from './offer-log';
 import type { OrphanTask } from './orphan-tasks';
 import { OrphanTasks } from './orphan-tasks';
+import type { Adoption } from './orphan-adoption';
+import { adoptOrphan } from './orphan-adoption';
 import { UnknownReservations } from './unknown-reservations';
 import { TERMINAL, reactToStatus } from './status-reactions';
 
@@ -300,6 +302,38 @@ export class Driver {
     });
     await this.client.kill({ value: taskId }, o.agentId ? { value: o.agentId } : undefined);
     return o;
+  }
+
+  /**
+   * The operator's adoption of a task no node record owns (`POST /api/v1/debug/orphans/{task}/
+   * adopt`, orphan-adoption.ts), in the driver's serial work so that no decision races it.
+   */
+  adoptOrphan(taskId: string): Promise<Adoption> {
+    return new Promise((resolve, reject) =>
+      this.serial('adopt orphan', async () => {
+        try {
+          resolve(
+            await adoptOrphan(
+              {
+                config: this.o.config,
+                store: this.o.store,
+                orphans: this.orphans,
+                frameworkId: this.client.frameworkId,
+                operator: (call) => this.client.operatorCall(call),
+                reconcile: (n) =>
+                  this.client.reconcile([
+                    { task_id: { value: n.taskId }, agent_id: { value: n.agentId! } },
+                  ]),
+                log: this.log,
+              },
+              taskId,
+            ),
+          );
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    );
   }
 
   /**

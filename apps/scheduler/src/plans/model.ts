@@ -28,6 +28,8 @@ export const planStepSchema = z.object({
   node: z.string().min(1),
   status: z.enum(STEP_STATUSES),
   message: z.string().optional(),
+  /** A `DELAYED` step: when its node's next launch attempt may begin (the node's relaunchAfter). */
+  nextAttemptAt: z.string().optional(),
   updatedAt: z.string(),
   /** When the step's action was taken (a rolling step's restart): its timeout counts from here. */
   startedAt: z.string().optional(),
@@ -162,6 +164,9 @@ export function planView(plan: PlanDoc): PlanView {
       node: s.node,
       status: s.status,
       ...(s.message !== undefined ? { message: s.message } : {}),
+      ...(s.status === 'DELAYED' && s.nextAttemptAt !== undefined
+        ? { nextAttemptAt: s.nextAttemptAt }
+        : {}),
       updatedAt: s.updatedAt,
     })),
   }));

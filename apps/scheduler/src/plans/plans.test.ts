@@ -317,6 +317,25 @@ describe('rolling plans', () => {
     const res = progressPlan(plan, { nodes }, T0 + 1000);
     expect(step(res.plan, 0).status).toBe('DELAYED');
     expect(planStatus(res.plan)).toBe('DELAYED');
+    // The next attempt's time, in the step and its view; a longer backoff moves it.
+    expect(step(res.plan, 0).nextAttemptAt).toBe(new Date(T0 + 60000).toISOString());
+    expect(planView(res.plan).phases[0].steps[0].nextAttemptAt).toBe(
+      new Date(T0 + 60000).toISOString(),
+    );
+    nodes.set(
+      'riak-c-1',
+      node('riak-c-1', 'restarting', {
+        failures: 3,
+        relaunchAfter: new Date(T0 + 120000).toISOString(),
+      }),
+    );
+    const later = progressPlan(res.plan, { nodes }, T0 + 61000).plan;
+    expect(step(later, 0).nextAttemptAt).toBe(new Date(T0 + 120000).toISOString());
+    // Past it, relaunching: no next attempt time any more.
+    const relaunching = progressPlan(later, { nodes }, T0 + 121000).plan;
+    expect(step(relaunching, 0).status).not.toBe('DELAYED');
+    expect(step(relaunching, 0).nextAttemptAt).toBeUndefined();
+    expect(planView(relaunching).phases[0].steps[0].nextAttemptAt).toBeUndefined();
   });
 
   it('a removed node is skipped (COMPLETE), and a node not running waits PREPARED', () => {

@@ -66,8 +66,9 @@ export function progressPlan(plan: PlanDoc, obs: Observations, now: number): Pro
   const set = (phase: number, step: number, out: Outcome) => {
     if (out.action) actions.push(out.action);
     const cur = next.phases[phase].steps[step];
-    if (sameStep(cur, out.step)) return;
-    const changed = { ...out.step, updatedAt: iso };
+    const seen = withAttempt(out.step);
+    if (sameStep(cur, seen)) return;
+    const changed = { ...seen, updatedAt: iso };
     next = {
       ...next,
       updatedAt: iso,
@@ -104,10 +105,18 @@ export function progressPlan(plan: PlanDoc, obs: Observations, now: number): Pro
   return { plan: next, actions };
 }
 
+/** Only a DELAYED step has a next attempt time. */
+function withAttempt(step: PlanStep): PlanStep {
+  if (step.status === 'DELAYED' || step.nextAttemptAt === undefined) return step;
+  const { nextAttemptAt: _gone, ...rest } = step;
+  return rest;
+}
+
 function sameStep(a: PlanStep, b: PlanStep): boolean {
   return (
     a.status === b.status &&
     a.message === b.message &&
+    a.nextAttemptAt === b.nextAttemptAt &&
     a.startedAt === b.startedAt &&
     a.fromExecutor === b.fromExecutor
   );
@@ -144,7 +153,7 @@ function observe(
   return { step: { ...step, ...removed(node) } };
 }
 
-type Seen = Pick<PlanStep, 'status' | 'message'>;
+type Seen = Pick<PlanStep, 'status' | 'message' | 'nextAttemptAt'>;
 
 function delayed(node: NodeDoc, now: number): Seen | undefined {
   if (node.state !== 'restarting' || !node.relaunchAfter) return undefined;
@@ -152,6 +161,7 @@ function delayed(node: NodeDoc, now: number): Seen | undefined {
   return {
     status: 'DELAYED',
     message: `relaunch after ${node.failures} failure(s) waits until ${node.relaunchAfter}`,
+    nextAttemptAt: node.relaunchAfter,
   };
 }
 

@@ -119,7 +119,16 @@ function renderPlan(p: PlanView): HTMLElement {
         el('tr', { 'data-step': st.name }, [
           el('td', {}, i === 0 ? [`${ph.name} (${ph.strategy}${flags}) `, badge(ph.status)] : []),
           el('td', {}, [st.node]),
-          el('td', {}, [badge(st.status)]),
+          el(
+            'td',
+            st.nextAttemptAt ? { title: `next attempt at ${st.nextAttemptAt}` } : {},
+            st.nextAttemptAt
+              ? [
+                  badge(st.status),
+                  ` next attempt ${new Date(st.nextAttemptAt).toLocaleTimeString()}`,
+                ]
+              : [badge(st.status)],
+          ),
           el('td', {}, [st.message ?? '']),
         ]),
       );

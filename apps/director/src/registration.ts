@@ -1,0 +1,163 @@
+import type { DirectorRegistration } from '@riak-mesos/framework-contract';
+import { directorsNodeSchema, encodeDirectorRegistration } from '@riak-mesos/framework-contract';
+import type { Logger } from '@riak-mesos/logging';
+import type { AclSpec, ZkClient } from '@riak-mesos/zk';
+import {
+  NoNodeError,
+  directorRegistrationAcl,
+  frameworkLayout,
+  validateName,
+} from '@riak-mesos/zk';
+
+export interface RegistrationTarget {
+  framework: string;
+  cluster: string;
+}
+
+export interface RegistrarOptions {
+  /** The host clients reach the director at. */
+  host: string;
+  pbPort: number;
+  httpPort: number;
+  /** The director's own ACL id (digest), when it has a ZooKeeper credential. */
+  selfId?: string;
+  /** Wait between two attempts while the cluster's `directors` node is missing or held. */
+  retryMs?: number;
+  logger: Logger;
+}
+
+/** The registration's znode name: `<host>-<pb port>`, one per listener (a name segment). */
+export function registrationId(host: string, pbPort: number): string {
+  const h = host.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'director';
+  return validateName('director', `${h.slice(0, 90)}-${pbPort}`);
+}
+
+/**
+ * The ACL of a registration: the rule's (scheduler and director ALL), the scheduler's id read
+ * from the data of the `directors` node it made (`parentData`). A scheduler without credentials
+ * writes none: the registration is then open, so that scheduler can read it. A director without
+ * credentials: its client's default.
+ */
+export function registrationAcl(
+  parentData: Buffer,
+  selfId: string | undefined,
+): AclSpec | undefined {
+  if (!selfId) return undefined;
+  let json: unknown = {};
+  try {
+    json = parentData.length > 0 ? JSON.parse(parentData.toString('utf8')) : {};
+  } catch {
+    json = null;
+  }
+  const parsed = directorsNodeSchema.safeParse(json);
+  if (!parsed.success) throw new Error('the directors node holds no valid scheduler id');
+  const scheduler = parsed.data.schedulerId;
+  return scheduler ? directorRegistrationAcl({ scheduler, director: selfId }) : 'open';
+}
+
+/**
+ * The director's registration in ZooKeeper (docs/director.md, "Registration"): an ephemeral node
+ * `clusters/<c>/directors/<host>-<pb port>` of the framework, with the addresses of its PB and
+ * HTTP proxies, for `GET /api/v1/clusters/{c}/endpoints`. Made once ZooKeeper is reached and the
+ * cluster's `directors` node exists (the scheduler makes it with the cluster; retried until
+ * then), moved when the director is re-pointed, made again by the client after a session expiry,
+ * and deleted on stop.
+ */
+export class Registrar {
+  private target: RegistrationTarget | undefined;
+  private path: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private warned = false;
+  readonly id: string;
+
+  constructor(
+    private readonly zk: ZkClient,
+    private readonly o: RegistrarOptions,
+  ) {
+    this.id = registrationId(o.host, o.pbPort);
+  }
+
+  /** The registered path, once made. */
+  get registered(): string | undefined {
+    return this.path;
+  }
+
+  /** Registers under `target` (and leaves the previous target's registration). */
+  moveTo(target: RegistrationTarget): Promise<void> {
+    this.target = { ...target };
+    return this.queue(async () => {
+      await this.leave();
+      await this.attempt();
+    });
+  }
+
+  /** Deletes the registration; nothing more is made. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    return this.queue(() => this.leave());
+  }
+
+  private queue(work: () => Promise<void>): Promise<void> {
+    this.running = this.running.then(work, work);
+    return this.running;
+  }
+
+  private async leave(): Promise<void> {
+    clearTimeout(this.timer);
+    const path = this.path;
+    if (!path) return;
+    this.path = undefined;
+    try {
+      await this.zk.delete(path);
+      this.o.logger.info('director registration removed', { path });
+    } catch (err) {
+      if (!(err instanceof NoNodeError))
+        this.o.logger.warn('cannot remove the director registration; it goes with the session', {
+          path,
+          error: (err as Error).message,
+        });
+    }
+  }
+
+  private async attempt(): Promise<void> {
+    const target = this.target;
+    if (this.stopped || !target || this.path) return;
+    const layout = frameworkLayout(target.framework);
+    const parent = layout.directors(target.cluster);
+    const path = layout.director(target.cluster, this.id);
+    const doc: DirectorRegistration = {
+      framework: target.framework,
+      cluster: target.cluster,
+      host: this.o.host,
+      pbPort: this.o.pbPort,
+      httpPort: this.o.httpPort,
+      registeredAt: new Date().toISOString(),
+    };
+    try {
+      const acl = this.o.selfId
+        ? registrationAcl((await this.zk.get(parent)).data, this.o.selfId)
+        : undefined;
+      await this.zk.createEphemeral(path, encodeDirectorRegistration(doc), acl ? { acl } : {});
+      this.path = path;
+      this.warned = false;
+      this.o.logger.info('director registered', { path, pb: doc.pbPort, http: doc.httpPort });
+    } catch (err) {
+      if (this.stopped) return;
+      const missing = err instanceof NoNodeError;
+      const fields = { path, error: (err as Error).message };
+      if (!this.warned)
+        this.o.logger.warn(
+          missing
+            ? 'cannot register the director: the cluster has no directors node yet (does the cluster exist?); retrying'
+            : 'cannot register the director; retrying',
+          fields,
+        );
+      else this.o.logger.debug('director registration retry failed', fields);
+      this.warned = true;
+      this.timer = setTimeout(() => void this.queue(() => this.attempt()), this.o.retryMs ?? 5000);
+    }
+  }
+}
