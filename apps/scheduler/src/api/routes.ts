@@ -36,6 +36,7 @@ import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addHealthRoutes } from './health-routes';
 import type { StatsRouteDeps } from './stats-routes';
+import { addDataRoutes } from './data-routes';
 import { addStatsRoutes } from './stats-routes';
 import type { OrphanTaskDeps } from './placement-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
@@ -457,6 +458,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     leaderOnly,
     json,
   });
+  addDataRoutes(api, { store });
   addStatsRoutes(api, {
     store,
     ...(deps.statsHistory ? { statsHistory: deps.statsHistory } : {}),

@@ -336,6 +336,9 @@ describe('the console', () => {
     expect(await tasks.locator('tbody tr >> nth=0').textContent()).toContain('riak exited with 1');
     // Without a running node, Riak's own views say why they are not shown.
     expect(await page.textContent('#types')).toContain('no node is running');
+    // The data browser asks a running node: there is none yet, and it says so.
+    await page.click('[data-action="list-buckets"]');
+    await page.locator('#data-status.error >> text=no node is running to ask').waitFor();
     await shot(page, 'cluster');
     expect(errors).toEqual([]);
     expect(await page.title()).toBe('Riak Mesos Explorer');

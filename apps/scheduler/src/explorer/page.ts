@@ -97,6 +97,12 @@ export const EXPLORER_HTML = `<!doctype html>
   dialog::backdrop { background: rgba(0,0,0,.4); }
   dialog menu { display: flex; gap: 8px; justify-content: flex-end; padding: 0; }
   dialog #confirm-ok { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
+  button.link { border: none; background: none; color: var(--link); padding: 0; text-decoration: underline; font-size: 13px; }
+  .warning { color: var(--warn); font-size: 12px; }
+  .data-bar { display: flex; gap: 8px; align-items: center; }
+  ul.bucket-list { columns: 4 160px; padding-left: 18px; }
+  pre.value { background: var(--bg); padding: 6px 8px; border-radius: 4px; white-space: pre-wrap; word-break: break-all; }
+  code.vclock { font-size: 11px; word-break: break-all; }
   @media (max-width: 760px) {
     main { padding: 8px; }
     .two { grid-template-columns: 1fr; }

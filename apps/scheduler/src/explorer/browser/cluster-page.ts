@@ -18,6 +18,7 @@ import {
   rolling,
 } from './controls';
 import { badge, el, panel, table } from './dom';
+import { dataBrowser, setDataNode, setTypes, typeNames } from './data-browser';
 import type { ClusterDetail } from './model';
 import { healthBadge, reasonsList, throughput } from './overview';
 
@@ -314,6 +315,8 @@ export function renderCluster(root: HTMLElement, d: ClusterDetail, now: number):
   set('pending', pendingPanel(d));
   set('tasks', tasksPanel(d, openTasks));
   set('types', typesPanel(d));
+  setDataNode(d.data.nodes.find((n) => n.state === 'running')?.name);
+  if (typeof d.types !== 'string') setTypes(typeNames(d.types.output));
 }
 
 /** The page's boxes, empty until the first answer: each reserves its space in the style. */
@@ -328,5 +331,6 @@ export function clusterSkeleton(cluster: string): HTMLElement[] {
     box('pending'),
     box('tasks'),
     box('types'),
+    dataBrowser(cluster),
   ];
 }
