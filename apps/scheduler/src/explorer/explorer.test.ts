@@ -155,9 +155,9 @@ describe('the console', () => {
 
     // The chart: one line per node from the scheduler's samples (every second here), growing live.
     const gets = card.locator('svg[data-metric="gets_per_second"]');
-    await gets.locator('polyline[data-node="riak-default-2"]').waitFor({ timeout: 15000 });
+    await gets.locator('path[data-node="riak-default-2"]').waitFor({ timeout: 15000 });
     const max = Number(
-      await gets.locator('polyline[data-node="riak-default-1"]').getAttribute('data-max'),
+      await gets.locator('path[data-node="riak-default-1"]').getAttribute('data-max'),
     );
     expect(max).toBeGreaterThan(0);
     expect(await card.locator('.latency tr[data-node="riak-default-1"]').textContent()).toContain(
@@ -196,7 +196,7 @@ describe('the console', () => {
 
     // No layout shift while data arrives: measured by Chromium on a fresh load.
     await page.reload();
-    await card.locator('svg[data-metric="puts_per_second"] polyline').first().waitFor();
+    await card.locator('svg[data-metric="puts_per_second"] path[data-node]').first().waitFor();
     await page.waitForTimeout(1500);
     // Chromium's own measure of how far boxes moved as data arrived (a string: the page's code).
     const shift = Number(

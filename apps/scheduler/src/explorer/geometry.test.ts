@@ -75,8 +75,8 @@ describe('throughput chart', () => {
     // 20 s of samples at 10 s: the box spans 30 intervals (300 s), the samples its last 20 s.
     expect(chart.seconds).toBe(300);
     expect(chart.lines[0]).toMatchObject({ node: 'n1', count: 2, last: 70, max: 70 });
-    expect(chart.lines[0].points).toBe('348,70 360,30');
-    expect(chart.lines[1]).toMatchObject({ node: 'n2', count: 0, points: '', last: undefined });
+    expect(chart.lines[0].path).toBe('M 348 70 L 360 30');
+    expect(chart.lines[1]).toMatchObject({ node: 'n2', count: 0, path: '', last: undefined });
   });
 
   it('spans from the oldest sample, at most the window', () => {
@@ -85,7 +85,18 @@ describe('throughput chart', () => {
     const mid = { ...history, nodes: { n1: [{ ...history.nodes.n1[1], at: at(1800) }] } };
     const chart = chartLines(mid, 'gets_per_second', ['n1'], now, 360, 100);
     expect(chart.seconds).toBe(1800);
-    expect(chart.lines[0].points).toBe('0,40');
+    expect(chart.lines[0].path).toBe('M 0 40');
+  });
+
+  it('breaks the line where samples are missing', () => {
+    const gappy = {
+      ...history,
+      nodes: {
+        n1: [60, 50, 10, 0].map((ago) => ({ ...history.nodes.n1[1], at: at(ago) })),
+      },
+    };
+    const chart = chartLines(gappy, 'gets_per_second', ['n1'], now, 300, 100);
+    expect(chart.lines[0].path).toBe('M 240 40 L 250 40 M 290 40 L 300 40');
   });
 
   it('rounds the top up to 1, 2 or 5 times a power of ten', () => {

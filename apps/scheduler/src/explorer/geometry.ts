@@ -114,8 +114,11 @@ export type Metric = 'gets_per_second' | 'puts_per_second' | 'get_p99_ms' | 'put
 export interface ChartLine {
   node: string;
   colour: string;
-  /** SVG polyline points in the chart's box; empty when the node has no value to draw. */
-  points: string;
+  /**
+   * An SVG path in the chart's box: one run of lines per stretch of samples, broken where samples
+   * are missing (a node restarting, a scheduler failing over); empty when there is nothing to draw.
+   */
+  path: string;
   /** How many samples had a value. */
   count: number;
   /** The newest value, when there is one. */
@@ -167,6 +170,8 @@ export function chartLines(
     Math.max(now - oldest, 30 * Math.max(1, history.interval_seconds) * 1000),
   );
   const from = now - span;
+  // More than two and a half intervals between samples: a gap, not a line across it.
+  const gapMs = 2.5 * Math.max(1, history.interval_seconds) * 1000;
   const top = niceTop(Math.max(0, ...values.flat().map((p) => p.v)));
   const lines = nodes.map((node, i) => {
     const pts = values[i];
@@ -175,7 +180,12 @@ export function chartLines(
     return {
       node,
       colour: colourOf(i),
-      points: pts.map((p) => `${x(p.t)},${y(p.v)}`).join(' '),
+      path: pts
+        .map((p, j) => {
+          const gap = j === 0 || p.t - pts[j - 1].t > gapMs;
+          return `${gap ? 'M' : 'L'} ${x(p.t)} ${y(p.v)}`;
+        })
+        .join(' '),
       count: pts.length,
       last: pts.length ? pts[pts.length - 1].v : undefined,
       max: Math.max(0, ...pts.map((p) => p.v)),

@@ -40,8 +40,8 @@ export function chart(
       ...lines
         .filter((l) => l.count > 0)
         .map((l) =>
-          svg('polyline', {
-            points: l.points,
+          svg('path', {
+            d: l.path,
             stroke: l.colour,
             fill: 'none',
             'stroke-width': 1.5,

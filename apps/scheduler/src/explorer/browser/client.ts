@@ -15,7 +15,16 @@ import { clusterSkeleton, renderCluster } from './cluster-page';
 import { notice, whenChanged } from './controls';
 import { byId, el } from './dom';
 import { addEvent, say, setUpFilters } from './events-panel';
-import { api, currentToken, get, headers, messageOf, setToken, whenUnauthorized } from './http';
+import {
+  AnswerError,
+  api,
+  currentToken,
+  get,
+  headers,
+  messageOf,
+  setToken,
+  whenUnauthorized,
+} from './http';
 import { loadClusterDetail, loadOverview } from './model';
 import { renderOverview } from './overview';
 
@@ -161,7 +170,10 @@ function start(): void {
       setInterval(() => void refresh(), REFRESH_MS);
       connect();
     },
-    (e: unknown) => say(messageOf(e)),
+    // Without the token the sign-in form asks for it; anything else is said.
+    (e: unknown) => {
+      if (!(e instanceof AnswerError && e.status === 401)) say(messageOf(e));
+    },
   );
 }
 
