@@ -6,7 +6,9 @@
  * killed mid-plan), and a real `beam.smp`, an executor, the scheduler and an agent fail one at a
  * time. After each, the cluster converges and every acknowledged write is read back through the
  * director. At the end the cluster is destroyed (nothing stays reserved) and `local down` leaves
- * nothing running.
+ * nothing running. While the canary waits, the operator's console is opened in Chromium
+ * (./console.ts): its charts, ring and data browser show the real cluster, and the plan is
+ * continued from it.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';

@@ -1,3 +1,9 @@
+/*
+ * The console in headless Chromium against a real API server and ZooKeeper, no Riak (the e2e
+ * opens it on the real system). One file over 400 lines: every page shares one ZooKeeper, one API
+ * server and one browser, which a split would start twice; each test walks one page as an
+ * operator would, so its steps read in order rather than in helpers.
+ */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
