@@ -6,7 +6,9 @@
  * killed mid-plan), and a real `beam.smp`, an executor, the scheduler and an agent fail one at a
  * time. After each, the cluster converges and every acknowledged write is read back through the
  * director. At the end the cluster is destroyed (nothing stays reserved) and `local down` leaves
- * nothing running.
+ * nothing running. While the canary waits, the operator's console is opened in Chromium
+ * (./console.ts): its charts, ring and data browser show the real cluster, and the plan is
+ * continued from it.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { processesUnder } from '@riak-mesos/process';
 import { RiakError, RiakPbClient } from '@riak-mesos/riak-pb';
 import { freePorts, tempDir, waitFor } from '@riak-mesos/testing';
 import { NoAuthError, ZkClient, frameworkLayout } from '@riak-mesos/zk';
+import { openConsole } from './console';
 
 const root = join(__dirname, '..', '..');
 const cliMain = join(root, 'dist', 'apps', 'cli', 'main.js');
@@ -575,15 +578,56 @@ describe('real Riak: the local system, end to end', () => {
     expect(riakPids()).toEqual(paused);
 
     writer = new Writer('canary-rest', ports[3]);
-    const cont = await cli(['plan', 'continue', 'default']);
-    expect({ code: cont.code, err: cont.err }).toEqual({ code: 0, err: '' });
-    await waitFor(
-      async () =>
-        ['STARTING', 'STARTED', 'COMPLETE'].includes(
-          (await planShow(waiting.id)).phases[0].steps[1].status,
-        ),
-      { timeoutMs: 120000, intervalMs: 500, what: 'the second step to begin' },
-    );
+    // The operator's console, on the real system: the charts drawn from real Riak's counters after
+    // the writes, the ring one colour per member, and the plan continued from the console, its
+    // next step changing live on the page.
+    const ui = await openConsole(api, apiToken ?? '');
+    try {
+      const { page } = ui;
+      const card = page.locator('article[data-cluster="default"]');
+      await card.locator('svg[data-metric="puts_per_second"] path[data-node]').first().waitFor();
+      const maxima = await card
+        .locator('svg.chart path[data-node]')
+        .evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-max'))));
+      expect(Math.max(...maxima)).toBeGreaterThan(0);
+      await ui.shot('e2e-overview');
+      await page.click('article[data-cluster="default"] h2 a');
+      const arcs = page.locator('#ring svg.ring path.arc');
+      await arcs.first().waitFor({ timeout: 60000 });
+      const fills = await arcs.evaluateAll((ps) => ps.map((p) => p.getAttribute('fill')));
+      expect(fills).toHaveLength(3);
+      expect(new Set(fills).size).toBe(3);
+      const box = page.locator(`#plans [data-plan="${waiting.id}"]`);
+      await box.locator('[data-action^="continue-"]').waitFor();
+      expect(await box.textContent()).toContain('waits for continue');
+      await ui.shot('e2e-cluster');
+      // The data browser: an object written through the director, read back through a node.
+      await page.click('[data-action="list-buckets"]');
+      await page.click(`#data li[data-bucket="${BUCKET}"] button`);
+      const firstKey = page.locator('#data tr[data-key] button').first();
+      await firstKey.waitFor({ timeout: 60000 });
+      expect(await page.textContent('#data .keys .warning')).toMatch(/expensive/);
+      const key = (await firstKey.textContent()) ?? '';
+      await firstKey.click();
+      await page.locator(`#data .object[data-key="${key}"]`).waitFor();
+      expect(await page.textContent('#data .object pre.value')).toBe(`value of ${key}`);
+      expect(await page.textContent('#data .object')).toContain('text/plain');
+      await ui.shot('e2e-data');
+      await box.locator('[data-action^="continue-"]').click();
+      expect(await page.textContent('#confirm-text')).toContain('goes on with its next step');
+      await page.click('#confirm-ok');
+      const second = box.locator(`tr[data-step="${steps[1].name}"] td:nth-child(3)`);
+      await second.locator('.s-STARTING, .s-STARTED, .s-COMPLETE').waitFor({ timeout: 120000 });
+      await ui.shot('e2e-plan-live');
+      expect(ui.errors).toEqual([]);
+    } finally {
+      await ui.close();
+    }
+    expect(
+      ['STARTING', 'STARTED', 'COMPLETE'].includes(
+        (await planShow(waiting.id)).phases[0].steps[1].status,
+      ),
+    ).toBe(true);
     await killScheduler();
     // The plan resumes where it stood; every Riak VM seen meanwhile is noted, so a node restarted
     // twice (a step redone blindly) would show a third pid.

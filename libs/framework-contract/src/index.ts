@@ -201,6 +201,23 @@ export type { StatsHistoryView, StatsSample } from './stats-history';
 export { TASK_HISTORY_MAX, nodeTasksAnswerSchema, taskHistoryEntrySchema } from './task-history';
 export type { NodeTasksAnswer, TaskHistoryEntry } from './task-history';
 export {
+  LISTING_WARNING,
+  MAX_KEYS_PAGE,
+  dataBucketsAnswerSchema,
+  dataKeysAnswerSchema,
+  dataKeysQuerySchema,
+  dataObjectAnswerSchema,
+  dataSiblingSchema,
+  riakKeySchema,
+} from './data-views';
+export type {
+  DataBucketsAnswer,
+  DataKeysAnswer,
+  DataKeysQuery,
+  DataObjectAnswer,
+  DataSibling,
+} from './data-views';
+export {
   CONFIG_FIELDS,
   configChangeQuerySchema,
   configValidateRequestSchema,

@@ -41,6 +41,7 @@ import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addEndpointRoutes } from './endpoint-routes';
 import { addHealthRoutes } from './health-routes';
 import type { StatsRouteDeps } from './stats-routes';
+import { addDataRoutes } from './data-routes';
 import { addStatsRoutes } from './stats-routes';
 import type { OrphanTaskDeps } from './placement-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
@@ -444,6 +445,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     leaderOnly,
     json,
   });
+  addDataRoutes(api, { store });
   addStatsRoutes(api, {
     store,
     ...(deps.statsHistory ? { statsHistory: deps.statsHistory } : {}),

@@ -1,0 +1,91 @@
+/**
+ * The overview (`#/`): each cluster with its health (colour and word, with the reasons), its
+ * nodes counted by state, a live chart of gets and puts per second per node over the last hour,
+ * and each node's p99 latencies, all from the scheduler's stats history.
+ */
+import type { HealthAnswer, HealthReason, StatsSample } from '@riak-mesos/framework-contract';
+import { chart } from './charts';
+import { badge, el, fmt, table } from './dom';
+import type { ClusterData, Overview } from './model';
+import { countByState } from './model';
+
+export function healthBadge(state: string | undefined): HTMLElement {
+  return badge(state ?? 'unknown', 'h');
+}
+
+export function reasonsList(reasons: HealthReason[] | undefined, cluster?: string): HTMLElement {
+  const shown = (reasons ?? []).filter((r) => !cluster || r.cluster === cluster);
+  return el(
+    'ul',
+    { class: 'reasons' },
+    shown.map((r) => el('li', {}, [badge(r.state, 'h'), ' ', r.text])),
+  );
+}
+
+function last(samples: StatsSample[] | undefined, key: keyof StatsSample): number | undefined {
+  for (let i = (samples?.length ?? 0) - 1; i >= 0; i--) {
+    const v = samples?.[i][key];
+    if (typeof v === 'number') return v;
+  }
+  return undefined;
+}
+
+/** The charts and latency table of one cluster (also on its own page). */
+export function throughput(d: ClusterData, now: number): HTMLElement {
+  if (typeof d.history === 'string')
+    return el('div', { class: 'charts' }, [el('p', { class: 'error' }, [d.history])]);
+  const h = d.history;
+  const nodes = d.nodes.map((n) => n.name);
+  const note = !h.sampling
+    ? 'this scheduler does not sample stats (a standby, or --stats-interval 0)'
+    : `sampled every ${h.interval_seconds} s`;
+  return el('div', { class: 'charts' }, [
+    chart(h, 'gets_per_second', 'Gets / s', nodes, now),
+    chart(h, 'puts_per_second', 'Puts / s', nodes, now),
+    el('div', { class: 'latency' }, [
+      table(
+        ['Node', 'Get p99 ms', 'Put p99 ms'],
+        nodes.map((n) =>
+          el('tr', { 'data-node': n }, [
+            el('td', {}, [n]),
+            el('td', {}, [fmt(last(h.nodes[n], 'get_p99_ms'))]),
+            el('td', {}, [fmt(last(h.nodes[n], 'put_p99_ms'))]),
+          ]),
+        ),
+      ),
+      el('p', { class: 'muted' }, [note]),
+    ]),
+  ]);
+}
+
+function clusterCard(d: ClusterData, health: HealthAnswer, now: number): HTMLElement {
+  const name = d.cluster.name;
+  const counts = countByState(d.nodes);
+  const active = d.plans.filter((p) => p.status !== 'COMPLETE' && p.status !== 'ABORTED');
+  return el('article', { class: 'card', 'data-cluster': name }, [
+    el('h2', {}, [
+      el('a', { href: `#/clusters/${encodeURIComponent(name)}` }, [name]),
+      healthBadge(health.clusters?.[name]),
+      el('span', { class: 'muted' }, [d.cluster.riak_version]),
+    ]),
+    el('p', { class: 'counts' }, [
+      `${d.nodes.length} node${d.nodes.length === 1 ? '' : 's'}`,
+      ...counts.flatMap(([state, n]) => [
+        ' · ',
+        el('span', { class: `state n-${state}` }, [`${n} ${state}`]),
+      ]),
+      ...active.map((p) => el('span', { class: 'muted' }, [` · ${p.kind} plan ${p.status}`])),
+    ]),
+    reasonsList(health.reasons, name),
+    throughput(d, now),
+  ]);
+}
+
+export function renderOverview(root: HTMLElement, o: Overview, now: number): void {
+  root.replaceChildren(
+    el('h2', { class: 'page-title' }, ['Clusters ', healthBadge(o.health.state)]),
+    ...(o.clusters.length === 0
+      ? [el('p', { id: 'empty' }, ['No clusters yet.'])]
+      : o.clusters.map((d) => clusterCard(d, o.health, now))),
+  );
+}
