@@ -165,6 +165,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     logger: log,
     metrics,
     riakCatalogue: () => config.riakVersions,
+    permanentFailureTimeoutSeconds: config.permanentFailureTimeoutSeconds,
     isLeader: () => ref.election?.isLeader ?? false,
     leaderUrl: async () => {
       const data = await ref.election?.leaderData().catch(() => null);

@@ -10,6 +10,7 @@ import {
   nodeListAnswerSchema,
   nodeRiakViewSchema,
   nodeStatsViewSchema,
+  replaceAnswerSchema,
   startedOperationAnswerSchema,
   viewResultSchema,
 } from '@riak-mesos/framework-contract';
@@ -102,6 +103,21 @@ export function registerNode(program: Command, ctx: Ctx): void {
         `${nodePath(cluster, name)}/restart`,
       );
       c.result(body, () => c.print(`node ${name} is restarting`));
+    });
+
+  node
+    .command('replace <cluster> <node>')
+    .description(
+      'replace a node by a new one on another agent with a new volume: the new node joins, then the old one leaves (handoff), or is force-removed first when it is down; its volume is released once the new node is a member',
+    )
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      const body = await c.call(replaceAnswerSchema, 'POST', `${nodePath(cluster, name)}/replace`);
+      c.result(body, () =>
+        c.print(
+          `node ${name} is being replaced by ${body.node.name} (plan ${body.plan.id}; 'riak-mesos plan show ${cluster}' follows it)`,
+        ),
+      );
     });
 
   for (const view of ['status', 'ringready', 'transfers', 'aae', 'stats'] as const) {

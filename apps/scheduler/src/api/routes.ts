@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type {
   ClusterView,
+  CreateClusterRequest,
   NodeRiakView,
   NodeStatValue,
   NodeStatsView,
@@ -29,6 +30,7 @@ import type { Logger } from '@riak-mesos/logging';
 import { validateName } from '@riak-mesos/zk';
 import { z } from 'zod';
 import type { RiakVersion } from '../config';
+import { DEFAULTS } from '../config';
 import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
@@ -38,6 +40,7 @@ import type { ApiAuth } from './auth';
 import { authMiddleware } from './auth';
 import type { UnknownReservations } from '../framework/unknown-reservations';
 import { addHealthRoutes } from './health-routes';
+import { addReplaceRoutes } from './replace-routes';
 import type { OrphanTaskDeps } from './placement-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
 import {
@@ -61,6 +64,8 @@ export interface ApiDeps {
   logger: Logger;
   /** The Riak package catalogue: what can be deployed; the first is a new cluster's default. */
   riakCatalogue?: () => RiakVersion[];
+  /** The scheduler's permanent-failure timeout (seconds), for clusters without their own. */
+  permanentFailureTimeoutSeconds?: number;
   /** Only names, for a scheduler without a catalogue; ignored when `riakCatalogue` is given. */
   riakVersions?: () => string[];
   isLeader: () => boolean;
@@ -139,6 +144,9 @@ export function clusterView(
     has_advanced_config: c.advancedConfig !== undefined,
     operation,
     ...(c.constraints ? { constraints: constraintsView(c.constraints) } : {}),
+    ...(c.permanentFailureTimeoutSeconds !== undefined
+      ? { permanent_failure_timeout_seconds: c.permanentFailureTimeoutSeconds }
+      : {}),
     nodes: nodes.map((n) => n.key),
   };
 }
@@ -180,6 +188,10 @@ export function nodeView(n: NodeDoc): NodeView {
       n.state === 'restarting' && n.relaunchAfter && Date.parse(n.relaunchAfter) > Date.now()
         ? n.relaunchAfter
         : null,
+    agent_lost_since: n.agentLostSince ?? null,
+    replaces: n.replaces?.node ?? null,
+    replaced_by: n.replacedBy ?? null,
+    replace_held: n.replaceHeld ?? null,
   };
 }
 
@@ -225,29 +237,34 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json({ clusters: views });
   });
 
-  const create = async (name: string, riakVersion: string | undefined, res: Response) => {
+  const create = async (name: string, input: CreateClusterRequest, res: Response) => {
     const versions = versionNames();
-    const version = riakVersion ?? versions[0];
+    const version = input.riak_version ?? versions[0];
     if (version === undefined || !versions.includes(version)) {
       throw badRequest(
         `unknown Riak version ${JSON.stringify(version)}; available: ${versions.join(', ') || '(none configured)'}`,
         { field: 'riak_version' },
       );
     }
-    const cluster = await store.createCluster(name, version);
+    let cluster = await store.createCluster(name, version);
+    const timeout = input.permanent_failure_timeout_seconds;
+    if (timeout !== undefined)
+      cluster = await store.updateCluster(name, (c) => ({
+        ...c,
+        permanentFailureTimeoutSeconds: timeout,
+      }));
     res.status(201).json({ cluster: clusterView(cluster, []) });
   };
 
-  /** `riak_version` in the body or the query (docs/api.md); nothing else. */
-  const bodyVersion = (req: Request): string | undefined =>
-    requestInput(req, { body: createClusterRequestSchema, query: createClusterQuerySchema })
-      .riak_version;
+  /** `riak_version` and `permanent_failure_timeout_seconds`, in the body or the query (docs/api.md). */
+  const createInput = (req: Request): CreateClusterRequest =>
+    requestInput(req, { body: createClusterRequestSchema, query: createClusterQuerySchema });
 
   api.put('/clusters/:cluster', leaderOnly, json, async (req, res) =>
-    create(param(req, 'cluster'), bodyVersion(req), res),
+    create(param(req, 'cluster'), createInput(req), res),
   );
   api.post('/clusters/:cluster/create', leaderOnly, json, async (req, res) =>
-    create(param(req, 'cluster'), bodyVersion(req), res),
+    create(param(req, 'cluster'), createInput(req), res),
   );
 
   api.get('/clusters/:cluster', async (req, res) => {
@@ -452,6 +469,15 @@ export function createApiRouter(deps: ApiDeps): Router {
   );
 
   addPlanRoutes(api, { store, versionNames, leaderOnly, json });
+  addReplaceRoutes(api, {
+    store,
+    logger: deps.logger,
+    defaultTimeoutSeconds:
+      deps.permanentFailureTimeoutSeconds ?? DEFAULTS.permanentFailureTimeoutSeconds,
+    nodeView,
+    leaderOnly,
+    json,
+  });
   addPlacementRoutes(api, {
     store,
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),
