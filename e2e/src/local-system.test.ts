@@ -4,11 +4,11 @@
  * director; then, while writes go on, a fourth node is added and its handoff finishes, a node is
  * removed with leave and handoff, the cluster is upgraded through a canary plan (the scheduler
  * killed mid-plan), and a real `beam.smp`, an executor, the scheduler and an agent fail one at a
- * time. After each, the cluster converges and every acknowledged write is read back through the
- * director. At the end the cluster is destroyed (nothing stays reserved) and `local down` leaves
- * nothing running. While the canary waits, the operator's console is opened in Chromium
- * (./console.ts): its charts, ring and data browser show the real cluster, and the plan is
- * continued from it.
+ * time, and a node is replaced through the CLI on the free agent. After each, the cluster
+ * converges and every acknowledged write is read back through the director. At the end the
+ * cluster is destroyed (nothing stays reserved) and `local down` leaves nothing running. While
+ * the canary waits, the operator's console is opened in Chromium (./console.ts): its charts, ring
+ * and data browser show the real cluster, and the plan is continued from it.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -700,6 +700,29 @@ describe('real Riak: the local system, end to end', () => {
     await admin(`agents/${encodeURIComponent(agent)}/start`);
     await converged('an agent came back');
     await writer.stop();
+    await readBack();
+  });
+
+  it('replaces a node through the CLI under load: the new node goes on the free agent, the old one leaves, every write reads back', async () => {
+    const writer = new Writer('replace', ports[3]);
+    const before = await nodes();
+    const old = before.find((n) => n.name === 'riak-default-3')!;
+    const started = await cli(['node', 'replace', 'default', old.name]);
+    expect({ code: started.code, err: started.err }).toEqual({ code: 0, err: '' });
+    const by = /^node riak-default-3 is being replaced by (\S+) /.exec(started.out)?.[1];
+    expect(by).toBeDefined();
+    await waitFor(async () => !(await nodes()).some((n) => n.name === old.name), {
+      timeoutMs: CONVERGE_MS,
+      intervalMs: 2000,
+      what: 'the old node to leave and be released',
+    });
+    await converged('a node was replaced');
+    const added = (await nodes()).find((n) => n.name === by)!;
+    expect(before.map((n) => n.agent_id)).not.toContain(added.agent_id);
+    expect(await planShow()).toMatchObject({ kind: 'replace', status: 'COMPLETE' });
+    await settled('riak-default-1', 3, 'the replacement');
+    await writer.stop();
+    expect(writer.dropped).toEqual([]);
     await readBack();
   });
 

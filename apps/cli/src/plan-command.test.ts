@@ -91,6 +91,32 @@ describe('riak-mesos plan', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/answered 404 .*has no plan 'restart-nope'/);
   });
+
+  it('node replace asks the scheduler and says why it refuses; permanent-failure-timeout shows and sets', async () => {
+    await ok('cluster', 'create', 'c2', '--permanent-failure-timeout', '45');
+    expect(await ok('cluster', 'permanent-failure-timeout', 'c2')).toBe(
+      "c2: replaced after 45 s unreachable (the cluster's own)\n",
+    );
+    expect(await ok('cluster', 'permanent-failure-timeout', 'c2', 'default')).toBe(
+      "c2: replaced after 1200 s unreachable (the scheduler's default)\n",
+    );
+    expect(await ok('cluster', 'permanent-failure-timeout', 'c2', '0')).toBe(
+      "c2: never replaced automatically (the cluster's own)\n",
+    );
+    const bad = await cli('cluster', 'permanent-failure-timeout', 'c2', 'soon');
+    expect([bad.code, bad.err]).toEqual([
+      2,
+      "riak-mesos: seconds must be a whole number, or 'default'\n",
+    ]);
+    // Without Mesos the nodes are never placed: no ring member to replace.
+    await ok('cluster', 'add-node', 'c2', '--nodes', '1');
+    const refused = await cli('node', 'replace', 'c2', 'riak-c2-1');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/answered 409 .*node 'riak-c2-1' is not a ring member/);
+    const unknown = await cli('node', 'replace', 'c2', 'riak-c2-9');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/answered 404 .*riak-c2-9/);
+  });
 });
 
 function file(name: string, text: string): string {

@@ -896,21 +896,26 @@ export class RiakTask {
       case 'leave':
         return { ...head, type: m.type, ...(await this.leave(m.wait ?? true)) };
       case 'remove': {
-        // A member that is gone for good (its node was replaced elsewhere).
+        // A member that is gone for good (its node is being replaced elsewhere).
         this.requireRunning();
         const members = parseMemberStatus((await this.admin(['member-status'])).out);
-        if (members.some((r) => r.name === m.target)) {
+        const row = members.find((r) => r.name === m.target);
+        if (row && row.status !== 'leaving') {
           // An unreachable member (it may be the claimant) is marked down first, so that the
-          // others can plan and commit without it; Riak refuses this for a node that is up.
+          // others can plan and commit without it, and is then force-removed. Riak refuses
+          // `down` for a node that is up: one whose agent Mesos lost but whose Riak still
+          // answers its peers leaves instead, handing its partitions off (the claimant cannot be
+          // force-removed anyway), and stops itself once it has.
           const down = await this.admin(['down', m.target]);
-          this.log.info('marked the member to remove as down', {
+          const isDown = down.code === 0 && !/fail|error/i.test(down.out);
+          this.log.info(isDown ? 'marked the member to remove as down' : 'the member is up', {
             target: m.target,
-            ok: down.code === 0 && !/fail|error/i.test(down.out),
             out: down.out.trim().slice(0, 200),
           });
-          const r = await this.admin(['cluster', 'force-remove', m.target]);
-          if (r.code !== 0)
-            throw new StepError(`cluster force-remove ${m.target} failed: ${r.out}`);
+          const verb = isDown ? 'force-remove' : 'leave';
+          const r = await this.admin(['cluster', verb, m.target]);
+          if (r.code !== 0 || /^\s*(failed|error)/im.test(r.out))
+            throw new StepError(`cluster ${verb} ${m.target} failed: ${r.out}`);
           await this.planAndCommit();
         }
         return { ...head, type: m.type, result: await this.status() };

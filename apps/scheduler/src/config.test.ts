@@ -40,7 +40,19 @@ describe('loadConfig', () => {
       checkpoint: true,
     });
     expect(c.executor).toEqual({ cpus: 0.1, mem: 32 });
-    expect(c.replaceAfterAgentLostSeconds).toBe(0);
+    expect(c.permanentFailureTimeoutSeconds).toBe(1200);
+    expect(c.replaceAfterAgentLostSeconds).toBeUndefined();
+  });
+
+  it('takes the deprecated --replace-after-agent-lost as the permanent-failure timeout, unless that is given too', () => {
+    expect(loadConfig({ replaceAfterAgentLost: '30' }, {}).permanentFailureTimeoutSeconds).toBe(30);
+    expect(
+      loadConfig({ permanentFailureTimeout: '90' }, { RIAK_MESOS_REPLACE_AFTER_AGENT_LOST: '30' })
+        .permanentFailureTimeoutSeconds,
+    ).toBe(90);
+    expect(
+      loadConfig({}, { RIAK_MESOS_PERMANENT_FAILURE_TIMEOUT: '0' }).permanentFailureTimeoutSeconds,
+    ).toBe(0);
   });
 
   it('layers file, then RIAK_MESOS_* environment, then flags', () => {

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import type { Resolved, SettingsTable, TextReader } from '@riak-mesos/config';
+import type { Resolved, ResolvedValue, SettingsTable, TextReader } from '@riak-mesos/config';
 import {
   ConfigError,
   addSettingOptions,
@@ -89,8 +89,13 @@ export interface SchedulerConfig {
   riakVersions: RiakVersion[];
   nodeIface?: string;
   reconcileIntervalSeconds: number;
-  /** After an agent has been gone this long, replace its nodes elsewhere; 0 = never (default). */
-  replaceAfterAgentLostSeconds: number;
+  /**
+   * After a node's agent has been unreachable this long (seconds), the node is replaced on another
+   * agent (framework/permanent-failure.ts); 0 = never. A cluster may set its own.
+   */
+  permanentFailureTimeoutSeconds: number;
+  /** Deprecated alias of `permanentFailureTimeoutSeconds` (when given, it sets that). */
+  replaceAfterAgentLostSeconds?: number;
   /** A failed node waits initial × factor^(failures-1) seconds, at most max, before its relaunch. */
   relaunchBackoff: { initialSeconds: number; factor: number; maxSeconds: number };
   /** Seconds between samples of each running node's Riak stats (kept an hour); 0 = off. */
@@ -240,7 +245,7 @@ export const DEFAULTS: Omit<SchedulerConfig, 'hostname' | 'user'> = {
   resourceUrls: {},
   riakVersions: [],
   reconcileIntervalSeconds: 300,
-  replaceAfterAgentLostSeconds: 0,
+  permanentFailureTimeoutSeconds: 1200,
   relaunchBackoff: { initialSeconds: 2, factor: 2, maxSeconds: 120 },
   statsIntervalSeconds: 10,
   insecureNoAuth: false,
@@ -455,10 +460,17 @@ export const SETTINGS = {
     env: 'RIAK_MESOS_RECONCILE_INTERVAL',
     flag: '--reconcile-interval <seconds>',
   },
+  permanentFailureTimeoutSeconds: {
+    description:
+      "replace a node whose agent is unreachable this long (seconds, 0 = never); a cluster's own setting wins",
+    schema: z.coerce.number().int().min(0),
+    default: D.permanentFailureTimeoutSeconds,
+    env: 'RIAK_MESOS_PERMANENT_FAILURE_TIMEOUT',
+    flag: '--permanent-failure-timeout <seconds>',
+  },
   replaceAfterAgentLostSeconds: {
-    description: 'replace nodes of an agent gone this long (seconds, 0 = never)',
-    schema: z.coerce.number().min(0),
-    default: D.replaceAfterAgentLostSeconds,
+    description: 'deprecated: the permanent-failure timeout under its old name',
+    schema: z.coerce.number().int().min(0).optional(),
     env: 'RIAK_MESOS_REPLACE_AFTER_AGENT_LOST',
     flag: '--replace-after-agent-lost <seconds>',
   },
@@ -600,6 +612,7 @@ export interface CliOptions {
   persistentPath?: string;
   nodeIface?: string;
   reconcileInterval?: string;
+  permanentFailureTimeout?: string;
   replaceAfterAgentLost?: string;
   apiTokenFile?: string;
   apiBasicFile?: string;
@@ -660,8 +673,23 @@ export function resolveConfig(
   const config: SchedulerConfig = {
     ...c,
     riakVersions: catalogueOf(c.riakVersions, c.resourceUrls),
+    permanentFailureTimeoutSeconds: permanentFailureTimeoutOf(c, resolved.values),
   };
   return { config, values: resolved.values };
+}
+
+/**
+ * The permanent-failure timeout: the deprecated `replaceAfterAgentLostSeconds`, when given, stands
+ * for it unless the new setting is given too (which wins).
+ */
+function permanentFailureTimeoutOf(
+  c: Pick<SchedulerConfig, 'permanentFailureTimeoutSeconds' | 'replaceAfterAgentLostSeconds'>,
+  values: readonly ResolvedValue[],
+): number {
+  const own = values.find((v) => v.key === 'permanentFailureTimeoutSeconds');
+  if (c.replaceAfterAgentLostSeconds === undefined || (own && own.origin.kind !== 'default'))
+    return c.permanentFailureTimeoutSeconds;
+  return c.replaceAfterAgentLostSeconds;
 }
 
 export function loadConfig(

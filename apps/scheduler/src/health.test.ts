@@ -112,6 +112,15 @@ describe('health', () => {
     expect(clusterHealth(input(lost))[0].text).toBe(
       'riak-default-2: its agent host-2 is unreachable since 2026-11-30T11:50:00.000Z',
     );
+    // Past the permanent-failure timeout and held back: the operator decides.
+    const held = node(2, {
+      agentLostSince: '2026-11-30T11:00:00.000Z',
+      replaceHeld: { text: 'not replaced: 2 members are down', at: '2026-11-30T11:30:00.000Z' },
+    });
+    expect(clusterHealth(input([node(1), held]))[0]).toMatchObject({
+      state: 'waiting_for_operator',
+      text: 'riak-default-2: not replaced: 2 members are down',
+    });
   });
 
   it('waits for the operator on an interrupted plan or a canary that is done', () => {

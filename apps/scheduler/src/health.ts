@@ -77,6 +77,11 @@ function nodeHealth(
     add('error', `${n.key} failed: ${n.lastTaskMessage ?? 'no reason given'}`, at);
     return;
   }
+  if (n.replaceHeld) {
+    // Past its permanent-failure timeout and not replaced (framework/permanent-failure.ts).
+    add('waiting_for_operator', `${n.key}: ${n.replaceHeld.text}`, at);
+    return;
+  }
   if (n.agentLostSince || n.lastTaskState === 'TASK_UNREACHABLE') {
     const since = n.agentLostSince ? ` since ${n.agentLostSince}` : '';
     add(

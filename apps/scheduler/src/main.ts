@@ -169,6 +169,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     metrics,
     riakCatalogue: () => config.riakVersions,
     nodeResources: () => config.node,
+    permanentFailureTimeoutSeconds: config.permanentFailureTimeoutSeconds,
     isLeader: () => ref.election?.isLeader ?? false,
     leaderUrl: async () => {
       const data = await ref.election?.leaderData().catch(() => null);

@@ -57,6 +57,11 @@ export const clusterSchema = z.object({
   createdAt: z.string(),
   operation: rollingOperationSchema.optional(),
   /**
+   * Seconds a node's agent may stay unreachable before the node is replaced elsewhere (0: never);
+   * absent: the scheduler's `permanentFailureTimeoutSeconds` (framework/permanent-failure.ts).
+   */
+  permanentFailureTimeoutSeconds: z.number().int().nonnegative().optional(),
+  /**
    * The Erlang cookie of every node of the cluster (docs/security.md): 128 random bits made with
    * the cluster. Secret: sent only in the task data, never shown by the API. Absent only in
    * clusters of an older scheduler until the store's start gives them one.
@@ -130,8 +135,23 @@ export const nodeSchema = z.object({
   agentLostSince: z.string().optional(),
   /** When the node started leaving the ring (kept across a scheduler failover). */
   leavingSince: z.string().optional(),
-  /** The Erlang name this node had on an agent that was lost; force-removed before it joins. */
+  /**
+   * The Erlang name this node had on an agent that was lost; force-removed before it joins (set
+   * by older schedulers, which replaced a node under its own key; see `replaces`).
+   */
   replacedName: z.string().optional(),
+  /**
+   * A replacement node (a replace plan, replace.ts): the node it replaces and that node's agent,
+   * which its placement avoids.
+   */
+  replaces: z.object({ node: z.string(), agentId: z.string().optional() }).optional(),
+  /**
+   * A node being replaced: the key of its replacement. Its reservation and volume are released
+   * only once the replacement is a ring member (or no longer wanted).
+   */
+  replacedBy: z.string().optional(),
+  /** Why the permanent-failure timeout has not replaced this node yet, when it is due. */
+  replaceHeld: z.object({ text: z.string(), at: z.string() }).optional(),
   /** The attributes of the agent holding the node, as constraints see them (kept for restarts). */
   agentAttributes: z.record(z.string(), z.string()).optional(),
   /**

@@ -32,6 +32,14 @@ import { assertTransition } from './node-state';
 import type { PlanDoc } from './plans/model';
 import { FINISHED_PLANS_KEPT, PLAN_SCHEMA_VERSION, isFinished, planDocSchema } from './plans/model';
 
+/** A transaction that lost a race (a version moved, a document appeared): tried again. */
+function raced(err: unknown): boolean {
+  return (
+    err instanceof TransactionError &&
+    (err.cause instanceof BadVersionError || err.cause instanceof NodeExistsError)
+  );
+}
+
 export class NotFoundError extends Error {
   constructor(message: string) {
     super(message);
@@ -44,14 +52,6 @@ export class ConflictError extends Error {
     super(message);
     this.name = 'ConflictError';
   }
-}
-
-/** A transaction that lost a race (a document changed, or one it makes exists): try again. */
-function raced(err: unknown): boolean {
-  return (
-    err instanceof TransactionError &&
-    (err.cause instanceof BadVersionError || err.cause instanceof NodeExistsError)
-  );
 }
 
 export interface StoreEvents {
@@ -391,24 +391,8 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
         throw new ConflictError(`cluster '${clusterName}' is being destroyed`);
       const now = new Date().toISOString();
       const nodes: NodeDoc[] = [];
-      for (let i = 0; i < count; i++) {
-        const generation = cluster.nextGeneration + i;
-        const key = nodeKey(this.frameworkName, clusterName, generation);
-        nodes.push({
-          key,
-          cluster: clusterName,
-          generation,
-          state: 'requested',
-          wanted: true,
-          persistenceId: `${key}-${randomUUID()}`,
-          reservedPorts: [],
-          taskId: key,
-          member: false,
-          failures: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
-      }
+      for (let i = 0; i < count; i++)
+        nodes.push(this.newNode(clusterName, cluster.nextGeneration + i, now));
       const next: ClusterDoc = { ...cluster, nextGeneration: cluster.nextGeneration + count };
       try {
         await this.zk.transaction([
@@ -475,6 +459,102 @@ export class SchedulerStore extends EventEmitter<StoreEvents> {
       return node;
     }
     throw new ConflictError(`cluster '${node.cluster}' kept changing; try again`);
+  }
+
+  /** A new node of generation `generation`, requested: a new key and a new volume. */
+  private newNode(cluster: string, generation: number, now: string): NodeDoc {
+    const key = nodeKey(this.frameworkName, cluster, generation);
+    return {
+      key,
+      cluster,
+      generation,
+      state: 'requested',
+      wanted: true,
+      persistenceId: `${key}-${randomUUID()}`,
+      reservedPorts: [],
+      taskId: key,
+      member: false,
+      failures: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  /**
+   * A node's replacement (replace.ts) in one transaction: a new node (the cluster's next
+   * generation, a new volume, avoiding the old node's agent), the old node marked `replacedBy`,
+   * and the replace plan `makePlan` builds, after `guard` accepted the cluster's nodes and plans
+   * as they are (it throws to refuse). All of it is written, or nothing.
+   */
+  async replaceNode(
+    clusterName: string,
+    oldKey: string,
+    guard: (cluster: ClusterDoc, nodes: NodeDoc[], plans: PlanDoc[]) => void,
+    makePlan: (old: NodeDoc, by: NodeDoc) => PlanDoc,
+  ): Promise<{ node: NodeDoc; plan: PlanDoc }> {
+    const dir = this.layout.plans(clusterName);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await this.clusters.read(this.layout.cluster(clusterName));
+      if (!current) throw new NotFoundError(`cluster '${clusterName}' does not exist`);
+      const old = await this.nodes.read(this.layout.node(oldKey));
+      if (!old || old.value.cluster !== clusterName)
+        throw new NotFoundError(`node '${oldKey}' does not exist in cluster '${clusterName}'`);
+      await this.zk.ensurePath(dir);
+      const dirStat = await this.zk.exists(dir);
+      if (!dirStat) continue;
+      const cluster = current.value;
+      guard(cluster, await this.listNodes(clusterName), await this.listPlans(clusterName));
+      const generation = cluster.nextGeneration;
+      const now = new Date().toISOString();
+      const node: NodeDoc = {
+        ...this.newNode(clusterName, generation, now),
+        replaces: {
+          node: oldKey,
+          ...(old.value.agentId !== undefined ? { agentId: old.value.agentId } : {}),
+        },
+      };
+      const key = node.key;
+      const replaced: NodeDoc = { ...old.value, replacedBy: key, updatedAt: now };
+      const plan = makePlan(old.value, node);
+      try {
+        await this.zk.transaction([
+          {
+            op: 'set',
+            path: this.layout.cluster(clusterName),
+            data: this.clusters.encode({ ...cluster, nextGeneration: generation + 1 }),
+            version: current.version,
+          },
+          {
+            op: 'set',
+            path: this.layout.node(oldKey),
+            data: this.nodes.encode(replaced),
+            version: old.version,
+          },
+          { op: 'create', path: this.layout.node(key), data: this.nodes.encode(node) },
+          { op: 'set', path: dir, data: '', version: dirStat.version },
+          {
+            op: 'create',
+            path: this.layout.plan(clusterName, plan.id),
+            data: this.planDocs.encode(plan),
+          },
+        ]);
+      } catch (err) {
+        if (raced(err)) continue;
+        throw err;
+      }
+      await Promise.all([
+        this.clusterView.created(clusterName),
+        this.nodeView.created(oldKey),
+        this.nodeView.created(key),
+        this.plansView(clusterName).then((v) => v?.created(plan.id)),
+      ]);
+      this.emit('cluster', { ...cluster, nextGeneration: generation + 1 }, cluster);
+      this.emit('node', replaced, old.value);
+      this.emit('node', node, null);
+      this.emit('plan', plan, null);
+      return { node, plan };
+    }
+    throw new ConflictError(`cluster '${clusterName}' kept changing; try again`);
   }
 
   /** Read-modify-write of a node; a state change is checked against the state machine. */

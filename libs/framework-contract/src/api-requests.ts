@@ -55,12 +55,42 @@ const digits = <T extends z.ZodType<number, number>>(field: string, schema: T, m
     .transform(Number)
     .pipe(schema);
 
-/** `PUT /clusters/{cluster}` and `POST …/create`: the Riak version (default: the catalogue's first). */
-export const createClusterRequestSchema = z.strictObject({ riak_version: riakVersion.optional() });
+/** The longest permanent-failure timeout a cluster may set: 30 days. */
+export const MAX_PERMANENT_FAILURE_TIMEOUT_SECONDS = 30 * 24 * 3600;
+const PFT_RANGE = `permanent_failure_timeout_seconds must be a whole number of seconds from 0 (never) to ${MAX_PERMANENT_FAILURE_TIMEOUT_SECONDS}`;
+const permanentFailureTimeout = z
+  .number({ error: PFT_RANGE })
+  .int({ error: PFT_RANGE })
+  .min(0, { error: PFT_RANGE })
+  .max(MAX_PERMANENT_FAILURE_TIMEOUT_SECONDS, { error: PFT_RANGE });
+
+/**
+ * `PUT /clusters/{cluster}` and `POST …/create`: the Riak version (default: the catalogue's
+ * first) and the cluster's own permanent-failure timeout (default: the scheduler's).
+ */
+export const createClusterRequestSchema = z.strictObject({
+  riak_version: riakVersion.optional(),
+  permanent_failure_timeout_seconds: permanentFailureTimeout.optional(),
+});
 export type CreateClusterRequest = z.output<typeof createClusterRequestSchema>;
 export const createClusterQuerySchema = z.strictObject({
   riak_version: once('riak_version').pipe(riakVersion).optional(),
+  permanent_failure_timeout_seconds: digits(
+    'permanent_failure_timeout_seconds',
+    permanentFailureTimeout,
+    PFT_RANGE,
+  ).optional(),
 });
+
+/**
+ * `PUT /clusters/{cluster}/permanent-failure-timeout`: how long a node's agent may be unreachable
+ * before the node is replaced on another agent (0: never); `null` goes back to the scheduler's
+ * default.
+ */
+export const permanentFailureTimeoutRequestSchema = z.strictObject({
+  permanent_failure_timeout_seconds: permanentFailureTimeout.nullable(),
+});
+export type PermanentFailureTimeoutRequest = z.output<typeof permanentFailureTimeoutRequestSchema>;
 
 /** A cluster's node count a scale asks for (`count`). */
 export const MAX_CLUSTER_NODES = 1000;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { statusResultSchema, viewResultSchema } from './executor-messages';
 import { pendingReasonViewSchema } from './offer-views';
+import { planViewSchema } from './plans';
 
 /**
  * What the scheduler's HTTP API answers (docs/api.md): the scheduler builds these types, the CLI
@@ -38,6 +39,11 @@ export const clusterViewSchema = z.object({
   operation: operationViewSchema.nullable(),
   /** The cluster's own placement constraints, `[field, operator, value?]`; absent from older schedulers. */
   constraints: z.array(z.array(z.string())).optional(),
+  /**
+   * The cluster's own permanent-failure timeout: seconds a node's agent may stay unreachable
+   * before the node is replaced elsewhere (0: never); absent: the scheduler's applies.
+   */
+  permanent_failure_timeout_seconds: z.number().int().nonnegative().optional(),
   /** Node keys. */
   nodes: z.array(z.string()),
 });
@@ -83,6 +89,13 @@ export const nodeViewSchema = z.object({
    * node not launched since versions exist; absent from older schedulers.
    */
   config_version: z.number().int().positive().nullable().optional(),
+  /** Since when its agent is unreachable (ISO time); null when reachable; absent from older schedulers. */
+  agent_lost_since: z.string().nullable().optional(),
+  /** A replacement node: the node it replaces; a node being replaced: its replacement. */
+  replaces: z.string().nullable().optional(),
+  replaced_by: z.string().nullable().optional(),
+  /** Why a node past its permanent-failure timeout is not replaced (yet). */
+  replace_held: pendingReasonViewSchema.nullable().optional(),
 });
 export type NodeView = z.output<typeof nodeViewSchema>;
 
@@ -151,6 +164,20 @@ export const startedOperationAnswerSchema = z.object({
   target_config_version: z.number().int().positive().optional(),
 });
 
+/** `POST /clusters/{c}/nodes/{n}/replace`: the new node and the replace plan. */
+export const replaceAnswerSchema = z.object({ node: nodeViewSchema, plan: planViewSchema });
+/** `GET|PUT /clusters/{c}/permanent-failure-timeout`. */
+export const permanentFailureTimeoutAnswerSchema = z.object({
+  cluster: z.string().min(1),
+  /** The timeout that applies (seconds, 0: never). */
+  permanent_failure_timeout_seconds: z.number().int().nonnegative(),
+  /** Whether it is the cluster's own, else the scheduler's default. */
+  own: z.boolean(),
+  default_seconds: z.number().int().nonnegative(),
+});
+
+export type ReplaceAnswer = z.output<typeof replaceAnswerSchema>;
+export type PermanentFailureTimeoutAnswer = z.output<typeof permanentFailureTimeoutAnswerSchema>;
 export type ClusterListAnswer = z.output<typeof clusterListAnswerSchema>;
 export type ClusterAnswer = z.output<typeof clusterAnswerSchema>;
 export type NodeListAnswer = z.output<typeof nodeListAnswerSchema>;

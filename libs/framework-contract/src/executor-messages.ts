@@ -59,7 +59,10 @@ export const removeRequestSchema = z.object({
   version,
   id: requestId,
   type: z.literal('remove'),
-  /** A member gone for good, force-removed by the node asked. */
+  /**
+   * A member gone for good, taken out of the ring by the node asked: marked down and
+   * force-removed, or, when Riak says it is still up, made to leave (with handoff).
+   */
   target: riakNodeNameSchema,
 });
 export const statusRequestSchema = z

@@ -6,7 +6,10 @@ import { z } from 'zod';
  * The scheduler answers these views; the CLI and the explorer parse them with these schemas.
  */
 
-/** What a plan does: place new nodes, roll over the nodes one way or another, or take them away. */
+/**
+ * What a plan does: place new nodes, roll over the nodes one way or another, take them away, or
+ * replace one node by a new one on another agent (`replace`).
+ */
 export const PLAN_KINDS = [
   'deploy',
   'restart',
@@ -14,6 +17,7 @@ export const PLAN_KINDS = [
   'upgrade',
   'remove',
   'destroy',
+  'replace',
 ] as const;
 export type PlanKind = (typeof PLAN_KINDS)[number];
 

@@ -27,6 +27,8 @@ export interface PendingNode {
   needs: ResourceNeeds;
   /** Constraints of its cluster on top of the framework-wide ones. */
   constraints?: readonly Constraint[];
+  /** Agents it must not go on (a replacement avoids the agent of the node it replaces). */
+  avoidAgents?: readonly string[];
 }
 
 /** Why a node did not go on one offer. */
@@ -140,6 +142,8 @@ export function placeNodes(
     let placed = false;
     for (const r of remaining) {
       const reasons = shortfalls(r, needs);
+      if (node.avoidAgents?.includes(r.offer.agentId))
+        reasons.push('the node it replaces is on this agent');
       for (const c of all) {
         const why = explainCounts(c, r.offer, clusterCounts);
         if (why) reasons.push(why);

@@ -6,6 +6,8 @@ import type {
   CreateClusterRequest,
   NodeListAnswer,
   OperationView,
+  PermanentFailureTimeoutAnswer,
+  PermanentFailureTimeoutRequest,
   RollingRequest,
   UpgradeRequest,
 } from '@riak-mesos/framework-contract';
@@ -21,6 +23,8 @@ import {
   constraintsRequestSchema,
   createClusterRequestSchema,
   operationAnswerSchema,
+  permanentFailureTimeoutAnswerSchema,
+  permanentFailureTimeoutRequestSchema,
   rollingRequestSchema,
   startedOperationAnswerSchema,
   upgradeRequestSchema,
@@ -127,25 +131,46 @@ export function registerCluster(program: Command, ctx: Ctx): void {
   cluster
     .command('create <name> [riak-version]')
     .description('create a cluster (see `riak-mesos config riak-versions`)')
-    .action(async (name: string, version?: string) => {
-      const c = ctx();
-      const request: CreateClusterRequest = checkedRequest(
-        createClusterRequestSchema,
-        version ? { riak_version: version } : {},
-        { riak_version: '<riak-version>' },
-      );
-      const body = await c.call(
-        clusterAnswerSchema,
-        'POST',
-        `/clusters/${encodeURIComponent(name)}/create`,
-        request,
-      );
-      c.result(body, () =>
-        c.print(
-          `cluster ${body.cluster.name} created (Riak ${body.cluster.riak_version}); add nodes with 'riak-mesos cluster add-node ${name} --nodes 3'`,
-        ),
-      );
-    });
+    .option(
+      '--permanent-failure-timeout <seconds>',
+      "the cluster's own permanent-failure timeout (0: never replace automatically)",
+    )
+    .action(
+      async (
+        name: string,
+        version: string | undefined,
+        o: { permanentFailureTimeout?: string },
+      ) => {
+        const c = ctx();
+        const timeout = o.permanentFailureTimeout;
+        if (timeout !== undefined && !/^\d+$/.test(timeout))
+          throw new CliError('--permanent-failure-timeout must be a whole number of seconds', 2);
+        const request: CreateClusterRequest = checkedRequest(
+          createClusterRequestSchema,
+          {
+            ...(version ? { riak_version: version } : {}),
+            ...(timeout !== undefined
+              ? { permanent_failure_timeout_seconds: Number(timeout) }
+              : {}),
+          },
+          {
+            riak_version: '<riak-version>',
+            permanent_failure_timeout_seconds: '--permanent-failure-timeout',
+          },
+        );
+        const body = await c.call(
+          clusterAnswerSchema,
+          'POST',
+          `/clusters/${encodeURIComponent(name)}/create`,
+          request,
+        );
+        c.result(body, () =>
+          c.print(
+            `cluster ${body.cluster.name} created (Riak ${body.cluster.riak_version}); add nodes with 'riak-mesos cluster add-node ${name} --nodes 3'`,
+          ),
+        );
+      },
+    );
 
   cluster
     .command('info <name>')
@@ -425,6 +450,34 @@ export function registerCluster(program: Command, ctx: Ctx): void {
         `/clusters/${encodeURIComponent(name)}/nodes/${encodeURIComponent(node)}`,
       );
       c.result(body, () => c.print(`node ${node} is leaving ${name}`));
+    });
+
+  cluster
+    .command('permanent-failure-timeout <name> [seconds]')
+    .description(
+      "show, or set, how long a node's agent may stay unreachable before the node is replaced on another agent (0: never; 'default': the scheduler's)",
+    )
+    .action(async (name: string, seconds?: string) => {
+      const c = ctx();
+      const path = `/clusters/${encodeURIComponent(name)}/permanent-failure-timeout`;
+      let body: PermanentFailureTimeoutAnswer;
+      if (seconds === undefined)
+        body = await c.call(permanentFailureTimeoutAnswerSchema, 'GET', path);
+      else {
+        if (seconds !== 'default' && !/^\d+$/.test(seconds))
+          throw new CliError("seconds must be a whole number, or 'default'", 2);
+        const request: PermanentFailureTimeoutRequest = checkedRequest(
+          permanentFailureTimeoutRequestSchema,
+          { permanent_failure_timeout_seconds: seconds === 'default' ? null : Number(seconds) },
+          { permanent_failure_timeout_seconds: '<seconds>' },
+        );
+        body = await c.call(permanentFailureTimeoutAnswerSchema, 'PUT', path, request);
+      }
+      c.result(body, () =>
+        c.print(
+          `${name}: ${body.permanent_failure_timeout_seconds === 0 ? 'never replaced automatically' : `replaced after ${body.permanent_failure_timeout_seconds} s unreachable`} (${body.own ? "the cluster's own" : "the scheduler's default"})`,
+        ),
+      );
     });
 
   cluster

@@ -11,6 +11,7 @@ import {
   nodeRiakViewSchema,
   nodeStatsViewSchema,
   nodeTasksAnswerSchema,
+  replaceAnswerSchema,
   startedOperationAnswerSchema,
   viewResultSchema,
 } from '@riak-mesos/framework-contract';
@@ -115,6 +116,21 @@ export function registerNode(program: Command, ctx: Ctx): void {
         c.table(
           ['At', 'Task', 'State', 'Reason', 'Message'],
           body.tasks.map((t) => [t.at, t.task_id, t.state, t.reason, t.message]),
+        ),
+      );
+    });
+
+  node
+    .command('replace <cluster> <node>')
+    .description(
+      'replace a node by a new one on another agent with a new volume: the new node joins, then the old one leaves (handoff), or is force-removed first when it is down; its volume is released once the new node is a member',
+    )
+    .action(async (cluster: string, name: string) => {
+      const c = ctx();
+      const body = await c.call(replaceAnswerSchema, 'POST', `${nodePath(cluster, name)}/replace`);
+      c.result(body, () =>
+        c.print(
+          `node ${name} is being replaced by ${body.node.name} (plan ${body.plan.id}; 'riak-mesos plan show ${cluster}' follows it)`,
         ),
       );
     });

@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type {
   ClusterView,
+  CreateClusterRequest,
   NodeRiakView,
   NodeTasksAnswer,
   NodeView,
@@ -26,6 +27,7 @@ import {
 import type { Logger } from '@riak-mesos/logging';
 import { validateName } from '@riak-mesos/zk';
 import type { RiakVersion } from '../config';
+import { DEFAULTS } from '../config';
 import type { EventHub } from '../events';
 import type { ClusterDoc, NodeDoc, RollingOperation } from '../model';
 import type { SchedulerStore } from '../store';
@@ -43,6 +45,7 @@ import { addHealthRoutes } from './health-routes';
 import type { StatsRouteDeps } from './stats-routes';
 import { addDataRoutes } from './data-routes';
 import { addStatsRoutes } from './stats-routes';
+import { addReplaceRoutes } from './replace-routes';
 import type { OrphanTaskDeps } from './placement-routes';
 import { addPlacementRoutes, constraintsView } from './placement-routes';
 import {
@@ -69,6 +72,8 @@ export interface ApiDeps {
   logger: Logger;
   /** The Riak package catalogue: what can be deployed; the first is a new cluster's default. */
   riakCatalogue?: () => RiakVersion[];
+  /** The scheduler's permanent-failure timeout (seconds), for clusters without their own. */
+  permanentFailureTimeoutSeconds?: number;
   /** Only names, for a scheduler without a catalogue; ignored when `riakCatalogue` is given. */
   riakVersions?: () => string[];
   isLeader: () => boolean;
@@ -153,6 +158,9 @@ export function clusterView(
     ...(c.configVersion !== undefined ? { config_version: c.configVersion } : {}),
     operation,
     ...(c.constraints ? { constraints: constraintsView(c.constraints) } : {}),
+    ...(c.permanentFailureTimeoutSeconds !== undefined
+      ? { permanent_failure_timeout_seconds: c.permanentFailureTimeoutSeconds }
+      : {}),
     nodes: nodes.map((n) => n.key),
   };
 }
@@ -195,6 +203,10 @@ export function nodeView(n: NodeDoc): NodeView {
         ? n.relaunchAfter
         : null,
     config_version: n.configVersion ?? null,
+    agent_lost_since: n.agentLostSince ?? null,
+    replaces: n.replaces?.node ?? null,
+    replaced_by: n.replacedBy ?? null,
+    replace_held: n.replaceHeld ?? null,
   };
 }
 
@@ -242,9 +254,9 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json({ clusters: views });
   });
 
-  const create = async (name: string, riakVersion: string | undefined, res: Response) => {
+  const create = async (name: string, input: CreateClusterRequest, res: Response) => {
     const versions = versionNames();
-    const version = riakVersion ?? versions[0];
+    const version = input.riak_version ?? versions[0];
     if (version === undefined || !versions.includes(version)) {
       throw badRequest(
         `unknown Riak version ${JSON.stringify(version)}; available: ${versions.join(', ') || '(none configured)'}`,
@@ -252,6 +264,9 @@ export function createApiRouter(deps: ApiDeps): Router {
       );
     }
     const created = await store.createCluster(name, version);
+    const timeout = input.permanent_failure_timeout_seconds;
+    if (timeout !== undefined)
+      await store.updateCluster(name, (c) => ({ ...c, permanentFailureTimeoutSeconds: timeout }));
     // Its version 1 (had this failed, the next scheduler start makes it).
     const content = contentOf(created, nodeResources());
     const { cluster } = await configVersions.commit(
@@ -262,16 +277,15 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.status(201).json({ cluster: clusterView(cluster, []) });
   };
 
-  /** `riak_version` in the body or the query (docs/api.md); nothing else. */
-  const bodyVersion = (req: Request): string | undefined =>
-    requestInput(req, { body: createClusterRequestSchema, query: createClusterQuerySchema })
-      .riak_version;
+  /** `riak_version` and `permanent_failure_timeout_seconds`, in the body or the query (docs/api.md). */
+  const createInput = (req: Request): CreateClusterRequest =>
+    requestInput(req, { body: createClusterRequestSchema, query: createClusterQuerySchema });
 
   api.put('/clusters/:cluster', leaderOnly, json, async (req, res) =>
-    create(param(req, 'cluster'), bodyVersion(req), res),
+    create(param(req, 'cluster'), createInput(req), res),
   );
   api.post('/clusters/:cluster/create', leaderOnly, json, async (req, res) =>
-    create(param(req, 'cluster'), bodyVersion(req), res),
+    create(param(req, 'cluster'), createInput(req), res),
   );
 
   api.get('/clusters/:cluster', async (req, res) => {
@@ -436,6 +450,15 @@ export function createApiRouter(deps: ApiDeps): Router {
   };
   addConfigRoutes(api, configDeps);
   addPlanRoutes(api, { store, versionNames, leaderOnly, json, config: configDeps });
+  addReplaceRoutes(api, {
+    store,
+    logger: deps.logger,
+    defaultTimeoutSeconds:
+      deps.permanentFailureTimeoutSeconds ?? DEFAULTS.permanentFailureTimeoutSeconds,
+    nodeView,
+    leaderOnly,
+    json,
+  });
   addPlacementRoutes(api, {
     store,
     ...(deps.offerEvaluations ? { offerEvaluations: deps.offerEvaluations } : {}),

@@ -25,6 +25,7 @@ import type { NodeDecision, PendingReason, RejectionsByAgent } from './offer-eva
 import { accumulateRejections, agentOfOffer, evaluateOffers } from './offer-evaluator';
 import { ExecutorChannel } from './executor-channel';
 import { Membership } from './membership';
+import { replacePermanentFailures } from './permanent-failure';
 import { OfferLog } from './offer-log';
 import type { OrphanTask } from './orphan-tasks';
 import { OrphanTasks } from './orphan-tasks';
@@ -546,7 +547,12 @@ export class Driver {
     const nodes = await store.listNodes();
     const clusters = await store.listClusters();
     for (const n of nodes) await this.membership.progressRemoval(n);
-    await this.membership.replaceLost(nodes);
+    await replacePermanentFailures(clusters, nodes, {
+      store,
+      logger: this.log,
+      defaultTimeoutSeconds: this.o.config.permanentFailureTimeoutSeconds,
+      revive: () => this.revive(),
+    });
     for (const c of clusters) {
       const members = nodes.filter((n) => n.cluster === c.name);
       await this.membership.progressJoins(c, members);

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { ExecutorReply, ExecutorRequestBody } from '@riak-mesos/framework-contract';
 import { riakNodeName } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type { SchedulerConfig } from '../config';
 import type { ClusterDoc, NodeDoc } from '../model';
 import type { SchedulerStore } from '../store';
+
+const RELEASE_HELD = 'reservation and volume kept until the replacement node is a ring member';
 
 /** A leave (handoff) slower than this is reported on the node and in the log. */
 const LEAVE_WARN_MS = 30 * 60_000;
@@ -22,8 +23,8 @@ export interface MembershipDeps {
 }
 
 /**
- * Ring membership work of the driver's tick: joins of running nodes, graceful removal (leave,
- * hand off, stop, release) and replacement of nodes whose agent is lost. Requests to executors
+ * Ring membership work of the driver's tick: joins of running nodes, and graceful removal (leave,
+ * hand off, stop, release; a member that cannot leave is force-removed). Requests to executors
  * are answered later; their answers are handled in the driver's serial queue.
  */
 export class Membership {
@@ -34,49 +35,23 @@ export class Membership {
 
   constructor(private readonly d: MembershipDeps) {}
 
-  /**
-   * With `replaceAfterAgentLostSeconds` set: a node whose agent has been unreachable that long
-   * is placed again elsewhere with a new volume (its data comes back from the other replicas);
-   * its old member is force-removed before the new one joins, and what it left on the old agent
-   * is killed and released if that agent ever returns.
-   */
-  async replaceLost(nodes: NodeDoc[]): Promise<void> {
-    const after = this.d.config.replaceAfterAgentLostSeconds;
-    if (after <= 0) return;
-    for (const n of nodes) {
-      if (
-        !n.wanted ||
-        !n.agentLostSince ||
-        !['launching', 'starting', 'running', 'restarting'].includes(n.state)
-      )
-        continue;
-      if (Date.now() - Date.parse(n.agentLostSince) < after * 1000) continue;
-      this.d.logger.warn('replacing a node whose agent is lost', {
-        node: n.key,
-        agent: n.agentId,
-        lostSince: n.agentLostSince,
-      });
-      await this.d.store.transitionNode(n.key, 'requested', {
-        persistenceId: `${n.key}-${randomUUID()}`,
-        // A new task id: the old task may still exist on the lost agent.
-        taskId: `${n.key}-r${Date.now().toString(36)}`,
-        agentId: undefined,
-        hostname: undefined,
-        reservedPorts: [],
-        ports: undefined,
-        executorId: undefined,
-        member: false,
-        agentLostSince: undefined,
-        replacedName: n.member && n.hostname ? riakNodeName(n.key, n.hostname) : undefined,
-      });
-      await this.d.revive();
-    }
-  }
-
   /** Graceful removal: leave the ring, hand off, stop, then release (on the next offer). */
   async progressRemoval(n: NodeDoc): Promise<void> {
     if (n.wanted) return;
     const store = this.d.store;
+    if (n.agentLostSince && ['launching', 'starting', 'running', 'leaving'].includes(n.state)) {
+      // Its agent is unreachable: it cannot leave (nor be asked to). A live member force-removes
+      // it from the ring; then its task is killed, which holds until the agent returns or Mesos
+      // says the task is gone, and its reservation is released only then.
+      if (n.member && n.hostname) {
+        const live = await this.otherMembers(n);
+        if (live.length > 0) this.forceRemove(n, live[0]);
+        return;
+      }
+      await store.transitionNode(n.key, 'shutting_down');
+      await this.killTask(n);
+      return;
+    }
     switch (n.state) {
       case 'requested':
         await store.transitionNode(n.key, 'shut_down');
@@ -96,6 +71,7 @@ export class Membership {
             return;
           }
         }
+        if (await this.replacementPending(n)) return;
         await store.transitionNode(n.key, 'unreserving');
         await this.d.revive();
         return;
@@ -214,10 +190,29 @@ export class Membership {
     return this.d.kill(n);
   }
 
+  /** Running members to force-remove `n` through (not those whose agent is unreachable). */
   private async otherMembers(n: NodeDoc): Promise<NodeDoc[]> {
     return (await this.d.store.listNodes(n.cluster)).filter(
-      (x) => x.key !== n.key && x.member && x.wanted && x.state === 'running',
+      (x) => x.key !== n.key && x.member && x.wanted && x.state === 'running' && !x.agentLostSince,
     );
+  }
+
+  /**
+   * A replaced node keeps its reservation and volume until its replacement is a ring member (or
+   * is no longer wanted: the replacement was given up, and the node is released as any other).
+   */
+  private async replacementPending(n: NodeDoc): Promise<boolean> {
+    if (!n.replacedBy) return false;
+    const by = await this.d.store.getNode(n.replacedBy);
+    if (!by || !by.wanted || by.member) return false;
+    if (n.lastTaskMessage !== RELEASE_HELD) {
+      this.d.logger.info("keeping a replaced node's volume until its replacement is a member", {
+        node: n.key,
+        replacement: by.key,
+      });
+      await this.d.store.updateNode(n.key, (x) => ({ ...x, lastTaskMessage: RELEASE_HELD }));
+    }
+    return true;
   }
 
   private leave(n: NodeDoc): void {
@@ -248,7 +243,10 @@ export class Membership {
 
   /** Running nodes that are not members join a running member (the first node seeds the ring). */
   async progressJoins(c: ClusterDoc, nodes: NodeDoc[]): Promise<void> {
-    const members = nodes.filter((n) => n.member && n.state === 'running' && n.wanted);
+    // Not a member whose agent is unreachable: it could not answer the join.
+    const members = nodes.filter(
+      (n) => n.member && n.state === 'running' && n.wanted && !n.agentLostSince,
+    );
     for (const n of nodes) {
       if (n.member || !n.wanted || n.state !== 'running' || this.inFlight.has(n.key)) continue;
       if (!nodes.some((x) => x.member)) {

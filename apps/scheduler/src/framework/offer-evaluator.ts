@@ -543,6 +543,7 @@ function placementStage(input: OfferEvaluationInput, out: OfferEvaluation): void
       cluster: n.cluster,
       needs,
       ...(constraints ? { constraints } : {}),
+      ...(n.replaces?.agentId ? { avoidAgents: [n.replaces.agentId] } : {}),
     });
   }
   if (!pending.length) return;

@@ -6,7 +6,8 @@
  * local Mesos with 4 agents, a real ZooKeeper, the real executor and the real Riak KV 3.2 package:
  * placement with `hostname UNIQUE`, a scheduler killed mid-deployment, a relaunch on the same
  * volume after a killed executor, a standby taking over, removal that releases everything, a
- * rolling restart, and an upgrade to a real package that never becomes ready, aborted.
+ * rolling restart, an upgrade to a real package that never becomes ready, aborted, and the
+ * replacement of nodes (through the API, and after the permanent-failure timeout).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -30,7 +31,6 @@ import {
 } from '@riak-mesos/testing';
 import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
-import { RiakPbClient } from '@riak-mesos/riak-pb';
 import type { Offer } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 import type { PlanView } from '@riak-mesos/framework-contract';
@@ -121,8 +121,6 @@ function startScheduler(port: number, zkPath = chroot): ProcessGroup {
       '64',
       '--constraints',
       '[["hostname","UNIQUE"]]',
-      '--replace-after-agent-lost',
-      '8',
       '--stats-interval',
       '1',
       '--resource-urls',
@@ -134,6 +132,22 @@ function startScheduler(port: number, zkPath = chroot): ProcessGroup {
   );
   schedulers.set(port, p);
   return p;
+}
+
+/** The schedulers on the first two ports, started if they are not running: the leader's port. */
+async function aLeader(): Promise<number> {
+  const [a, b] = ports;
+  for (const p of [a, b]) if (!schedulers.get(p)?.running) startScheduler(p);
+  return waitFor(
+    async () => {
+      for (const p of [a, b]) {
+        const h = await health(p).catch(() => undefined);
+        if (h?.leader && h.registered) return p;
+      }
+      return undefined;
+    },
+    { timeoutMs: 60000, what: 'a registered leader' },
+  );
 }
 
 async function api<T>(port: number, method: string, path: string, body?: unknown): Promise<T> {
@@ -199,83 +213,172 @@ afterAll(async () => {
   if (work && !process.env.KEEP_TEST_DIRS) await rm(work, { recursive: true, force: true });
 }, 60000);
 
+type Row = ApiNode & {
+  task_id: string;
+  agent_lost_since?: string | null;
+  replaces?: string | null;
+};
+
 /**
- * A node whose agent is lost is replaced on another agent with a new volume; its data comes back
- * from the other replicas; when the old agent returns, the old task is killed and (when
- * `oldAgentReleased`) what it reserved there is released.
+ * Replacement on real Riak, on one cluster of 3 nodes over the 4 agents (hostname UNIQUE): a node
+ * replaced through the API moves to the free agent (the new node joins, then the old one leaves);
+ * a node whose agent is stopped and back before the cluster's permanent-failure timeout keeps its
+ * node and volume; a node whose agent stays away past it is replaced on the agent freed by the
+ * first replacement. Every acknowledged write reads back after each step.
  */
-async function replaceLostNode(cluster: string, version: string, oldAgentReleased: boolean) {
-  const [, b] = ports;
-  await createCluster(b, cluster, version);
-  await api(b, 'POST', `/clusters/${cluster}/nodes`, { nodes: 3 });
-  type Row = ApiNode & { hostname: string; task_id: string; endpoints: { pb: string } | null };
-  const list = async () =>
-    (await api<{ nodes: Row[] }>(b, 'GET', `/clusters/${cluster}/nodes`)).nodes;
+async function replaceScenario(port: number, cluster: string) {
+  const path = (p: string) => `/clusters/${cluster}${p}`;
+  await createCluster(port, cluster);
+  const timeout = await api<{ permanent_failure_timeout_seconds: number; own: boolean }>(
+    port,
+    'PUT',
+    path('/permanent-failure-timeout'),
+    { permanent_failure_timeout_seconds: 25 },
+  );
+  expect(timeout).toMatchObject({ permanent_failure_timeout_seconds: 25, own: true });
+  await api(port, 'POST', path('/nodes'), { nodes: 3 });
+  const list = async () => (await api<{ nodes: Row[] }>(port, 'GET', path('/nodes'))).nodes;
   const whole = async () => {
-    const n = await list();
+    const n = (await list()).filter((x) => x.wanted);
     return n.length === 3 && n.every((x) => x.state === 'running' && x.member) ? n : undefined;
   };
-  const before = await waitFor(whole, {
-    timeoutMs: 4 * 60 * 1000,
+  const up = (what: string) => waitFor(whole, { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what });
+  const plans = async () =>
+    (await api<{ plans: PlanView[] }>(port, 'GET', path('/plans'))).plans.filter(
+      (p) => p.kind === 'replace',
+    );
+  const ringOf = async (through: Row) =>
+    (
+      await api<{ members: { name: string; status: string }[] }>(
+        port,
+        'GET',
+        path(`/nodes/${through.name}/status`),
+      )
+    ).members
+      .map((m) => m.name)
+      .sort();
+  /** Every acknowledged write, through `node`, once handoff has filled what it must. */
+  const allRead = (writes: AckedWrites, node: Row, what: string) =>
+    waitFor(async () => ((await writes.missing(node)).length === 0 ? true : undefined), {
+      timeoutMs: 90000,
+      intervalMs: 3000,
+      what,
+    });
+  const before = await up(`${cluster} up`);
+  const writes = new AckedWrites('replace', list);
+  await writes.write('first', 40);
+
+  // 1. Through the API: the new node goes on the free agent; the old one leaves the ring.
+  const [oldest, , victim] = [...before].sort((x, y) => x.name.localeCompare(y.name));
+  const answer = await api<{ node: Row; plan: PlanView }>(
+    port,
+    'POST',
+    path(`/nodes/${victim.name}/replace`),
+  );
+  expect(answer.plan.kind).toBe('replace');
+  expect(answer.node.replaces).toBe(victim.name);
+  const refused = await fetch(
+    `http://127.0.0.1:${port}/api/v1${path(`/nodes/${oldest.name}/replace`)}`,
+    {
+      method: 'POST',
+      headers: AUTH,
+    },
+  );
+  expect(refused.status).toBe(409);
+  expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+    /already running plan/,
+  );
+  const afterApi = await waitFor(
+    async () => {
+      const all = await list();
+      return all.some((n) => n.name === victim.name) ? undefined : whole();
+    },
+    { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what: 'the old node to leave and be released' },
+  );
+  const added = afterApi.find((n) => n.name === answer.node.name)!;
+  expect(before.map((n) => n.agent_id)).not.toContain(added.agent_id);
+  expect(await ringOf(oldest)).toEqual(afterApi.map((n) => `${n.name}@${n.hostname}`).sort());
+  await waitFor(async () => (await plans())[0]?.status === 'COMPLETE', {
+    timeoutMs: 60000,
     intervalMs: 1000,
-    what: `${cluster} up`,
+    what: 'the replace plan to be COMPLETE',
   });
-  // Not the claimant (the first member by name): a real cluster needs its claimant for changes.
-  const victim = [...before].sort((x, y) => x.name.localeCompare(y.name))[2];
-  const writer = before.find((n) => n.name !== victim.name)!;
-  const [wh, wp] = writer.endpoints!.pb.split(':');
-  const w = await RiakPbClient.connect(Number(wp), wh);
-  for (let i = 0; i < 50; i++) await w.put('lost', `k${i}`, `v${i}`);
-  w.close();
-  await mesos.admin(`agents/${encodeURIComponent(victim.agent_id!)}/stop`);
-  const after = await waitFor(
+  await allRead(writes, added, 'the writes through the new node');
+
+  // 2. An agent back before the timeout: the same node, volume and agent.
+  const transient = afterApi.find((n) => n.name === oldest.name)!;
+  await mesos.admin(`agents/${encodeURIComponent(transient.agent_id!)}/stop`);
+  await waitFor(
+    async () => (await list()).find((n) => n.name === transient.name)?.agent_lost_since,
+    {
+      timeoutMs: 60000,
+      intervalMs: 500,
+      what: 'the node to be seen unreachable',
+    },
+  );
+  await mesos.admin(`agents/${encodeURIComponent(transient.agent_id!)}/start`);
+  const back = await waitFor(
+    async () => {
+      const n = (await list()).find((x) => x.name === transient.name);
+      return n && !n.agent_lost_since && n.state === 'running' ? n : undefined;
+    },
+    { timeoutMs: 2 * 60 * 1000, intervalMs: 500, what: 'the node back on its agent' },
+  );
+  expect(back).toMatchObject({
+    agent_id: transient.agent_id,
+    persistence_id: transient.persistence_id,
+    task_id: transient.task_id,
+  });
+  expect(await plans()).toHaveLength(1);
+
+  // 3. An agent away past the timeout: its node is replaced on the agent freed in step 1.
+  await writes.write('second', 40);
+  const lost = afterApi.find((n) => n.name !== oldest.name && n.name !== added.name)!;
+  await mesos.admin(`agents/${encodeURIComponent(lost.agent_id!)}/stop`);
+  const afterLoss = await waitFor(
     async () => {
       const n = await whole();
-      const v = n?.find((x) => x.name === victim.name);
-      return v && v.agent_id !== victim.agent_id ? n : undefined;
+      return n && !n.some((x) => x.name === lost.name) ? n : undefined;
     },
-    { timeoutMs: 4 * 60 * 1000, intervalMs: 1000, what: 'the node replaced on another agent' },
+    { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what: 'the lost node replaced' },
   );
-  const replaced = after.find((x) => x.name === victim.name)!;
-  expect(replaced.persistence_id).not.toBe(victim.persistence_id);
-  const status = await api<{ members: { name: string; status: string }[] }>(
-    b,
-    'GET',
-    `/clusters/${cluster}/nodes/${writer.name}/status`,
+  const replacement = afterLoss.find((n) => n.replaces === lost.name)!;
+  expect(replacement.agent_id).toBe(victim.agent_id);
+  // Complete once the new node's own status shows it a valid member of a ready ring.
+  const done = await waitFor(
+    async () => {
+      const p = await plans();
+      return p.length === 2 && p.every((x) => x.status === 'COMPLETE') ? p : undefined;
+    },
+    { timeoutMs: 2 * 60 * 1000, intervalMs: 1000, what: 'the replace plans to be COMPLETE' },
   );
-  expect(status.members.map((m) => m.name).sort()).toEqual(
-    after.map((n) => `${n.name}@${n.hostname}`).sort(),
-  );
-  const [rh, rp] = replaced.endpoints!.pb.split(':');
-  const r = await RiakPbClient.connect(Number(rp), rh);
-  for (let i = 0; i < 50; i += 7)
-    expect((await r.get('lost', `k${i}`))?.value.toString()).toBe(`v${i}`);
-  r.close();
-  // The old agent comes back: the task the node left there is killed.
-  await mesos.admin(`agents/${encodeURIComponent(victim.agent_id!)}/start`);
+  expect(done[1].message).toMatch(/permanent failure/);
+  const survivor = afterLoss.find((n) => n.name === oldest.name)!;
+  // Its Riak was still up (only its agent stopped): it leaves with handoff, then is gone.
+  const ring = afterLoss.map((n) => `${n.name}@${n.hostname}`).sort();
+  await waitFor(async () => JSON.stringify(await ringOf(survivor)) === JSON.stringify(ring), {
+    timeoutMs: 2 * 60 * 1000,
+    intervalMs: 2000,
+    what: `the ring to be ${ring.join(', ')}`,
+  });
+  await allRead(writes, survivor, 'the writes through a node that stayed');
+  await allRead(writes, replacement, 'the writes through the replacement');
+  // The lost node's volume is kept until its agent returns; then its task is killed.
+  const old = (await list()).find((n) => n.name === lost.name)!;
+  expect(old).toMatchObject({ wanted: false, member: false });
+  await mesos.admin(`agents/${encodeURIComponent(lost.agent_id!)}/start`);
   await waitFor(
     async () =>
       !(await mesos.state()).frameworks[0].tasks.some(
-        (t) =>
-          t.agent_id === victim.agent_id && t.id === victim.task_id && t.state === 'TASK_RUNNING',
+        (t) => t.agent_id === lost.agent_id && t.id === lost.task_id && t.state === 'TASK_RUNNING',
       ),
     { timeoutMs: 2 * 60 * 1000, intervalMs: 1000, what: 'the old task to be killed' },
   );
-  const reservedFor = (agent: { reserved_resources_full: Record<string, unknown[]> }) =>
-    JSON.stringify(agent.reserved_resources_full).includes(`schedtest-${cluster}-`);
-  if (oldAgentReleased)
-    await waitFor(
-      async () => {
-        const agent = (await mesos.state()).agents.find((a) => a.id === victim.agent_id)!;
-        return !reservedFor(agent) && agent.volumes.length === 0;
-      },
-      { timeoutMs: 2 * 60 * 1000, intervalMs: 1000, what: 'the old reservation to be released' },
-    );
-  await api(b, 'DELETE', `/clusters/${cluster}`);
+  await api(port, 'DELETE', `/clusters/${cluster}`);
   await waitFor(
     async () =>
       (await mesos.state()).agents.every(
-        (ag) => !reservedFor(ag) || (!oldAgentReleased && ag.id === victim.agent_id),
+        (ag) => !JSON.stringify(ag.reserved_resources_full).includes(`schedtest-${cluster}-`),
       ),
     { timeoutMs: 3 * 60 * 1000, intervalMs: 1000, what: 'every reservation to be released' },
   );
@@ -675,25 +778,14 @@ describe('real Riak: the scheduler on local Mesos', () => {
   });
 });
 
-describe('the scheduler on local Mesos, riak-local', () => {
-  it('replaces a node whose agent is lost for longer than the setting; its data comes back; the old agent is cleaned up', async () => {
-    // On riak-local, not real Riak, because of two open findings of this test on real Riak KV 3.2
-    // (left for issues 19 and 21): right after the replacement joins, reads from it answer
-    // not-found until handoff fills its new volume (notfound_ok); and when the old agent returns,
-    // its old task is killed but the old reservation is never offered back, so it is not released.
-    await replaceLostNode('c3', 'riak-local', true);
+describe('the scheduler on local Mesos: replacement, and reservations of others', () => {
+  it('replaces a node through the API and a node whose agent stays away past the permanent-failure timeout, keeps one back before it; every acknowledged write reads back', async () => {
+    await replaceScenario(await aLeader(), 'c3');
   });
 
   it('keeps reservations it did not make, also when started on an empty ZooKeeper path, and releases one only when asked', async () => {
-    const [a, b, c] = ports;
-    for (const p of [a, b]) if (!schedulers.get(p)?.running) startScheduler(p);
-    const leader = await waitFor(
-      async () => {
-        for (const p of [a, b]) if ((await health(p).catch(() => undefined))?.leader) return p;
-        return undefined;
-      },
-      { timeoutMs: 30000, what: 'a leader' },
-    );
+    const [, , c] = ports;
+    const leader = await aLeader();
     // Another framework in the role reserves resources and makes a volume on one agent, then goes.
     const other = new SchedulerClient({
       master: mesos.url,

@@ -32,7 +32,8 @@ const none = (): StatusReaction => ({ changes: [] });
  * - the task of a node since replaced on another agent: killed until Mesos says it is gone;
  * - TASK_STARTING, TASK_RUNNING: the node moves on (launching → starting → running), and a task
  *   running for a node that should have none is killed (Mesos knows better than our record);
- * - TASK_UNREACHABLE: noted, and waited out (or the node is replaced, see replaceAfterAgentLost);
+ * - TASK_UNREACHABLE: noted (`agentLostSince`), and waited out until the permanent-failure timeout
+ *   (permanent-failure.ts);
  * - terminal states: an intended stop ends in shut_down; a rolling restart's stop waits for its
  *   relaunch; anything else is a failure, relaunched on the same reservation after a backoff.
  */

@@ -18,6 +18,8 @@ const PHASE: Record<PlanKind, { name: string; strategy: PlanStrategy }> = {
   upgrade: { name: 'roll', strategy: 'serial' },
   remove: { name: 'remove', strategy: 'parallel' },
   destroy: { name: 'destroy', strategy: 'parallel' },
+  // Two phases, built by newReplacePlan (./replace.ts).
+  replace: { name: 'add', strategy: 'serial' },
 };
 
 export interface NewPlan {
@@ -43,6 +45,7 @@ export function newPlan(p: NewPlan): PlanDoc {
   // scale-down: each node is asked to leave when its step begins).
   if (p.kind === 'destroy' && strategy !== 'parallel')
     throw new RangeError(`a ${p.kind} plan follows its nodes' removal; it has no strategy`);
+  if (p.kind === 'replace') throw new RangeError('a replace plan is made by newReplacePlan');
   if (p.kind === 'remove' && strategy === 'canary')
     throw new RangeError('a remove plan is serial or parallel');
   const plan: PlanDoc = {

@@ -179,7 +179,9 @@ export function applyControl(
       );
     }
     case 'abort': {
-      if (!isRolling(plan))
+      // A replace plan is aborted as a whole: what it added stays a node of the cluster, and the
+      // node it was replacing stays too (unless its removal had begun).
+      if (!isRolling(plan) && plan.kind !== 'replace')
         return fail(
           409,
           'control',

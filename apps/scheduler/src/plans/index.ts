@@ -20,6 +20,7 @@ export {
 } from './model';
 export type { PlanDoc, PlanPhase, PlanStep } from './model';
 export { progressPlan } from './progress';
+export { canLeave, newReplacePlan } from './replace';
 export type { Observations, PlanAction, Progress, RingFact } from './progress';
 export { progressPlans, ringFact } from './runner';
 export type { PlanRunnerDeps } from './runner';

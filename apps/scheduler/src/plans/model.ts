@@ -64,6 +64,13 @@ export const planDocSchema = z.object({
   /** The upgrade this plan rolls back (made by aborting it). */
   rollbackOf: z.string().optional(),
   message: z.string().optional(),
+  /**
+   * A replace plan (./replace.ts): the node replaced, the new node replacing it, and why (an
+   * operator's request, or the permanent-failure timeout).
+   */
+  replace: z
+    .object({ node: z.string().min(1), by: z.string().min(1), reason: z.string().min(1) })
+    .optional(),
   /** A rolling step still not done this long after its restart is an ERROR. */
   stepTimeoutSeconds: z.number().int().positive(),
   createdAt: z.string(),

@@ -1,6 +1,8 @@
 import type { NodeDoc } from '../model';
 import type { PlanDoc, PlanStep } from './model';
 import { UNBEGUN, isFinished, isRolling } from './model';
+import { observeReplace } from './replace';
+import { delayed, deployed, removed } from './seen';
 import { mayBegin, settleHolds } from './strategy';
 
 /** What a node's own `status` answered about the ring, for the node's current task. */
@@ -38,7 +40,10 @@ export type PlanAction =
   | { type: 'set-version'; plan: string; node: string; riakVersion: string }
   /** Ask the node for its ring status and progress the plan again with the answer. */
   | { type: 'check-ring'; plan: string; node: string }
-  /** A scale-down's step begins: the node is no longer wanted (it leaves, then is released). */
+  /**
+   * A scale-down's or a replacement's step begins: the node is no longer wanted (it leaves, or is
+   * force-removed when it cannot, then is released).
+   */
   | { type: 'remove-node'; plan: string; node: string };
 
 export interface Progress {
@@ -46,7 +51,7 @@ export interface Progress {
   actions: PlanAction[];
 }
 
-interface Outcome {
+export interface Outcome {
   step: PlanStep;
   action?: PlanAction;
 }
@@ -136,6 +141,7 @@ function observe(
   if (step.status === 'COMPLETE') return undefined;
   const node = obs.nodes.get(step.node);
   if (isRolling(plan)) return observeRolling(plan, step, node, obs, now, begin);
+  if (plan.kind === 'replace') return observeReplace(plan, step, node, obs, now, begin);
   if (plan.kind === 'deploy') {
     // A node not yet placed waits for its turn; one that moved anyway is shown as it is.
     if (!begin && UNBEGUN.includes(step.status) && node?.wanted && node.state === 'requested')
@@ -151,64 +157,6 @@ function observe(
     };
   }
   return { step: { ...step, ...removed(node) } };
-}
-
-type Seen = Pick<PlanStep, 'status' | 'message' | 'nextAttemptAt'>;
-
-function delayed(node: NodeDoc, now: number): Seen | undefined {
-  if (node.state !== 'restarting' || !node.relaunchAfter) return undefined;
-  if (Date.parse(node.relaunchAfter) <= now) return undefined;
-  return {
-    status: 'DELAYED',
-    message: `relaunch after ${node.failures} failure(s) waits until ${node.relaunchAfter}`,
-    nextAttemptAt: node.relaunchAfter,
-  };
-}
-
-/** A deploy step: COMPLETE once its node runs and is a ring member. */
-function deployed(node: NodeDoc | undefined, now: number): Seen {
-  if (!node || !node.wanted) return { status: 'COMPLETE', message: 'node no longer wanted' };
-  switch (node.state) {
-    case 'running':
-      return node.member
-        ? { status: 'COMPLETE', message: 'running, a ring member' }
-        : { status: 'STARTED', message: 'running, joining the ring' };
-    case 'requested':
-      return { status: 'PREPARED', message: 'waiting for an offer that fits' };
-    case 'reserving':
-    case 'reserved':
-      return {
-        status: 'PREPARED',
-        message: `reserving resources on ${node.hostname ?? node.agentId}`,
-      };
-    case 'failed':
-      return {
-        status: 'ERROR',
-        message: `node failed: ${node.lastTaskMessage ?? 'no reason given'}`,
-      };
-    case 'restarting':
-      return delayed(node, now) ?? { status: 'STARTING', message: 'relaunching' };
-    default:
-      return { status: 'STARTING', message: `node is ${node.state}` };
-  }
-}
-
-/** A remove or destroy step: COMPLETE once its node and its resources are gone. */
-function removed(node: NodeDoc | undefined): Seen {
-  if (!node) return { status: 'COMPLETE', message: 'removed; its reservation and volume released' };
-  switch (node.state) {
-    case 'running':
-      return { status: 'PREPARED', message: 'about to leave the ring' };
-    case 'leaving':
-      return { status: 'STARTING', message: 'leaving the ring, handing off its data' };
-    case 'shutting_down':
-      return { status: 'STARTING', message: 'stopping' };
-    case 'shut_down':
-    case 'unreserving':
-      return { status: 'STARTED', message: 'releasing its reservation and volume' };
-    default:
-      return { status: 'STARTING', message: `node is ${node.state}` };
-  }
 }
 
 /**
