@@ -34,7 +34,11 @@ import WebSocket from 'ws';
 import type { Offer } from '@riak-mesos/mesos';
 import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 import type { PlanView } from '@riak-mesos/framework-contract';
-import { nodeTasksAnswerSchema, statsHistoryViewSchema } from '@riak-mesos/framework-contract';
+import {
+  healthAnswerSchema,
+  nodeTasksAnswerSchema,
+  statsHistoryViewSchema,
+} from '@riak-mesos/framework-contract';
 import type { PbReachable } from './test-support/real-riak';
 import { AckedWrites, catalogueEntry, riakLogs, riakWithoutKv } from './test-support/real-riak';
 
@@ -207,6 +211,7 @@ beforeAll(async () => {
 }, 120000);
 
 afterAll(async () => {
+  await clusterHealth.stop();
   for (const p of schedulers.values()) await p.stop(5000);
   await mesos?.close();
   await zk?.close();
@@ -384,6 +389,39 @@ async function replaceScenario(port: number, cluster: string) {
   );
 }
 
+/**
+ * The cluster's health as the API answers it (state and HTTP code), sampled every 300 ms from
+ * `start` until `stop`; consecutive repeats are kept once. A scheduler that does not answer (being
+ * restarted) leaves no sample.
+ */
+class HealthWatch {
+  readonly seen: { state: string; code: number }[] = [];
+  private on = false;
+  private loop: Promise<void> | undefined;
+  start(port: number, cluster: string): void {
+    this.on = true;
+    this.loop = (async () => {
+      while (this.on) {
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/clusters/${cluster}/health`, {
+          headers: AUTH,
+        }).catch(() => undefined);
+        const body = res ? healthAnswerSchema.safeParse(await res.json().catch(() => null)) : null;
+        if (res && body?.success) {
+          const last = this.seen[this.seen.length - 1];
+          if (last?.state !== body.data.state)
+            this.seen.push({ state: body.data.state, code: res.status });
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+  }
+  async stop(): Promise<void> {
+    this.on = false;
+    await this.loop;
+  }
+}
+const clusterHealth = new HealthWatch();
+
 describe('real Riak: the scheduler on local Mesos', () => {
   it('places 3 nodes one per agent, and converges after being killed mid-deployment', async () => {
     const [a] = ports;
@@ -393,6 +431,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
       what: 'the scheduler to register',
     });
     await createCluster(a, 'c1');
+    clusterHealth.start(a, 'c1');
     await api(a, 'POST', '/clusters/c1/nodes', { nodes: 3 });
     // Kill it as soon as it has acted on Mesos, before the cluster is up.
     await waitFor(async () => (await nodes(a)).some((n) => n.state !== 'requested'), {
@@ -477,6 +516,20 @@ describe('real Riak: the scheduler on local Mesos', () => {
     );
     expect(failed).toBeGreaterThan(0);
     expect(history.slice(failed + 1)).toContain('TASK_RUNNING');
+    // The cluster's health went deploying → running → recovering (the relaunch) → running, each
+    // with its own HTTP code (a backoff may show as delayed in between).
+    await waitFor(
+      async () =>
+        (await api<{ state: string }>(a, 'GET', '/clusters/c1/health')).state === 'running',
+      { timeoutMs: 30000, what: 'the cluster running again' },
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    await clusterHealth.stop();
+    const states = clusterHealth.seen.map((x) => `${x.state} ${x.code}`);
+    const wanted = ['deploying 202', 'running 200', 'recovering 203', 'running 200'];
+    let at = 0;
+    for (const x of states) if (x === wanted[at]) at++;
+    expect({ states, matched: at }).toEqual({ states, matched: wanted.length });
   });
 
   it('a standby takes over when the leader dies and finishes a removal, releasing everything', async () => {
