@@ -270,6 +270,15 @@ async function replaceScenario(port: number, cluster: string) {
       what,
     });
   const before = await up(`${cluster} up`);
+  // The deploy plan completes on the scheduler's next tick after the nodes are members; a
+  // replace is refused while another plan runs.
+  await waitFor(
+    async () =>
+      (await api<{ plans: PlanView[] }>(port, 'GET', path('/plans'))).plans.every(
+        (p) => p.status === 'COMPLETE',
+      ),
+    { timeoutMs: 60000, intervalMs: 500, what: `${cluster}'s deploy plan to complete` },
+  );
   const writes = new AckedWrites('replace', list);
   await writes.write('first', 40);
 
