@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { SchedulerEvent } from '@riak-mesos/framework-contract';
-import { nodeListAnswerSchema } from '@riak-mesos/framework-contract';
+import { encodeDirectorRegistration, nodeListAnswerSchema } from '@riak-mesos/framework-contract';
 import { createLogger } from '@riak-mesos/logging';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot } from '@riak-mesos/testing';
@@ -348,6 +348,109 @@ describe('the console', () => {
     await shot(page, 'cluster');
     expect(errors).toEqual([]);
     expect(await page.title()).toBe('Riak Mesos Explorer');
+    await page.close();
+  }, 60000);
+
+  it('configuration versions with diffs, endpoints, node fields', async () => {
+    // Made through the API: the cluster's version 1, then two riak.conf templates (versions 2, 3).
+    const call = (method: string, p: string, body?: string, type = 'application/json') =>
+      fetch(`${api.url}/api/v1${p}`, {
+        method,
+        headers: { ...AUTH, 'content-type': type },
+        ...(body !== undefined ? { body } : {}),
+      });
+    expect((await call('PUT', '/clusters/ops', '{}')).status).toBe(201);
+    const conf = 'ring_size = 64\nbuckets.default.n_val = 3\n';
+    expect((await call('PUT', '/clusters/ops/config', conf, 'text/plain')).status).toBe(200);
+    const conf3 = conf.replace('n_val = 3', 'n_val = 2');
+    expect((await call('PUT', '/clusters/ops/config', conf3, 'text/plain')).status).toBe(200);
+    await store.addNodes('ops', 3);
+    const keys = (await store.listNodes('ops')).map((n) => n.key);
+    await running(keys);
+    for (const [i, key] of keys.entries())
+      await store.updateNode(key, (n) => ({
+        ...n,
+        ports: { http: 31000 + i, pb: 32000 + i, disterl: 33000, handoff: 34000, epmd: 35000 },
+        // The first was launched on version 3 (as the scheduler records at launch).
+        ...(i === 0 ? { configVersion: 3 } : {}),
+      }));
+    // A director registers itself (as apps/director does: an ephemeral node).
+    await zk.createEphemeral(
+      `${store.layout.directors('ops')}/proxy.example-8087`,
+      encodeDirectorRegistration({
+        framework: 'riak',
+        cluster: 'ops',
+        host: 'proxy.example',
+        pbPort: 8087,
+        httpPort: 8098,
+        registeredAt: new Date().toISOString(),
+      }),
+    );
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = watch(page);
+    await openExplorer(page);
+    // The overview lists where clients reach the cluster: its director, then its members.
+    const card = page.locator('article[data-cluster="ops"]');
+    await card.locator('tr[data-endpoint="director/proxy.example-8087"]').waitFor();
+    expect(await card.locator('.endpoints tbody tr').count()).toBe(4);
+    expect(
+      await card.locator('tr[data-endpoint="director/proxy.example-8087"]').textContent(),
+    ).toContain('proxy.example:8087');
+
+    await page.goto(`${api.url}/explorer#/clusters/ops`);
+    await page.waitForSelector('#conn.live');
+    const endpoints = page.locator('#endpoints');
+    await endpoints.locator(`tr[data-endpoint="node/${keys[0]}"] >> text=host-1:32000`).waitFor();
+    expect(await endpoints.textContent()).toContain('1 director registered · 3 running members');
+
+    // The versions, newest first, the target marked; each with its author and what it changed.
+    const configs = page.locator('#configs');
+    await configs.locator('tr[data-version="3"][data-target] .v-target').waitFor();
+    expect(
+      await configs
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.dataset.version ?? '')),
+    ).toEqual(['3', '2', '1']);
+    expect(await configs.locator('tr[data-version="2"]').textContent()).toContain('token');
+    expect(await configs.locator('tr[data-version="2"]').textContent()).toContain('riak.conf');
+    // Version 2's diff to the target, on demand: removed and added lines coloured apart.
+    await configs.locator('[data-action="diff-2"]').click();
+    const diff = page.locator('#config-diff figure[data-field="riak_conf"]');
+    await diff.waitFor();
+    expect(await diff.locator('.del').allTextContents()).toEqual(['-buckets.default.n_val = 3\n']);
+    expect(await diff.locator('.add').allTextContents()).toEqual(['+buckets.default.n_val = 2\n']);
+    expect(await page.textContent('#config-diff h4')).toBe('Version 2 → target 3');
+    // Kept across the refreshes that follow.
+    await page.waitForTimeout(5500);
+    expect(await diff.locator('.del').count()).toBe(1);
+    // Each node's configuration version: the first was launched on the target, the others before
+    // versions existed.
+    const configOf = (key: string) =>
+      page.locator(`#members tr[data-node="${key}"] td >> nth=7`).textContent();
+    expect(await configOf(keys[0])).toBe('3');
+    expect(await configOf(keys[1])).toBe('-');
+    // What a node's record says beside its state: an unreachable agent, and why it is not replaced.
+    const lost = new Date(Date.now() - 60000).toISOString();
+    const held = 'floor(n_val/2)+1 members are down: not replaced while that lasts';
+    await store.updateNode(keys[2], (n) => ({
+      ...n,
+      agentLostSince: lost,
+      replaceHeld: { text: held, at: lost },
+    }));
+    const notes = page.locator(`#members tr[data-node="${keys[2]}"] td >> nth=1`);
+    await notes
+      .locator(`.note >> text=agent unreachable since ${lost}`)
+      .waitFor({ timeout: 15000 });
+    expect(await notes.locator('.note').allTextContents()).toContain(`not replaced: ${held}`);
+    await store.updateNode(keys[2], (n) => {
+      const { agentLostSince: _a, replaceHeld: _h, ...rest } = n;
+      return rest;
+    });
+
+    await shot(page, 'cluster-ops');
+
+    expect(errors).toEqual([]);
     await page.close();
   }, 60000);
 
