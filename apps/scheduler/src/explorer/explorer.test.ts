@@ -95,7 +95,7 @@ beforeAll(async () => {
     events,
     metrics: new SchedulerMetrics(store),
     logger: createLogger('explorer-test'),
-    riakVersions: () => ['riak-kv-2-2'],
+    riakVersions: () => ['riak-kv-2-2', 'riak-kv-3-2'],
     isLeader: () => true,
     leaderUrl: () => Promise.resolve(undefined),
     frameworkStatus: () => ({ registered: true, frameworkId: 'fw-explorer' }),
@@ -351,7 +351,7 @@ describe('the console', () => {
     await page.close();
   }, 60000);
 
-  it('configuration versions with diffs, endpoints, node fields', async () => {
+  it('configuration versions with diffs, endpoints, node fields; upgrade and replace', async () => {
     // Made through the API: the cluster's version 1, then two riak.conf templates (versions 2, 3).
     const call = (method: string, p: string, body?: string, type = 'application/json') =>
       fetch(`${api.url}/api/v1${p}`, {
@@ -448,8 +448,63 @@ describe('the console', () => {
       return rest;
     });
 
+    // Apply names the target version it rolls to; cancelled here.
+    expect(await page.textContent('#apply-target')).toBe('rolls to version 3');
+    const dialog = page.locator('dialog#confirm');
+    await page.click('[data-action="config-apply"]');
+    expect(await dialog.textContent()).toContain('on the target configuration version 3');
+    await page.click('#confirm-cancel');
+
+    // Upgrade: the version chosen from the scheduler's list; a new configuration version follows.
+    await page.selectOption('#upgrade-version', 'riak-kv-3-2');
+    await page.selectOption('#upgrade-strategy', 'serial');
+    await page.click('[data-action="upgrade"]');
+    expect(await dialog.textContent()).toContain('with Riak riak-kv-3-2 (serial)');
+    expect(await dialog.textContent()).toContain('each keeps its volume');
+    await page.click('#confirm-ok');
+    await page
+      .locator('#notice >> text=/plan upgrade-.* started, rolling to configuration version 4/')
+      .waitFor();
+    await configs.locator('tr[data-version="4"][data-target] >> text=Riak version').waitFor();
+    const [upgradePlan] = (await store.listPlans('ops')).filter((p) => p.kind === 'upgrade');
+    // The first node now runs a version behind the target.
+    await page.locator(`#members tr[data-node="${keys[0]}"] >> text=3 (target 4)`).waitFor();
+    await page
+      .locator(`#plans [data-plan="${upgradePlan.id}"] h4 >> text=to riak-kv-3-2`)
+      .waitFor();
+
+    // Replace while the upgrade runs: the dialog says what happens to data; the API refuses.
+    const old = keys[1];
+    await page.click(`[data-action="replace-${old}"]`);
+    const said = await dialog.textContent();
+    expect(said).toContain('new persistent volume is placed on another agent');
+    expect(said).toContain(`then ${old} leaves with handoff`);
+    expect(said).toContain('released only once the new node is a ring member');
+    await shot(page, 'confirm-replace');
+    await page.click('#confirm-ok');
+    await page.locator('#notice.error >> text=/HTTP 409/').waitFor();
+    expect((await store.listNodes('ops')).length).toBe(3);
+
+    // Once the upgrade is done, the replacement is taken; both nodes say so in the members table.
+    await store.updatePlan('ops', upgradePlan.id, (p) => finish(setSteps(p, (s) => s)));
+    await page.locator(`[data-plan="${upgradePlan.id}"] h4 >> text=last finished`).waitFor();
+    await page.click(`[data-action="replace-${old}"]`);
+    await page.click('#confirm-ok');
+    await page.locator(`#notice >> text=/replaces ${old} \\(plan replace-/`).waitFor();
+    const [fresh] = (await store.listNodes('ops')).filter((n) => !keys.includes(n.key));
+    await page
+      .locator(`#members tr[data-node="${old}"] .note >> text=replaced by ${fresh.key}`)
+      .waitFor();
+    await page
+      .locator(`#members tr[data-node="${fresh.key}"] .note >> text=replaces ${old}`)
+      .waitFor();
     await shot(page, 'cluster-ops');
 
+    // Without credentials: refused, and said.
+    await page.click('#signout');
+    await page.click('[data-action="upgrade"]');
+    await page.click('#confirm-ok');
+    await page.locator('#notice.error >> text=/401/').waitFor();
     expect(errors).toEqual([]);
     await page.close();
   }, 60000);

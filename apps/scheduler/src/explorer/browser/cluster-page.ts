@@ -7,13 +7,23 @@
  * boxes whose space is reserved (no layout shift).
  */
 import type { PlanView } from '@riak-mesos/framework-contract';
+import { riakVersionsViewSchema } from '@riak-mesos/framework-contract';
 import { ringPicture } from './charts';
 import type { PlanControl } from './controls';
-import { STRATEGIES, actionButton, addNodes, planControl, rolling } from './controls';
+import {
+  STRATEGIES,
+  actionButton,
+  addNodes,
+  planControl,
+  notice,
+  rolling,
+  upgrade,
+} from './controls';
 import { configsPanel } from './configs';
 import { badge, el, panel, table } from './dom';
 import { dataBrowser, setDataNode, setTypes, typeNames } from './data-browser';
 import type { ClusterDetail } from './model';
+import { get, messageOf } from './http';
 import { membersPanel } from './members';
 import { endpointsTable, healthBadge, reasonsList, throughput } from './overview';
 
@@ -35,8 +45,23 @@ function valueOf(id: string): string {
   return e instanceof HTMLInputElement || e instanceof HTMLSelectElement ? e.value : '';
 }
 
+/** The cluster's target configuration version as last read (what configuration apply rolls to). */
+let target: number | undefined;
+
+/** Fills the upgrade's choice with the scheduler's Riak versions (`GET /riak/versions`). */
+function loadVersions(): void {
+  get('/riak/versions', riakVersionsViewSchema).then(
+    (v) =>
+      document
+        .getElementById('upgrade-version')
+        ?.replaceChildren(...v.versions.map((n) => el('option', { value: n }, [n]))),
+    (e: unknown) => notice(`Riak versions: ${messageOf(e)}`, false),
+  );
+}
+
 /** The controls bar: built once per visit of the page. */
 export function controlsBar(cluster: string): HTMLElement {
+  loadVersions();
   return el('div', { class: 'controls', id: 'controls' }, [
     el('fieldset', {}, [
       el('legend', {}, ['Add nodes']),
@@ -56,7 +81,16 @@ export function controlsBar(cluster: string): HTMLElement {
         rolling(cluster, 'restart', valueOf('rolling-strategy')),
       ),
       actionButton('Apply configuration', 'config-apply', () =>
-        rolling(cluster, 'config/apply', valueOf('rolling-strategy')),
+        rolling(cluster, 'config/apply', valueOf('rolling-strategy'), target),
+      ),
+      el('span', { class: 'muted', id: 'apply-target' }, []),
+    ]),
+    el('fieldset', {}, [
+      el('legend', {}, ['Upgrade']),
+      el('label', {}, ['to ', el('select', { id: 'upgrade-version' }, [])]),
+      select('upgrade-strategy', 'strategy', STRATEGIES),
+      actionButton('Upgrade', 'upgrade', () =>
+        upgrade(cluster, valueOf('upgrade-version'), valueOf('upgrade-strategy')),
       ),
     ]),
   ]);
@@ -268,6 +302,10 @@ export function renderCluster(root: HTMLElement, d: ClusterDetail, now: number):
   set('configs', configsPanel(name, d.configs));
   set('tasks', tasksPanel(d, openTasks));
   set('types', typesPanel(d));
+  target = d.data.cluster.config_version;
+  const applyTarget = root.querySelector('#apply-target');
+  if (applyTarget)
+    applyTarget.textContent = target !== undefined ? `rolls to version ${target}` : '';
   setDataNode(d.data.nodes.find((n) => n.state === 'running')?.name);
   if (typeof d.types !== 'string') setTypes(typeNames(d.types.output));
 }

@@ -1,10 +1,10 @@
 /**
  * The members table of a cluster's page: each node's state with what its record says of it
  * (replacement, an unreachable agent, a backoff), Riak's own member-status, its endpoints, the
- * configuration version it was launched with, and its controls (restart, remove).
+ * configuration version it was launched with, and its controls (restart, replace, remove).
  */
 import type { Member, NodeView } from '@riak-mesos/framework-contract';
-import { actionButton, removeNode, restartNode } from './controls';
+import { actionButton, removeNode, replaceNode, restartNode } from './controls';
 import { badge, el, panel, table } from './dom';
 import type { ClusterDetail } from './model';
 
@@ -49,6 +49,9 @@ export function membersPanel(d: ClusterDetail): HTMLElement {
       el('td', { class: 'num' }, [configCell(n, d.data.cluster.config_version)]),
       el('td', { class: 'actions' }, [
         actionButton('Restart', `restart-${n.name}`, () => restartNode(cluster, n.name)),
+        n.wanted
+          ? actionButton('Replace', `replace-${n.name}`, () => replaceNode(cluster, n.name))
+          : null,
         n.wanted
           ? actionButton('Remove', `remove-${n.name}`, () => removeNode(cluster, n.name))
           : null,
