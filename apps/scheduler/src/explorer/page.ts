@@ -70,6 +70,7 @@ export const EXPLORER_HTML = `<!doctype html>
   .v-target { background: var(--info-bg); color: var(--info); }
   td .note { font-size: 12px; color: var(--warn); margin-top: 2px; }
   .endpoints table { font-size: 12px; }
+  .endpoints h4 { margin: 8px 0 4px; font-size: 13px; }
   #upgrade-version { min-width: 9em; }
   figure.diff { margin: 6px 0; }
   figure.diff figcaption { font-size: 12px; font-weight: 600; }

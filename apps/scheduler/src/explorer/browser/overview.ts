@@ -64,8 +64,11 @@ export function throughput(d: ClusterData, now: number): HTMLElement {
   ]);
 }
 
-/** Where clients reach a cluster: its directors first, then its running ring members. */
-export function endpointsTable(e: EndpointsAnswer | string): HTMLElement {
+/**
+ * Where clients reach a cluster: its directors first, then its running ring members (under
+ * `title` when given: the overview's cards have no panel heading for it).
+ */
+export function endpointsTable(e: EndpointsAnswer | string, title?: string): HTMLElement {
   if (typeof e === 'string') return el('p', { class: 'error' }, [`endpoints: ${e}`]);
   const row = (x: EndpointsAnswer['nodes'][number]) =>
     el('tr', { 'data-endpoint': `${x.kind}/${x.name}` }, [
@@ -74,8 +77,10 @@ export function endpointsTable(e: EndpointsAnswer | string): HTMLElement {
       el('td', {}, [x.pb]),
       el('td', {}, [x.http]),
     ]);
+  const rows = [...e.directors, ...e.nodes].map(row);
   return el('div', { class: 'endpoints' }, [
-    table(['Kind', 'Name', 'PB', 'HTTP'], [...e.directors, ...e.nodes].map(row)),
+    title ? el('h4', {}, [title]) : null,
+    rows.length ? table(['Kind', 'Name', 'PB', 'HTTP'], rows) : null,
     el('p', { class: 'muted' }, [
       (e.directors.length
         ? `${e.directors.length} director${e.directors.length === 1 ? '' : 's'} registered`
@@ -105,7 +110,7 @@ function clusterCard(d: ClusterData, health: HealthAnswer, now: number): HTMLEle
     ]),
     reasonsList(health.reasons, name),
     throughput(d, now),
-    endpointsTable(d.endpoints),
+    endpointsTable(d.endpoints, 'Endpoints'),
   ]);
 }
 
