@@ -482,6 +482,10 @@ describe('the console', () => {
     await shot(page, 'confirm-replace');
     await page.click('#confirm-ok');
     await page.locator('#notice.error >> text=/HTTP 409/').waitFor();
+    // The API's reason, as it said it.
+    expect(await page.textContent('#notice')).toContain(
+      `is already running plan ${upgradePlan.id} (upgrade); wait for it to finish, or abort it`,
+    );
     expect((await store.listNodes('ops')).length).toBe(3);
 
     // Once the upgrade is done, the replacement is taken; both nodes say so in the members table.
