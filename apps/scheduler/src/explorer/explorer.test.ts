@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { SchedulerEvent } from '@riak-mesos/framework-contract';
-import { nodeListAnswerSchema } from '@riak-mesos/framework-contract';
+import { encodeDirectorRegistration, nodeListAnswerSchema } from '@riak-mesos/framework-contract';
 import { createLogger } from '@riak-mesos/logging';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { startZooKeeper, uniqueChroot } from '@riak-mesos/testing';
@@ -95,7 +95,7 @@ beforeAll(async () => {
     events,
     metrics: new SchedulerMetrics(store),
     logger: createLogger('explorer-test'),
-    riakVersions: () => ['riak-kv-2-2'],
+    riakVersions: () => ['riak-kv-2-2', 'riak-kv-3-2'],
     isLeader: () => true,
     leaderUrl: () => Promise.resolve(undefined),
     frameworkStatus: () => ({ registered: true, frameworkId: 'fw-explorer' }),
@@ -348,6 +348,167 @@ describe('the console', () => {
     await shot(page, 'cluster');
     expect(errors).toEqual([]);
     expect(await page.title()).toBe('Riak Mesos Explorer');
+    await page.close();
+  }, 60000);
+
+  it('configuration versions with diffs, endpoints, node fields; upgrade and replace', async () => {
+    // Made through the API: the cluster's version 1, then two riak.conf templates (versions 2, 3).
+    const call = (method: string, p: string, body?: string, type = 'application/json') =>
+      fetch(`${api.url}/api/v1${p}`, {
+        method,
+        headers: { ...AUTH, 'content-type': type },
+        ...(body !== undefined ? { body } : {}),
+      });
+    expect((await call('PUT', '/clusters/ops', '{}')).status).toBe(201);
+    const conf = 'ring_size = 64\nbuckets.default.n_val = 3\n';
+    expect((await call('PUT', '/clusters/ops/config', conf, 'text/plain')).status).toBe(200);
+    const conf3 = conf.replace('n_val = 3', 'n_val = 2');
+    expect((await call('PUT', '/clusters/ops/config', conf3, 'text/plain')).status).toBe(200);
+    await store.addNodes('ops', 3);
+    const keys = (await store.listNodes('ops')).map((n) => n.key);
+    await running(keys);
+    for (const [i, key] of keys.entries())
+      await store.updateNode(key, (n) => ({
+        ...n,
+        ports: { http: 31000 + i, pb: 32000 + i, disterl: 33000, handoff: 34000, epmd: 35000 },
+        // The first was launched on version 3 (as the scheduler records at launch).
+        ...(i === 0 ? { configVersion: 3 } : {}),
+      }));
+    // A director registers itself (as apps/director does: an ephemeral node).
+    await zk.createEphemeral(
+      `${store.layout.directors('ops')}/proxy.example-8087`,
+      encodeDirectorRegistration({
+        framework: 'riak',
+        cluster: 'ops',
+        host: 'proxy.example',
+        pbPort: 8087,
+        httpPort: 8098,
+        registeredAt: new Date().toISOString(),
+      }),
+    );
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = watch(page);
+    await openExplorer(page);
+    // The overview lists where clients reach the cluster: its director, then its members.
+    const card = page.locator('article[data-cluster="ops"]');
+    await card.locator('tr[data-endpoint="director/proxy.example-8087"]').waitFor();
+    expect(await card.locator('.endpoints tbody tr').count()).toBe(4);
+    expect(
+      await card.locator('tr[data-endpoint="director/proxy.example-8087"]').textContent(),
+    ).toContain('proxy.example:8087');
+
+    await page.goto(`${api.url}/explorer#/clusters/ops`);
+    await page.waitForSelector('#conn.live');
+    const endpoints = page.locator('#endpoints');
+    await endpoints.locator(`tr[data-endpoint="node/${keys[0]}"] >> text=host-1:32000`).waitFor();
+    expect(await endpoints.textContent()).toContain('1 director registered · 3 running members');
+
+    // The versions, newest first, the target marked; each with its author and what it changed.
+    const configs = page.locator('#configs');
+    await configs.locator('tr[data-version="3"][data-target] .v-target').waitFor();
+    expect(
+      await configs
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.dataset.version ?? '')),
+    ).toEqual(['3', '2', '1']);
+    expect(await configs.locator('tr[data-version="2"]').textContent()).toContain('token');
+    expect(await configs.locator('tr[data-version="2"]').textContent()).toContain('riak.conf');
+    // Version 2's diff to the target, on demand: removed and added lines coloured apart.
+    await configs.locator('[data-action="diff-2"]').click();
+    const diff = page.locator('#config-diff figure[data-field="riak_conf"]');
+    await diff.waitFor();
+    expect(await diff.locator('.del').allTextContents()).toEqual(['-buckets.default.n_val = 3\n']);
+    expect(await diff.locator('.add').allTextContents()).toEqual(['+buckets.default.n_val = 2\n']);
+    expect(await page.textContent('#config-diff h4')).toBe('Version 2 → target 3');
+    // Each node's configuration version: the first was launched on the target, the others before
+    // versions existed.
+    const configOf = (key: string) =>
+      page.locator(`#members tr[data-node="${key}"] td >> nth=7`).textContent();
+    expect(await configOf(keys[0])).toBe('3');
+    expect(await configOf(keys[1])).toBe('-');
+    // What a node's record says beside its state: an unreachable agent, and why it is not replaced.
+    const lost = new Date(Date.now() - 60000).toISOString();
+    const held = 'floor(n_val/2)+1 members are down: not replaced while that lasts';
+    await store.updateNode(keys[2], (n) => ({
+      ...n,
+      agentLostSince: lost,
+      replaceHeld: { text: held, at: lost },
+    }));
+    const notes = page.locator(`#members tr[data-node="${keys[2]}"] td >> nth=1`);
+    await notes
+      .locator(`.note >> text=agent unreachable since ${lost}`)
+      .waitFor({ timeout: 15000 });
+    expect(await notes.locator('.note').allTextContents()).toContain(`not replaced: ${held}`);
+    // The diff asked for is kept across the refresh that drew them.
+    expect(await diff.locator('.del').count()).toBe(1);
+    await store.updateNode(keys[2], (n) => {
+      const { agentLostSince: _a, replaceHeld: _h, ...rest } = n;
+      return rest;
+    });
+
+    // Apply names the target version it rolls to; cancelled here.
+    expect(await page.textContent('#apply-target')).toBe('rolls to version 3');
+    const dialog = page.locator('dialog#confirm');
+    await page.click('[data-action="config-apply"]');
+    expect(await dialog.textContent()).toContain('on the target configuration version 3');
+    await page.click('#confirm-cancel');
+
+    // Upgrade: the version chosen from the scheduler's list; a new configuration version follows.
+    await page.selectOption('#upgrade-version', 'riak-kv-3-2');
+    await page.selectOption('#upgrade-strategy', 'serial');
+    await page.click('[data-action="upgrade"]');
+    expect(await dialog.textContent()).toContain('with Riak riak-kv-3-2 (serial)');
+    expect(await dialog.textContent()).toContain('each keeps its volume');
+    await page.click('#confirm-ok');
+    await page
+      .locator('#notice >> text=/plan upgrade-.* started, rolling to configuration version 4/')
+      .waitFor();
+    await configs.locator('tr[data-version="4"][data-target] >> text=Riak version').waitFor();
+    const [upgradePlan] = (await store.listPlans('ops')).filter((p) => p.kind === 'upgrade');
+    // The first node now runs a version behind the target.
+    await page.locator(`#members tr[data-node="${keys[0]}"] >> text=3 (target 4)`).waitFor();
+    await page
+      .locator(`#plans [data-plan="${upgradePlan.id}"] h4 >> text=to riak-kv-3-2`)
+      .waitFor();
+
+    // Replace while the upgrade runs: the dialog says what happens to data; the API refuses.
+    const old = keys[1];
+    await page.click(`[data-action="replace-${old}"]`);
+    const said = await dialog.textContent();
+    expect(said).toContain('new persistent volume is placed on another agent');
+    expect(said).toContain(`then ${old} leaves with handoff`);
+    expect(said).toContain('released only once the new node is a ring member');
+    await shot(page, 'confirm-replace');
+    await page.click('#confirm-ok');
+    await page.locator('#notice.error >> text=/HTTP 409/').waitFor();
+    // The API's reason, as it said it.
+    expect(await page.textContent('#notice')).toContain(
+      `is already running plan ${upgradePlan.id} (upgrade); wait for it to finish, or abort it`,
+    );
+    expect((await store.listNodes('ops')).length).toBe(3);
+
+    // Once the upgrade is done, the replacement is taken; both nodes say so in the members table.
+    await store.updatePlan('ops', upgradePlan.id, (p) => finish(setSteps(p, (s) => s)));
+    await page.locator(`[data-plan="${upgradePlan.id}"] h4 >> text=last finished`).waitFor();
+    await page.click(`[data-action="replace-${old}"]`);
+    await page.click('#confirm-ok');
+    await page.locator(`#notice >> text=/replaces ${old} \\(plan replace-/`).waitFor();
+    const [fresh] = (await store.listNodes('ops')).filter((n) => !keys.includes(n.key));
+    await page
+      .locator(`#members tr[data-node="${old}"] .note >> text=replaced by ${fresh.key}`)
+      .waitFor();
+    await page
+      .locator(`#members tr[data-node="${fresh.key}"] .note >> text=replaces ${old}`)
+      .waitFor();
+    await shot(page, 'cluster-ops');
+
+    // Without credentials: refused, and said.
+    await page.click('#signout');
+    await page.click('[data-action="upgrade"]');
+    await page.click('#confirm-ok');
+    await page.locator('#notice.error >> text=/401/').waitFor();
+    expect(errors).toEqual([]);
     await page.close();
   }, 60000);
 

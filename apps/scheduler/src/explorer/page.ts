@@ -66,6 +66,19 @@ export const EXPLORER_HTML = `<!doctype html>
   .two { display: grid; grid-template-columns: minmax(0, 2fr) minmax(260px, 1fr); gap: 16px; }
   .box-head { min-height: 48px; } .box-throughput { min-height: 200px; } .box-members, .box-ring { min-height: 240px; }
   .box-plans, .box-pending, .box-tasks, .box-types { min-height: 80px; }
+  .box-configs, .box-endpoints { min-height: 140px; }
+  .v-target { background: var(--info-bg); color: var(--info); }
+  td .note { font-size: 12px; color: var(--warn); margin-top: 2px; }
+  .endpoints table { font-size: 12px; }
+  .endpoints h4 { margin: 8px 0 4px; font-size: 13px; }
+  #upgrade-version { min-width: 9em; }
+  figure.diff { margin: 6px 0; }
+  figure.diff figcaption { font-size: 12px; font-weight: 600; }
+  figure.diff pre { background: var(--bg); padding: 6px 8px; border-radius: 4px; }
+  figure.diff span { display: block; white-space: pre; }
+  figure.diff .add { background: var(--ok-bg); color: var(--ok); }
+  figure.diff .del { background: var(--bad-bg); color: var(--bad); }
+  figure.diff .hunk { color: var(--info); }
   .ring-box { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
   svg.ring { width: 180px; height: 180px; flex: none; }
   svg.ring .ring-track { fill: none; stroke: var(--line); stroke-width: 30; }

@@ -1,11 +1,13 @@
 /**
  * A cluster's page (`#/clusters/{name}`): health, controls, throughput, the members with Riak's
  * own member-status and the ring as a donut, the plans with their phases and steps (live, with
- * their controls), the nodes waiting for a place and why, each node's task history, and the
- * bucket types. The controls bar is built once per visit (its inputs keep what is typed); the
- * rest is rebuilt on every refresh into boxes whose space is reserved (no layout shift).
+ * their controls), the nodes waiting for a place and why, where clients reach the cluster, the
+ * configuration versions, each node's task history, and the bucket types. The controls bar is
+ * built once per visit (its inputs keep what is typed); the rest is rebuilt on every refresh into
+ * boxes whose space is reserved (no layout shift).
  */
-import type { Member, NodeView, PlanView } from '@riak-mesos/framework-contract';
+import type { PlanView } from '@riak-mesos/framework-contract';
+import { riakVersionsViewSchema } from '@riak-mesos/framework-contract';
 import { ringPicture } from './charts';
 import type { PlanControl } from './controls';
 import {
@@ -13,14 +15,17 @@ import {
   actionButton,
   addNodes,
   planControl,
-  removeNode,
-  restartNode,
+  notice,
   rolling,
+  upgrade,
 } from './controls';
+import { configsPanel } from './configs';
 import { badge, el, panel, table } from './dom';
 import { dataBrowser, setDataNode, setTypes, typeNames } from './data-browser';
 import type { ClusterDetail } from './model';
-import { healthBadge, reasonsList, throughput } from './overview';
+import { get, messageOf } from './http';
+import { membersPanel } from './members';
+import { endpointsTable, healthBadge, reasonsList, throughput } from './overview';
 
 const FINISHED = new Set(['COMPLETE', 'ABORTED']);
 
@@ -40,8 +45,23 @@ function valueOf(id: string): string {
   return e instanceof HTMLInputElement || e instanceof HTMLSelectElement ? e.value : '';
 }
 
+/** The cluster's target configuration version as last read (what configuration apply rolls to). */
+let target: number | undefined;
+
+/** Fills the upgrade's choice with the scheduler's Riak versions (`GET /riak/versions`). */
+function loadVersions(): void {
+  get('/riak/versions', riakVersionsViewSchema).then(
+    (v) =>
+      document
+        .getElementById('upgrade-version')
+        ?.replaceChildren(...v.versions.map((n) => el('option', { value: n }, [n]))),
+    (e: unknown) => notice(`Riak versions: ${messageOf(e)}`, false),
+  );
+}
+
 /** The controls bar: built once per visit of the page. */
 export function controlsBar(cluster: string): HTMLElement {
+  loadVersions();
   return el('div', { class: 'controls', id: 'controls' }, [
     el('fieldset', {}, [
       el('legend', {}, ['Add nodes']),
@@ -61,62 +81,18 @@ export function controlsBar(cluster: string): HTMLElement {
         rolling(cluster, 'restart', valueOf('rolling-strategy')),
       ),
       actionButton('Apply configuration', 'config-apply', () =>
-        rolling(cluster, 'config/apply', valueOf('rolling-strategy')),
+        rolling(cluster, 'config/apply', valueOf('rolling-strategy'), target),
+      ),
+      el('span', { class: 'muted', id: 'apply-target' }, []),
+    ]),
+    el('fieldset', {}, [
+      el('legend', {}, ['Upgrade']),
+      el('label', {}, ['to ', el('select', { id: 'upgrade-version' }, [])]),
+      select('upgrade-strategy', 'strategy', STRATEGIES),
+      actionButton('Upgrade', 'upgrade', () =>
+        upgrade(cluster, valueOf('upgrade-version'), valueOf('upgrade-strategy')),
       ),
     ]),
-  ]);
-}
-
-/** Riak's member entry of a node, by its Erlang node name. */
-function memberOf(members: Member[], n: NodeView): Member | undefined {
-  return n.node_name ? members.find((m) => m.name === n.node_name) : undefined;
-}
-
-function membersPanel(d: ClusterDetail): HTMLElement {
-  const cluster = d.data.cluster.name;
-  const members = typeof d.members === 'string' ? [] : d.members.members;
-  const rows = d.data.nodes.map((n) => {
-    const m = memberOf(members, n);
-    return el('tr', { 'data-node': n.name }, [
-      el('td', {}, [n.name]),
-      el('td', {}, [badge(n.state, 'n'), n.relaunch_after ? ` until ${n.relaunch_after}` : '']),
-      el('td', {}, [m ? m.status : n.member ? 'member' : '-']),
-      el('td', { class: 'num' }, [m ? m.ring : '-']),
-      el('td', { class: 'num' }, [m?.pendingRing ?? '-']),
-      el('td', {}, [n.hostname ?? '-']),
-      el('td', {}, [n.endpoints ? `http ${n.endpoints.http} · pb ${n.endpoints.pb}` : '-']),
-      el('td', { class: 'actions' }, [
-        actionButton('Restart', `restart-${n.name}`, () => restartNode(cluster, n.name)),
-        n.wanted
-          ? actionButton('Remove', `remove-${n.name}`, () => removeNode(cluster, n.name))
-          : null,
-      ]),
-    ]);
-  });
-  // Ring members no node record names (a node added by hand, or left over): shown, not hidden.
-  for (const m of members)
-    if (!d.data.nodes.some((n) => n.node_name === m.name))
-      rows.push(
-        el('tr', { 'data-member': m.name }, [
-          el('td', {}, [m.name]),
-          el('td', {}, ['(no node record)']),
-          el('td', {}, [m.status]),
-          el('td', { class: 'num' }, [m.ring]),
-          el('td', { class: 'num' }, [m.pendingRing ?? '-']),
-          el('td', {}, []),
-          el('td', {}, []),
-          el('td', {}, []),
-        ]),
-      );
-  const note =
-    typeof d.members === 'string'
-      ? el('p', { class: 'error' }, [`member-status: ${d.members}`])
-      : el('p', { class: 'muted' }, [
-          `member-status as ${d.members.node} sees it · ring ${d.members.ringReady ? 'ready' : 'not ready'}`,
-        ]);
-  return panel('Members', { id: 'members' }, [
-    table(['Node', 'State', 'Riak status', 'Ring', 'Pending', 'Host', 'Endpoints', ''], rows),
-    note,
   ]);
 }
 
@@ -322,8 +298,14 @@ export function renderCluster(root: HTMLElement, d: ClusterDetail, now: number):
   set('ring', ringPanel(d));
   set('plans', plansPanel(d));
   set('pending', pendingPanel(d));
+  set('endpoints', panel('Endpoints', { id: 'endpoints' }, [endpointsTable(d.data.endpoints)]));
+  set('configs', configsPanel(name, d.configs));
   set('tasks', tasksPanel(d, openTasks));
   set('types', typesPanel(d));
+  target = d.data.cluster.config_version;
+  const applyTarget = root.querySelector('#apply-target');
+  if (applyTarget)
+    applyTarget.textContent = target !== undefined ? `rolls to version ${target}` : '';
   setDataNode(d.data.nodes.find((n) => n.state === 'running')?.name);
   if (typeof d.types !== 'string') setTypes(typeNames(d.types.output));
 }
@@ -338,6 +320,8 @@ export function clusterSkeleton(cluster: string): HTMLElement[] {
     el('div', { class: 'two' }, [box('members'), box('ring')]),
     box('plans'),
     box('pending'),
+    box('configs'),
+    box('endpoints'),
     box('tasks'),
     box('types'),
     dataBrowser(cluster),

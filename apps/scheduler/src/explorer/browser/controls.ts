@@ -7,6 +7,8 @@ import {
   planAnswerSchema,
   nodeAnswerSchema,
   nodeListAnswerSchema,
+  replaceAnswerSchema,
+  startedOperationAnswerSchema,
 } from '@riak-mesos/framework-contract';
 import { byId, el } from './dom';
 import { messageOf, path, send } from './http';
@@ -120,25 +122,83 @@ export function restartNode(cluster: string, node: string): Action {
   };
 }
 
+export function replaceNode(cluster: string, node: string): Action {
+  return {
+    title: `Replace ${node}`,
+    consequence:
+      `A new node with a new persistent volume is placed on another agent than ${node}'s and ` +
+      `joins the ring first; then ${node} leaves with handoff (its partitions move to the other ` +
+      'members). Its volume and reservation are released only once the new node is a ring ' +
+      `member. Were ${node} down or its agent unreachable, it is removed first and its replicas ` +
+      'are rebuilt from the other members.',
+    run: async () => {
+      const r = await send(
+        'POST',
+        `${c(cluster)}${path('nodes', node, 'replace')}`,
+        {},
+        replaceAnswerSchema,
+      );
+      return `${r.node.name} replaces ${node} (plan ${r.plan.id})`;
+    },
+  };
+}
+
+/** A rolling plan's answer: the plan, and the configuration version it rolls the nodes to. */
+const rollingAnswerSchema = planAnswerSchema.extend({
+  target_config_version: startedOperationAnswerSchema.shape.target_config_version,
+});
+
+function rollingText(strategy: string): string {
+  return (
+    `(${strategy}` +
+    (strategy === 'canary' ? ': one node first, then the plan waits for continue' : '') +
+    ')'
+  );
+}
+
+async function startRolling(p: string, body: object): Promise<string> {
+  const r = await send('POST', p, body, rollingAnswerSchema);
+  const to = r.target_config_version;
+  return `plan ${r.plan.id} started${to !== undefined ? `, rolling to configuration version ${to}` : ''}`;
+}
+
+/**
+ * A rolling restart, or a configuration apply to `target` (the cluster's target configuration
+ * version as last read; the API answers the one it actually rolls to).
+ */
 export function rolling(
   cluster: string,
   kind: 'restart' | 'config/apply',
   strategy: string,
+  target?: number,
 ): Action {
   const what = kind === 'restart' ? 'Rolling restart' : 'Apply configuration';
   return {
-    title: `${what} of ${cluster}`,
+    title:
+      `${what} of ${cluster}` +
+      (kind === 'config/apply' && target !== undefined ? ` (version ${target})` : ''),
     consequence:
-      `Every node of ${cluster} is stopped and started again (${strategy}` +
-      (strategy === 'canary' ? ': one node first, then the plan waits for continue' : '') +
-      ')' +
-      (kind === 'config/apply' ? ' with the stored riak.conf and advanced.config templates' : '') +
+      `Every node of ${cluster} is stopped and started again ${rollingText(strategy)}` +
+      (kind === 'config/apply'
+        ? ` on the target configuration version${target !== undefined ? ` ${target}` : ''} ` +
+          '(its riak.conf and advanced.config templates, Riak version and resources)'
+        : '') +
       '; each keeps its volume, and a stopped node’s partitions are served by fallbacks until it ' +
       'is back. No data is removed.',
-    run: async () => {
-      const r = await send('POST', `${c(cluster)}/${kind}`, { strategy }, planAnswerSchema);
-      return `plan ${r.plan.id} started`;
-    },
+    run: () => startRolling(`${c(cluster)}/${kind}`, { strategy }),
+  };
+}
+
+export function upgrade(cluster: string, version: string, strategy: string): Action {
+  return {
+    title: `Upgrade ${cluster} to ${version}`,
+    consequence:
+      `Every node of ${cluster} is relaunched on its agent with Riak ${version} ` +
+      `${rollingText(strategy)}, a new configuration version: each keeps its volume (data kept, ` +
+      'software replaced, configuration rendered again), and a stopped node’s partitions are ' +
+      'served by fallbacks until it is back. Aborting the plan rolls the upgraded nodes back ' +
+      'to the old version. No data is removed.',
+    run: () => startRolling(`${c(cluster)}/upgrade`, { riak_version: version, strategy }),
   };
 }
 

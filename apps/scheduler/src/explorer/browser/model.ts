@@ -1,10 +1,13 @@
 /**
  * What the console reads of the API for its pages, each answer parsed with the contract's schema.
- * The overview needs every cluster with its nodes, plans, health and stats history; the cluster
- * page adds Riak's own member-status, the nodes' task histories and the bucket types.
+ * The overview needs every cluster with its nodes, plans, health, stats history and endpoints
+ * (running members' and directors' addresses); the cluster page adds Riak's own member-status,
+ * the nodes' task histories, the bucket types and the configuration versions.
  */
 import type {
   ClusterView,
+  ConfigurationsAnswer,
+  EndpointsAnswer,
   HealthAnswer,
   Member,
   NodeTasksAnswer,
@@ -14,6 +17,8 @@ import type {
 } from '@riak-mesos/framework-contract';
 import {
   clusterListAnswerSchema,
+  configurationsAnswerSchema,
+  endpointsAnswerSchema,
   healthAnswerSchema,
   nodeListAnswerSchema,
   nodeRiakViewSchema,
@@ -29,6 +34,8 @@ export interface ClusterData {
   plans: PlanView[];
   /** Undefined with the reason when the scheduler could not give it. */
   history: StatsHistoryView | string;
+  /** `GET …/endpoints`: running members' and registered directors' addresses, or why not. */
+  endpoints: EndpointsAnswer | string;
 }
 
 export interface Overview {
@@ -46,7 +53,7 @@ function orSaid<T>(p: Promise<T>): Promise<T | string> {
 
 async function loadCluster(cluster: ClusterView): Promise<ClusterData> {
   const c = path('clusters', cluster.name);
-  const [nodes, plans, history] = await Promise.all([
+  const [nodes, plans, history, endpoints] = await Promise.all([
     get(`${c}/nodes`, nodeListAnswerSchema),
     // A scheduler without plans answers 404: the cluster is shown without them.
     get(`${c}/plans`, planListAnswerSchema).catch((e: unknown) => {
@@ -54,8 +61,9 @@ async function loadCluster(cluster: ClusterView): Promise<ClusterData> {
       throw e;
     }),
     orSaid(get(`${c}/stats/history`, statsHistoryViewSchema)),
+    orSaid(get(`${c}/endpoints`, endpointsAnswerSchema)),
   ]);
-  return { cluster, nodes: nodes.nodes, plans: plans.plans, history };
+  return { cluster, nodes: nodes.nodes, plans: plans.plans, history, endpoints };
 }
 
 export async function loadOverview(): Promise<Overview> {
@@ -77,6 +85,8 @@ export interface ClusterDetail {
   /** `riak-admin bucket-type list` as that node prints it, or why not. */
   types: { output: string } | string;
   tasks: Map<string, NodeTasksAnswer | string>;
+  /** `GET …/configurations`: the versions with their diffs to the target, or why not. */
+  configs: ConfigurationsAnswer | string;
 }
 
 export async function loadClusterDetail(name: string): Promise<ClusterDetail | undefined> {
@@ -84,9 +94,10 @@ export async function loadClusterDetail(name: string): Promise<ClusterDetail | u
   const cluster = list.clusters.find((c) => c.name === name);
   if (!cluster) return undefined;
   const c = path('clusters', name);
-  const [data, health] = await Promise.all([
+  const [data, health, configs] = await Promise.all([
     loadCluster(cluster),
     getAnyStatus(`${c}/health?verbose=true`, healthAnswerSchema),
+    orSaid(get(`${c}/configurations`, configurationsAnswerSchema)),
   ]);
   const asker = data.nodes.find((n) => n.state === 'running');
   const nodeView = (view: string) =>
@@ -123,6 +134,7 @@ export async function loadClusterDetail(name: string): Promise<ClusterDetail | u
           ? { output: types.output }
           : 'the node answered another view',
     tasks: new Map(tasks),
+    configs,
   };
 }
 

@@ -1,9 +1,15 @@
 /**
  * The overview (`#/`): each cluster with its health (colour and word, with the reasons), its
  * nodes counted by state, a live chart of gets and puts per second per node over the last hour,
- * and each node's p99 latencies, all from the scheduler's stats history.
+ * and each node's p99 latencies, all from the scheduler's stats history; and where clients reach
+ * it: its registered directors and running members (`GET …/endpoints`).
  */
-import type { HealthAnswer, HealthReason, StatsSample } from '@riak-mesos/framework-contract';
+import type {
+  EndpointsAnswer,
+  HealthAnswer,
+  HealthReason,
+  StatsSample,
+} from '@riak-mesos/framework-contract';
 import { chart } from './charts';
 import { badge, el, fmt, table } from './dom';
 import type { ClusterData, Overview } from './model';
@@ -58,6 +64,32 @@ export function throughput(d: ClusterData, now: number): HTMLElement {
   ]);
 }
 
+/**
+ * Where clients reach a cluster: its directors first, then its running ring members (under
+ * `title` when given: the overview's cards have no panel heading for it).
+ */
+export function endpointsTable(e: EndpointsAnswer | string, title?: string): HTMLElement {
+  if (typeof e === 'string') return el('p', { class: 'error' }, [`endpoints: ${e}`]);
+  const row = (x: EndpointsAnswer['nodes'][number]) =>
+    el('tr', { 'data-endpoint': `${x.kind}/${x.name}` }, [
+      el('td', {}, [x.kind]),
+      el('td', {}, [x.name]),
+      el('td', {}, [x.pb]),
+      el('td', {}, [x.http]),
+    ]);
+  const rows = [...e.directors, ...e.nodes].map(row);
+  return el('div', { class: 'endpoints' }, [
+    title ? el('h4', {}, [title]) : null,
+    rows.length ? table(['Kind', 'Name', 'PB', 'HTTP'], rows) : null,
+    el('p', { class: 'muted' }, [
+      (e.directors.length
+        ? `${e.directors.length} director${e.directors.length === 1 ? '' : 's'} registered`
+        : 'no director registered') +
+        ` · ${e.nodes.length} running member${e.nodes.length === 1 ? '' : 's'}`,
+    ]),
+  ]);
+}
+
 function clusterCard(d: ClusterData, health: HealthAnswer, now: number): HTMLElement {
   const name = d.cluster.name;
   const counts = countByState(d.nodes);
@@ -78,6 +110,7 @@ function clusterCard(d: ClusterData, health: HealthAnswer, now: number): HTMLEle
     ]),
     reasonsList(health.reasons, name),
     throughput(d, now),
+    endpointsTable(d.endpoints, 'Endpoints'),
   ]);
 }
 
