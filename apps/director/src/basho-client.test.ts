@@ -208,11 +208,17 @@ describe('real Riak: basho-riak-client through the director', () => {
     running = false;
     await Promise.all(workers);
     expect(failedAfterKill).toEqual([]);
-    // The connections to the killed node were reset: the client health-checked the director
-    // (a new connection and a ping) and was running again.
+    // Either way the client ends running and never failed a write: a connection that had a
+    // request in flight on the killed node was reset, and the client health-checked the director
+    // (a new connection and a ping) and was running again; an idle one was moved by the director
+    // to another node before its next request (the pool), and the client saw nothing. Which
+    // happens depends on where each of the ten connections was at the kill.
     const transitions = states.slice(statesBefore);
-    expect(transitions).toContain(Node.State.HEALTH_CHECKING);
-    expect(transitions.at(-1)).toBe(Node.State.RUNNING);
+    expect(
+      transitions.filter((x) => x !== Node.State.HEALTH_CHECKING && x !== Node.State.RUNNING),
+    ).toEqual([]);
+    if (transitions.length > 0) expect(transitions.at(-1)).toBe(Node.State.RUNNING);
+    expect(client.cluster.nodes[0].state).toBe(Node.State.RUNNING);
 
     await s.cluster.restart(victim);
     await s.cluster.settled();
@@ -266,7 +272,12 @@ describe('real Riak: basho-riak-client through the director', () => {
       await waitFor(() => s.up('protobuf') === 2, { what: 'the director to take the node down' });
       await progress('load to go on through the two nodes left');
       await s.cluster.restart(victim);
-      await waitFor(() => s.up('protobuf') === 3, { what: 'the node back behind the director' });
+      // Riak is ready; the director takes it back after `rise` (2) passing checks 2 s apart,
+      // each answered while the machine also carries the load and the other suites.
+      await waitFor(() => s.up('protobuf') === 3, {
+        timeoutMs: 30000,
+        what: 'the node back behind the director',
+      });
       await progress('load to go on with the node back');
     } finally {
       running = false;

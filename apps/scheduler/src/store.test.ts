@@ -1,14 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@riak-mesos/logging';
-import type { ZooKeeperServer } from '@riak-mesos/testing';
-import { startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
-import {
-  FencedError,
-  InvalidNameError,
-  LeaderElection,
-  ZkClient,
-  expireSession,
-} from '@riak-mesos/zk';
+import type { PartitionProxy, ZooKeeperServer } from '@riak-mesos/testing';
+import { startPartitionProxy, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
+import { FencedError, InvalidNameError, LeaderElection, ZkClient } from '@riak-mesos/zk';
 import { transports } from 'winston';
 import { clusterView } from './api/routes';
 import type { ClusterDoc } from './model';
@@ -91,12 +85,16 @@ describe('SchedulerStore in-memory view', () => {
   // Two stores on two sessions, as two processes (a leader and another scheduler's API).
   let zkA: ZkClient;
   let zkB: ZkClient;
+  /** Between zkA and ZooKeeper: cutting it ends zkA's session, as a network partition does. */
+  let toA: PartitionProxy;
   let a: SchedulerStore;
   let b: SchedulerStore;
 
   beforeAll(async () => {
-    const connect = server.connectString + uniqueChroot('store-view');
-    zkA = await ZkClient.connect({ connect, sessionTimeoutMs: 4000 });
+    const chroot = uniqueChroot('store-view');
+    const connect = server.connectString + chroot;
+    toA = await startPartitionProxy('127.0.0.1', server.clientPort);
+    zkA = await ZkClient.connect({ connect: toA.address + chroot, sessionTimeoutMs: 4000 });
     zkB = await ZkClient.connect({ connect });
     a = new SchedulerStore(zkA, 'riak');
     b = new SchedulerStore(zkB, 'riak');
@@ -110,6 +108,7 @@ describe('SchedulerStore in-memory view', () => {
     b.close();
     await zkA.close();
     await zkB.close();
+    await toA.close();
   });
 
   it('answers reads from memory once synced: no ZooKeeper request', async () => {
@@ -181,13 +180,16 @@ describe('SchedulerStore in-memory view', () => {
   });
 
   it('re-reads everything after a session expiry and answers from memory again', async () => {
-    const expired = expireSession(zkA);
-    // Changes made while the session is gone (its watches with it).
+    // A partition longer than the session timeout: the session ends, its watches with it.
+    const expired = new Promise<void>((resolve) => zkA.once('expired', () => resolve()));
+    toA.cut();
+    // Changes made while the session is gone.
     await b.updateNode('riak-c1-6', (n) => ({ ...n, failures: 42 }));
     await b.deleteNode('riak-c1-7');
     await b.createCluster('c3', 'riak-kv-3.2');
     await b.addNodes('c3', 1);
     await expired;
+    toA.heal();
     // Reads are right whether the view has re-synced yet or not (ZooKeeper answers meanwhile).
     await waitFor(async () => (await a.getNode('riak-c1-6'))?.failures === 42, {
       what: 'the change',
@@ -210,8 +212,10 @@ describe('SchedulerStore in-memory view', () => {
 
 describe('leader fencing', () => {
   it('a scheduler whose leadership ended cannot write; the new leader can', async () => {
-    const connect = server.connectString + uniqueChroot('fencing');
-    const zkA = await ZkClient.connect({ connect, sessionTimeoutMs: 4000 });
+    const chroot = uniqueChroot('fencing');
+    const connect = server.connectString + chroot;
+    const toA = await startPartitionProxy('127.0.0.1', server.clientPort);
+    const zkA = await ZkClient.connect({ connect: toA.address + chroot, sessionTimeoutMs: 4000 });
     const zkB = await ZkClient.connect({ connect, sessionTimeoutMs: 4000 });
     try {
       const [a, b] = [new SchedulerStore(zkA, 'riak'), new SchedulerStore(zkB, 'riak')];
@@ -225,10 +229,13 @@ describe('leader fencing', () => {
       zkA.setFence(`${a.layout.schedulerLeader}/${electionA.memberNode!}`);
       await a.createCluster('fenced', 'riak-kv-3.2');
       const [n] = await a.addNodes('fenced', 1);
-      // A's session ends: B leads; A does not know yet, and still has writes queued.
+      // A is cut off longer than its session timeout: its session ends and B leads; A still has
+      // writes to make once the network is back.
       const bLeads = new Promise((r) => electionB.once('elected', r));
-      await expireSession(zkA);
-      await bLeads;
+      const expired = new Promise<void>((resolve) => zkA.once('expired', () => resolve()));
+      toA.cut();
+      await Promise.all([bLeads, expired]);
+      toA.heal();
       await expect(a.updateNode(n.key, (x) => ({ ...x, failures: 9 }))).rejects.toBeInstanceOf(
         FencedError,
       );
@@ -244,6 +251,7 @@ describe('leader fencing', () => {
     } finally {
       await zkA.close();
       await zkB.close();
+      await toA.close();
     }
   });
 });

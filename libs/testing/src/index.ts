@@ -34,3 +34,5 @@ export type {
 } from './riak-node';
 export { getStatus, makeTestCertificates } from './tls';
 export type { TestCertificates } from './tls';
+export { startPartitionProxy } from './partition';
+export type { PartitionProxy } from './partition';
