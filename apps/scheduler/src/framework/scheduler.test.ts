@@ -498,6 +498,17 @@ describe('real Riak: the scheduler on local Mesos', () => {
 
   it('relaunches a node whose executor was killed on the same agent with the same volume', async () => {
     const [a] = ports;
+    // The fault starts from a healthy cluster (the extra node of the last test may still be
+    // finishing its removal plan).
+    await waitFor(
+      async () =>
+        (await api<{ state: string }>(a, 'GET', '/clusters/c1/health')).state === 'running',
+      { timeoutMs: 60000, intervalMs: 500, what: 'the cluster running before the fault' },
+    );
+    await waitFor(() => clusterHealth.seen.at(-1)?.state === 'running', {
+      timeoutMs: 5000,
+      what: 'the health watch to see it running',
+    });
     const before = await nodes(a);
     const victim = before[0];
     const state = await mesos.state();
