@@ -174,3 +174,18 @@ describe('task history', () => {
     expect(history(node('running'), other)).toBeUndefined();
   });
 });
+
+describe('last task message', () => {
+  it('a repeated state without a message keeps the message that explains it', () => {
+    const failed = node('restarting', {
+      lastTaskState: 'TASK_FAILED',
+      lastTaskMessage: 'Failed to fetch all URIs',
+    });
+    const r = reactToStatus(failed, status('TASK_FAILED'), config, NOW);
+    for (const c of r.changes)
+      if ('lastTaskMessage' in c.patch)
+        expect(c.patch.lastTaskMessage).toBe('Failed to fetch all URIs');
+    const next = reactToStatus(failed, status('TASK_STARTING'), config, NOW);
+    expect(next.changes.every((c) => c.patch.lastTaskMessage === undefined)).toBe(true);
+  });
+});

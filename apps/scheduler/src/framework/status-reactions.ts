@@ -109,7 +109,13 @@ function react(
       },
     };
   }
-  const patch: Partial<NodeDoc> = { lastTaskState: s.state, lastTaskMessage: s.message };
+  // A repeat of the state the node already shows (reconciliation, a second TASK_FAILED) often
+  // comes without a message: it must not erase the one that explains the state.
+  const repeat = node.lastTaskState === s.state && !s.message;
+  const patch: Partial<NodeDoc> = {
+    lastTaskState: s.state,
+    lastTaskMessage: repeat ? node.lastTaskMessage : s.message,
+  };
   switch (s.state) {
     case 'TASK_STARTING':
       return node.state === 'launching' ? { changes: [{ to: 'starting', patch }] } : none();
