@@ -14,6 +14,19 @@ export class RiakError extends Error {
   }
 }
 
+/**
+ * A get's read quorum, as Riak's RpbGetReq carries it. Riak's defaults (the bucket's: `r` quorum,
+ * `notfound_ok` true, `basic_quorum` false) let two notfound answers win over a replica that has
+ * the object, e.g. from a node back from a crash before hinted handoff filled it;
+ * `{ r: 1, notfoundOk: false }` asks whether any replica has it.
+ */
+export interface GetOptions {
+  type?: string;
+  r?: number;
+  notfoundOk?: boolean;
+  basicQuorum?: boolean;
+}
+
 export interface RiakObject {
   value: Buffer;
   contentType?: string;
@@ -119,13 +132,16 @@ export class RiakPbClient {
     return { node: str(d.message.node), serverVersion: str(d.message.server_version) };
   }
 
-  async get(bucket: string, key: string, type?: string): Promise<RiakObject | undefined> {
+  async get(bucket: string, key: string, o: GetOptions = {}): Promise<RiakObject | undefined> {
     const [d] = await this.request(
       'RpbGetReq',
       {
         bucket: Buffer.from(bucket),
         key: Buffer.from(key),
-        ...(type ? { type: Buffer.from(type) } : {}),
+        ...(o.type ? { type: Buffer.from(o.type) } : {}),
+        ...(o.r !== undefined ? { r: o.r } : {}),
+        ...(o.notfoundOk !== undefined ? { notfound_ok: o.notfoundOk } : {}),
+        ...(o.basicQuorum !== undefined ? { basic_quorum: o.basicQuorum } : {}),
       },
       'RpbGetResp',
     );

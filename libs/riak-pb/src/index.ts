@@ -1,4 +1,4 @@
 export { CODES, FrameDecoder, RiakPbError, decodeFrame, encodeFrame, encodeMessage } from './codec';
 export type { Decoded, Frame, MessageName } from './codec';
 export { RiakError, RiakPbClient } from './client';
-export type { RiakObject } from './client';
+export type { GetOptions, RiakObject } from './client';

@@ -59,6 +59,7 @@ describe('RiakPbClient', () => {
   let server: Server;
   let port: number;
   const store = new Map<string, { value: Buffer; contentType?: string }>();
+  const gets: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     // A real TCP server answering with Riak's framing, to drive the client over a socket.
@@ -85,6 +86,7 @@ describe('RiakPbClient', () => {
             });
             s.write(encodeMessage('RpbPutResp', { vclock: Buffer.from('vc') }));
           } else if (m.name === 'RpbGetReq') {
+            gets.push(m.message);
             const o = store.get(k(m.message));
             s.write(
               encodeMessage(
@@ -152,6 +154,24 @@ describe('RiakPbClient', () => {
     await expect(c.listBuckets()).rejects.toBeInstanceOf(RiakError);
     await c.ping(); // the connection is still usable after an error answer
     c.close();
+  });
+
+  it("sends a get's read quorum only when asked for", async () => {
+    const c = await RiakPbClient.connect(port);
+    gets.length = 0;
+    await c.get('b', 'k2');
+    await c.get('b', 'k2', { r: 1, notfoundOk: false, basicQuorum: false, type: 't' });
+    c.close();
+    const fields = ({ r, notfound_ok, basic_quorum, type }: Record<string, unknown>) => ({
+      r,
+      notfound_ok,
+      basic_quorum,
+      type: type === undefined ? undefined : Buffer.from(type as Uint8Array).toString(),
+    });
+    expect(gets.map(fields)).toEqual([
+      { r: undefined, notfound_ok: undefined, basic_quorum: undefined, type: undefined },
+      { r: 1, notfound_ok: false, basic_quorum: false, type: 't' },
+    ]);
   });
 
   it('reports a refused connection', async () => {
