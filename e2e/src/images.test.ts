@@ -4,7 +4,7 @@
  * an unprivileged user with its health check and the package's own runtime; erlpmd answers
  * Erlang's `epmd -names`; the director proxies to a real Riak node published in ZooKeeper as the
  * executor publishes it, its health check failing before and passing after; the scheduler
- * registers with local Mesos and its health check passes.
+ * registers with local Mesos, its API and health check over TLS.
  * Containers share the host's network (every port is a free one the test picked), and the images
  * live in a store of their own in the test's directory (CONTAINERS_STORAGE_CONF), so concurrent
  * runs and the machine's own images stay apart. The base is debian:bookworm-slim when present or
@@ -12,9 +12,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { encodePublishedNode } from '@riak-mesos/framework-contract';
 import { createLogger } from '@riak-mesos/logging';
@@ -23,6 +23,8 @@ import {
   REPO_ROOT,
   VERSION,
   freePorts,
+  getStatus,
+  makeTestCertificates,
   startLocalMesos,
   startRealRiakCluster,
   startZooKeeper,
@@ -70,11 +72,26 @@ function podman(args: string[], timeout = 60000) {
 }
 
 /** Starts `name`'s image in the background (its entry point with `args`); the container's name. */
-async function start(name: Name, args: string[], vars: Record<string, string> = {}) {
+async function start(
+  name: Name,
+  args: string[],
+  vars: Record<string, string> = {},
+  flags: string[] = [],
+) {
   const container = `riak-mesos-test-${name}-${randomBytes(4).toString('hex')}`;
   containers.push(container);
   const envFlags = Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  await podman(['run', '-d', '--name', container, ...RUN_FLAGS, ...envFlags, image(name), ...args]);
+  await podman([
+    'run',
+    '-d',
+    '--name',
+    container,
+    ...RUN_FLAGS,
+    ...envFlags,
+    ...flags,
+    image(name),
+    ...args,
+  ]);
   return container;
 }
 
@@ -231,19 +248,33 @@ describe('the images, built from the packages', () => {
       const pong = await fetch(`http://127.0.0.1:${httpPort}/ping`);
       expect(await pong.text()).toBe('OK');
     } finally {
-      client.close();
+      await client.close();
     }
   });
 
-  it('the scheduler registers with Mesos and is healthy', async () => {
+  it('the scheduler, serving its API over TLS, registers with Mesos and is healthy', async () => {
     const [apiPort] = await freePorts(1);
+    // The certificate and its key as an operator mounts them: the key the image's user's alone.
+    const tls = join(work, 'tls');
+    mkdirSync(tls, { mode: 0o755 });
+    const certs = makeTestCertificates(tls);
+    const uid = Number(
+      (await podman(['run', '--rm', ...RUN_FLAGS, '--entrypoint', 'id', image('scheduler'), '-u']))
+        .stdout,
+    );
+    chownSync(certs.key, uid, uid);
     const c = await start(
       'scheduler',
       [
         ...['--name', FRAMEWORK, '--master', mesos.url, '--zk', zk.connectString + chroot],
         ...['--ip', '127.0.0.1', '--hostname', '127.0.0.1'],
       ],
-      { RIAK_MESOS_PORT: String(apiPort) },
+      {
+        RIAK_MESOS_PORT: String(apiPort),
+        RIAK_MESOS_TLS_CERT: `/tls/${basename(certs.cert)}`,
+        RIAK_MESOS_TLS_KEY: `/tls/${basename(certs.key)}`,
+      },
+      ['-v', `${tls}:/tls:ro`],
     );
     try {
       await waitFor(
@@ -258,7 +289,8 @@ describe('the images, built from the packages', () => {
       throw new Error(`${(e as Error).message}\n${await logs(c)}`);
     }
     await waitHealthy(c, 'the scheduler’s health check to pass');
-    const res = await fetch(`http://127.0.0.1:${apiPort}/healthcheck`);
-    expect(await res.json()).toMatchObject({ status: 'OK', registered: true });
+    expect(await getStatus(apiPort, '/healthcheck', { ca: certs.ca })).toBe(200);
+    // https only: the check that passed spoke TLS.
+    await expect(getStatus(apiPort, '/healthcheck', { tls: false })).rejects.toThrow();
   });
 });
