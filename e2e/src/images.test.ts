@@ -59,7 +59,7 @@ const RUN_FLAGS = [
 ];
 
 let work: string;
-/** podman's environment: this test's image store. */
+/** podman's environment: this run's image store and state. */
 let env: NodeJS.ProcessEnv;
 let zk: ZooKeeperServer;
 let mesos: LocalMesos;
@@ -120,11 +120,17 @@ async function waitHealthy(container: string, what: string) {
 beforeAll(
   async () => {
     work = await tempDir('images');
+    // A store of images and containers of this run's own, and podman's state beside it.
     writeFileSync(
       join(work, 'storage.conf'),
       `[storage]\ndriver = "overlay"\ngraphroot = "${work}/storage"\nrunroot = "${work}/run"\n`,
     );
-    env = { ...process.env, CONTAINERS_STORAGE_CONF: join(work, 'storage.conf') };
+    writeFileSync(join(work, 'containers.conf'), `[engine]\ntmp_dir = "${work}/libpod"\n`);
+    env = {
+      ...process.env,
+      CONTAINERS_STORAGE_CONF: join(work, 'storage.conf'),
+      CONTAINERS_CONF: join(work, 'containers.conf'),
+    };
     chroot = uniqueChroot('images');
     // The images, ZooKeeper, local Mesos and a real Riak node come up side by side.
     const build = run('bash', [join(REPO_ROOT, 'scripts', 'docker-build.sh'), '--no-package'], {
