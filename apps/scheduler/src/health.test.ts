@@ -78,6 +78,16 @@ describe('health', () => {
     ]);
   });
 
+  it('stays recovering, with the handoff watch’s words, until handoff after a recovery ends', () => {
+    const text = 'handoff after a recovery: riak-default-1 says 2 partitions waiting';
+    expect(clusterHealth({ ...input(healthy()), handoff: { text } })).toEqual([
+      { state: 'recovering', cluster: 'default', text },
+    ]);
+    // A plan or a failure still says more than the handoff.
+    const failing = [node(1), node(2), node(3, { state: 'failed', lastTaskMessage: 'x' })];
+    expect(stateOf({ ...input(failing), handoff: { text } })).toBe('error');
+  });
+
   it('is delayed while a node waits out its relaunch backoff', () => {
     const later = new Date(NOW + 60_000).toISOString();
     const nodes = [

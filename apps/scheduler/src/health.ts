@@ -18,7 +18,8 @@ import type { ClusterDoc, NodeDoc } from './model';
  * - waiting_for_operator: a plan interrupted or a canary waiting for `continue`;
  * - delayed: a node waiting out its relaunch backoff;
  * - degraded: a node whose agent is unreachable or lost;
- * - recovering: a wanted node relaunching outside any plan (it was running, or should be);
+ * - recovering: a wanted node relaunching outside any plan (it was running, or should be), or
+ *   handoff still under way after such a recovery (`handoff`, framework/handoff-watch.ts);
  * - deploying: a plan under way, a node being placed, joining or removed, a cluster destroyed.
  */
 export interface ClusterHealthInput {
@@ -26,9 +27,20 @@ export interface ClusterHealthInput {
   nodes: readonly NodeDoc[];
   plans: readonly PlanView[];
   now: number;
+  /** Handoff after a recovery not known to be finished (framework/handoff-watch.ts). */
+  handoff?: { text: string };
 }
 
 const FINISHED = new Set(['COMPLETE', 'ABORTED']);
+
+/** The keys of the nodes that an unfinished plan has a step for. */
+export function nodesInPlans(plans: readonly PlanView[]): Set<string> {
+  const keys = new Set<string>();
+  for (const p of plans)
+    if (!FINISHED.has(p.status))
+      for (const ph of p.phases) for (const st of ph.steps) keys.add(st.node);
+  return keys;
+}
 
 export function clusterHealth(input: ClusterHealthInput): HealthReason[] {
   const { cluster, nodes, plans, now } = input;
@@ -36,10 +48,10 @@ export function clusterHealth(input: ClusterHealthInput): HealthReason[] {
   const add = (state: HealthState, text: string, more: Partial<HealthReason> = {}) =>
     reasons.push({ state, cluster: cluster.name, ...more, text });
   if (cluster.state === 'shutting_down') add('deploying', 'the cluster is being destroyed');
-  const inPlan = new Set<string>();
+  const inPlan = nodesInPlans(plans);
+  if (input.handoff) add('recovering', input.handoff.text);
   for (const p of plans) {
     if (FINISHED.has(p.status)) continue;
-    for (const ph of p.phases) for (const st of ph.steps) inPlan.add(st.node);
     const at = { plan: p.id };
     const failed = p.phases.flatMap((ph) => ph.steps).find((st) => st.status === 'ERROR');
     if (p.status === 'ERROR' || failed)

@@ -182,6 +182,7 @@ async function run(config: SchedulerConfig): Promise<void> {
     validateRiakConf: validateRiakConfTemplate,
     validateAdvancedConfig: validateAdvancedConfigTemplate,
     nodeViews: driverNodeViews(() => driver),
+    handoffOf: (cluster) => driver?.handoff.status(cluster),
     offerEvaluations: () => driver?.offerLog.latest(),
     unknownReservations: () => driver?.unknown,
     orphanTasks: () => {

@@ -12,6 +12,7 @@ export interface HealthRouteDeps {
   store: SchedulerStore;
   isLeader: () => boolean;
   frameworkStatus: () => { registered: boolean };
+  handoffOf?: (cluster: string) => { text: string } | undefined;
 }
 
 /**
@@ -20,12 +21,16 @@ export interface HealthRouteDeps {
  */
 export function addHealthRoutes(api: Router, deps: HealthRouteDeps): void {
   const { store } = deps;
-  const inputOf = async (cluster: ClusterDoc): Promise<ClusterHealthInput> => ({
-    cluster,
-    nodes: await store.listNodes(cluster.name),
-    plans: (await store.listPlans(cluster.name)).map(planView),
-    now: Date.now(),
-  });
+  const inputOf = async (cluster: ClusterDoc): Promise<ClusterHealthInput> => {
+    const handoff = deps.handoffOf?.(cluster.name);
+    return {
+      cluster,
+      nodes: await store.listNodes(cluster.name),
+      plans: (await store.listPlans(cluster.name)).map(planView),
+      now: Date.now(),
+      ...(handoff ? { handoff } : {}),
+    };
+  };
   const verbose = (req: Request) =>
     requestInput(req, { query: healthQuerySchema }).verbose === 'true';
 

@@ -80,6 +80,8 @@ export interface ApiDeps {
   /** Where the current leader's API is, for 503 answers on a standby. */
   leaderUrl: () => Promise<string | undefined>;
   frameworkStatus: () => { registered: boolean; frameworkId?: string };
+  /** The leading driver's handoff watch: what health says of a cluster's handoff after a recovery. */
+  handoffOf?: (cluster: string) => { text: string } | undefined;
   validateRiakConf: (template: string) => void;
   validateAdvancedConfig: (template: string) => void;
   nodeViews?: NodeViews;
@@ -481,6 +483,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     store,
     isLeader: deps.isLeader,
     frameworkStatus: deps.frameworkStatus,
+    ...(deps.handoffOf ? { handoffOf: deps.handoffOf } : {}),
   });
 
   api.use((req, _res, next) =>

@@ -19,11 +19,13 @@ import type { EventHub } from '../events';
 import type { SchedulerMetrics } from '../metrics';
 import type { ClusterDoc, NodeDoc } from '../model';
 import { hasTask } from '../node-state';
-import { mayPlace, progressPlans } from '../plans';
+import { nodesInPlans } from '../health';
+import { mayPlace, planView, progressPlans } from '../plans';
 import type { SchedulerStore } from '../store';
 import type { NodeDecision, PendingReason, RejectionsByAgent } from './offer-evaluator';
 import { accumulateRejections, agentOfOffer, evaluateOffers } from './offer-evaluator';
 import { ExecutorChannel } from './executor-channel';
+import { HandoffWatch } from './handoff-watch';
 import { Membership } from './membership';
 import { replacePermanentFailures } from './permanent-failure';
 import { OfferLog } from './offer-log';
@@ -78,6 +80,9 @@ const INVENTORY_MS = 2 * 60 * 1000;
 /** Thrown (and reported) when Mesos no longer knows the stored framework id. */
 export class UnknownFrameworkError extends Error {}
 
+/** How often a member is asked for its transfers while a handoff after a recovery runs. */
+const HANDOFF_CHECK_MS = 5000;
+
 /**
  * The scheduler's Mesos side: subscribes with the stored framework id, reconciles, turns offers
  * into reservations, volumes and launches for the wanted nodes, relaunches failed nodes on their
@@ -113,6 +118,8 @@ export class Driver {
   private readonly rejections = new Map<string, RejectionsByAgent>();
   /** The latest offer evaluations, for `GET /api/v1/debug/offers`. */
   readonly offerLog = new OfferLog(50);
+  /** Handoff after a crash recovery, until a member says none waits (health's `recovering`). */
+  readonly handoff: HandoffWatch;
   /** Keep offers coming for a while after a release: stray parts may still be offered. */
   private lastRelease = 0;
   onFatal: ((err: Error) => void) | undefined;
@@ -151,6 +158,12 @@ export class Driver {
           .catch(() => undefined),
       revive: () => this.revive(),
       later: (what, fn) => this.serial(what, fn),
+    });
+    this.handoff = new HandoffWatch({
+      ask: (n) => this.ask(n, { type: 'status', view: 'transfers' }, 30000),
+      later: (fn) => this.serial('handoff', () => Promise.resolve().then(fn)),
+      intervalMs: HANDOFF_CHECK_MS,
+      logger: options.logger,
     });
     this.executors = new ExecutorChannel(
       (agent, executor, data) => this.client.message(agent, executor, data),
@@ -546,6 +559,10 @@ export class Driver {
     const store = this.o.store;
     const nodes = await store.listNodes();
     const clusters = await store.listClusters();
+    this.handoff.prime(
+      clusters.map((c) => ({ name: c.name, nodes: nodes.filter((n) => n.cluster === c.name) })),
+    );
+    this.handoff.retain(clusters.map((c) => c.name));
     for (const n of nodes) await this.membership.progressRemoval(n);
     await replacePermanentFailures(clusters, nodes, {
       store,
@@ -557,6 +574,11 @@ export class Driver {
       const members = nodes.filter((n) => n.cluster === c.name);
       await this.membership.progressJoins(c, members);
       await this.progressPlans(c, members);
+      this.handoff.progress(
+        c.name,
+        members,
+        nodesInPlans((await store.listPlans(c.name)).map(planView)),
+      );
       if (c.state === 'shutting_down' && members.length === 0) {
         await store.deleteCluster(c.name);
         this.log.info('cluster destroyed', { cluster: c.name });

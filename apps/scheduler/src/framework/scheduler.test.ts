@@ -521,6 +521,9 @@ describe('real Riak: the scheduler on local Mesos', () => {
       timeoutMs: 60000,
       what: 'the failure to be seen',
     });
+    // Writes while it is down land on fallback replicas; hinted handoff brings them back to it.
+    const writes = new AckedWrites('handoff', () => nodes(a));
+    await writes.write('while-down', 150);
     const after = (await converged(a, 3, 'the node back')).find((n) => n.name === victim.name)!;
     expect(after.agent_id).toBe(victim.agent_id);
     expect(after.persistence_id).toBe(victim.persistence_id);
@@ -536,13 +539,23 @@ describe('real Riak: the scheduler on local Mesos', () => {
     );
     expect(failed).toBeGreaterThan(0);
     expect(history.slice(failed + 1)).toContain('TASK_RUNNING');
-    // The cluster's health went deploying → running → recovering (the relaunch) → running, each
-    // with its own HTTP code (a backoff may show as delayed in between).
+    // The cluster's health went deploying → running → recovering (the relaunch, then its
+    // handoff) → running, each with its own HTTP code (a backoff may show as delayed in between).
+    // Running again means handoff is over: every write made while the node was down reads back
+    // at Riak's default quorum through it at once (docs/operations.md#reads-right-after-a-node-returns).
     await waitFor(
       async () =>
         (await api<{ state: string }>(a, 'GET', '/clusters/c1/health')).state === 'running',
-      { timeoutMs: 30000, what: 'the cluster running again' },
+      { timeoutMs: 60000, what: 'the cluster running again' },
     );
+    expect(writes.acked.size).toBe(150);
+    expect(await writes.missing(after)).toEqual([]);
+    const view = await api<{ output: string }>(
+      a,
+      'GET',
+      `/clusters/c1/nodes/${victim.name}/transfers`,
+    );
+    expect(view.output).toContain('No transfers active');
     await new Promise((r) => setTimeout(r, 1000));
     await clusterHealth.stop();
     const states = clusterHealth.seen.map((x) => `${x.state} ${x.code}`);
