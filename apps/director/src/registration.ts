@@ -1,4 +1,4 @@
-import type { DirectorRegistration } from '@riak-mesos/framework-contract';
+import type { DirectorBackend, DirectorRegistration } from '@riak-mesos/framework-contract';
 import { directorsNodeSchema, encodeDirectorRegistration } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type { AclSpec, ZkClient } from '@riak-mesos/zk';
@@ -8,6 +8,7 @@ import {
   frameworkLayout,
   validateName,
 } from '@riak-mesos/zk';
+import type { Backend } from './backends';
 
 export interface RegistrationTarget {
   framework: string;
@@ -30,6 +31,29 @@ export interface RegistrarOptions {
 export function registrationId(host: string, pbPort: number): string {
   const h = host.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'director';
   return validateName('director', `${h.slice(0, 90)}-${pbPort}`);
+}
+
+/**
+ * What the registration says of the backends (each listener's, in pool order): their state and,
+ * for one that is down, the last error its checks or connections met (cut to 300 characters).
+ */
+export function backendHealth(
+  lanes: readonly { name: 'protobuf' | 'http'; backends: readonly Backend[] }[],
+): DirectorBackend[] {
+  return lanes.flatMap((l) =>
+    l.backends
+      .filter((b) => !b.retired)
+      .map((b) => {
+        const error = b.state === 'down' ? (b.lastCheck?.detail ?? b.lastError) : undefined;
+        return {
+          node: b.node,
+          listener: l.name,
+          address: b.address,
+          state: b.state,
+          ...(error ? { error: error.slice(0, 300) } : {}),
+        };
+      }),
+  );
 }
 
 /**
@@ -70,6 +94,9 @@ export class Registrar {
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private warned = false;
+  /** The backends' health as last given, and since when (written with the registration). */
+  private backends: { list: DirectorBackend[]; at: string } | undefined;
+  private doc: DirectorRegistration | undefined;
   readonly id: string;
 
   constructor(
@@ -91,6 +118,37 @@ export class Registrar {
       await this.leave();
       await this.attempt();
     });
+  }
+
+  /**
+   * The backends' health to publish in the registration: written at once when it differs from
+   * what was published (and with the registration when it is made again).
+   */
+  publishBackends(list: DirectorBackend[]): Promise<void> {
+    if (this.backends && JSON.stringify(this.backends.list) === JSON.stringify(list))
+      return this.running;
+    this.backends = { list, at: new Date().toISOString() };
+    return this.queue(async () => {
+      const path = this.path;
+      if (this.stopped || !path || !this.doc) return;
+      const doc = this.withBackends(this.doc);
+      try {
+        await this.zk.set(path, encodeDirectorRegistration(doc));
+        this.o.logger.debug('director backends published', { path, backends: list.length });
+      } catch (err) {
+        // Gone with an expired session: the client makes it again with the latest data.
+        this.o.logger.warn("cannot publish the backends' health in the registration", {
+          path,
+          error: (err as Error).message,
+        });
+      }
+    });
+  }
+
+  private withBackends(doc: DirectorRegistration): DirectorRegistration {
+    return this.backends
+      ? { ...doc, backends: this.backends.list, backendsAt: this.backends.at }
+      : doc;
   }
 
   /** Deletes the registration; nothing more is made. */
@@ -128,7 +186,7 @@ export class Registrar {
     const layout = frameworkLayout(target.framework);
     const parent = layout.directors(target.cluster);
     const path = layout.director(target.cluster, this.id);
-    const doc: DirectorRegistration = {
+    const base: DirectorRegistration = {
       framework: target.framework,
       cluster: target.cluster,
       host: this.o.host,
@@ -136,12 +194,14 @@ export class Registrar {
       httpPort: this.o.httpPort,
       registeredAt: new Date().toISOString(),
     };
+    const doc = this.withBackends(base);
     try {
       const acl = this.o.selfId
         ? registrationAcl((await this.zk.get(parent)).data, this.o.selfId)
         : undefined;
       await this.zk.createEphemeral(path, encodeDirectorRegistration(doc), acl ? { acl } : {});
       this.path = path;
+      this.doc = base;
       this.warned = false;
       this.o.logger.info('director registered', { path, pb: doc.pbPort, http: doc.httpPort });
     } catch (err) {
