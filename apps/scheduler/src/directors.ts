@@ -121,7 +121,7 @@ export function endpointsOf(
       pb: hostPort(r.host, r.pbPort),
       http: hostPort(r.host, r.httpPort),
       ...(r.backends ? { backends: r.backends } : {}),
-      ...(r.backendsAt ? { backendsAt: r.backendsAt } : {}),
+      ...(r.backendsAt ? { backends_at: r.backendsAt } : {}),
     })),
   };
 }

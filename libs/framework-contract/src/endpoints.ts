@@ -84,7 +84,7 @@ export const endpointViewSchema = z.object({
   /** A director's backends' health, as it last published it (directors only). */
   backends: z.array(directorBackendSchema).optional(),
   /** When the director last changed `backends`. */
-  backendsAt: z.string().optional(),
+  backends_at: z.string().optional(),
 });
 export type EndpointView = z.output<typeof endpointViewSchema>;
 

@@ -96,7 +96,7 @@ describe('GET /clusters/{c}/endpoints', () => {
       await director.set(`${dirs}/proxy.example-8087`, encodeDirectorRegistration(withBackends));
       res = await fx.call('GET', '/clusters/e1/endpoints');
       expect(endpointsAnswerSchema.parse(res.json).directors).toEqual([
-        expect.objectContaining({ name: 'proxy.example-8087', backends, backendsAt: at }),
+        expect.objectContaining({ name: 'proxy.example-8087', backends, backends_at: at }),
       ]);
       // A backend in a state the contract does not name: the registration is not taken.
       await director.set(

@@ -86,7 +86,7 @@ function backendsCell(x: Endpoint): HTMLElement {
     );
   });
   const notUp = backends.filter((b) => b.state !== 'up');
-  return el('td', { class: 'backends', title: `as of ${x.backendsAt ?? '?'}` }, [
+  return el('td', { class: 'backends', title: `as of ${x.backends_at ?? '?'}` }, [
     ...lanes.flatMap((l) => [l, ' ']),
     notUp.length
       ? el(
