@@ -1,8 +1,9 @@
 /*
  * The console in headless Chromium against a real API server and ZooKeeper, no Riak (the e2e
- * opens it on the real system). One file over 400 lines: every page shares one ZooKeeper, one API
- * server and one browser, which a split would start twice; each test walks one page as an
- * operator would, so its steps read in order rather than in helpers.
+ * opens it on the real system), then once more in stock Firefox on what the Chromium tests left.
+ * One file over 400 lines: every page shares one ZooKeeper, one API server and one browser, and
+ * Firefox walks the same fixture, which a split would start again; each test walks one page as
+ * an operator would, so its steps read in order rather than in helpers.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
