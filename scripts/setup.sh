@@ -2,10 +2,12 @@
 # Sets up a machine for this repository; safe to run again and again.
 # - Debian packages the project runs and tests against, installed only when missing:
 #   zookeeper (with Java), erlang-base (Erlang nodes for the EPMD tests), haproxy (benchmark peer),
-#   chromium (headless browser test of the scheduler's explorer page), iproute2 (`ip`: local
-#   Mesos puts its agents' 127.0.0.x addresses on lo, which real Riak's cluster manager needs),
-#   podman with runc (builds and runs the images without a daemon: e2e/src/images.test.ts) and
-#   debootstrap (their Debian base where no registry is reachable: scripts/image-base.sh).
+#   chromium and firefox-esr (headless browser tests of the scheduler's explorer page: Chromium
+#   through playwright-core, stock Firefox through puppeteer-core over WebDriver BiDi), iproute2
+#   (`ip`: local Mesos puts its agents' 127.0.0.x addresses on lo, which real Riak's cluster
+#   manager needs), podman with runc (builds and runs the images without a daemon:
+#   e2e/src/images.test.ts) and debootstrap (their Debian base where no registry is reachable:
+#   scripts/image-base.sh).
 # - npm dependencies, installed with `npm ci` only when package-lock.json changed since the last run.
 # - a real Riak package in .cache/riak/ (root/riak/… tarball, its sha256 in <file>.sha256): from
 #   RIAK_PACKAGE, else the copy already there, else ../shared/riak/*.tar.gz beside the checkout,
@@ -24,6 +26,7 @@ command -v erl >/dev/null 2>&1 || missing+=(erlang-base)
 command -v epmd >/dev/null 2>&1 || missing+=(erlang-base)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2)
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || missing+=(runc)
@@ -40,7 +43,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -qq --no-install-recommends ${pkgs} >/dev/null
 else
-  log "Debian packages present (zookeeper, java, erlang-base, haproxy, chromium, iproute2, podman, runc, debootstrap)"
+  log "Debian packages present (zookeeper, java, erlang-base, haproxy, chromium, firefox-esr, iproute2, podman, runc, debootstrap)"
 fi
 
 stamp=node_modules/.setup-lock-hash

@@ -15,6 +15,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeView, PlanView } from '@riak-mesos/framework-contract';
 import {
+  endpointsAnswerSchema,
   healthAnswerSchema,
   nodeListAnswerSchema,
   planAnswerSchema,
@@ -359,6 +360,16 @@ describe('real Riak: the local system, end to end', () => {
       code: 200,
       clusters: { default: 'running' },
     });
+    // The director publishes its backends' health in its registration, which the scheduler
+    // passes on: every node up on both listeners.
+    await waitFor(
+      async () => {
+        const r = await cli(['--json', 'cluster', 'endpoints', 'default'], 30000);
+        const [d] = endpointsAnswerSchema.parse(JSON.parse(r.out)).directors;
+        return d?.backends?.filter((b) => b.state === 'up').length === 6;
+      },
+      { timeoutMs: 30000, intervalMs: 1000, what: "the director's backends up in the endpoints" },
+    );
     // The packaged scheduler serves the explorer and its code, built into its own bundle.
     expect((await fetch(`${api}/explorer`)).status).toBe(200);
     const script = await fetch(`${api}/explorer.js`);
@@ -608,6 +619,10 @@ describe('real Riak: the local system, end to end', () => {
         .locator('svg.chart path[data-node]')
         .evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-max'))));
       expect(Math.max(...maxima)).toBeGreaterThan(0);
+      // The director in front of the cluster, its backends' health as it published it.
+      await card
+        .locator('tr[data-endpoint^="director/"] [data-listener="protobuf"] >> text=PB 3/3 up')
+        .waitFor({ timeout: 30000 });
       await ui.shot('e2e-overview');
       await page.click('article[data-cluster="default"] h2 a');
       const arcs = page.locator('#ring svg.ring path.arc');

@@ -8,8 +8,9 @@
  * live in one file.
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
-import { connect } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { directorRegistrationSchema } from '@riak-mesos/framework-contract';
 import { runCommand } from '@riak-mesos/process';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 import { waitFor } from '@riak-mesos/testing';
@@ -351,6 +352,75 @@ describe('real Riak: director API', () => {
       hosts: [s.zkServer.connectString],
     });
     expect(st.web.port).toBe(api());
+  });
+
+  it("publishes its backends' health in its ZooKeeper registration, for the scheduler", async () => {
+    const layout = frameworkLayout(FRAMEWORK);
+    // As the scheduler makes it with the cluster: the director registers under it.
+    await s.zk.ensurePath(layout.directors(CLUSTER));
+    const registration = async () => {
+      const [id, ...more] = await s.zk.children(layout.directors(CLUSTER));
+      if (!id || more.length > 0) return undefined;
+      const data = (await s.zk.get(layout.director(CLUSTER, id))).data.toString('utf8');
+      return directorRegistrationSchema.parse(JSON.parse(data));
+    };
+    const up = await waitFor(
+      async () => {
+        const r = await registration();
+        return r?.backends?.filter((b) => b.state === 'up').length === 6 ? r : undefined;
+      },
+      { timeoutMs: 15000, what: 'the registration to carry six backends up' },
+    );
+    expect(
+      up
+        .backends!.filter((b) => b.listener === 'protobuf')
+        .map((b) => b.node)
+        .sort(),
+    ).toEqual(names());
+    expect(up.backendsAt).toBeDefined();
+    // A node published where nothing listens: down on both listeners, with the check's error.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const dead = layout.coordinatedNode('riak-default-dead');
+    await s.zk.createEphemeral(
+      dead,
+      encodeCoordinatedNode({
+        framework: FRAMEWORK,
+        cluster: CLUSTER,
+        nodeName: 'riak-dead@127.0.0.1',
+        hostname: '127.0.0.1',
+        pbPort: port,
+        httpPort: port,
+        disterlPort: 1,
+      }),
+    );
+    try {
+      const down = await waitFor(
+        async () => {
+          const gone = (await registration())?.backends?.filter(
+            (b) => b.node === 'riak-dead@127.0.0.1' && b.state === 'down',
+          );
+          return gone?.length === 2 ? gone : undefined;
+        },
+        { timeoutMs: 15000, what: 'the dead node down in the registration' },
+      );
+      expect(down.map((b) => b.error)).toEqual([
+        expect.stringMatching(/PB ping: .*ECONNREFUSED/),
+        expect.stringMatching(/ECONNREFUSED/),
+      ]);
+    } finally {
+      await s.zk.delete(dead);
+    }
+    // Gone from discovery: gone from the registration, the others still up.
+    await waitFor(
+      async () =>
+        (await registration())?.backends?.every(
+          (b) => b.node !== 'riak-dead@127.0.0.1' && b.state === 'up',
+        ),
+      { timeoutMs: 15000, what: 'the dead node out of the registration' },
+    );
   });
 
   it('GET /nodes, /clusters and /frameworks', async () => {

@@ -26,7 +26,7 @@ import { HealthChecker, httpPing, pbPing } from './health';
 import { createMetrics } from './metrics';
 import { PbConnectionPool } from './pb-pool';
 import { ProxyListener } from './proxy';
-import { Registrar } from './registration';
+import { Registrar, backendHealth } from './registration';
 
 export interface DirectorOptions {
   logger?: Logger;
@@ -92,6 +92,7 @@ export class Director implements DirectorApi {
   private zk: ZkClient | undefined;
   private discovery: Discovery | undefined;
   private registrar: Registrar | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
   private api: ApiServer | undefined;
   private readonly tls: TlsServerFiles | undefined;
   private target: { framework: string; cluster: string };
@@ -348,6 +349,22 @@ export class Director implements DirectorApi {
       logger: this.logger,
     });
     void this.registrar.moveTo(this.target);
+    // Its backends' health goes into the registration when a backend changes (a burst of changes
+    // is written once), for the scheduler's endpoints and console.
+    const publish = () => {
+      if (this.publishTimer) return;
+      this.publishTimer = setTimeout(() => {
+        this.publishTimer = undefined;
+        if (this.stopped) return;
+        void this.registrar?.publishBackends(
+          backendHealth(this.lanes.map((l) => ({ name: l.name, backends: l.pool.list() }))),
+        );
+      }, 200);
+      this.publishTimer.unref();
+    };
+    for (const l of this.lanes)
+      for (const event of ['added', 'state', 'retired', 'ejected']) l.pool.on(event, publish);
+    publish();
   }
 
   /** The ZooKeeper path of this director's registration, once made. */
@@ -508,6 +525,7 @@ export class Director implements DirectorApi {
     this.stopped = true;
     this.wakeZkLoop?.();
     // Clients stop being sent here before the listeners close.
+    clearTimeout(this.publishTimer);
     await this.registrar?.stop();
     for (const l of this.lanes) {
       l.checker.stop();

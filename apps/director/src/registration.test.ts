@@ -19,7 +19,8 @@ import {
 import { DEFAULTS } from './config';
 import { Director } from './director';
 import { creds, ids } from './test-support/zk-identities';
-import { Registrar, registrationId } from './registration';
+import { Backend } from './backends';
+import { Registrar, backendHealth, registrationId } from './registration';
 
 const logger = createLogger('director-registration-test', { level: 'error' });
 const layout = frameworkLayout('reg');
@@ -59,6 +60,47 @@ describe('registrationId', () => {
     expect(registrationId('agent-1.example', 8087)).toBe('agent-1.example-8087');
     expect(registrationId('fe80::1', 31000)).toBe('fe80--1-31000');
     expect(registrationId('[::1]', 1)).toBe('1--1');
+  });
+});
+
+describe('backendHealth', () => {
+  it("says each listener's backends' state, why one is down, and leaves retired ones out", () => {
+    const up = new Backend('t1', 'riak-a-1@h1', 'h1', 8087);
+    const down = new Backend('t2', 'riak-a-2@h2', 'fe80::2', 8087);
+    down.healthy = false;
+    down.lastError = 'connect ECONNREFUSED';
+    down.lastCheck = { ok: false, at: new Date(), detail: `PB ping: ${'x'.repeat(400)}` };
+    const draining = new Backend('t3', 'riak-a-3@h3', 'h3', 8098);
+    draining.draining = true;
+    draining.lastError = 'old error, not said: it is not down';
+    const retired = new Backend('t4', 'riak-a-4@h4', 'h4', 8098);
+    retired.retired = true;
+    const http = new Backend('t5', 'riak-a-5@h5', 'h5', 8098);
+    http.healthy = false;
+    http.lastError = 'HTTP ping answered 503';
+    expect(
+      backendHealth([
+        { name: 'protobuf', backends: [up, down] },
+        { name: 'http', backends: [draining, retired, http] },
+      ]),
+    ).toEqual([
+      { node: 'riak-a-1@h1', listener: 'protobuf', address: 'h1:8087', state: 'up' },
+      {
+        node: 'riak-a-2@h2',
+        listener: 'protobuf',
+        address: '[fe80::2]:8087',
+        state: 'down',
+        error: `PB ping: ${'x'.repeat(291)}`,
+      },
+      { node: 'riak-a-3@h3', listener: 'http', address: 'h3:8098', state: 'draining' },
+      {
+        node: 'riak-a-5@h5',
+        listener: 'http',
+        address: 'h5:8098',
+        state: 'down',
+        error: 'HTTP ping answered 503',
+      },
+    ]);
   });
 });
 

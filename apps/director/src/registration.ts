@@ -1,4 +1,4 @@
-import type { DirectorRegistration } from '@riak-mesos/framework-contract';
+import type { DirectorBackend, DirectorRegistration } from '@riak-mesos/framework-contract';
 import { directorsNodeSchema, encodeDirectorRegistration } from '@riak-mesos/framework-contract';
 import type { Logger } from '@riak-mesos/logging';
 import type { AclSpec, ZkClient } from '@riak-mesos/zk';
@@ -8,6 +8,7 @@ import {
   frameworkLayout,
   validateName,
 } from '@riak-mesos/zk';
+import type { Backend } from './backends';
 
 export interface RegistrationTarget {
   framework: string;
@@ -30,6 +31,29 @@ export interface RegistrarOptions {
 export function registrationId(host: string, pbPort: number): string {
   const h = host.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'director';
   return validateName('director', `${h.slice(0, 90)}-${pbPort}`);
+}
+
+/**
+ * What the registration says of the backends (each listener's, in pool order): their state and,
+ * for one that is down, the last error its checks or connections met (cut to 300 characters).
+ */
+export function backendHealth(
+  lanes: readonly { name: 'protobuf' | 'http'; backends: readonly Backend[] }[],
+): DirectorBackend[] {
+  return lanes.flatMap((l) =>
+    l.backends
+      .filter((b) => !b.retired)
+      .map((b) => {
+        const error = b.state === 'down' ? (b.lastCheck?.detail ?? b.lastError) : undefined;
+        return {
+          node: b.node,
+          listener: l.name,
+          address: b.address,
+          state: b.state,
+          ...(error ? { error: error.slice(0, 300) } : {}),
+        };
+      }),
+  );
 }
 
 /**
@@ -58,7 +82,8 @@ export function registrationAcl(
 /**
  * The director's registration in ZooKeeper (docs/director.md, "Registration"): an ephemeral node
  * `clusters/<c>/directors/<host>-<pb port>` of the framework, with the addresses of its PB and
- * HTTP proxies, for `GET /api/v1/clusters/{c}/endpoints`. Made once ZooKeeper is reached and the
+ * HTTP proxies and its backends' health (`publishBackends`, written again when it changes), for
+ * `GET /api/v1/clusters/{c}/endpoints`. Made once ZooKeeper is reached and the
  * cluster's `directors` node exists (the scheduler makes it with the cluster; retried until
  * then), moved when the director is re-pointed, made again by the client after a session expiry,
  * and deleted on stop.
@@ -70,6 +95,12 @@ export class Registrar {
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private warned = false;
+  /** The backends' health as last given, and since when (written with the registration). */
+  private backends: { list: DirectorBackend[]; at: string } | undefined;
+  /** The registration as made (without backends), and the data last written to it. */
+  private doc: DirectorRegistration | undefined;
+  private written: string | undefined;
+  private retryWrite: NodeJS.Timeout | undefined;
   readonly id: string;
 
   constructor(
@@ -93,6 +124,49 @@ export class Registrar {
     });
   }
 
+  /**
+   * The backends' health to publish in the registration: written when it differs from what the
+   * registration holds (and with the registration when it is made again); a failed write is
+   * tried again after `retryMs`.
+   */
+  publishBackends(list: DirectorBackend[]): Promise<void> {
+    if (!this.backends || JSON.stringify(this.backends.list) !== JSON.stringify(list))
+      this.backends = { list, at: new Date().toISOString() };
+    return this.queue(() => this.writeBackends());
+  }
+
+  private async writeBackends(): Promise<void> {
+    const path = this.path;
+    if (this.stopped || !path || !this.doc) return;
+    const data = encodeDirectorRegistration(this.withBackends(this.doc));
+    if (data === this.written) return;
+    try {
+      await this.zk.set(path, data);
+      this.written = data;
+      this.o.logger.debug('director backends published', {
+        path,
+        backends: this.backends?.list.length ?? 0,
+      });
+    } catch (err) {
+      this.o.logger.warn("cannot publish the backends' health in the registration; retrying", {
+        path,
+        error: (err as Error).message,
+      });
+      clearTimeout(this.retryWrite);
+      this.retryWrite = setTimeout(
+        () => void this.queue(() => this.writeBackends()),
+        this.o.retryMs ?? 5000,
+      );
+      this.retryWrite.unref();
+    }
+  }
+
+  private withBackends(doc: DirectorRegistration): DirectorRegistration {
+    return this.backends
+      ? { ...doc, backends: this.backends.list, backendsAt: this.backends.at }
+      : doc;
+  }
+
   /** Deletes the registration; nothing more is made. */
   stop(): Promise<void> {
     this.stopped = true;
@@ -107,9 +181,12 @@ export class Registrar {
 
   private async leave(): Promise<void> {
     clearTimeout(this.timer);
+    clearTimeout(this.retryWrite);
     const path = this.path;
     if (!path) return;
     this.path = undefined;
+    this.doc = undefined;
+    this.written = undefined;
     try {
       await this.zk.delete(path);
       this.o.logger.info('director registration removed', { path });
@@ -128,7 +205,7 @@ export class Registrar {
     const layout = frameworkLayout(target.framework);
     const parent = layout.directors(target.cluster);
     const path = layout.director(target.cluster, this.id);
-    const doc: DirectorRegistration = {
+    const base: DirectorRegistration = {
       framework: target.framework,
       cluster: target.cluster,
       host: this.o.host,
@@ -136,14 +213,17 @@ export class Registrar {
       httpPort: this.o.httpPort,
       registeredAt: new Date().toISOString(),
     };
+    const data = encodeDirectorRegistration(this.withBackends(base));
     try {
       const acl = this.o.selfId
         ? registrationAcl((await this.zk.get(parent)).data, this.o.selfId)
         : undefined;
-      await this.zk.createEphemeral(path, encodeDirectorRegistration(doc), acl ? { acl } : {});
+      await this.zk.createEphemeral(path, data, acl ? { acl } : {});
       this.path = path;
+      this.doc = base;
+      this.written = data;
       this.warned = false;
-      this.o.logger.info('director registered', { path, pb: doc.pbPort, http: doc.httpPort });
+      this.o.logger.info('director registered', { path, pb: base.pbPort, http: base.httpPort });
     } catch (err) {
       if (this.stopped) return;
       const missing = err instanceof NoNodeError;

@@ -88,7 +88,10 @@ export async function registeredDirectors(
   return found;
 }
 
-/** The answer of `GET /clusters/{c}/endpoints`: running ring members, then directors. */
+/**
+ * The answer of `GET /clusters/{c}/endpoints`: running ring members, then directors, each director
+ * with its backends' health as it last published it in its registration.
+ */
 export function endpointsOf(
   cluster: string,
   nodes: readonly NodeDoc[],
@@ -117,6 +120,8 @@ export function endpointsOf(
       name: id,
       pb: hostPort(r.host, r.pbPort),
       http: hostPort(r.host, r.httpPort),
+      ...(r.backends ? { backends: r.backends } : {}),
+      ...(r.backendsAt ? { backends_at: r.backendsAt } : {}),
     })),
   };
 }

@@ -99,6 +99,19 @@ export const configValidationAnswerSchema = z.object({
 });
 export type ConfigValidationAnswer = z.output<typeof configValidationAnswerSchema>;
 
+/**
+ * A template stored (`PUT …/config`, `PUT …/advancedConfig`): the target configuration version
+ * it made (the same when it changed nothing) and what it changed. The route's own key (`config`
+ * or `advancedConfig`: `stored`) is not read.
+ */
+export const templateStoredAnswerSchema = z.object({
+  cluster: z.string().min(1),
+  config_version: z.number().int().positive().nullable(),
+  changes: z.array(z.enum(CONFIG_FIELDS)),
+  note: z.string(),
+});
+export type TemplateStoredAnswer = z.output<typeof templateStoredAnswerSchema>;
+
 const flag = (field: string) =>
   z
     .enum(['true', 'false'], { error: `${field} must be true or false` })

@@ -23,6 +23,23 @@ const host = z
 export const directorsNodeSchema = z.object({ schedulerId: zkDigestIdSchema.optional() });
 export type DirectorsNode = z.output<typeof directorsNodeSchema>;
 
+/**
+ * One backend of a director's listener as its health checks see it (docs/director.md, "Health
+ * checks"): `up` takes connections, `down` failed its checks (or was ejected), `draining` left
+ * discovery and finishes its connections.
+ */
+export const directorBackendSchema = z.object({
+  /** The Riak node name (`riak-default-1@host`). */
+  node: z.string().min(1).max(300),
+  listener: z.enum(['protobuf', 'http']),
+  /** `host:port` the director connects to. */
+  address: z.string().min(1).max(300),
+  state: z.enum(['up', 'down', 'draining']),
+  /** Why it is down: the last failed check or connection. */
+  error: z.string().max(300).optional(),
+});
+export type DirectorBackend = z.output<typeof directorBackendSchema>;
+
 /** A director's registration: where clients reach its PB and HTTP proxies. Extra keys ignored. */
 export const directorRegistrationSchema = z.object({
   framework: z.string().min(1),
@@ -32,6 +49,14 @@ export const directorRegistrationSchema = z.object({
   pbPort: port,
   httpPort: port,
   registeredAt: z.string(),
+  /**
+   * Its backends' health, rewritten by the director when one changes (none from a director of an
+   * older version). Read through ZooKeeper, under the registration's ACL: no port of the
+   * director's own is asked.
+   */
+  backends: z.array(directorBackendSchema).max(1000).optional(),
+  /** When `backends` last changed. */
+  backendsAt: z.string().optional(),
 });
 export type DirectorRegistration = z.output<typeof directorRegistrationSchema>;
 
@@ -56,6 +81,10 @@ export const endpointViewSchema = z.object({
   pb: address,
   /** `host:port` of HTTP. */
   http: address,
+  /** A director's backends' health, as it last published it (directors only). */
+  backends: z.array(directorBackendSchema).optional(),
+  /** When the director last changed `backends`. */
+  backends_at: z.string().optional(),
 });
 export type EndpointView = z.output<typeof endpointViewSchema>;
 

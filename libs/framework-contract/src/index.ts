@@ -229,6 +229,7 @@ export {
   configChangeQuerySchema,
   configValidateRequestSchema,
   configValidationAnswerSchema,
+  templateStoredAnswerSchema,
   configVersionAnswerSchema,
   configVersionSummaryViewSchema,
   configVersionViewSchema,
@@ -243,6 +244,7 @@ export type {
   ConfigField,
   ConfigValidateRequest,
   ConfigValidationAnswer,
+  TemplateStoredAnswer,
   ConfigVersionHead,
   ConfigVersionSummaryView,
   ConfigVersionView,
@@ -253,6 +255,7 @@ export type {
   RuleViolationView,
 } from './config-versions';
 export {
+  directorBackendSchema,
   directorRegistrationSchema,
   directorsNodeSchema,
   encodeDirectorRegistration,
@@ -261,6 +264,7 @@ export {
   hostPort,
 } from './endpoints';
 export type {
+  DirectorBackend,
   DirectorRegistration,
   DirectorsNode,
   EndpointView,

@@ -66,6 +66,45 @@ describe('GET /clusters/{c}/endpoints', () => {
           http: 'proxy.example:8098',
         },
       ]);
+      // It publishes its backends' health in its registration: the answer carries it.
+      const backends = [
+        {
+          node: 'riak-e1-1@host-1',
+          listener: 'protobuf' as const,
+          address: 'host-1:31001',
+          state: 'up' as const,
+        },
+        {
+          node: 'riak-e1-2@host-2',
+          listener: 'protobuf' as const,
+          address: 'host-2:31002',
+          state: 'down' as const,
+          error: 'PB ping: connect ECONNREFUSED',
+        },
+      ];
+      const at = new Date().toISOString();
+      const withBackends = {
+        framework: 'riak',
+        cluster: 'e1',
+        host: 'proxy.example',
+        pbPort: 8087,
+        httpPort: 8098,
+        registeredAt: at,
+        backends,
+        backendsAt: at,
+      };
+      await director.set(`${dirs}/proxy.example-8087`, encodeDirectorRegistration(withBackends));
+      res = await fx.call('GET', '/clusters/e1/endpoints');
+      expect(endpointsAnswerSchema.parse(res.json).directors).toEqual([
+        expect.objectContaining({ name: 'proxy.example-8087', backends, backends_at: at }),
+      ]);
+      // A backend in a state the contract does not name: the registration is not taken.
+      await director.set(
+        `${dirs}/proxy.example-8087`,
+        JSON.stringify({ ...withBackends, backends: [{ ...backends[0], state: 'sideways' }] }),
+      );
+      res = await fx.call('GET', '/clusters/e1/endpoints');
+      expect(endpointsAnswerSchema.parse(res.json).directors).toEqual([]);
       // It stops: its registration goes.
       await director.delete(`${dirs}/proxy.example-8087`);
     }

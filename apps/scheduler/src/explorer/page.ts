@@ -46,9 +46,10 @@ export const EXPLORER_HTML = `<!doctype html>
   .table-wrap, .panel, .card { overflow-x: auto; }
   .state { padding: 1px 8px; border-radius: 10px; font-size: 12px; background: var(--grey-bg); color: var(--grey); white-space: nowrap; }
   .n-running, .s-COMPLETE, .h-running { background: var(--ok-bg); color: var(--ok); }
-  .n-failed, .s-ERROR, .h-error { background: var(--bad-bg); color: var(--bad); }
+  .n-failed, .s-ERROR, .h-error, .b-down { background: var(--bad-bg); color: var(--bad); }
+  td.backends ul { margin: 4px 0 0; padding: 0; list-style: none; font-size: 12px; }
   .n-starting, .n-launching, .n-reserving, .n-restarting, .n-leaving, .n-requested,
-  .s-WAITING, .s-DELAYED, .h-delayed, .h-degraded, .h-recovering, .h-waiting_for_operator { background: var(--warn-bg); color: var(--warn); }
+  .s-WAITING, .s-DELAYED, .h-delayed, .h-degraded, .b-draining, .h-recovering, .h-waiting_for_operator { background: var(--warn-bg); color: var(--warn); }
   .s-IN_PROGRESS, .s-PREPARED, .s-STARTING, .s-STARTED, .h-deploying, .h-initializing { background: var(--info-bg); color: var(--info); }
   .s-ABORTED { text-decoration: line-through; }
   .counts { margin: 0 0 6px; font-size: 13px; display: flex; flex-wrap: wrap; gap: 4px; align-items: baseline; }
@@ -94,8 +95,13 @@ export const EXPLORER_HTML = `<!doctype html>
   fieldset { border: 1px solid var(--line); border-radius: 8px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; background: var(--card); }
   legend { font-size: 12px; color: var(--muted); }
   input[type=number] { width: 4em; }
+  #settings fieldset { margin-bottom: 10px; } #pft-seconds { width: 7em; }
+  fieldset.template { flex-direction: column; align-items: stretch; }
+  fieldset.template p { margin: 0; }
+  textarea { font: 12px ui-monospace, monospace; width: 100%; box-sizing: border-box; resize: vertical; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; }
+  .tpl-result .ok { color: var(--ok); } .tpl-result .error { color: var(--bad); font-weight: 600; }
   button { font: inherit; font-size: 12px; padding: 3px 10px; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); cursor: pointer; }
-  button:focus-visible, a:focus-visible, select:focus-visible, input:focus-visible, summary:focus-visible { outline: 2px solid var(--link); outline-offset: 2px; }
+  button:focus-visible, a:focus-visible, select:focus-visible, input:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 2px solid var(--link); outline-offset: 2px; }
   td.actions { white-space: nowrap; } td.actions button + button { margin-left: 4px; }
   details summary { cursor: pointer; font-size: 13px; padding: 3px 0; }
   #notice { min-height: 1.3em; font-size: 13px; margin: 0; }

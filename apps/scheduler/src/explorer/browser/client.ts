@@ -10,6 +10,8 @@
  * The event stream, whose requests cannot have headers, gets the token as the WebSocket
  * subprotocol `bearer.<token>` (docs/security.md).
  */
+// First: it configures zod before any module of the contract parses anything.
+import './no-eval';
 import { clusterListAnswerSchema, parseEventStreamMessage } from '@riak-mesos/framework-contract';
 import { clusterSkeleton, renderCluster } from './cluster-page';
 import { notice, whenChanged } from './controls';

@@ -2,9 +2,10 @@
  * A cluster's page (`#/clusters/{name}`): health, controls, throughput, the members with Riak's
  * own member-status and the ring as a donut, the plans with their phases and steps (live, with
  * their controls), the nodes waiting for a place and why, where clients reach the cluster, the
- * configuration versions, each node's task history, and the bucket types. The controls bar is
- * built once per visit (its inputs keep what is typed); the rest is rebuilt on every refresh into
- * boxes whose space is reserved (no layout shift).
+ * configuration versions, the settings (permanent-failure timeout, templates), each node's task
+ * history, and the bucket types. The controls bar and the settings are built once per visit
+ * (their inputs keep what is typed); the rest is rebuilt on every refresh into boxes whose space
+ * is reserved (no layout shift).
  */
 import type { PlanView } from '@riak-mesos/framework-contract';
 import { riakVersionsViewSchema } from '@riak-mesos/framework-contract';
@@ -25,6 +26,7 @@ import { dataBrowser, setDataNode, setTypes, typeNames } from './data-browser';
 import type { ClusterDetail } from './model';
 import { get, messageOf } from './http';
 import { membersPanel } from './members';
+import { settingsPanel } from './settings';
 import { endpointsTable, healthBadge, reasonsList, throughput } from './overview';
 
 const FINISHED = new Set(['COMPLETE', 'ABORTED']);
@@ -321,6 +323,7 @@ export function clusterSkeleton(cluster: string): HTMLElement[] {
     box('plans'),
     box('pending'),
     box('configs'),
+    settingsPanel(cluster),
     box('endpoints'),
     box('tasks'),
     box('types'),

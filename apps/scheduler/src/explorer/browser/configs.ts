@@ -45,6 +45,24 @@ export function lineKind(line: string): 'hunk' | 'add' | 'del' | 'ctx' {
   return 'ctx';
 }
 
+/** Line diffs, one figure per field, removed lines red and added green. */
+export function diffFigures(diff: FieldDiffView[]): HTMLElement {
+  return el(
+    'div',
+    { class: 'diffs' },
+    diff.map((f) =>
+      el('figure', { class: 'diff', 'data-field': f.field }, [
+        el('figcaption', {}, [FIELD_NAMES[f.field]]),
+        el(
+          'pre',
+          {},
+          f.lines.map((l) => el('span', { class: lineKind(l) }, [`${l}\n`])),
+        ),
+      ]),
+    ),
+  );
+}
+
 function diffView(s: Shown): HTMLElement {
   if ('error' in s) return el('p', { class: 'error' }, [`version ${s.id}: ${s.error}`]);
   const v = s.full;
@@ -63,20 +81,7 @@ function diffView(s: Shown): HTMLElement {
     ]),
     s.diff.length === 0
       ? el('p', { class: 'muted' }, ['nothing to change: this version is the target'])
-      : el(
-          'div',
-          { class: 'diffs' },
-          s.diff.map((f) =>
-            el('figure', { class: 'diff', 'data-field': f.field }, [
-              el('figcaption', {}, [FIELD_NAMES[f.field]]),
-              el(
-                'pre',
-                {},
-                f.lines.map((l) => el('span', { class: lineKind(l) }, [`${l}\n`])),
-              ),
-            ]),
-          ),
-        ),
+      : diffFigures(s.diff),
     v.riak_conf === null
       ? null
       : el('details', {}, [

@@ -6,7 +6,7 @@
  * 401, keeps it in sessionStorage (this tab only) and sends it as an `Authorization` header, never
  * in a cookie or a URL.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { formatIssues } from '@riak-mesos/framework-contract';
 
 const TOKEN_KEY = 'riak-mesos-token';
@@ -83,8 +83,12 @@ function errorText(body: unknown): string {
   const e: unknown = body.error;
   if (!e || typeof e !== 'object') return String(e);
   const message = 'message' in e ? String(e.message) : '';
-  const field = 'field' in e ? ` [${String(e.field)}]` : '';
-  return message + field;
+  const at = [
+    'field' in e ? String(e.field) : '',
+    'line' in e ? `line ${String(e.line)}` : '',
+    'column' in e ? `column ${String(e.column)}` : '',
+  ].filter(Boolean);
+  return message + (at.length ? ` [${at.join(', ')}]` : '');
 }
 
 /** GETs an API path and parses its answer with the contract's schema. */
@@ -100,9 +104,9 @@ export async function getAnyStatus<S extends z.ZodType>(
   return answer(p, await fetch(api + p, { headers: headers() }), schema, true);
 }
 
-/** Sends a change (POST, DELETE) with a JSON body and parses the answer. */
+/** Sends a change (POST, PUT, DELETE) with a JSON body and parses the answer. */
 export async function send<S extends z.ZodType>(
-  method: 'POST' | 'DELETE',
+  method: 'POST' | 'PUT' | 'DELETE',
   p: string,
   body: unknown,
   schema: S,
@@ -113,6 +117,31 @@ export async function send<S extends z.ZodType>(
     body: JSON.stringify(body ?? {}),
   });
   return answer(p, r, schema);
+}
+
+/** PUTs a text body (a configuration template) and parses the answer. */
+export async function putText<S extends z.ZodType>(
+  p: string,
+  text: string,
+  schema: S,
+): Promise<z.output<S>> {
+  const r = await fetch(api + p, {
+    method: 'PUT',
+    headers: { ...headers(), 'content-type': 'text/plain' },
+    body: text,
+  });
+  return answer(p, r, schema);
+}
+
+/**
+ * GETs a text resource (a template); `undefined` when the API answers 404 (none stored). Other
+ * refusals are errors as for `get`.
+ */
+export async function getText(p: string): Promise<string | undefined> {
+  const r = await fetch(api + p, { headers: { ...headers(), accept: 'text/plain' } });
+  if (r.status === 404) return undefined;
+  if (r.ok) return r.text();
+  return answer(p, r, z.never());
 }
 
 export function messageOf(e: unknown): string {

@@ -2,7 +2,8 @@
  * The overview (`#/`): each cluster with its health (colour and word, with the reasons), its
  * nodes counted by state, a live chart of gets and puts per second per node over the last hour,
  * and each node's p99 latencies, all from the scheduler's stats history; and where clients reach
- * it: its registered directors and running members (`GET …/endpoints`).
+ * it: its registered directors with their backends' health, and its running members
+ * (`GET …/endpoints`).
  */
 import type {
   EndpointsAnswer,
@@ -64,23 +65,64 @@ export function throughput(d: ClusterData, now: number): HTMLElement {
   ]);
 }
 
+type Endpoint = EndpointsAnswer['nodes'][number];
+
 /**
- * Where clients reach a cluster: its directors first, then its running ring members (under
- * `title` when given: the overview's cards have no panel heading for it).
+ * A director's backends' health as it published it: per listener how many are up (green when
+ * all, amber otherwise), then each backend that is not up with its state and last error.
+ */
+function backendsCell(x: Endpoint): HTMLElement {
+  if (x.kind !== 'director') return el('td', {}, ['']);
+  if (!x.backends) return el('td', { class: 'muted' }, ['not published (an older director)']);
+  const backends = x.backends;
+  const lanes = (['protobuf', 'http'] as const).map((listener) => {
+    const of = backends.filter((b) => b.listener === listener);
+    const up = of.filter((b) => b.state === 'up').length;
+    const all = of.length > 0 && up === of.length;
+    return el(
+      'span',
+      { class: `state ${all ? 'h-running' : 'h-degraded'}`, 'data-listener': listener },
+      [`${listener === 'protobuf' ? 'PB' : 'HTTP'} ${up}/${of.length} up`],
+    );
+  });
+  const notUp = backends.filter((b) => b.state !== 'up');
+  return el('td', { class: 'backends', title: `as of ${x.backends_at ?? '?'}` }, [
+    ...lanes.flatMap((l) => [l, ' ']),
+    notUp.length
+      ? el(
+          'ul',
+          {},
+          notUp.map((b) =>
+            el('li', { 'data-backend': `${b.listener}/${b.node}` }, [
+              badge(b.state, 'b'),
+              ` ${b.listener === 'protobuf' ? 'PB' : 'HTTP'} ${b.node} (${b.address})`,
+              b.error ? `: ${b.error}` : '',
+            ]),
+          ),
+        )
+      : null,
+  ]);
+}
+
+/**
+ * Where clients reach a cluster: its directors first, with their backends' health, then its
+ * running ring members (under `title` when given: the overview's cards have no panel heading).
  */
 export function endpointsTable(e: EndpointsAnswer | string, title?: string): HTMLElement {
   if (typeof e === 'string') return el('p', { class: 'error' }, [`endpoints: ${e}`]);
-  const row = (x: EndpointsAnswer['nodes'][number]) =>
+  const row = (x: Endpoint) =>
     el('tr', { 'data-endpoint': `${x.kind}/${x.name}` }, [
       el('td', {}, [x.kind]),
       el('td', {}, [x.name]),
       el('td', {}, [x.pb]),
       el('td', {}, [x.http]),
+      ...(e.directors.length ? [backendsCell(x)] : []),
     ]);
   const rows = [...e.directors, ...e.nodes].map(row);
+  const heads = ['Kind', 'Name', 'PB', 'HTTP', ...(e.directors.length ? ['Backends'] : [])];
   return el('div', { class: 'endpoints' }, [
     title ? el('h4', {}, [title]) : null,
-    rows.length ? table(['Kind', 'Name', 'PB', 'HTTP'], rows) : null,
+    rows.length ? table(heads, rows) : null,
     el('p', { class: 'muted' }, [
       (e.directors.length
         ? `${e.directors.length} director${e.directors.length === 1 ? '' : 's'} registered`
