@@ -214,7 +214,7 @@ export const SETTINGS = {
   },
   advertiseHost: {
     description:
-      "host name clients reach the proxies at, in the director's registration (default: this host's name)",
+      "host name clients reach the proxies at, in the director's registration (default: the --host address when it is a specific one, else this host's name)",
     schema: z
       .string()
       .regex(/^[A-Za-z0-9_.:[\]-]{1,253}$/, 'must be a host name or address')

@@ -26,7 +26,7 @@ import { HealthChecker, httpPing, pbPing } from './health';
 import { createMetrics } from './metrics';
 import { PbConnectionPool } from './pb-pool';
 import { ProxyListener } from './proxy';
-import { Registrar, backendHealth } from './registration';
+import { Registrar, backendHealth, defaultAdvertiseHost } from './registration';
 
 export interface DirectorOptions {
   logger?: Logger;
@@ -342,7 +342,7 @@ export class Director implements DirectorApi {
   /** Registers the director under its cluster (registration.ts), with its bound ports. */
   private register(zk: ZkClient, selfId: string | undefined): void {
     this.registrar = new Registrar(zk, {
-      host: this.config.advertiseHost ?? hostname(),
+      host: this.config.advertiseHost ?? defaultAdvertiseHost(this.config.host, hostname()),
       pbPort: this.ports.pb,
       httpPort: this.ports.http,
       ...(selfId ? { selfId } : {}),

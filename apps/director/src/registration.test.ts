@@ -20,7 +20,7 @@ import { DEFAULTS } from './config';
 import { Director } from './director';
 import { creds, ids } from './test-support/zk-identities';
 import { Backend } from './backends';
-import { Registrar, backendHealth, registrationId } from './registration';
+import { Registrar, backendHealth, defaultAdvertiseHost, registrationId } from './registration';
 
 const logger = createLogger('director-registration-test', { level: 'error' });
 const layout = frameworkLayout('reg');
@@ -101,6 +101,15 @@ describe('backendHealth', () => {
         error: 'HTTP ping answered 503',
       },
     ]);
+  });
+});
+
+describe('the host a registration names', () => {
+  it('is the listen address when it is a specific one, else the machine’s name', () => {
+    expect(defaultAdvertiseHost('127.0.0.1', 'vm-1')).toBe('127.0.0.1');
+    expect(defaultAdvertiseHost('10.0.0.5', 'vm-1')).toBe('10.0.0.5');
+    for (const wildcard of ['0.0.0.0', '::', ''])
+      expect(defaultAdvertiseHost(wildcard, 'vm-1')).toBe('vm-1');
   });
 });
 

@@ -27,6 +27,15 @@ export interface RegistrarOptions {
   logger: Logger;
 }
 
+/**
+ * The host a registration names when no `--advertise-host` is given: the proxies' listen address
+ * when it is a specific one (clients can reach nothing else), else the machine's host name.
+ */
+export function defaultAdvertiseHost(listenHost: string, machine: string): string {
+  const wildcard = ['', '0.0.0.0', '::', '[::]', '::0'].includes(listenHost);
+  return wildcard ? machine : listenHost;
+}
+
 /** The registration's znode name: `<host>-<pb port>`, one per listener (a name segment). */
 export function registrationId(host: string, pbPort: number): string {
   const h = host.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'director';

@@ -122,6 +122,10 @@ export const EXPLORER_HTML = `<!doctype html>
   ul.bucket-list { columns: 4 160px; padding-left: 18px; }
   pre.value { background: var(--bg); padding: 6px 8px; border-radius: 4px; white-space: pre-wrap; word-break: break-all; }
   code.vclock { font-size: 11px; word-break: break-all; }
+  /* Below this the members table (its actions last) does not fit beside the ring: one column. */
+  @media (max-width: 1440px) {
+    .two { grid-template-columns: 1fr; }
+  }
   @media (max-width: 760px) {
     main { padding: 8px; }
     .two { grid-template-columns: 1fr; }
