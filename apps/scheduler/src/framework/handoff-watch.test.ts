@@ -119,7 +119,7 @@ describe('handoff after a recovery', () => {
     expect(watch.status('default')).toBeUndefined();
   });
 
-  it('a new leader watches every cluster with nodes once', () => {
+  it('a new leader watches every cluster with a node running once, not a new deployment', () => {
     const watch = new HandoffWatch({
       ask: () => new Promise(() => undefined),
       later: () => undefined,
@@ -128,10 +128,12 @@ describe('handoff after a recovery', () => {
     watch.prime([
       { name: 'a', nodes: healthy() },
       { name: 'empty', nodes: [] },
+      { name: 'new', nodes: [node(1, { state: 'requested', lastTaskState: undefined })] },
     ]);
     watch.prime([{ name: 'b', nodes: healthy() }]);
     expect(watch.status('a')).toBeDefined();
     expect(watch.status('empty')).toBeUndefined();
+    expect(watch.status('new')).toBeUndefined();
     expect(watch.status('b')).toBeUndefined();
     watch.retain([]);
     expect(watch.status('a')).toBeUndefined();

@@ -128,13 +128,15 @@ export class HandoffWatch {
   }
 
   /**
-   * Once, on a new leader's first tick: every cluster that has nodes is watched until a member
-   * says no transfer waits, since a handoff may have been under way when the leader changed.
+   * Once, on a new leader's first tick: every cluster with a node already running is watched
+   * until a member says no transfer waits, since a handoff may have been under way when the
+   * leader changed. A cluster with none running yet is a new deployment, not a recovery.
    */
   prime(clusters: readonly { name: string; nodes: readonly NodeDoc[] }[]): void {
     if (this.primed) return;
     this.primed = true;
-    for (const c of clusters) if (c.nodes.some((n) => n.wanted)) this.watched.set(c.name, {});
+    for (const c of clusters)
+      if (c.nodes.some((n) => n.wanted && n.state === 'running')) this.watched.set(c.name, {});
   }
 
   /** One tick for one cluster: start watching on a recovery, ask when it is time. */
