@@ -11,7 +11,7 @@ echo "[test] nx run-many -t lint typecheck test"
 status=0
 # Everything runs for real: a cache kept outside the checkout (~/.nx) must not stand in for a
 # build, a lint or a type check of this tree.
-npx nx run-many -t lint typecheck test --parallel=2 --outputStyle=stream --skip-nx-cache || status=$?
+npx nx run-many -t lint typecheck test --parallel=3 --outputStyle=stream --skip-nx-cache || status=$?
 nx_status=$status
 node scripts/test-summary.js || status=$?
 if [ "$nx_status" -ne 0 ]; then
