@@ -197,8 +197,9 @@ beforeAll(async () => {
   epmd = new EpmdServer({ port: 0 });
   await epmd.start();
   n1 = await makeNode('riak@127.0.0.1', '127.0.0.1', 1000, tarball);
-  // Node 2's riak_kv comes up 8 s after ping, so that the window before it can be looked at.
-  n2 = await makeNode('riak2@127.0.0.2', '127.0.0.2', 8000, tarball);
+  // Node 2's riak_kv comes up 20 s after ping, so that the window before it can be looked at
+  // (8 s was too short on a loaded CI machine: six commands ran in the window, each a VM start).
+  n2 = await makeNode('riak2@127.0.0.2', '127.0.0.2', 20000, tarball);
 }, 120000);
 
 afterAll(async () => {
