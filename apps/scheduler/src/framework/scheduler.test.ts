@@ -1,47 +1,183 @@
 // Over 400 lines: one real system (ZooKeeper, local Mesos, real Riak) shared by its scenarios,
-// which run in order and reuse its clusters; splitting them further would start that system, and
-// make a real Riak cluster, once more per file (the replacement scenarios are in
-// replacement.test.ts, which runs beside this file; helpers: test-support/).
+// which run in order and reuse its clusters; splitting them would start that system, and make
+// a real Riak cluster, once more per file (helpers: test-support/real-riak.ts).
 /**
  * The scheduler as it runs in production (its bundle, as child processes killed with SIGKILL) on
  * local Mesos with 4 agents, a real ZooKeeper, the real executor and the real Riak KV 3.2 package:
  * placement with `hostname UNIQUE`, a scheduler killed mid-deployment, a relaunch on the same
- * volume after a killed executor and the health and handoff that follow, a standby taking over,
- * removal that releases everything, a rolling restart, and an upgrade to a real package that never
- * becomes ready, aborted.
+ * volume after a killed executor, a standby taking over, removal that releases everything, a
+ * rolling restart, an upgrade to a real package that never becomes ready, aborted, and the
+ * replacement of nodes (through the API, and after the permanent-failure timeout).
  */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalMesos } from '@riak-mesos/testing';
-import { waitFor } from '@riak-mesos/testing';
+import { pathToFileURL } from 'node:url';
+import { ProcessGroup } from '@riak-mesos/process';
+import type { LocalMesos, ZooKeeperServer } from '@riak-mesos/testing';
+import {
+  EXECUTOR_PACKAGE,
+  REPO_ROOT,
+  RIAK_LOCAL_PACKAGE,
+  requireRiakPackage,
+  buildNodePackages,
+  bundle,
+  freePorts,
+  startLocalMesos,
+  startZooKeeper,
+  tempDir,
+  uniqueChroot,
+  waitFor,
+} from '@riak-mesos/testing';
+import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
+import type { Offer } from '@riak-mesos/mesos';
+import { SchedulerClient, resources as R } from '@riak-mesos/mesos';
 import type { PlanView } from '@riak-mesos/framework-contract';
 import {
   healthAnswerSchema,
   nodeTasksAnswerSchema,
   statsHistoryViewSchema,
 } from '@riak-mesos/framework-contract';
-import { AckedWrites, riakLogs } from './test-support/real-riak';
-import type { ApiNode } from './test-support/scheduler-system';
-import {
-  AUTH,
-  BROKEN,
-  RIAK,
-  api,
-  apiText,
-  createCluster,
-  health,
-  startScheduler,
-  startSystem,
-  stopSystem,
-  sys,
-} from './test-support/scheduler-system';
+import type { PbReachable } from './test-support/real-riak';
+import { AckedWrites, catalogueEntry, riakLogs, riakWithoutKv } from './test-support/real-riak';
 
 jest.setTimeout(10 * 60 * 1000);
 
+const RIAK = 'riak-kv-3.2';
+/** A real Riak package that never becomes ready (test-support/real-riak.ts: riakWithoutKv). */
+const BROKEN = 'riak-kv-3.2-without-kv';
+const riakPackage = requireRiakPackage();
+/** The scheduler's Riak catalogue, made in beforeAll. */
+let catalogue: ReturnType<typeof catalogueEntry>[];
+
+/**
+ * A cluster of real Riak nodes, small and quick to hand off: a ring of 16 partitions, and vnodes
+ * handed off after 2 s idle instead of Riak's 60 s.
+ */
+async function createCluster(port: number, name: string, version = RIAK): Promise<void> {
+  await api(port, 'POST', `/clusters/${name}/create`, { riak_version: version });
+  if (version !== RIAK) return;
+  await apiText(port, 'PUT', `/clusters/${name}/config`, 'ring_size = 16\n');
+  await apiText(
+    port,
+    'PUT',
+    `/clusters/${name}/advancedConfig`,
+    '[{riak_core, [{vnode_inactivity_timeout, 2000}, {vnode_management_timer, 1000}, {handoff_concurrency, 4}]}].',
+  );
+}
+
 let work: string;
+let zk: ZooKeeperServer;
 let mesos: LocalMesos;
+let chroot: string;
 let ports: number[];
-const schedulers = sys.schedulers;
+const schedulers = new Map<number, ProcessGroup>();
+/** The API token every scheduler of this file is started with (`--api-token-file`). */
+const TOKEN = randomBytes(24).toString('base64url');
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+interface ApiNode extends PbReachable {
+  pending_reason?: { text: string; at: string } | null;
+  hostname: string | null;
+  member: boolean;
+  wanted: boolean;
+  agent_id: string | null;
+  persistence_id: string;
+  failures: number;
+  riak_version: string | null;
+  config_version?: number | null;
+}
+
+function startScheduler(port: number, zkPath = chroot): ProcessGroup {
+  const log = join(work, `scheduler-${port}.log`);
+  const p = new ProcessGroup(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'dist', 'apps', 'scheduler', 'main.js'),
+      '--name',
+      'schedtest',
+      '--master',
+      mesos.url,
+      '--zk',
+      zk.connectString + zkPath,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--hostname',
+      '127.0.0.1',
+      '--api-token-file',
+      join(work, 'api-token'),
+      '--user',
+      'root',
+      '--role',
+      'riak',
+      '--principal',
+      'riak',
+      '--failover-timeout',
+      '600',
+      '--node-cpus',
+      '0.5',
+      '--node-mem',
+      '256',
+      '--node-disk',
+      '64',
+      '--constraints',
+      '[["hostname","UNIQUE"]]',
+      '--stats-interval',
+      '1',
+      '--resource-urls',
+      JSON.stringify({ executor: pathToFileURL(EXECUTOR_PACKAGE).href }),
+      '--riak-versions',
+      JSON.stringify(catalogue),
+    ],
+    { stdoutFile: log, stderrFile: log, env: { ...process.env, LOG_LEVEL: 'info' } },
+  );
+  schedulers.set(port, p);
+  return p;
+}
+
+/** The schedulers on the first two ports, started if they are not running: the leader's port. */
+async function aLeader(): Promise<number> {
+  const [a, b] = ports;
+  for (const p of [a, b]) if (!schedulers.get(p)?.running) startScheduler(p);
+  return waitFor(
+    async () => {
+      for (const p of [a, b]) {
+        const h = await health(p).catch(() => undefined);
+        if (h?.leader && h.registered) return p;
+      }
+      return undefined;
+    },
+    { timeoutMs: 60000, what: 'a registered leader' },
+  );
+}
+
+async function api<T>(port: number, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+    method,
+    headers: body ? { ...AUTH, 'content-type': 'application/json' } : AUTH,
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function apiText(port: number, method: string, path: string, body: string): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+    method,
+    headers: { ...AUTH, 'content-type': 'text/plain' },
+    body,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+async function health(port: number): Promise<{ leader: boolean; registered: boolean }> {
+  const res = await fetch(`http://127.0.0.1:${port}/healthcheck`);
+  return (await res.json()) as { leader: boolean; registered: boolean };
+}
 
 const nodes = async (port: number) =>
   (await api<{ nodes: ApiNode[] }>(port, 'GET', '/clusters/c1/nodes')).nodes;
@@ -59,14 +195,208 @@ async function converged(port: number, count: number, what: string): Promise<Api
 }
 
 beforeAll(async () => {
-  await startSystem('scheduler-it');
-  ({ work, mesos, ports } = sys);
+  work = await tempDir('scheduler-it');
+  writeFileSync(join(work, 'api-token'), TOKEN, { mode: 0o600 });
+  await buildNodePackages();
+  await bundle('apps/scheduler');
+  catalogue = [
+    catalogueEntry(RIAK, riakPackage, 'kv3'),
+    catalogueEntry('riak-local', RIAK_LOCAL_PACKAGE, 'riak-local'),
+    catalogueEntry(BROKEN, riakWithoutKv(riakPackage, work), 'kv3'),
+  ];
+  zk = await startZooKeeper();
+  chroot = uniqueChroot('scheduler');
+  mesos = await startLocalMesos(join(work, 'mesos'), 4);
+  ports = await freePorts(3);
 }, 120000);
 
 afterAll(async () => {
   await clusterHealth.stop();
-  await stopSystem();
+  for (const p of schedulers.values()) await p.stop(5000);
+  await mesos?.close();
+  await zk?.close();
+  if (work && !process.env.KEEP_TEST_DIRS) await rm(work, { recursive: true, force: true });
 }, 60000);
+
+type Row = ApiNode & {
+  task_id: string;
+  agent_lost_since?: string | null;
+  replaces?: string | null;
+};
+
+/**
+ * Replacement on real Riak, on one cluster of 3 nodes over the 4 agents (hostname UNIQUE): a node
+ * replaced through the API moves to the free agent (the new node joins, then the old one leaves);
+ * a node whose agent is stopped and back before the cluster's permanent-failure timeout keeps its
+ * node and volume; a node whose agent stays away past it is replaced on the agent freed by the
+ * first replacement. Every acknowledged write reads back after each step.
+ */
+async function replaceScenario(port: number, cluster: string) {
+  const path = (p: string) => `/clusters/${cluster}${p}`;
+  await createCluster(port, cluster);
+  const timeout = await api<{ permanent_failure_timeout_seconds: number; own: boolean }>(
+    port,
+    'PUT',
+    path('/permanent-failure-timeout'),
+    { permanent_failure_timeout_seconds: 25 },
+  );
+  expect(timeout).toMatchObject({ permanent_failure_timeout_seconds: 25, own: true });
+  await api(port, 'POST', path('/nodes'), { nodes: 3 });
+  const list = async () => (await api<{ nodes: Row[] }>(port, 'GET', path('/nodes'))).nodes;
+  const whole = async () => {
+    const n = (await list()).filter((x) => x.wanted);
+    return n.length === 3 && n.every((x) => x.state === 'running' && x.member) ? n : undefined;
+  };
+  const up = (what: string) => waitFor(whole, { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what });
+  const plans = async () =>
+    (await api<{ plans: PlanView[] }>(port, 'GET', path('/plans'))).plans.filter(
+      (p) => p.kind === 'replace',
+    );
+  const ringOf = async (through: Row) =>
+    (
+      await api<{ members: { name: string; status: string }[] }>(
+        port,
+        'GET',
+        path(`/nodes/${through.name}/status`),
+      )
+    ).members
+      .map((m) => m.name)
+      .sort();
+  /** Every acknowledged write, through `node`, once handoff has filled what it must. */
+  const allRead = (writes: AckedWrites, node: Row, what: string) =>
+    waitFor(async () => ((await writes.missing(node)).length === 0 ? true : undefined), {
+      timeoutMs: 90000,
+      intervalMs: 3000,
+      what,
+    });
+  const before = await up(`${cluster} up`);
+  // The deploy plan completes on the scheduler's next tick after the nodes are members; a
+  // replace is refused while another plan runs.
+  await waitFor(
+    async () =>
+      (await api<{ plans: PlanView[] }>(port, 'GET', path('/plans'))).plans.every(
+        (p) => p.status === 'COMPLETE',
+      ),
+    { timeoutMs: 60000, intervalMs: 500, what: `${cluster}'s deploy plan to complete` },
+  );
+  const writes = new AckedWrites('replace', list);
+  await writes.write('first', 40);
+
+  // 1. Through the API: the new node goes on the free agent; the old one leaves the ring.
+  const [oldest, , victim] = [...before].sort((x, y) => x.name.localeCompare(y.name));
+  const answer = await api<{ node: Row; plan: PlanView }>(
+    port,
+    'POST',
+    path(`/nodes/${victim.name}/replace`),
+  );
+  expect(answer.plan.kind).toBe('replace');
+  expect(answer.node.replaces).toBe(victim.name);
+  const refused = await fetch(
+    `http://127.0.0.1:${port}/api/v1${path(`/nodes/${oldest.name}/replace`)}`,
+    {
+      method: 'POST',
+      headers: AUTH,
+    },
+  );
+  expect(refused.status).toBe(409);
+  expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+    /already running plan/,
+  );
+  const afterApi = await waitFor(
+    async () => {
+      const all = await list();
+      return all.some((n) => n.name === victim.name) ? undefined : whole();
+    },
+    { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what: 'the old node to leave and be released' },
+  );
+  const added = afterApi.find((n) => n.name === answer.node.name)!;
+  expect(before.map((n) => n.agent_id)).not.toContain(added.agent_id);
+  expect(await ringOf(oldest)).toEqual(afterApi.map((n) => `${n.name}@${n.hostname}`).sort());
+  await waitFor(async () => (await plans())[0]?.status === 'COMPLETE', {
+    timeoutMs: 60000,
+    intervalMs: 1000,
+    what: 'the replace plan to be COMPLETE',
+  });
+  await allRead(writes, added, 'the writes through the new node');
+
+  // 2. An agent back before the timeout: the same node, volume and agent.
+  const transient = afterApi.find((n) => n.name === oldest.name)!;
+  await mesos.admin(`agents/${encodeURIComponent(transient.agent_id!)}/stop`);
+  await waitFor(
+    async () => (await list()).find((n) => n.name === transient.name)?.agent_lost_since,
+    {
+      timeoutMs: 60000,
+      intervalMs: 500,
+      what: 'the node to be seen unreachable',
+    },
+  );
+  await mesos.admin(`agents/${encodeURIComponent(transient.agent_id!)}/start`);
+  const back = await waitFor(
+    async () => {
+      const n = (await list()).find((x) => x.name === transient.name);
+      return n && !n.agent_lost_since && n.state === 'running' ? n : undefined;
+    },
+    { timeoutMs: 2 * 60 * 1000, intervalMs: 500, what: 'the node back on its agent' },
+  );
+  expect(back).toMatchObject({
+    agent_id: transient.agent_id,
+    persistence_id: transient.persistence_id,
+    task_id: transient.task_id,
+  });
+  expect(await plans()).toHaveLength(1);
+
+  // 3. An agent away past the timeout: its node is replaced on the agent freed in step 1.
+  await writes.write('second', 40);
+  const lost = afterApi.find((n) => n.name !== oldest.name && n.name !== added.name)!;
+  await mesos.admin(`agents/${encodeURIComponent(lost.agent_id!)}/stop`);
+  const afterLoss = await waitFor(
+    async () => {
+      const n = await whole();
+      return n && !n.some((x) => x.name === lost.name) ? n : undefined;
+    },
+    { timeoutMs: 5 * 60 * 1000, intervalMs: 1000, what: 'the lost node replaced' },
+  );
+  const replacement = afterLoss.find((n) => n.replaces === lost.name)!;
+  expect(replacement.agent_id).toBe(victim.agent_id);
+  // Complete once the new node's own status shows it a valid member of a ready ring.
+  const done = await waitFor(
+    async () => {
+      const p = await plans();
+      return p.length === 2 && p.every((x) => x.status === 'COMPLETE') ? p : undefined;
+    },
+    { timeoutMs: 2 * 60 * 1000, intervalMs: 1000, what: 'the replace plans to be COMPLETE' },
+  );
+  expect(done[1].message).toMatch(/permanent failure/);
+  const survivor = afterLoss.find((n) => n.name === oldest.name)!;
+  // Its Riak was still up (only its agent stopped): it leaves with handoff, then is gone.
+  const ring = afterLoss.map((n) => `${n.name}@${n.hostname}`).sort();
+  await waitFor(async () => JSON.stringify(await ringOf(survivor)) === JSON.stringify(ring), {
+    timeoutMs: 2 * 60 * 1000,
+    intervalMs: 2000,
+    what: `the ring to be ${ring.join(', ')}`,
+  });
+  await allRead(writes, survivor, 'the writes through a node that stayed');
+  await allRead(writes, replacement, 'the writes through the replacement');
+  // The lost node's volume is kept until its agent returns; then its task is killed.
+  const old = (await list()).find((n) => n.name === lost.name)!;
+  expect(old).toMatchObject({ wanted: false, member: false });
+  await mesos.admin(`agents/${encodeURIComponent(lost.agent_id!)}/start`);
+  await waitFor(
+    async () =>
+      !(await mesos.state()).frameworks[0].tasks.some(
+        (t) => t.agent_id === lost.agent_id && t.id === lost.task_id && t.state === 'TASK_RUNNING',
+      ),
+    { timeoutMs: 2 * 60 * 1000, intervalMs: 1000, what: 'the old task to be killed' },
+  );
+  await api(port, 'DELETE', `/clusters/${cluster}`);
+  await waitFor(
+    async () =>
+      (await mesos.state()).agents.every(
+        (ag) => !JSON.stringify(ag.reserved_resources_full).includes(`schedtest-${cluster}-`),
+      ),
+    { timeoutMs: 3 * 60 * 1000, intervalMs: 1000, what: 'every reservation to be released' },
+  );
+}
 
 /**
  * The cluster's health as the API answers it (state and HTTP code), sampled every 300 ms from
@@ -531,5 +861,82 @@ describe('real Riak: the scheduler on local Mesos', () => {
     } finally {
       close();
     }
+  });
+});
+
+describe('the scheduler on local Mesos: replacement, and reservations of others', () => {
+  it('replaces a node through the API and a node whose agent stays away past the permanent-failure timeout, keeps one back before it; every acknowledged write reads back', async () => {
+    await replaceScenario(await aLeader(), 'c3');
+  });
+
+  it('keeps reservations it did not make, also when started on an empty ZooKeeper path, and releases one only when asked', async () => {
+    const [, , c] = ports;
+    const leader = await aLeader();
+    // Another framework in the role reserves resources and makes a volume on one agent, then goes.
+    const other = new SchedulerClient({
+      master: mesos.url,
+      frameworkInfo: { user: 'root', name: 'other', role: 'riak', principal: 'riak' },
+    });
+    const offer = await new Promise<Offer>((resolve) => {
+      other.on('offers', (offers: Offer[]) => {
+        const o = offers.find((x) => R.scalarSum(R.unreservedOf(x), 'cpus') >= 0.5);
+        if (o) resolve(o);
+      });
+      other.start();
+    });
+    const reserved = R.reserve([R.scalar('cpus', 0.5), R.scalar('disk', 16)], {
+      role: 'riak',
+      principal: 'riak',
+      labels: { node: 'other-1', framework: 'other' },
+    });
+    await other.accept(
+      [offer.id],
+      [
+        { type: 'RESERVE', reserve: { resources: reserved } },
+        {
+          type: 'CREATE',
+          create: {
+            volumes: [R.persistentVolume(reserved[1], 'other-volume', 'data', 'riak')],
+          },
+        },
+      ],
+    );
+    const hasVolume = async () =>
+      (await mesos.state()).agents.some((ag) =>
+        ag.volumes.some((v) => v.persistence_id === 'other-volume'),
+      );
+    await waitFor(hasVolume, { timeoutMs: 30000, what: "the other framework's volume" });
+    await other.stop();
+    // A scheduler of the same name on an empty ZooKeeper path: no records, so nothing is its own.
+    startScheduler(c, uniqueChroot('empty'));
+    const listed = async (port: number) =>
+      (
+        await api<{ reservations: { id: string; volumes: string[] }[] }>(
+          port,
+          'GET',
+          '/debug/reservations',
+        )
+      ).reservations.find((r) => r.volumes.includes('other-volume'));
+    const seen = await waitFor(() => listed(leader), {
+      timeoutMs: 60000,
+      intervalMs: 1000,
+      what: 'the leader to list the unknown reservation',
+    });
+    await waitFor(() => listed(c), {
+      timeoutMs: 60000,
+      intervalMs: 1000,
+      what: 'the scheduler on an empty path to list it too',
+    });
+    // Offers keep coming (declined for 1 s while work is pending, else 30 s): still there.
+    await new Promise((r) => setTimeout(r, 15000));
+    expect(await hasVolume()).toBe(true);
+    await schedulers.get(c)!.stop(5000);
+    // The operator releases exactly that one.
+    await api(leader, 'DELETE', `/debug/reservations/${seen.id}`);
+    await waitFor(async () => !(await hasVolume()), {
+      timeoutMs: 90000,
+      intervalMs: 1000,
+      what: 'the released volume to be gone',
+    });
   });
 });
