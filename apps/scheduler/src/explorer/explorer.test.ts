@@ -150,15 +150,22 @@ function watch(page: Page): string[] {
   return errors;
 }
 
+/** A 1280×800 page signed in, at `hash` (e.g. `#/clusters/ops`), following the event stream. */
+async function signedIn(hash = ''): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = watch(page);
+  await openExplorer(page);
+  if (hash) await page.goto(`${api.url}/explorer${hash}`);
+  await page.waitForSelector('#conn.live');
+  return { page, errors };
+}
+
 describe('the console', () => {
   it('overview: health, node counts, live throughput and latency per node, live events', async () => {
     await store.createCluster('default', 'riak-kv-2-2');
     await store.addNodes('default', 2);
     await running(['riak-default-1', 'riak-default-2']);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = watch(page);
-    await openExplorer(page);
-    await page.waitForSelector('#conn.live');
+    const { page, errors } = await signedIn();
     expect(await page.textContent('#framework')).toBe('framework fw-explorer');
     const card = page.locator('article[data-cluster="default"]');
     await card.waitFor();
@@ -253,10 +260,7 @@ describe('the console', () => {
 
   it('cluster page: members, plans live, why nodes wait, task history', async () => {
     await store.createCluster('plans', 'riak-kv-2-2');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = watch(page);
-    await openExplorer(page);
-    await page.waitForSelector('#conn.live');
+    const { page, errors } = await signedIn();
     // Hash routing: the cluster's name on the overview opens its page.
     await page.click('article[data-cluster="plans"] h2 a');
     await page.waitForURL(/#\/clusters\/plans$/);
@@ -545,11 +549,7 @@ describe('the console', () => {
   }, 60000);
 
   it('settings: permanent-failure timeout and templates, checked by the API, refused without credentials', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = watch(page);
-    await openExplorer(page);
-    await page.goto(`${api.url}/explorer#/clusters/ops`);
-    await page.waitForSelector('#conn.live');
+    const { page, errors } = await signedIn('#/clusters/ops');
     const dialog = page.locator('dialog#confirm');
 
     // The timeout as the API says it (the scheduler's default), then the cluster's own.
@@ -625,11 +625,7 @@ describe('the console', () => {
   }, 60000);
 
   it('controls: confirmed in a dialog naming what happens to data, refused without credentials', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = watch(page);
-    await openExplorer(page);
-    await page.goto(`${api.url}/explorer#/clusters/default`);
-    await page.waitForSelector('#conn.live');
+    const { page, errors } = await signedIn('#/clusters/default');
     const dialog = page.locator('dialog#confirm');
 
     // Remove: the dialog says where the data goes; cancelled, nothing changes.

@@ -11,6 +11,7 @@
  */
 import type { PermanentFailureTimeoutAnswer } from '@riak-mesos/framework-contract';
 import {
+  MAX_PERMANENT_FAILURE_TIMEOUT_SECONDS as MAX_TIMEOUT,
   configValidationAnswerSchema,
   permanentFailureTimeoutAnswerSchema,
   templateStoredAnswerSchema,
@@ -20,9 +21,6 @@ import type { Action } from './controls';
 import { actionButton } from './controls';
 import { button, byId, el } from './dom';
 import { get, getText, messageOf, path, putText, send } from './http';
-
-/** The longest timeout the API takes (30 days). */
-const MAX_TIMEOUT = 2592000;
 
 const TEMPLATES = [
   { route: 'config', file: 'riak.conf' },
