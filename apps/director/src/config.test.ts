@@ -203,6 +203,11 @@ describe('director configuration', () => {
     expect(problem(() => loadConfig({}, { DIRECTOR_WORKERS: '0' }))).toMatch(
       /workers: must be at least 1 \(from environment DIRECTOR_WORKERS\)/,
     );
+    expect(loadConfig({}, {}).workerAccept).toBe('shared');
+    expect(loadConfig(flags('--worker-accept', 'primary'), {}).workerAccept).toBe('primary');
+    expect(problem(() => loadConfig({}, { DIRECTOR_WORKER_ACCEPT: 'kernel' }))).toMatch(
+      /workerAccept: must be 'shared' or 'primary' \(from environment DIRECTOR_WORKER_ACCEPT\)/,
+    );
   });
 });
 

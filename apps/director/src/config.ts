@@ -23,6 +23,13 @@ import { z } from 'zod';
 export { ConfigError } from '@riak-mesos/config';
 
 export type BalanceMode = 'leastconn' | 'roundrobin';
+/**
+ * Who accepts client connections with `--workers N`: `shared`, every worker from the one listening
+ * socket (no cost per connection; the kernel decides which worker, so the split can be uneven);
+ * `primary`, the primary, which hands each accepted socket to the next worker in turn (an even
+ * split, at a cost per connection in both processes).
+ */
+export type WorkerAccept = 'shared' | 'primary';
 
 /**
  * Director configuration. Sources, lowest to highest precedence: built-in defaults, a JSON file
@@ -100,6 +107,8 @@ export interface DirectorConfig {
    * (discovery, health checks, API) and N workers sharing the proxy ports.
    */
   workers: number;
+  /** With `workers` > 1: who accepts client connections (WorkerAccept). */
+  workerAccept: WorkerAccept;
   /** Open PB connections kept per backend (pb-pool.ts; docs/director.md, "Backend connection pool"). */
   pool: {
     /** Idle connections kept per backend; 0 turns the pool off. */
@@ -133,6 +142,7 @@ export const DEFAULTS: DirectorConfig = {
   shutdownGraceMs: 5000,
   health: { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, ejectAfter: 1 },
   workers: 1,
+  workerAccept: 'shared',
   pool: { size: 32, warmup: 4, idleTimeMs: 60000 },
 };
 
@@ -404,6 +414,15 @@ export const SETTINGS = {
     default: D.workers,
     env: 'DIRECTOR_WORKERS',
     flag: '--workers <n>',
+  },
+  workerAccept: {
+    description:
+      'with --workers: shared (each worker accepts; cheapest, the split can be uneven) or primary (handed out in turn)',
+    schema: z.enum(['shared', 'primary'], { error: "must be 'shared' or 'primary'" }),
+    default: D.workerAccept,
+    env: 'DIRECTOR_WORKER_ACCEPT',
+    flag: '--worker-accept <mode>',
+    choices: ['shared', 'primary'],
   },
   'pool.size': {
     description: 'idle PB connections kept per backend, 0 = no pool',

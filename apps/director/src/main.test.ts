@@ -181,9 +181,28 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
     expect(r.stderr()).toMatch(/"message":"stopping"/);
   });
 
-  it('--workers 2: both workers proxy on the shared port, follow the primary and drain a node together', async () => {
-    const { r, pb, api } = await startHealthy(['--workers', '2']);
-    // node:cluster hands connections to the workers in turn: eight land on both.
+  it('--workers 2 (each worker accepts): connections are proxied by the workers, none by the primary', async () => {
+    const { r, pb } = await startHealthy(['--workers', '2']);
+    // Which worker accepts is the kernel's choice: the split is not asserted, only that every
+    // connection is a worker's and is answered by a real node.
+    const clients = await Promise.all(Array.from({ length: 32 }, () => PbStream.connect(pb)));
+    try {
+      const nodes = await Promise.all(clients.map(nodeOf));
+      const names = s.cluster.nodes.map((n) => n.nodeName);
+      expect(nodes.every((n) => names.includes(n))).toBe(true);
+      const owners = clients.map((c) => ownerOf(pb, c.socket.localPort!));
+      expect(owners.every((o) => o !== undefined && o !== r.child.pid)).toBe(true);
+    } finally {
+      for (const c of clients) c.close();
+    }
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(r.stderr()).toMatch(/"workerAccept":"shared"/);
+  });
+
+  it('--workers 2 --worker-accept primary: both workers proxy on the shared port, follow the primary and drain a node together', async () => {
+    const { r, pb, api } = await startHealthy(['--workers', '2', '--worker-accept', 'primary']);
+    // The primary hands connections to the workers in turn: eight land on both.
     const clients = await Promise.all(Array.from({ length: 8 }, () => PbStream.connect(pb)));
     const nodes = await Promise.all(clients.map(nodeOf));
     const owners = clients.map((c) => ownerOf(pb, c.socket.localPort!));
@@ -214,5 +233,6 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
     expect(r.stderr()).toMatch(/"workers":2/);
+    expect(r.stderr()).toMatch(/"workerAccept":"primary"/);
   });
 });

@@ -109,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
     http: director.ports.http,
     api: director.ports.api ?? 'disabled',
     workers: config.workers,
+    ...(config.workers > 1 ? { workerAccept: config.workerAccept } : {}),
   });
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -6,9 +6,10 @@
  *   nodes (so that every worker drains a leaving node at the same moment), each backend's health
  *   as its checks decide it, and its ZooKeeper state. A worker that exits unexpectedly is forked
  *   again.
- * - Each **worker** runs both proxy listeners on the shared ports (node:cluster hands each new
- *   connection to a worker in turn) with its own backend pools and PB connection pool, and follows
- *   the primary's nodes and health. A backend a worker ejects after connect errors is reported to
+ * - Each **worker** runs both proxy listeners on the shared ports with its own backend pools and
+ *   PB connection pool, and follows the primary's nodes and health. Who accepts is
+ *   `workerAccept`: by default every worker from the one shared socket (node:cluster's
+ *   SCHED_NONE), else the primary, handing each connection to the next worker (SCHED_RR). A backend a worker ejects after connect errors is reported to
  *   the primary, which takes it down for every worker.
  * - /metrics on the primary sums the workers' metrics (prom-client's AggregatorRegistry).
  *
@@ -127,6 +128,9 @@ export class DirectorPrimary {
 
   /** Starts the primary's director, then the workers; resolves once every worker listens. */
   async start(): Promise<void> {
+    // Frozen by node:cluster at the first fork: who accepts the shared ports' connections.
+    cluster.schedulingPolicy =
+      this.config.workerAccept === 'primary' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     await this.director.start();
     this.zkTimer = setInterval(() => this.shareZooKeeper(), 500);
     this.zkTimer.unref();
