@@ -5,6 +5,7 @@ const fs = require('node:fs');
 const esbuild = require('esbuild');
 const { replaceAtomically } = require('./atomic');
 const { browserBundleOptions } = require('./browser-bundle');
+const { runtimeEnvOf } = require('./runtime-env');
 
 const projectRoot = process.argv[2];
 if (!projectRoot || process.argv.length !== 3) {
@@ -68,5 +69,15 @@ esbuild
       replaceAtomically(f.path, (tmp) =>
         fs.writeFileSync(tmp, f.contents, { mode: f.path === outfile ? 0o755 : 0o644 }),
       );
+    // Beside the bundle, checked, for what starts it from dist/ (`local up`, the benchmarks).
+    const env = runtimeEnvOf(path.join(root, projectRoot));
+    const envFile = path.join(path.dirname(outfile), 'runtime-env.json');
+    if (Object.keys(env).length > 0)
+      replaceAtomically(envFile, (tmp) => fs.writeFileSync(tmp, `${JSON.stringify({ env })}\n`));
+    else fs.rmSync(envFile, { force: true });
   })
-  .catch(() => process.exit(1));
+  .catch((err) => {
+    // esbuild has printed its own errors; anything else is said here.
+    if (!Array.isArray(err?.errors)) console.error(`bundle ${projectRoot}: ${err?.message ?? err}`);
+    process.exit(1);
+  });

@@ -1,6 +1,7 @@
 // Packages a bundled app as a self-contained tarball for the Mesos fetcher, Marathon or an image:
 //   dist/packages/<name>-<version>.tar.gz  holding
-//     <dir>/bin/<bin>        a launcher: the runtime below on the bundle, arguments passed on
+//     <dir>/bin/<bin>        a launcher: the runtime below on the bundle, arguments passed on,
+//                            with the project's runtime-env.json variables (scripts/runtime-env.js)
 //     <dir>/lib/main.js      the bundle (no node_modules), and its source map
 //     <dir>/lib/node         the pinned Node.js runtime (scripts/runtime.js), and its LICENSE
 // so that an agent needs nothing but a Linux x86_64 with glibc (and libstdc++, which every
@@ -11,6 +12,7 @@
 const { replaceAtomically, reproducibleTarArgs } = require('./atomic');
 const { pinnedRuntime, runtimeLicense } = require('./runtime');
 const { timedVersion, describeSize } = require('./package-report');
+const { runtimeEnvOf, launcherLines } = require('./runtime-env');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
@@ -71,6 +73,8 @@ try {
     `# ${name} ${version}: runs the bundled service on the Node.js runtime in this package`,
     '# (lib/node; $RIAK_MESOS_NODE names another one, for development).',
     'here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)',
+    // The project's runtime-env.json (scripts/runtime-env.js): set unless the environment has it.
+    ...launcherLines(runtimeEnvOf(path.join(root, projectRoot))),
     'exec "${RIAK_MESOS_NODE:-$here/../lib/node}" --enable-source-maps "$here/../lib/main.js" "$@"',
     '',
   ].join('\n');

@@ -257,6 +257,13 @@ describe('the self-contained packages, on a machine without Node.js', () => {
       { timeoutMs: 30000, intervalMs: 250, what: `the director to proxy (log: ${dir.log})` },
     );
     expect(pong).toBe('OK');
+    // The launcher starts it with its runtime-env.json (docs/director.md, "Runtime environment").
+    const { env: wanted } = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'apps', 'director', 'runtime-env.json'), 'utf8'),
+    ) as { env: Record<string, string> };
+    const environ = readFileSync(`/proc/${dir.process.pid}/environ`, 'utf8').split('\0');
+    for (const [name, value] of Object.entries(wanted))
+      expect(environ).toContain(`${name}=${value}`);
 
     const cli = join(PACKAGES, `riak-mesos-cli-${VERSION}-linux-x64`);
     await expectVersion(cli, 'riak-mesos');

@@ -23,7 +23,13 @@ import {
   healthcheckViewSchema,
   nodeListAnswerSchema,
 } from '@riak-mesos/framework-contract';
-import { ProcessGroup, isAlive, killProcessesUnder, processesUnder } from '@riak-mesos/process';
+import {
+  ProcessGroup,
+  isAlive,
+  killProcessesUnder,
+  processesUnder,
+  withRuntimeEnv,
+} from '@riak-mesos/process';
 import type { ZooKeeperProcess } from '@riak-mesos/zookeeper-server';
 import { startZooKeeperServer } from '@riak-mesos/zookeeper-server';
 import { parseAnswer } from '../answers';
@@ -334,7 +340,8 @@ export class LocalStack {
     const log = join(this.o.workDir, 'logs', `${name}.log`);
     const group = new ProcessGroup(process.execPath, [script, ...args], {
       cwd: this.o.workDir,
-      env: { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'json' },
+      // The service's runtime-env.json beside its bundle, as its package's launcher sets it.
+      env: withRuntimeEnv(script, { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'json' }),
       stdoutFile: log,
       stderrFile: log,
     });
