@@ -7,7 +7,7 @@
  *   npx tsx bench/director/run.ts [--duration 5] [--runs 3] [--clients 64] [--bulk-kib 64]
  *       [--nodes 3] [--haproxy-threads 1] [--balance leastconn|roundrobin]
  *       [--scenarios ping,get,bulk,connect,connect+get] [--backends host:pb:http,...]
- *       [--director-args "--pool-size 0"] [--json file]
+ *       [--director-args "--pool-size 0"] [--node-pipe] [--json file]
  *
  * Each scenario is measured `--runs` times, the paths interleaved (direct, director, HAProxy,
  * then again), and the median of each figure and of each director/HAProxy ratio is reported.
@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
+import { withRuntimeEnv } from '@riak-mesos/process';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
@@ -51,6 +52,8 @@ const { values: opts } = parseArgs({
     'director-node-args': { type: 'string', default: '' },
     /** Extra director flags, e.g. "--pool-size 0". */
     'director-args': { type: 'string', default: '' },
+    /** Also measure node-pipe.ts, the thinnest Node.js proxy (the runtime's own cost). */
+    'node-pipe': { type: 'boolean', default: false },
   },
 });
 const DURATION_MS = Number(opts.duration) * 1000;
@@ -361,8 +364,9 @@ async function startDirector(zk: string, nodeCount: number) {
       {
         // The director writes its API token file (mode 0600) in its working directory.
         cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
+        // As its package's launcher starts it: with its runtime-env.json (docs/director.md).
         env: {
-          ...process.env,
+          ...withRuntimeEnv(bundle, process.env),
           DIRECTOR_ZK: zk,
           DIRECTOR_FRAMEWORK: 'bench',
           DIRECTOR_CLUSTER: 'default',
@@ -460,6 +464,36 @@ async function startHaproxy(nodes: Node[], dir: string) {
     { timeoutMs: 15000, intervalMs: 200, what: 'haproxy to answer' },
   );
   return { pb, http, pid: child.pid };
+}
+
+/** The yardstick (node-pipe.ts): the thinnest Node.js proxy, PB port only. */
+async function startNodePipe(nodes: Node[]): Promise<{ pb: number; pid?: number }> {
+  const child = track(
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(__dirname, 'node-pipe.ts'),
+        nodes.map((n) => `${n.host}:${n.pb}`).join(','),
+      ],
+      {
+        cwd: ROOT,
+        // The director's runtime environment: the yardstick runs on the same runtime, tuned alike.
+        env: withRuntimeEnv(join(ROOT, 'dist', 'apps', 'director', 'main.js'), process.env),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ),
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`node-pipe exited with ${code}`)));
+  });
+  return { pb: (JSON.parse(line) as { port: number }).port, pid: child.pid };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -572,6 +606,7 @@ async function main(): Promise<void> {
     }
     const director = await startDirector(connectString, nodes.length);
     const haproxy = await startHaproxy(nodes, dir);
+    const nodePipe = opts['node-pipe'] ? await startNodePipe(nodes) : undefined;
     const haproxyVersion = spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0];
 
     console.log(
@@ -593,6 +628,15 @@ async function main(): Promise<void> {
         targets: [{ host: '127.0.0.1', pb: haproxy.pb, http: haproxy.http }],
         pid: haproxy.pid,
       },
+      ...(nodePipe
+        ? [
+            {
+              name: 'node-pipe',
+              targets: [{ host: '127.0.0.1', pb: nodePipe.pb, http: 0 }],
+              pid: nodePipe.pid,
+            },
+          ]
+        : []),
     ];
     const results: Record<string, unknown>[] = [];
     const ratios: string[] = [];
@@ -647,8 +691,13 @@ async function main(): Promise<void> {
       const ratio = (f: (d: Measured, h: Measured) => number) =>
         median(rounds.map((r) => f(r.director, r.haproxy))).toFixed(2);
       const addP50 = (name: string) => ms(median(rounds.map((r) => r[name].addP50)));
+      // CPU per request in microseconds, and the no-proxy ceiling of any proxy's throughput.
+      const usPerRequest = (name: string) =>
+        fmt(median(rounds.map((r) => (r[name].cpu / r[name].rps) * 1e6)), 1);
+      const ceiling = median(rounds.map((r) => r.direct.rps / r.haproxy.rps)).toFixed(2);
       ratios.push(
         `${s.name}: director/haproxy throughput ${ratio((d, h) => d.rps / h.rps)}x, p50 ${ratio((d, h) => d.p50 / h.p50)}x, p99 ${ratio((d, h) => d.p99 / h.p99)}x, added p50 ${addP50('director')} vs ${addP50('haproxy')} ms (${ratio((d, h) => d.addP50 / h.addP50)}x), CPU per request ${ratio((d, h) => d.cpu / d.rps / (h.cpu / h.rps))}x`,
+        `${' '.repeat(s.name.length)}  CPU per request ${usPerRequest('director')} vs ${usPerRequest('haproxy')} µs${nodePipe ? ` (node-pipe ${usPerRequest('node-pipe')} µs)` : ''}; no proxy (direct) reaches ${ceiling}x haproxy's throughput`,
       );
     }
     console.log('\nratios');
