@@ -305,6 +305,18 @@ function rssMiB(pid: number | undefined): number {
   return kib / 1024;
 }
 
+/** The first line a started helper prints on stdout (its ports, as JSON). */
+function firstLine(child: ChildProcess, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+}
+
 async function startBackends(count: number): Promise<{ nodes: Node[]; pid?: number }> {
   const child = track(
     spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'backend.ts'), String(count)], {
@@ -312,14 +324,7 @@ async function startBackends(count: number): Promise<{ nodes: Node[]; pid?: numb
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
   );
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]);
-    });
-    child.once('exit', (code) => reject(new Error(`backend process exited with ${code}`)));
-  });
+  const line = await firstLine(child, 'backend process');
   const parsed = JSON.parse(line) as { nodes: { pb: number; http: number }[] };
   return { nodes: parsed.nodes.map((n) => ({ host: '127.0.0.1', ...n })), pid: child.pid };
 }
@@ -485,14 +490,7 @@ async function startNodePipe(nodes: Node[]): Promise<{ pb: number; pid?: number 
       },
     ),
   );
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]);
-    });
-    child.once('exit', (code) => reject(new Error(`node-pipe exited with ${code}`)));
-  });
+  const line = await firstLine(child, 'node-pipe');
   return { pb: (JSON.parse(line) as { port: number }).port, pid: child.pid };
 }
 
