@@ -552,6 +552,12 @@ describe('real Riak: the local system, end to end', () => {
         gone: true,
       });
     }
+    // Its VM stops once its task is killed (the next steps count three).
+    await waitFor(() => !riakPids().has('riak-default-4'), {
+      timeoutMs: 120000,
+      intervalMs: 1000,
+      what: "riak-default-4's VM to stop",
+    });
     await writer.stop();
     // The director moved the leaving node's connections between two writes.
     expect(writer.dropped).toEqual([]);
