@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const esbuild = require('esbuild');
 const { replaceAtomically } = require('./atomic');
 const { browserBundleOptions } = require('./browser-bundle');
-const { runtimeEnvOf } = require('./runtime-env');
+const { runtimeOf } = require('./runtime-env');
 
 const projectRoot = process.argv[2];
 if (!projectRoot || process.argv.length !== 3) {
@@ -70,10 +70,10 @@ esbuild
         fs.writeFileSync(tmp, f.contents, { mode: f.path === outfile ? 0o755 : 0o644 }),
       );
     // Beside the bundle, checked, for what starts it from dist/ (`local up`, the benchmarks).
-    const env = runtimeEnvOf(path.join(root, projectRoot));
+    const runtime = runtimeOf(path.join(root, projectRoot));
     const envFile = path.join(path.dirname(outfile), 'runtime-env.json');
-    if (Object.keys(env).length > 0)
-      replaceAtomically(envFile, (tmp) => fs.writeFileSync(tmp, `${JSON.stringify({ env })}\n`));
+    if (Object.keys(runtime.env).length > 0 || runtime.nodeArgs.length > 0)
+      replaceAtomically(envFile, (tmp) => fs.writeFileSync(tmp, `${JSON.stringify(runtime)}\n`));
     else fs.rmSync(envFile, { force: true });
   })
   .catch((err) => {

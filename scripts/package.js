@@ -12,7 +12,7 @@
 const { replaceAtomically, reproducibleTarArgs } = require('./atomic');
 const { pinnedRuntime, runtimeLicense } = require('./runtime');
 const { timedVersion, describeSize } = require('./package-report');
-const { runtimeEnvOf, launcherLines } = require('./runtime-env');
+const { runtimeOf, launcherLines } = require('./runtime-env');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
@@ -68,14 +68,17 @@ try {
       process.exit(1);
     }
   }
+  const runtimeSetup = runtimeOf(path.join(root, projectRoot));
   const launcher = [
     '#!/bin/sh',
     `# ${name} ${version}: runs the bundled service on the Node.js runtime in this package`,
     '# (lib/node; $RIAK_MESOS_NODE names another one, for development).',
     'here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)',
-    // The project's runtime-env.json (scripts/runtime-env.js): set unless the environment has it.
-    ...launcherLines(runtimeEnvOf(path.join(root, projectRoot))),
-    'exec "${RIAK_MESOS_NODE:-$here/../lib/node}" --enable-source-maps "$here/../lib/main.js" "$@"',
+    'node="${RIAK_MESOS_NODE:-$here/../lib/node}"',
+    // The project's runtime-env.json (scripts/runtime-env.js).
+    ...launcherLines(runtimeSetup),
+    // $flags unquoted on purpose: checked flags without spaces, one word each.
+    `exec "$node"${runtimeSetup.nodeArgs.length > 0 ? ' $flags' : ''} --enable-source-maps "$here/../lib/main.js" "$@"`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(top, 'bin', bin), launcher, { mode: 0o755 });

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { withRuntimeEnv } from '@riak-mesos/process';
+import { nodeArgsBeside, withRuntimeEnv } from '@riak-mesos/process';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
@@ -352,6 +352,7 @@ async function startDirector(zk: string, nodeCount: number) {
     spawn(
       process.execPath,
       [
+        ...nodeArgsBeside(bundle),
         ...opts['director-node-args'].split(' ').filter(Boolean),
         bundle,
         '--host',
@@ -477,6 +478,7 @@ async function startNodePipe(nodes: Node[]): Promise<{ pb: number; pid?: number 
     spawn(
       process.execPath,
       [
+        ...nodeArgsBeside(join(ROOT, 'dist', 'apps', 'director', 'main.js')),
         '--import',
         'tsx',
         join(__dirname, 'node-pipe.ts'),

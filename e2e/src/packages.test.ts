@@ -258,12 +258,14 @@ describe('the self-contained packages, on a machine without Node.js', () => {
     );
     expect(pong).toBe('OK');
     // The launcher starts it with its runtime-env.json (docs/director.md, "Runtime environment").
-    const { env: wanted } = JSON.parse(
+    const { env: wanted, nodeArgs } = JSON.parse(
       readFileSync(join(REPO_ROOT, 'apps', 'director', 'runtime-env.json'), 'utf8'),
-    ) as { env: Record<string, string> };
+    ) as { env: Record<string, string>; nodeArgs: string[] };
     const environ = readFileSync(`/proc/${dir.process.pid}/environ`, 'utf8').split('\0');
     for (const [name, value] of Object.entries(wanted))
       expect(environ).toContain(`${name}=${value}`);
+    const cmdline = readFileSync(`/proc/${dir.process.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of nodeArgs) expect(cmdline).toContain(flag);
 
     const cli = join(PACKAGES, `riak-mesos-cli-${VERSION}-linux-x64`);
     await expectVersion(cli, 'riak-mesos');

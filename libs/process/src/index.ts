@@ -7,4 +7,4 @@ export {
   runCommand,
 } from './process';
 export type { ExitInfo, GroupSpawnOptions, RunResult } from './process';
-export { runtimeEnvBeside, withRuntimeEnv } from './runtime-env';
+export { nodeArgsBeside, runtimeEnvBeside, withRuntimeEnv } from './runtime-env';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runtimeEnvBeside, withRuntimeEnv } from './runtime-env';
+import { nodeArgsBeside, runtimeEnvBeside, withRuntimeEnv } from './runtime-env';
 
 describe("a service's runtime environment beside its bundle", () => {
   let dir: string;
@@ -28,6 +28,17 @@ describe("a service's runtime environment beside its bundle", () => {
     });
   });
 
+  it('gives the node flags this runtime takes, and leaves out, with a warning, one it refuses', () => {
+    expect(nodeArgsBeside(script())).toEqual([]);
+    write(JSON.stringify({ nodeArgs: ['--enable-source-maps', '--no-such-flag-in-any-node'] }));
+    const warnings: string[] = [];
+    expect(nodeArgsBeside(script(), (m) => warnings.push(m))).toEqual(['--enable-source-maps']);
+    expect(warnings).toEqual([
+      expect.stringMatching(/refuses --no-such-flag-in-any-node .*; starting without it/),
+    ]);
+    expect(runtimeEnvBeside(script())).toEqual({});
+  });
+
   it('refuses a bad file, naming it and what is wrong', () => {
     write('{"env": ');
     expect(() => runtimeEnvBeside(script())).toThrow(/runtime-env\.json: not JSON/);
@@ -35,7 +46,9 @@ describe("a service's runtime environment beside its bundle", () => {
     expect(() => runtimeEnvBeside(script())).toThrow(/lower-case.*is not a variable name/);
     write(JSON.stringify({ env: { A: 'x"; rm -rf /' } }));
     expect(() => runtimeEnvBeside(script())).toThrow(/A has a character a launcher cannot quote/);
-    write(JSON.stringify({ variables: {} }));
+    write(JSON.stringify({ env: [] }));
     expect(() => runtimeEnvBeside(script())).toThrow(/env/);
+    write(JSON.stringify({ nodeArgs: ['--x; rm -rf /'] }));
+    expect(() => nodeArgsBeside(script())).toThrow(/nodeArgs\.0 is not a node flag/);
   });
 });

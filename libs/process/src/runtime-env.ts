@@ -1,10 +1,12 @@
 /**
  * A service's runtime environment, as its build leaves it beside its bundle
  * (`dist/<project>/runtime-env.json`, written by scripts/bundle.js from the project's own
- * runtime-env.json, which the package's launcher applies too): variables the service is started
- * with wherever it is started from dist/ (`local up`, the benchmarks). A variable the environment
- * sets already keeps its value.
+ * runtime-env.json, which the package's launcher applies too): variables and node flags the
+ * service is started with wherever it is started from dist/ (`local up`, the benchmarks). A
+ * variable the environment sets already keeps its value; a flag the runtime refuses is left out
+ * with a warning (V8's flags are not a stable API), as the launcher does.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -21,13 +23,16 @@ const runtimeEnvSchema = z.object({
       for (const name of Object.keys(env))
         if (!NAME.test(name))
           ctx.addIssue({ code: 'custom', path: [name], message: 'is not a variable name' });
-    }),
+    })
+    .default({}),
+  nodeArgs: z
+    .array(z.string().regex(/^--[a-z0-9-]+(=[A-Za-z0-9._:,/+-]+)?$/, 'is not a node flag'))
+    .default([]),
 });
 
-/** The variables in `runtime-env.json` beside `script`; {} without the file. Throws on a bad one. */
-export function runtimeEnvBeside(script: string): Record<string, string> {
+function runtimeBeside(script: string): z.infer<typeof runtimeEnvSchema> {
   const file = join(dirname(script), 'runtime-env.json');
-  if (!existsSync(file)) return {};
+  if (!existsSync(file)) return { env: {}, nodeArgs: [] };
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -39,7 +44,34 @@ export function runtimeEnvBeside(script: string): Record<string, string> {
     throw new Error(
       `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
     );
-  return parsed.data.env;
+  return parsed.data;
+}
+
+/** The variables in `runtime-env.json` beside `script`; {} without the file. Throws on a bad one. */
+export function runtimeEnvBeside(script: string): Record<string, string> {
+  return runtimeBeside(script).env;
+}
+
+const taken = new Map<string, boolean>();
+
+/**
+ * The node flags in `runtime-env.json` beside `script` that `node` (this process's runtime unless
+ * given) takes: each is tried once (`node <flag> -e 0`); one refused is left out and `warn` is
+ * told why.
+ */
+export function nodeArgsBeside(
+  script: string,
+  warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+  node: string = process.execPath,
+): string[] {
+  return runtimeBeside(script).nodeArgs.filter((flag) => {
+    const key = `${node}\0${flag}`;
+    if (!taken.has(key))
+      taken.set(key, spawnSync(node, [flag, '-e', '0'], { stdio: 'ignore' }).status === 0);
+    if (!taken.get(key))
+      warn(`${node} refuses ${flag} (from ${script}'s runtime-env.json); starting without it`);
+    return taken.get(key) === true;
+  });
 }
 
 /** `env` with the variables beside `script` added where `env` has none of its own. */

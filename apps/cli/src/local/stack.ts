@@ -27,6 +27,7 @@ import {
   ProcessGroup,
   isAlive,
   killProcessesUnder,
+  nodeArgsBeside,
   processesUnder,
   withRuntimeEnv,
 } from '@riak-mesos/process';
@@ -338,7 +339,8 @@ export class LocalStack {
 
   private spawn(name: string, script: string, args: string[]): Supervised {
     const log = join(this.o.workDir, 'logs', `${name}.log`);
-    const group = new ProcessGroup(process.execPath, [script, ...args], {
+    const nodeArgs = nodeArgsBeside(script, (m) => this.progress.warn(m));
+    const group = new ProcessGroup(process.execPath, [...nodeArgs, script, ...args], {
       cwd: this.o.workDir,
       // The service's runtime-env.json beside its bundle, as its package's launcher sets it.
       env: withRuntimeEnv(script, { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'json' }),
