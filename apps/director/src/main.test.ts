@@ -176,7 +176,9 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
     expect(ping.headers.server).toMatch(/^MochiWeb\/\S+ WebMachine\//);
     expect((await http(api, 'GET', '/nodes')).json().nodes).toHaveLength(2);
     r.child.kill('SIGTERM');
-    expect(await r.exited).toBe(0);
+    const code = await r.exited;
+    // The process's log in the failure message, should it not exit cleanly.
+    expect({ code, log: code === 0 ? '' : r.stderr().slice(-4000) }).toEqual({ code: 0, log: '' });
     expect(r.stderr()).toMatch(/"message":"director started"/);
     expect(r.stderr()).toMatch(/"message":"stopping"/);
   });
@@ -196,7 +198,9 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
       for (const c of clients) c.close();
     }
     r.child.kill('SIGTERM');
-    expect(await r.exited).toBe(0);
+    const code = await r.exited;
+    // The process's log in the failure message, should it not exit cleanly.
+    expect({ code, log: code === 0 ? '' : r.stderr().slice(-4000) }).toEqual({ code: 0, log: '' });
     expect(r.stderr()).toMatch(/"workerAccept":"shared"/);
   });
 
@@ -231,7 +235,9 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
       await s.publish(0);
     }
     r.child.kill('SIGTERM');
-    expect(await r.exited).toBe(0);
+    const code = await r.exited;
+    // The process's log in the failure message, should it not exit cleanly.
+    expect({ code, log: code === 0 ? '' : r.stderr().slice(-4000) }).toEqual({ code: 0, log: '' });
     expect(r.stderr()).toMatch(/"workers":2/);
     expect(r.stderr()).toMatch(/"workerAccept":"primary"/);
   });

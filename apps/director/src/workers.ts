@@ -141,6 +141,10 @@ export class DirectorPrimary {
   private fork(): Promise<void> {
     const worker = cluster.fork();
     this.workers.add(worker);
+    // Its process's errors (a failed kill or send): logged, never an uncaught 'error' event.
+    worker.on('error', (err: Error) =>
+      this.logger.warn('worker process error', { worker: worker.id, error: err.message }),
+    );
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: unknown) => {
         if (!ours(message)) return;
@@ -190,8 +194,20 @@ export class DirectorPrimary {
     });
   }
 
+  /**
+   * A worker can go away between the check and the send (its channel closes as it exits): the
+   * callback takes that error, which without one would be an 'error' event nobody handles.
+   */
   private send(worker: Worker, message: ToWorker): void {
-    if (worker.isConnected()) worker.send(message);
+    if (!worker.isConnected()) return;
+    worker.send(message, undefined, undefined, (err: Error | null) => {
+      if (err && !this.stopping)
+        this.logger.warn('could not tell a worker', {
+          worker: worker.id,
+          message: message.type,
+          error: err.message,
+        });
+    });
   }
 
   private broadcast(message: ToWorker): void {
@@ -250,7 +266,8 @@ export async function runWorker(config: DirectorConfig, logger: Logger): Promise
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([director.registry]);
   const send = (m: ToPrimary) => {
-    if (process.connected) process.send?.(m);
+    // The callback takes the error of a channel closing meanwhile (the primary going away).
+    if (process.connected) process.send?.(m, undefined, undefined, () => undefined);
   };
   for (const lane of LANES) {
     director
