@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { nodeArgsBeside, withRuntimeEnv } from '@riak-mesos/process';
+import { startupBeside } from '@riak-mesos/process';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
@@ -348,11 +348,13 @@ async function startDirector(zk: string, nodeCount: number) {
   });
   if (built.status !== 0 || !existsSync(bundle)) throw new Error('could not bundle the director');
   const [pb, http, api] = await freePorts(3);
+  // As its package's launcher starts it: with its runtime-env.json (docs/director.md).
+  const startup = startupBeside(bundle, process.env);
   const child = track(
     spawn(
       process.execPath,
       [
-        ...nodeArgsBeside(bundle),
+        ...startup.nodeArgs,
         ...opts['director-node-args'].split(' ').filter(Boolean),
         bundle,
         '--host',
@@ -370,9 +372,8 @@ async function startDirector(zk: string, nodeCount: number) {
       {
         // The director writes its API token file (mode 0600) in its working directory.
         cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
-        // As its package's launcher starts it: with its runtime-env.json (docs/director.md).
         env: {
-          ...withRuntimeEnv(bundle, process.env),
+          ...startup.env,
           DIRECTOR_ZK: zk,
           DIRECTOR_FRAMEWORK: 'bench',
           DIRECTOR_CLUSTER: 'default',
@@ -474,11 +475,13 @@ async function startHaproxy(nodes: Node[], dir: string) {
 
 /** The yardstick (node-pipe.ts): the thinnest Node.js proxy, PB port only. */
 async function startNodePipe(nodes: Node[]): Promise<{ pb: number; pid?: number }> {
+  // The director's runtime environment: the yardstick runs on the same runtime, tuned alike.
+  const startup = startupBeside(join(ROOT, 'dist', 'apps', 'director', 'main.js'), process.env);
   const child = track(
     spawn(
       process.execPath,
       [
-        ...nodeArgsBeside(join(ROOT, 'dist', 'apps', 'director', 'main.js')),
+        ...startup.nodeArgs,
         '--import',
         'tsx',
         join(__dirname, 'node-pipe.ts'),
@@ -486,8 +489,7 @@ async function startNodePipe(nodes: Node[]): Promise<{ pb: number; pid?: number 
       ],
       {
         cwd: ROOT,
-        // The director's runtime environment: the yardstick runs on the same runtime, tuned alike.
-        env: withRuntimeEnv(join(ROOT, 'dist', 'apps', 'director', 'main.js'), process.env),
+        env: startup.env,
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     ),

@@ -7,4 +7,5 @@ export {
   runCommand,
 } from './process';
 export type { ExitInfo, GroupSpawnOptions, RunResult } from './process';
-export { nodeArgsBeside, runtimeEnvBeside, withRuntimeEnv } from './runtime-env';
+export { startupBeside } from './runtime-env';
+export type { Startup } from './runtime-env';

@@ -47,37 +47,47 @@ function runtimeBeside(script: string): z.infer<typeof runtimeEnvSchema> {
   return parsed.data;
 }
 
-/** The variables in `runtime-env.json` beside `script`; {} without the file. Throws on a bad one. */
-export function runtimeEnvBeside(script: string): Record<string, string> {
-  return runtimeBeside(script).env;
-}
-
 const taken = new Map<string, boolean>();
 
-/**
- * The node flags in `runtime-env.json` beside `script` that `node` (this process's runtime unless
- * given) takes: each is tried once (`node <flag> -e 0`); one refused is left out and `warn` is
- * told why.
- */
-export function nodeArgsBeside(
-  script: string,
-  warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
-  node: string = process.execPath,
-): string[] {
-  return runtimeBeside(script).nodeArgs.filter((flag) => {
-    const key = `${node}\0${flag}`;
-    if (!taken.has(key))
-      taken.set(key, spawnSync(node, [flag, '-e', '0'], { stdio: 'ignore' }).status === 0);
-    if (!taken.get(key))
-      warn(`${node} refuses ${flag} (from ${script}'s runtime-env.json); starting without it`);
-    return taken.get(key) === true;
-  });
+/** Whether `node` takes `flag`: tried once per runtime and flag (`node <flag> -e 0`). */
+function takes(node: string, flag: string): boolean {
+  const key = `${node}\0${flag}`;
+  let ok = taken.get(key);
+  if (ok === undefined) {
+    ok = spawnSync(node, [flag, '-e', '0'], { stdio: 'ignore' }).status === 0;
+    taken.set(key, ok);
+  }
+  return ok;
 }
 
-/** `env` with the variables beside `script` added where `env` has none of its own. */
-export function withRuntimeEnv(script: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export interface Startup {
+  /** The environment given, with the file's variables added where it has none of its own. */
+  env: NodeJS.ProcessEnv;
+  /** The file's node flags that the runtime takes, to go before the script. */
+  nodeArgs: string[];
+}
+
+/**
+ * How to start `script` with the `runtime-env.json` beside it, read once: `env` with its
+ * variables added where `env` has none of its own, and the node flags `node` (this process's
+ * runtime unless given) takes; a refused flag is left out and `warn` is told why. No file: `env`
+ * as it is and no flags. Throws, naming the file and the field, on a bad one.
+ */
+export function startupBeside(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+  node: string = process.execPath,
+): Startup {
+  const runtime = runtimeBeside(script);
   const out = { ...env };
-  for (const [name, value] of Object.entries(runtimeEnvBeside(script)))
+  for (const [name, value] of Object.entries(runtime.env))
     if (out[name] === undefined) out[name] = value;
-  return out;
+  const nodeArgs = runtime.nodeArgs.filter((flag) => {
+    const ok = takes(node, flag);
+    if (!ok)
+      warn(`${node} refuses ${flag} (from ${script}'s runtime-env.json); starting without it`);
+    return ok;
+  });
+  return { env: out, nodeArgs };
 }

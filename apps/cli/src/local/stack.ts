@@ -27,9 +27,8 @@ import {
   ProcessGroup,
   isAlive,
   killProcessesUnder,
-  nodeArgsBeside,
   processesUnder,
-  withRuntimeEnv,
+  startupBeside,
 } from '@riak-mesos/process';
 import type { ZooKeeperProcess } from '@riak-mesos/zookeeper-server';
 import { startZooKeeperServer } from '@riak-mesos/zookeeper-server';
@@ -339,11 +338,15 @@ export class LocalStack {
 
   private spawn(name: string, script: string, args: string[]): Supervised {
     const log = join(this.o.workDir, 'logs', `${name}.log`);
-    const nodeArgs = nodeArgsBeside(script, (m) => this.progress.warn(m));
+    // The service's runtime-env.json beside its bundle, as its package's launcher applies it.
+    const { env, nodeArgs } = startupBeside(
+      script,
+      { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'json' },
+      (m) => this.progress.warn(m),
+    );
     const group = new ProcessGroup(process.execPath, [...nodeArgs, script, ...args], {
       cwd: this.o.workDir,
-      // The service's runtime-env.json beside its bundle, as its package's launcher sets it.
-      env: withRuntimeEnv(script, { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'json' }),
+      env,
       stdoutFile: log,
       stderrFile: log,
     });
