@@ -15,7 +15,7 @@
  * `--backends` benchmarks running Riak nodes (e.g. riak-local ones) instead of the built-in fast
  * PB backends (bench/director/backend.ts).
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,6 +31,8 @@ import { startupBeside } from '@riak-mesos/process';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
+import type { MemoryLimit } from './container';
+import { memoryLimit } from './container';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -52,6 +54,11 @@ const { values: opts } = parseArgs({
     'director-node-args': { type: 'string', default: '' },
     /** Extra director flags, e.g. "--pool-size 0". */
     'director-args': { type: 'string', default: '' },
+    /**
+     * The memory limit, in MiB, the director and node-pipe start in: the director's Marathon
+     * default (container.ts says why); 0 for none.
+     */
+    'director-mem': { type: 'string', default: '1024' },
     /** Also measure node-pipe.ts, the thinnest Node.js proxy (the runtime's own cost). */
     'node-pipe': { type: 'boolean', default: false },
   },
@@ -246,6 +253,15 @@ function track(c: ChildProcess): ChildProcess {
   return c;
 }
 
+const limits: MemoryLimit[] = [];
+/** `node args...` for a proxy, in a memory limit like the director's container (container.ts). */
+function spawnProxy(name: string, args: string[], options: SpawnOptions): ChildProcess {
+  const limit = memoryLimit(Number(opts['director-mem']), name);
+  limits.push(limit);
+  const wrapped = limit.wrap(process.execPath, args);
+  return track(spawn(wrapped.command, wrapped.args, options));
+}
+
 /** Fields after the command of /proc/<pid>/stat (field 3 of the line is index 0). */
 function statFields(pid: number): string[] | undefined {
   try {
@@ -350,42 +366,40 @@ async function startDirector(zk: string, nodeCount: number) {
   const [pb, http, api] = await freePorts(3);
   // As its package's launcher starts it: with its runtime-env.json (docs/director.md).
   const startup = startupBeside(bundle, process.env);
-  const child = track(
-    spawn(
-      process.execPath,
-      [
-        ...startup.nodeArgs,
-        ...opts['director-node-args'].split(' ').filter(Boolean),
-        bundle,
-        '--host',
-        '127.0.0.1',
-        '--api-host',
-        '127.0.0.1',
-        '--balance',
-        opts.balance,
-        '--shutdown-grace',
-        '0',
-        '--workers',
-        opts['director-workers'],
-        ...opts['director-args'].split(' ').filter(Boolean),
-      ],
-      {
-        // The director writes its API token file (mode 0600) in its working directory.
-        cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
-        env: {
-          ...startup.env,
-          DIRECTOR_ZK: zk,
-          DIRECTOR_FRAMEWORK: 'bench',
-          DIRECTOR_CLUSTER: 'default',
-          PORT0: String(http),
-          PORT1: String(pb),
-          PORT2: String(api),
-          LOG_LEVEL: 'warn',
-          NODE_ENV: 'production',
-        },
-        stdio: ['ignore', 'inherit', 'inherit'],
+  const child = spawnProxy(
+    'director',
+    [
+      ...startup.nodeArgs,
+      ...opts['director-node-args'].split(' ').filter(Boolean),
+      bundle,
+      '--host',
+      '127.0.0.1',
+      '--api-host',
+      '127.0.0.1',
+      '--balance',
+      opts.balance,
+      '--shutdown-grace',
+      '0',
+      '--workers',
+      opts['director-workers'],
+      ...opts['director-args'].split(' ').filter(Boolean),
+    ],
+    {
+      // The director writes its API token file (mode 0600) in its working directory.
+      cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
+      env: {
+        ...startup.env,
+        DIRECTOR_ZK: zk,
+        DIRECTOR_FRAMEWORK: 'bench',
+        DIRECTOR_CLUSTER: 'default',
+        PORT0: String(http),
+        PORT1: String(pb),
+        PORT2: String(api),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
       },
-    ),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
   );
   await waitFor(
     async () => {
@@ -477,22 +491,20 @@ async function startHaproxy(nodes: Node[], dir: string) {
 async function startNodePipe(nodes: Node[]): Promise<{ pb: number; pid?: number }> {
   // The director's runtime environment: the yardstick runs on the same runtime, tuned alike.
   const startup = startupBeside(join(ROOT, 'dist', 'apps', 'director', 'main.js'), process.env);
-  const child = track(
-    spawn(
-      process.execPath,
-      [
-        ...startup.nodeArgs,
-        '--import',
-        'tsx',
-        join(__dirname, 'node-pipe.ts'),
-        nodes.map((n) => `${n.host}:${n.pb}`).join(','),
-      ],
-      {
-        cwd: ROOT,
-        env: startup.env,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    ),
+  const child = spawnProxy(
+    'node-pipe',
+    [
+      ...startup.nodeArgs,
+      '--import',
+      'tsx',
+      join(__dirname, 'node-pipe.ts'),
+      nodes.map((n) => `${n.host}:${n.pb}`).join(','),
+    ],
+    {
+      cwd: ROOT,
+      env: startup.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   const line = await firstLine(child, 'node-pipe');
   return { pb: (JSON.parse(line) as { port: number }).port, pid: child.pid };
@@ -617,6 +629,7 @@ async function main(): Promise<void> {
     console.log(
       `node ${process.version}, director workers ${opts['director-workers']}${opts['director-args'] ? ` (${opts['director-args']})` : ''}; ${haproxyVersion}, nbthread ${opts['haproxy-threads']}`,
     );
+    console.log(`director${nodePipe ? ' and node-pipe' : ''} memory: ${limits[0].description}`);
 
     const paths: { name: string; targets: Node[]; pid?: number }[] = [
       { name: 'direct', targets: nodes },
@@ -733,6 +746,7 @@ async function main(): Promise<void> {
             }),
       ),
     );
+    await Promise.all(limits.map((l) => l.remove()));
     await zk?.close();
     await zkServer?.close();
     await rm(dir, { recursive: true, force: true });
