@@ -17,7 +17,7 @@
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -31,6 +31,7 @@ import { startupBeside } from '@riak-mesos/process';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
+import { startBenchDirector } from './bundled';
 import type { MemoryLimit } from './container';
 import { memoryLimit } from './container';
 
@@ -357,50 +358,20 @@ function httpStatus(port: number, path: string): Promise<number> {
 }
 
 async function startDirector(zk: string, nodeCount: number) {
-  const bundle = join(ROOT, 'dist', 'apps', 'director', 'main.js');
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.js'), 'apps/director'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (built.status !== 0 || !existsSync(bundle)) throw new Error('could not bundle the director');
-  const [pb, http, api] = await freePorts(3);
-  // As its package's launcher starts it: with its runtime-env.json (docs/director.md).
-  const startup = startupBeside(bundle, process.env);
-  const child = spawnProxy(
-    'director',
-    [
-      ...startup.nodeArgs,
-      ...opts['director-node-args'].split(' ').filter(Boolean),
-      bundle,
-      '--host',
-      '127.0.0.1',
-      '--api-host',
-      '127.0.0.1',
+  const { pb, http, api, child, memory } = await startBenchDirector({
+    zk,
+    memMiB: Number(opts['director-mem']),
+    nodeArgs: opts['director-node-args'].split(' ').filter(Boolean),
+    args: [
       '--balance',
       opts.balance,
-      '--shutdown-grace',
-      '0',
       '--workers',
       opts['director-workers'],
       ...opts['director-args'].split(' ').filter(Boolean),
     ],
-    {
-      // The director writes its API token file (mode 0600) in its working directory.
-      cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
-      env: {
-        ...startup.env,
-        DIRECTOR_ZK: zk,
-        DIRECTOR_FRAMEWORK: 'bench',
-        DIRECTOR_CLUSTER: 'default',
-        PORT0: String(http),
-        PORT1: String(pb),
-        PORT2: String(api),
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  });
+  track(child);
+  limits.push(memory);
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error('the director exited');

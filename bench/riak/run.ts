@@ -9,27 +9,18 @@
  *       [--rounds 2] [--value-bytes 100] [--ring-size 16] [--backend leveled] [--json file]
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { RiakPbClient } from '@riak-mesos/riak-pb';
 import type { RealRiakCluster, RiakBackend, ZooKeeperServer } from '@riak-mesos/testing';
-import {
-  freePorts,
-  startRealRiakCluster,
-  startZooKeeper,
-  uniqueChroot,
-  waitFor,
-} from '@riak-mesos/testing';
+import { startRealRiakCluster, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
-
-const ROOT = join(__dirname, '..', '..');
+import { startBenchDirector } from '../director/bundled';
+import type { MemoryLimit } from '../director/container';
 
 const { values: opts } = parseArgs({
   options: {
@@ -41,6 +32,8 @@ const { values: opts } = parseArgs({
     'value-bytes': { type: 'string', default: '100' },
     'ring-size': { type: 'string', default: '16' },
     backend: { type: 'string', default: 'leveled' },
+    /** The director's memory limit in MiB, as its Marathon container has (0: none). */
+    'director-mem': { type: 'string', default: '1024' },
     json: { type: 'string' },
   },
 });
@@ -55,6 +48,8 @@ const CLIENTS = positive('clients', opts.clients);
 const OPS = positive('ops', opts.ops);
 const DURATION_MS = positive('duration', opts.duration) * 1000;
 const ROUNDS = positive('rounds', opts.rounds);
+const DIRECTOR_MEM_MIB =
+  opts['director-mem'] === '0' ? 0 : positive('director-mem', opts['director-mem']);
 const VALUE = Buffer.alloc(positive('value-bytes', opts['value-bytes']), 0x72);
 const BACKENDS = ['bitcask', 'leveled', 'eleveldb', 'memory'];
 if (!BACKENDS.includes(opts.backend))
@@ -152,36 +147,14 @@ function httpBody(port: number, path: string): Promise<string> {
   });
 }
 
-/** Bundles and starts the director (`node dist/apps/director/main.js`) on free loopback ports. */
-async function startDirector(zk: string, children: ChildProcess[]) {
-  const bundle = join(ROOT, 'dist', 'apps', 'director', 'main.js');
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.js'), 'apps/director'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (built.status !== 0 || !existsSync(bundle)) throw new Error('could not bundle the director');
-  const [pb, http, api] = await freePorts(3);
-  const child = spawn(
-    process.execPath,
-    [bundle, '--host', '127.0.0.1', '--api-host', '127.0.0.1', '--shutdown-grace', '0'],
-    {
-      // The director writes its API token file (mode 0600) in its working directory.
-      cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
-      env: {
-        ...process.env,
-        DIRECTOR_ZK: zk,
-        DIRECTOR_FRAMEWORK: 'bench',
-        DIRECTOR_CLUSTER: 'default',
-        PORT0: String(http),
-        PORT1: String(pb),
-        PORT2: String(api),
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  children.push(child);
+/**
+ * Bundles and starts the director as its package's launcher does, in its container's memory
+ * limit (bench/director/bundled.ts), on free loopback ports.
+ */
+async function startDirector(zk: string, sys: System) {
+  const { api, pb, child, memory } = await startBenchDirector({ zk, memMiB: DIRECTOR_MEM_MIB });
+  sys.memory = memory;
+  sys.children.push(child);
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error('the director exited');
@@ -205,6 +178,7 @@ interface System {
   zkServer?: ZooKeeperServer;
   zk?: ZkClient;
   children: ChildProcess[];
+  memory?: MemoryLimit;
 }
 
 /** The cluster and ZooKeeper (in parallel), the published node records, then the director. */
@@ -239,7 +213,7 @@ async function startSystem(sys: System): Promise<{ directorPb: number; directorP
       }),
       { parents: true },
     );
-  const director = await startDirector(connect, sys.children);
+  const director = await startDirector(connect, sys);
   return { directorPb: director.pb, directorPid: director.pid };
 }
 
@@ -346,6 +320,7 @@ async function stopSystem(sys: System): Promise<void> {
           }),
     ),
   );
+  await sys.memory?.remove();
   await sys.zk?.close();
   await sys.zkServer?.close();
   await sys.cluster?.stop();
@@ -365,6 +340,7 @@ async function main(): Promise<void> {
     console.log(
       `cluster ready in ${fmt(t.totalMs / 1000, 1)} s (unpack ${fmt(t.unpackMs / 1000, 1)} s, nodes serving ${fmt(t.nodesReadyMs / 1000, 1)} s, joined and settled ${fmt(t.clusterReadyMs / 1000, 1)} s); with ZooKeeper and the director ${fmt(startMs / 1000, 1)} s`,
     );
+    console.log(`director memory: ${sys.memory?.description ?? 'no limit'}`);
     const paths = {
       direct: cluster.nodes.map((n) => ({ host: n.host, pb: n.pbPort })),
       director: [{ host: '127.0.0.1', pb: directorPb }],
