@@ -68,6 +68,8 @@ function candidateParents(): { dir: string; limitFile: string }[] {
 
 /** A memory limit of `mib` MiB for one process tree named `name` (0: none). */
 export function memoryLimit(mib: number, name: string): MemoryLimit {
+  if (!Number.isInteger(mib) || mib < 0)
+    throw new Error(`--director-mem must be a whole number of MiB (0: no limit), not ${mib}`);
   if (mib === 0)
     return {
       description: 'no memory limit (the heap is sized for the whole machine)',

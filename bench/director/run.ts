@@ -69,6 +69,13 @@ const RUNS = Number(opts.runs);
 const CLIENTS = Number(opts.clients);
 const BULK = Number(opts['bulk-kib']) * 1024;
 const WARMUP_MS = 500;
+const DIRECTOR_MEM_MIB = Number(opts['director-mem']);
+if (!Number.isInteger(DIRECTOR_MEM_MIB) || DIRECTOR_MEM_MIB < 0) {
+  console.error(
+    `--director-mem must be a whole number of MiB (0: no limit), not ${opts['director-mem']}`,
+  );
+  process.exit(2);
+}
 
 interface Node {
   host: string;
@@ -257,7 +264,7 @@ function track(c: ChildProcess): ChildProcess {
 const limits: MemoryLimit[] = [];
 /** `node args...` for a proxy, in a memory limit like the director's container (container.ts). */
 function spawnProxy(name: string, args: string[], options: SpawnOptions): ChildProcess {
-  const limit = memoryLimit(Number(opts['director-mem']), name);
+  const limit = memoryLimit(DIRECTOR_MEM_MIB, name);
   limits.push(limit);
   const wrapped = limit.wrap(process.execPath, args);
   return track(spawn(wrapped.command, wrapped.args, options));
@@ -360,7 +367,7 @@ function httpStatus(port: number, path: string): Promise<number> {
 async function startDirector(zk: string, nodeCount: number) {
   const { pb, http, api, child, memory } = await startBenchDirector({
     zk,
-    memMiB: Number(opts['director-mem']),
+    memMiB: DIRECTOR_MEM_MIB,
     nodeArgs: opts['director-node-args'].split(' ').filter(Boolean),
     args: [
       '--balance',
