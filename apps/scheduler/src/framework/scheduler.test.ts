@@ -548,6 +548,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
         (await api<{ state: string }>(a, 'GET', '/clusters/c1/health')).state === 'running',
       { timeoutMs: 60000, what: 'the cluster running again' },
     );
+    expect([...writes.failed]).toEqual([]);
     expect(writes.acked.size).toBe(150);
     expect(await writes.missing(after)).toEqual([]);
     const view = await api<{ output: string }>(
@@ -831,6 +832,7 @@ describe('real Riak: the scheduler on local Mesos', () => {
     }
     // Every write Riak acknowledged, before, during and after the restart and during the
     // failed upgrade, through the node taken back (riak_kv serves there again) and another.
+    expect([...writes.failed]).toEqual([]);
     expect([...writes.acked.keys()].filter((k) => k.startsWith('upgrade-'))).toHaveLength(50);
     for (const n of [after.find((x) => x.name === first)!, after.find((x) => x.name !== first)!])
       expect(await writes.missing(n)).toEqual([]);

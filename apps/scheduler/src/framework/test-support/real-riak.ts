@@ -55,31 +55,62 @@ async function connect(node: PbReachable): Promise<RiakPbClient> {
 /** Writes through whichever running node takes them, keeping those Riak acknowledged. */
 export class AckedWrites {
   readonly acked = new Map<string, string>();
+  /** Keys no node acknowledged in time, with why each node did not: assert it is empty. */
+  readonly failed = new Map<string, string[]>();
 
   constructor(
     private readonly bucket: string,
     private readonly nodes: () => Promise<PbReachable[]>,
   ) {}
 
-  /** `count` keys `<prefix>-<i>`: each through the first running node that acknowledges it. */
-  async write(prefix: string, count: number): Promise<void> {
+  /**
+   * `count` keys `<prefix>-<i>`: each through the first running node that acknowledges it. A key
+   * that none takes is tried again every 500 ms for up to `retryMs` (a moment in which no node
+   * is listed as running), and said on stderr; after one key has failed, the rest are tried once.
+   */
+  async write(prefix: string, count: number, retryMs = 30000): Promise<void> {
     for (let i = 0; i < count; i++) {
-      for (const n of await this.nodes()) {
-        if (n.state !== 'running' || !n.endpoints) continue;
-        try {
-          const c = await connect(n);
-          try {
-            await c.put(this.bucket, `${prefix}-${i}`, `v${i}`);
-          } finally {
-            c.close();
-          }
-          this.acked.set(`${prefix}-${i}`, `v${i}`);
+      const key = `${prefix}-${i}`;
+      const deadline = Date.now() + (this.failed.size > 0 ? 0 : retryMs);
+      for (let attempt = 1; ; attempt++) {
+        const why: string[] = [];
+        if (await this.writeOnce(key, `v${i}`, why)) {
+          if (attempt > 1)
+            process.stderr.write(`AckedWrites: ${key} acknowledged at attempt ${attempt}\n`);
           break;
-        } catch {
-          // That node is going down; try another.
         }
+        if (Date.now() >= deadline) {
+          this.failed.set(key, why);
+          process.stderr.write(`AckedWrites: ${key} not acknowledged: ${why.join('; ')}\n`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  /** One try of every node; `why` gets each node's reason for not taking it. */
+  private async writeOnce(key: string, value: string, why: string[]): Promise<boolean> {
+    for (const n of await this.nodes()) {
+      if (n.state !== 'running' || !n.endpoints) {
+        why.push(`${n.name} is ${n.state}${n.endpoints ? '' : ' without endpoints'}`);
+        continue;
+      }
+      try {
+        const c = await connect(n);
+        try {
+          await c.put(this.bucket, key, value);
+        } finally {
+          c.close();
+        }
+        this.acked.set(key, value);
+        return true;
+      } catch (err) {
+        // That node may be going down; try another.
+        why.push(`${n.name}: ${(err as Error).message}`);
+      }
+    }
+    return false;
   }
 
   /** The acknowledged keys that do not read back with their value through `node`. */
