@@ -33,8 +33,8 @@ function runtimeOf(dir) {
 
 /**
  * Launcher lines: each variable set unless already set, and exported; each node flag added to
- * "$@" (before the arguments the launcher passes on, after `set --`) only if the runtime takes it.
- * The lines expect `$node` to name the runtime.
+ * `$flags` only if the runtime takes it (the launcher puts `$flags` before the script). The lines
+ * expect `$node` to name the runtime.
  */
 function launcherLines({ env, nodeArgs }) {
   const lines = Object.entries(env).flatMap(([name, value]) => [

@@ -41,6 +41,13 @@ function run(args: string[], env: Record<string, string> = {}): Run {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
+/** SIGTERM, then exit 0; otherwise the failure message carries the end of the process's log. */
+async function expectCleanStop(r: Run): Promise<void> {
+  r.child.kill('SIGTERM');
+  const code = await r.exited;
+  expect({ code, log: code === 0 ? '' : r.stderr().slice(-4000) }).toEqual({ code: 0, log: '' });
+}
+
 const running: ChildProcess[] = [];
 
 afterAll(() => {
@@ -175,10 +182,7 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
     expect(ping.body).toBe('OK');
     expect(ping.headers.server).toMatch(/^MochiWeb\/\S+ WebMachine\//);
     expect((await http(api, 'GET', '/nodes')).json().nodes).toHaveLength(2);
-    r.child.kill('SIGTERM');
-    const code = await r.exited;
-    // The process's log in the failure message, should it not exit cleanly.
-    expect({ code, log: code === 0 ? '' : r.stderr().slice(-4000) }).toEqual({ code: 0, log: '' });
+    await expectCleanStop(r);
     expect(r.stderr()).toMatch(/"message":"director started"/);
     expect(r.stderr()).toMatch(/"message":"stopping"/);
   });
@@ -197,10 +201,7 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
     } finally {
       for (const c of clients) c.close();
     }
-    r.child.kill('SIGTERM');
-    const code = await r.exited;
-    // The process's log in the failure message, should it not exit cleanly.
-    expect({ code, log: code === 0 ? '' : r.stderr().slice(-4000) }).toEqual({ code: 0, log: '' });
+    await expectCleanStop(r);
     expect(r.stderr()).toMatch(/"workerAccept":"shared"/);
   });
 
@@ -234,10 +235,7 @@ describe('real Riak: riak-mesos-director process in front of a real node', () =>
       for (const c of clients) c.close();
       await s.publish(0);
     }
-    r.child.kill('SIGTERM');
-    const code = await r.exited;
-    // The process's log in the failure message, should it not exit cleanly.
-    expect({ code, log: code === 0 ? '' : r.stderr().slice(-4000) }).toEqual({ code: 0, log: '' });
+    await expectCleanStop(r);
     expect(r.stderr()).toMatch(/"workers":2/);
     expect(r.stderr()).toMatch(/"workerAccept":"primary"/);
   });
