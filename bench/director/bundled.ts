@@ -4,7 +4,7 @@
  * "Runtime environment"), in the memory limit of its Marathon container (container.ts), on free
  * loopback ports, reading the nodes of framework `bench`, cluster `default`.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,15 +16,35 @@ import { memoryLimit } from './container';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** Where `bundleDirector` leaves the director's bundle, with its runtime-env.json beside it. */
+export const DIRECTOR_BUNDLE = join(ROOT, 'dist', 'apps', 'director', 'main.js');
+
 /** The director's bundle, built now. */
 export function bundleDirector(): string {
-  const bundle = join(ROOT, 'dist', 'apps', 'director', 'main.js');
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.js'), 'apps/director'], {
     cwd: ROOT,
     stdio: 'inherit',
   });
-  if (built.status !== 0 || !existsSync(bundle)) throw new Error('could not bundle the director');
-  return bundle;
+  if (built.status !== 0 || !existsSync(DIRECTOR_BUNDLE))
+    throw new Error('could not bundle the director');
+  return DIRECTOR_BUNDLE;
+}
+
+/**
+ * `node <args...>` started as the director is: with the bundle's runtime-env.json (its variables
+ * added where `options.env`, or this process's environment, has none; its node flags first) and
+ * in a memory limit of `memMiB` (0: none). Remove `memory` once the process has exited.
+ */
+export function spawnAsDirector(
+  name: string,
+  memMiB: number,
+  args: string[],
+  options: SpawnOptions,
+): { child: ChildProcess; memory: MemoryLimit } {
+  const startup = startupBeside(DIRECTOR_BUNDLE, options.env ?? process.env);
+  const memory = memoryLimit(memMiB, name);
+  const command = memory.wrap(process.execPath, [...startup.nodeArgs, ...args]);
+  return { child: spawn(command.command, command.args, { ...options, env: startup.env }), memory };
 }
 
 export interface BenchDirector {
@@ -49,35 +69,36 @@ export async function startBenchDirector(o: {
 }): Promise<BenchDirector> {
   const bundle = bundleDirector();
   const [pb, http, api] = await freePorts(3);
-  const startup = startupBeside(bundle, process.env);
-  const memory = memoryLimit(o.memMiB, 'director');
-  const command = memory.wrap(process.execPath, [
-    ...startup.nodeArgs,
-    ...(o.nodeArgs ?? []),
-    bundle,
-    '--host',
-    '127.0.0.1',
-    '--api-host',
-    '127.0.0.1',
-    '--shutdown-grace',
-    '0',
-    ...(o.args ?? []),
-  ]);
-  const child = spawn(command.command, command.args, {
-    // The director writes its API token file (mode 0600) in its working directory.
-    cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
-    env: {
-      ...startup.env,
-      DIRECTOR_ZK: o.zk,
-      DIRECTOR_FRAMEWORK: 'bench',
-      DIRECTOR_CLUSTER: 'default',
-      PORT0: String(http),
-      PORT1: String(pb),
-      PORT2: String(api),
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
+  const { child, memory } = spawnAsDirector(
+    'director',
+    o.memMiB,
+    [
+      ...(o.nodeArgs ?? []),
+      bundle,
+      '--host',
+      '127.0.0.1',
+      '--api-host',
+      '127.0.0.1',
+      '--shutdown-grace',
+      '0',
+      ...(o.args ?? []),
+    ],
+    {
+      // The director writes its API token file (mode 0600) in its working directory.
+      cwd: mkdtempSync(join(tmpdir(), 'bench-director-')),
+      env: {
+        ...process.env,
+        DIRECTOR_ZK: o.zk,
+        DIRECTOR_FRAMEWORK: 'bench',
+        DIRECTOR_CLUSTER: 'default',
+        PORT0: String(http),
+        PORT1: String(pb),
+        PORT2: String(api),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   return { pb, http, api, child, memory };
 }

@@ -15,7 +15,7 @@
  * `--backends` benchmarks running Riak nodes (e.g. riak-local ones) instead of the built-in fast
  * PB backends (bench/director/backend.ts).
  */
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,13 +27,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { startupBeside } from '@riak-mesos/process';
 import { freePorts, startZooKeeper, uniqueChroot, waitFor } from '@riak-mesos/testing';
 import type { ZooKeeperServer } from '@riak-mesos/testing';
 import { ZkClient, frameworkLayout } from '@riak-mesos/zk';
-import { startBenchDirector } from './bundled';
+import { spawnAsDirector, startBenchDirector } from './bundled';
 import type { MemoryLimit } from './container';
-import { memoryLimit } from './container';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -261,14 +259,8 @@ function track(c: ChildProcess): ChildProcess {
   return c;
 }
 
+/** The memory limits the proxies started in, removed at the end. */
 const limits: MemoryLimit[] = [];
-/** `node args...` for a proxy, in a memory limit like the director's container (container.ts). */
-function spawnProxy(name: string, args: string[], options: SpawnOptions): ChildProcess {
-  const limit = memoryLimit(DIRECTOR_MEM_MIB, name);
-  limits.push(limit);
-  const wrapped = limit.wrap(process.execPath, args);
-  return track(spawn(wrapped.command, wrapped.args, options));
-}
 
 /** Fields after the command of /proc/<pid>/stat (field 3 of the line is index 0). */
 function statFields(pid: number): string[] | undefined {
@@ -467,23 +459,20 @@ async function startHaproxy(nodes: Node[], dir: string) {
 
 /** The yardstick (node-pipe.ts): the thinnest Node.js proxy, PB port only. */
 async function startNodePipe(nodes: Node[]): Promise<{ pb: number; pid?: number }> {
-  // The director's runtime environment: the yardstick runs on the same runtime, tuned alike.
-  const startup = startupBeside(join(ROOT, 'dist', 'apps', 'director', 'main.js'), process.env);
-  const child = spawnProxy(
+  // The director's runtime environment and memory limit: the yardstick runs tuned alike.
+  const { child, memory } = spawnAsDirector(
     'node-pipe',
+    DIRECTOR_MEM_MIB,
     [
-      ...startup.nodeArgs,
       '--import',
       'tsx',
       join(__dirname, 'node-pipe.ts'),
       nodes.map((n) => `${n.host}:${n.pb}`).join(','),
     ],
-    {
-      cwd: ROOT,
-      env: startup.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  track(child);
+  limits.push(memory);
   const line = await firstLine(child, 'node-pipe');
   return { pb: (JSON.parse(line) as { port: number }).port, pid: child.pid };
 }
